@@ -1,0 +1,62 @@
+import type { Awaitable, Tier } from '../types/common.js';
+
+/** Kinds of audit events. */
+export type AuditEventType =
+  | 'authorize'
+  | 'approval.requested'
+  | 'approval.decided'
+  | 'approval.token_issued'
+  | 'execute'
+  | 'refusal';
+
+/**
+ * One audit event. It carries `paramsHash`, never the parameters, and never a token,
+ * a session credential, a card number or a CVC. `prevHash` and `hash` chain events so
+ * that a changed, removed or reordered event is detected by `verifyAuditChain`.
+ */
+export interface AuditEvent {
+  /** Position in this chain, from 0. */
+  seq: number;
+  /** ISO 8601 time. */
+  at: string;
+  type: AuditEventType;
+  /** `authorized`, `pending`, `approved`, `denied`, `expired`, `completed`, `failed`, or an error code. */
+  outcome: string;
+  /** Chain this event belongs to (one per service instance). */
+  chain: string;
+  transactionId?: string;
+  approvalId?: string;
+  userId?: string;
+  tool?: string;
+  tier?: Tier;
+  paramsHash?: string;
+  /** Amount counted against limits, e.g. `{ value: '30.00', currency: 'USD' }`. */
+  amount?: { value: string; currency: string };
+  /** Who decided an approval. */
+  decidedBy?: string;
+  /** Short, secret-free explanation. */
+  detail?: string;
+  /** Last four digits of an issued card, at most. */
+  cardLast4?: string;
+  /** Hash of the previous event (64 zeros for the first). */
+  prevHash: string;
+  /** SHA-256 of the canonical form of this event without `hash`. */
+  hash: string;
+}
+
+/**
+ * Receives audit events, in order. `write` may be async; the engine awaits it for
+ * RESTRICTED calls when the sink fails closed.
+ *
+ * @example
+ * ```ts
+ * import { memoryAuditSink } from '@handshake/core';
+ *
+ * const sink = memoryAuditSink();
+ * ```
+ */
+export interface AuditSinkV1 {
+  readonly specificationVersion: 'v1';
+  write(event: AuditEvent): Awaitable<void>;
+  close?(): Awaitable<void>;
+}

@@ -1,0 +1,61 @@
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
+import { HandshakeError } from '../errors/handshake-error.js';
+import { canonicalize, isWellFormedUnicode } from './canonicalize.js';
+
+/**
+ * The SHA-256 digest (FIPS 180-4) of `input`, as 64 lowercase hex characters. A string is
+ * hashed as its UTF-8 bytes.
+ *
+ * A string with a lone surrogate is refused: UTF-8 cannot encode one, and `TextEncoder`
+ * would quietly replace it with U+FFFD, giving two different strings the same digest.
+ *
+ * @throws {HandshakeError} `VALIDATION_ERROR` for a string with a lone surrogate, or an
+ * input that is neither a string nor a `Uint8Array`.
+ *
+ * @example
+ * ```ts
+ * import { sha256Hex } from '@handshake/core';
+ *
+ * sha256Hex('abc');
+ * // 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad'
+ * sha256Hex(new Uint8Array([0x61, 0x62, 0x63])); // the same digest
+ * ```
+ */
+export function sha256Hex(input: string | Uint8Array): string {
+  if (typeof input === 'string') {
+    if (!isWellFormedUnicode(input)) {
+      throw new HandshakeError(
+        'VALIDATION_ERROR',
+        'Cannot hash a string that contains a lone surrogate',
+      );
+    }
+    return bytesToHex(sha256(utf8ToBytes(input)));
+  }
+  if (!(input instanceof Uint8Array)) {
+    throw new HandshakeError('VALIDATION_ERROR', 'sha256Hex takes a string or a Uint8Array');
+  }
+  return bytesToHex(sha256(input));
+}
+
+/**
+ * The hash that binds an authorization to one exact set of parameters: the SHA-256 digest,
+ * in lowercase hex, of the UTF-8 bytes of the RFC 8785 canonical form of `value` (see
+ * {@link canonicalize}). Member order and insignificant number formatting do not change
+ * it; any change of value does.
+ *
+ * @throws {HandshakeError} `VALIDATION_ERROR` when `value` is not JSON, as
+ * {@link canonicalize} refuses it.
+ *
+ * @example
+ * ```ts
+ * import { hashParams } from '@handshake/core';
+ *
+ * const a = hashParams({ amount: { value: '12.34', currency: 'USD' }, payee: 'shop-42' });
+ * const b = hashParams({ payee: 'shop-42', amount: { currency: 'USD', value: '12.34' } });
+ * a === b; // true
+ * ```
+ */
+export function hashParams(value: unknown): string {
+  return sha256Hex(canonicalize(value));
+}

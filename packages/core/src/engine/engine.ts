@@ -1,0 +1,1232 @@
+import type { ApprovalRequest, ApprovalVerdict, ApproverV1 } from '../approvals/approver.js';
+import { humanApprover } from '../approvals/approver.js';
+import type { AuditSinkV1 } from '../audit/audit-event.js';
+import { type AuditFields, AuditLog } from '../audit/audit-log.js';
+import { hashParams, sha256Hex } from '../canonical/hash.js';
+import { HandshakeError } from '../errors/handshake-error.js';
+import { convertMinor } from '../limits/convert.js';
+import type { SpendingLimits } from '../limits/spending-limits.js';
+import { spendWindows } from '../limits/windows.js';
+import { formatMoney, parseMoney } from '../money/money.js';
+import { redactSensitive } from '../policy/redact.js';
+import { checkRules, validateStrict } from '../policy/validate.js';
+import type {
+  ApprovalSummary,
+  ApprovalView,
+  AuthorizeRequest,
+  AuthorizeResponse,
+  ExecuteRequest,
+  ExecuteResponse,
+  ToolListing,
+} from '../schemas/wire.js';
+import type { SessionIdentity, SessionVerifierV1 } from '../sessions/session-verifier.js';
+import { verifyExecuteSignature } from '../signing/signature.js';
+import { MemoryStore } from '../store/memory-store.js';
+import type { ApprovalReason, ApprovalRecord, TransactionRecord } from '../store/records.js';
+import type { SpendRequest, SpendWindow, StoreV1 } from '../store/store-v1.js';
+import { generateToken, type RandomSource, tokenDigest } from '../tokens/token.js';
+import type { ToolDefinition, ToolProviderV1 } from '../tools/tool-provider.js';
+import { type Clock, type Money, systemClock, type Tier, tierRank } from '../types/common.js';
+import type { HandshakeOptions } from './options.js';
+
+/** The scope that lets a session decide other users' approvals. */
+export const APPROVE_SCOPE = 'handshake:approve';
+
+const ANONYMOUS: SessionIdentity = { userId: 'anonymous', scopes: [], sessionId: 'anonymous' };
+
+interface RegisteredTool {
+  definition: ToolDefinition;
+  provider: ToolProviderV1;
+  tier: Tier;
+}
+
+/** Who is asking to decide approvals. */
+export interface ApproverIdentity {
+  name: string;
+  /** The approver's own user id when it is a session, to refuse self-approval. */
+  userId?: string;
+}
+
+/** Remaining balances, as `GET /api/mcp/limits` reports them. */
+export interface LimitsView {
+  currency: string;
+  timeZone: string;
+  windows: Array<{
+    window: 'daily' | 'weekly' | 'monthly';
+    limit: string;
+    used: string;
+    remaining: string;
+    resetsAt: string;
+  }>;
+  transaction?: string;
+  enabled: Record<'daily' | 'weekly' | 'monthly' | 'transaction', boolean>;
+}
+
+/** The amount of a call, resolved against the limits' currency. */
+interface ResolvedAmount {
+  original: Money;
+  /** Minor units in the limits' currency (or the original currency without limits). */
+  minor: bigint;
+  currency: string;
+  rate?: string;
+}
+
+/** A pure function of the user: the partition their keys share in the store. */
+export function partitionOf(userId: string): string {
+  return sha256Hex(`handshake:user:${userId}`).slice(0, 16);
+}
+
+function partitionOfApproval(approvalId: string): string | undefined {
+  const match = /^apr_([0-9a-f]{16})_[A-Za-z0-9_-]+$/.exec(approvalId);
+  return match?.[1];
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/**
+ * The handshake engine: `authorize` binds one exact call to a single-use token,
+ * `execute` consumes it once and runs the tool. Tiers are cumulative; spending limits
+ * are reserved at authorize and settled at execute; every step is audited.
+ *
+ * Most users reach it through `createHandshakeHandler` (HTTP); in-process callers use
+ * these methods directly, passing the caller's bearer credential.
+ */
+export class HandshakeEngine {
+  readonly store: StoreV1;
+  readonly clock: Clock;
+  readonly #options: HandshakeOptions;
+  readonly #providers: readonly ToolProviderV1[];
+  readonly #sessions: SessionVerifierV1 | undefined;
+  readonly #approver: ApproverV1;
+  readonly #approverCredentials: Map<string, string>;
+  readonly #audit: AuditLog;
+  readonly #random: RandomSource | undefined;
+  readonly #tokenTtlMs: number;
+  readonly #approvalTtlMs: number;
+  readonly #retainMs: number;
+  readonly #executionTimeoutMs: number;
+  #tools: Promise<Map<string, RegisteredTool>> | undefined;
+
+  constructor(options: HandshakeOptions) {
+    this.#options = options;
+    this.store = options.store ?? new MemoryStore();
+    this.clock = options.clock ?? systemClock;
+    this.#providers = Array.isArray(options.tools)
+      ? (options.tools as readonly ToolProviderV1[])
+      : [options.tools as ToolProviderV1];
+    this.#sessions = options.sessions;
+    this.#approver = options.approver ?? humanApprover();
+    this.#approverCredentials = new Map(
+      Object.entries(options.approverCredentials ?? {}).map(([credential, name]) => [
+        tokenDigest(credential),
+        name,
+      ]),
+    );
+    this.#random = options.random;
+    this.#tokenTtlMs = positive(options.tokenTtlMs ?? 30_000, 'tokenTtlMs');
+    this.#approvalTtlMs = positive(options.approvalTtlMs ?? 300_000, 'approvalTtlMs');
+    this.#retainMs = positive(options.replayWindowMs ?? 600_000, 'replayWindowMs');
+    this.#executionTimeoutMs = positive(options.executionTimeoutMs ?? 30_000, 'executionTimeoutMs');
+    const sinks: readonly AuditSinkV1[] =
+      options.audit === undefined
+        ? []
+        : Array.isArray(options.audit)
+          ? (options.audit as readonly AuditSinkV1[])
+          : [options.audit as AuditSinkV1];
+    this.#audit = new AuditLog(sinks, {
+      clock: this.clock,
+      chain: options.instanceId ?? generateToken('transaction', this.#random).slice(3, 15),
+      ...(options.onAuditError ? { onError: options.onAuditError } : {}),
+    });
+  }
+
+  /** Loads the tools of every provider and checks the policy against them. */
+  ready(): Promise<Map<string, RegisteredTool>> {
+    this.#tools ??= this.#loadTools();
+    return this.#tools;
+  }
+
+  async #loadTools(): Promise<Map<string, RegisteredTool>> {
+    const tools = new Map<string, RegisteredTool>();
+    for (const provider of this.#providers) {
+      for (const definition of await provider.listTools()) {
+        if (tools.has(definition.name)) {
+          throw new TypeError(`tool ${definition.name} is offered by two providers`);
+        }
+        tools.set(definition.name, { definition, provider, tier: definition.tier });
+      }
+    }
+    for (const [name, tier] of Object.entries(this.#options.policy?.tiers ?? {})) {
+      const tool = tools.get(name);
+      if (!tool) throw new TypeError(`policy names tool ${name}, which no provider offers`);
+      if (tierRank(tier) < tierRank(tool.tier)) {
+        throw new TypeError(
+          `policy would lower ${name} from ${tool.tier} to ${tier}; tiers can only be raised`,
+        );
+      }
+      tool.tier = tier;
+    }
+    return tools;
+  }
+
+  /** The tools this engine serves, with their effective tiers. */
+  async listTools(): Promise<ToolListing[]> {
+    const tools = await this.ready();
+    return [...tools.values()].map(({ definition, tier }) => ({
+      name: definition.name,
+      description: definition.description,
+      tier,
+      movesMoney: definition.amount !== undefined,
+      ...(definition.jsonSchema ? { inputSchema: definition.jsonSchema } : {}),
+      ...(definition.annotations ? { annotations: definition.annotations } : {}),
+    }));
+  }
+
+  /** Resolves a bearer credential; throws `UNAUTHORIZED` when it is missing or invalid. */
+  async identify(credential: string | undefined): Promise<SessionIdentity> {
+    if (!credential) throw new HandshakeError('UNAUTHORIZED', 'A session credential is required');
+    const identity = this.#sessions ? await this.#sessions.verify(credential) : undefined;
+    if (!identity) throw new HandshakeError('UNAUTHORIZED', 'The session credential is not valid');
+    return identity;
+  }
+
+  /** Resolves an approver credential (configured approver token or a session with the approve scope). */
+  async identifyApprover(credential: string | undefined): Promise<ApproverIdentity> {
+    if (!credential) throw new HandshakeError('UNAUTHORIZED', 'An approver credential is required');
+    const name = this.#approverCredentials.get(tokenDigest(credential));
+    if (name !== undefined) return { name };
+    const identity = this.#sessions ? await this.#sessions.verify(credential) : undefined;
+    if (identity?.scopes.includes(APPROVE_SCOPE)) {
+      return { name: identity.userId, userId: identity.userId };
+    }
+    throw new HandshakeError('UNAUTHORIZED', 'The approver credential is not valid');
+  }
+
+  async #tool(name: string, userId?: string): Promise<RegisteredTool> {
+    const tool = (await this.ready()).get(name);
+    if (!tool) {
+      void this.#refuse({ tool: name, ...(userId ? { userId } : {}) }, 'TOOL_NOT_ALLOWED');
+      throw new HandshakeError('TOOL_NOT_ALLOWED', `Tool ${name} is not allowed`);
+    }
+    return tool;
+  }
+
+  /**
+   * Phase one: binds `tool` and the canonical hash of `parameters` to a single-use
+   * token, after the tier's checks. Answers `pending` when someone must approve first.
+   *
+   * @example
+   * ```ts
+   * import { createHandshake, MemoryStore } from '@handshake/core';
+   * declare const engine: ReturnType<typeof createHandshake>;
+   *
+   * const answer = await engine.authorize({ tool: 'get_order', parameters: { id: 'O-1' } }, 'dev-token');
+   * if (answer.status === 'authorized') console.log(answer.transactionId);
+   * ```
+   */
+  async authorize(request: AuthorizeRequest, credential?: string): Promise<AuthorizeResponse> {
+    const tools = await this.ready();
+    const registered = tools.get(request.tool);
+    const identity =
+      registered?.tier === 'PUBLIC' && !credential
+        ? ANONYMOUS
+        : await this.#identifyOrAudit(credential, request.tool);
+    if (!registered) {
+      void this.#refuse({ tool: request.tool, userId: identity.userId }, 'TOOL_NOT_ALLOWED');
+      throw new HandshakeError('TOOL_NOT_ALLOWED', `Tool ${request.tool} is not allowed`);
+    }
+    const { definition, tier } = registered;
+    const now = this.clock.now();
+    const base = { userId: identity.userId, tool: request.tool, tier };
+    let paramsHash: string;
+    try {
+      paramsHash = hashParams(request.parameters);
+      if (tierRank(tier) >= tierRank('CONFIDENTIAL')) {
+        if (definition.inputSchema) {
+          await validateStrict(request.tool, definition.inputSchema, request.parameters);
+        }
+        if (definition.rules) checkRules(request.tool, definition.rules, request.parameters);
+      }
+    } catch (error) {
+      void this.#refuse(base, codeOf(error), 'authorize');
+      throw error;
+    }
+    const amount = await this.#resolveAmount(definition, request.parameters, base);
+    const limits = await this.#limitsFor(identity.userId);
+    const partition = partitionOf(identity.userId);
+    const transactionId = generateToken('transaction', this.#random);
+    const approvalId = `apr_${partition}_${generateToken('approval', this.#random).slice(4)}`;
+    const token = generateToken('ephemeral', this.#random);
+    const reservationId = `r_${transactionId}`;
+    const requiresApproval = tier === 'RESTRICTED';
+    const approvalDeadline = now + this.#approvalTtlMs;
+    const tokenExpiresAt = now + this.#tokenTtlMs;
+
+    let spend: SpendRequest | undefined;
+    if (amount && limits) {
+      spend = {
+        reservationId,
+        amountMinor: amount.minor,
+        windows: this.#windows(limits, now),
+        ...(limitEnabled(limits, 'transaction')
+          ? { perTransactionMinor: parseMoney(limits.transaction!, limits.currency) }
+          : {}),
+        // Held until the token (or the decision) lapses, plus the time a tool may run.
+        holdUntil:
+          (requiresApproval ? approvalDeadline : tokenExpiresAt) + this.#executionTimeoutMs,
+      };
+    }
+    const amountFields = amount
+      ? {
+          amountMinor: amount.minor.toString(),
+          currency: amount.currency,
+          originalAmount: amount.original,
+          ...(amount.rate ? { exchangeRate: amount.rate } : {}),
+        }
+      : {};
+    const record: TransactionRecord = {
+      transactionId,
+      userId: identity.userId,
+      sessionId: identity.sessionId,
+      tool: request.tool,
+      tier,
+      paramsHash,
+      expiresAt: tokenExpiresAt,
+      createdAt: now,
+      ...(spend ? { reservationId } : {}),
+      ...amountFields,
+    };
+    const payee = definition.payee?.(request.parameters);
+    const approval: ApprovalRecord = {
+      approvalId,
+      transactionId,
+      userId: identity.userId,
+      sessionId: identity.sessionId,
+      tool: request.tool,
+      tier,
+      paramsHash,
+      parameters: redactSensitive(request.parameters),
+      status: 'pending',
+      reasons: [],
+      createdAt: now,
+      expiresAt: approvalDeadline,
+      version: 1,
+      ...(spend ? { reservationId } : {}),
+      ...(amount
+        ? {
+            amount: {
+              value: formatMoney(amount.minor, amount.currency),
+              currency: amount.currency,
+            },
+          }
+        : {}),
+      ...amountFields,
+      ...(payee ? { payee } : {}),
+    };
+    const rateLimit =
+      this.#options.rateLimit === false
+        ? undefined
+        : (this.#options.rateLimit ?? { limit: 120, windowMs: 60_000 });
+    const outcome = await this.#storeCall(() =>
+      this.store.authorize({
+        partition,
+        userId: identity.userId,
+        now,
+        ...(rateLimit ? { rateLimit } : {}),
+        ...(spend ? { spend } : {}),
+        requiresApproval,
+        token: { digest: tokenDigest(token), record },
+        approval: {
+          ...approval,
+          reasons: requiresApproval ? [{ kind: 'tier' }] : [],
+        },
+        retainMs: this.#retainMs,
+      }),
+    );
+    const auditAmount = amount
+      ? { amount: { value: formatMoney(amount.minor, amount.currency), currency: amount.currency } }
+      : {};
+    if (outcome.status === 'rate_limited') {
+      void this.#refuse({ ...base, paramsHash }, 'RATE_LIMITED', 'authorize');
+      const seconds = Math.max(1, Math.ceil(outcome.retryAfterMs / 1000));
+      throw new HandshakeError('RATE_LIMITED', `Too many authorizations; retry in ${seconds} s`, {
+        retryAfterSeconds: seconds,
+      });
+    }
+    if (outcome.status === 'authorized') {
+      await this.#audit.record({
+        type: 'authorize',
+        outcome: 'authorized',
+        transactionId,
+        ...base,
+        paramsHash,
+        ...auditAmount,
+      });
+      return {
+        status: 'authorized',
+        transactionId,
+        ephemeralToken: token,
+        expiresAt: iso(tokenExpiresAt),
+        tier,
+        paramsHash,
+      };
+    }
+    const reasons: ApprovalReason[] = [
+      ...(requiresApproval ? [{ kind: 'tier' as const }] : []),
+      ...outcome.exceeded.map((window) => ({ kind: 'limit' as const, window })),
+    ];
+    await this.#audit.record({
+      type: 'approval.requested',
+      outcome: 'pending',
+      transactionId,
+      approvalId,
+      ...base,
+      paramsHash,
+      ...auditAmount,
+      detail: reasons.map((r) => (r.kind === 'tier' ? 'tier' : `limit:${r.window}`)).join(','),
+    });
+    const pendingAnswer: AuthorizeResponse = {
+      status: 'pending',
+      transactionId,
+      approvalId,
+      expiresAt: iso(approvalDeadline),
+      tier,
+      paramsHash,
+      reasons,
+    };
+    if (this.#approver.kind === 'human' || !this.#approver.review) return pendingAnswer;
+
+    // A confirmation agent or rules decide now; a person only if they escalate.
+    const verdict = await this.#review(
+      {
+        approvalId,
+        transactionId,
+        userId: identity.userId,
+        tool: request.tool,
+        tier,
+        parameters: approval.parameters,
+        paramsHash,
+        ...(approval.amount ? { amount: approval.amount } : {}),
+        ...(payee ? { payee } : {}),
+        reasons,
+      },
+      outcome.exceeded.length > 0,
+    );
+    if (verdict.decision === 'escalate') return pendingAnswer;
+    const decided = await this.#decide(
+      partition,
+      approvalId,
+      verdict.decision,
+      { name: this.#approver.name },
+      verdict.reason,
+    );
+    if (decided.status !== 'approved') {
+      throw new HandshakeError('APPROVAL_DENIED', `${this.#approver.name} denied ${request.tool}`);
+    }
+    const issued = await this.#issue(decided, identity);
+    return {
+      status: 'authorized',
+      transactionId,
+      ephemeralToken: issued,
+      expiresAt: iso(decided.tokenExpiresAt ?? now),
+      tier,
+      paramsHash,
+      approvalId,
+    };
+  }
+
+  async #review(request: ApprovalRequest, overLimit: boolean): Promise<ApprovalVerdict> {
+    let verdict: ApprovalVerdict;
+    try {
+      verdict = (await this.#approver.review?.(request)) ?? { decision: 'escalate' };
+    } catch {
+      // An approver that fails leaves the decision to a person.
+      return { decision: 'escalate', reason: 'the approver failed' };
+    }
+    if (verdict.decision !== 'approve') return verdict;
+    if (overLimit) return { decision: 'escalate', reason: 'over a spending limit' };
+    const max = this.#approver.maxAutoApprove;
+    if (max && request.amount) {
+      if (
+        request.amount.currency !== max.currency ||
+        parseMoney(request.amount.value, request.amount.currency, { allowZero: true }) >
+          parseMoney(max.value, max.currency, { allowZero: true })
+      ) {
+        return { decision: 'escalate', reason: 'above what the approver may approve alone' };
+      }
+    }
+    return verdict;
+  }
+
+  /**
+   * Phase two: consumes the token once and runs the tool. An identical retry by the
+   * same session gets the stored outcome with `replayed: true`; the tool never runs
+   * twice.
+   *
+   * @example
+   * ```ts
+   * import type { HandshakeEngine } from '@handshake/core';
+   * declare const engine: HandshakeEngine;
+   * declare const token: string;
+   *
+   * const done = await engine.execute(
+   *   { ephemeralToken: token, tool: 'get_order', parameters: { id: 'O-1' } },
+   *   'dev-token',
+   * );
+   * console.log(done.result, done.replayed === true);
+   * ```
+   */
+  async execute(request: ExecuteRequest, credential?: string): Promise<ExecuteResponse> {
+    const tools = await this.ready();
+    const registered = tools.get(request.tool);
+    const identity =
+      registered?.tier === 'PUBLIC' && !credential
+        ? ANONYMOUS
+        : await this.#identifyOrAudit(credential, request.tool);
+    if (!registered) {
+      void this.#refuse({ tool: request.tool, userId: identity.userId }, 'TOOL_NOT_ALLOWED');
+      throw new HandshakeError('TOOL_NOT_ALLOWED', `Tool ${request.tool} is not allowed`);
+    }
+    const { tier } = registered;
+    const base = { userId: identity.userId, tool: request.tool, tier };
+    if (!request.ephemeralToken) {
+      throw new HandshakeError('TOKEN_INVALID', 'An ephemeral token is required');
+    }
+    let paramsHash: string;
+    try {
+      paramsHash = hashParams(request.parameters);
+    } catch (error) {
+      void this.#refuse(base, codeOf(error), 'execute');
+      throw error;
+    }
+    if (tierRank(tier) >= tierRank('INTERNAL')) {
+      await this.#checkSignature(request, identity, paramsHash, base);
+    }
+    const partition = partitionOf(identity.userId);
+    const digest = tokenDigest(request.ephemeralToken);
+    const now = this.clock.now();
+    const consumed = await this.#storeCall(() =>
+      this.store.consume({
+        partition,
+        digest,
+        now,
+        expect: {
+          userId: identity.userId,
+          tool: request.tool,
+          paramsHash,
+          ...(request.transactionId !== undefined ? { transactionId: request.transactionId } : {}),
+        },
+        sessionId: identity.sessionId,
+        retainMs: this.#retainMs,
+      }),
+    );
+    switch (consumed.status) {
+      case 'unknown':
+        void this.#refuse({ ...base, paramsHash }, 'TOKEN_INVALID', 'execute');
+        throw new HandshakeError(
+          'TOKEN_INVALID',
+          'Execute refused: the ephemeral token is not valid',
+        );
+      case 'expired':
+        void this.#refuse({ ...base, paramsHash }, 'TOKEN_EXPIRED', 'execute');
+        throw new HandshakeError(
+          'TOKEN_EXPIRED',
+          'Execute refused: the ephemeral token has expired',
+        );
+      case 'mismatch':
+        void this.#refuse(
+          { ...base, paramsHash },
+          'TRANSACTION_MISMATCH',
+          `execute: ${consumed.field}`,
+        );
+        throw new HandshakeError(
+          'TRANSACTION_MISMATCH',
+          `Execute refused: the ${describeField(consumed.field)} differs from what was authorized`,
+        );
+      case 'used': {
+        const t = consumed.tombstone;
+        const identical =
+          t.sessionId === identity.sessionId &&
+          t.userId === identity.userId &&
+          t.tool === request.tool &&
+          t.paramsHash === paramsHash;
+        if (!identical) {
+          void this.#refuse(
+            { ...base, paramsHash, transactionId: t.transactionId },
+            'TOKEN_ALREADY_USED',
+            'execute',
+          );
+          throw new HandshakeError(
+            'TOKEN_ALREADY_USED',
+            'Execute refused: the ephemeral token was already used',
+          );
+        }
+        if (t.state === 'executing' || !t.outcome) {
+          throw new HandshakeError(
+            'EXECUTION_IN_PROGRESS',
+            'This call is still running; retry the identical request to receive its result',
+            { retryAfterSeconds: 1 },
+          );
+        }
+        await this.#audit.record({
+          type: 'execute',
+          outcome: 'replayed',
+          transactionId: t.transactionId,
+          ...base,
+          paramsHash,
+        });
+        if (t.outcome.status === 'failed') {
+          throw new HandshakeError(t.outcome.code, t.outcome.message);
+        }
+        return {
+          status: 'completed',
+          transactionId: t.transactionId,
+          result: t.outcome.result,
+          replayed: true,
+        };
+      }
+      case 'ok':
+        break;
+    }
+    const record = consumed.record;
+    return this.#run(registered, request, record, partition, digest, base, paramsHash);
+  }
+
+  async #run(
+    registered: RegisteredTool,
+    request: ExecuteRequest,
+    record: TransactionRecord,
+    partition: string,
+    digest: string,
+    base: { userId: string; tool: string; tier: Tier },
+    paramsHash: string,
+  ): Promise<ExecuteResponse> {
+    const controller = new AbortController();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let result: unknown;
+    let failure: { timedOut: boolean; error?: unknown } | undefined;
+    try {
+      result = await Promise.race([
+        Promise.resolve().then(() =>
+          registered.provider.execute(request.tool, request.parameters, {
+            transactionId: record.transactionId,
+            userId: record.userId,
+            signal: controller.signal,
+          }),
+        ),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => {
+            controller.abort();
+            reject(new ExecutionTimeout());
+          }, this.#executionTimeoutMs);
+        }),
+      ]);
+    } catch (error) {
+      failure = { timedOut: error instanceof ExecutionTimeout, error };
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
+    const amount =
+      record.amountMinor !== undefined && record.currency !== undefined
+        ? {
+            amount: {
+              value: formatMoney(BigInt(record.amountMinor), record.currency),
+              currency: record.currency,
+            },
+          }
+        : {};
+    if (failure) {
+      const message = failure.timedOut
+        ? `${request.tool} did not finish in time; its outcome is unknown`
+        : providerMessage(request.tool, failure.error);
+      // A definite failure gives the reservation back; a timeout keeps it, because the
+      // payment may have gone through.
+      await this.#storeCall(() =>
+        this.store.complete({
+          partition,
+          digest,
+          now: this.clock.now(),
+          outcome: { status: 'failed', code: 'PROVIDER_ERROR', message },
+          retainMs: this.#retainMs,
+          ...(record.reservationId
+            ? {
+                spend: {
+                  reservationId: record.reservationId,
+                  action: failure.timedOut ? 'commit' : 'release',
+                },
+              }
+            : {}),
+        }),
+      );
+      await this.#audit.record({
+        type: 'execute',
+        outcome: failure.timedOut ? 'timeout' : 'failed',
+        transactionId: record.transactionId,
+        ...base,
+        paramsHash,
+        ...amount,
+        detail: failure.timedOut ? 'timeout' : 'provider error',
+      });
+      throw new HandshakeError('PROVIDER_ERROR', message, { cause: failure.error });
+    }
+    await this.#storeCall(() =>
+      this.store.complete({
+        partition,
+        digest,
+        now: this.clock.now(),
+        outcome: { status: 'completed', result: result ?? null },
+        retainMs: this.#retainMs,
+        ...(record.reservationId
+          ? { spend: { reservationId: record.reservationId, action: 'commit' } }
+          : {}),
+      }),
+    );
+    await this.#audit.record({
+      type: 'execute',
+      outcome: 'completed',
+      transactionId: record.transactionId,
+      ...base,
+      paramsHash,
+      ...amount,
+      ...(record.approvalId ? { approvalId: record.approvalId } : {}),
+    });
+    return { status: 'completed', transactionId: record.transactionId, result: result ?? null };
+  }
+
+  async #checkSignature(
+    request: ExecuteRequest,
+    identity: SessionIdentity,
+    paramsHash: string,
+    base: { userId: string; tool: string; tier: Tier },
+  ): Promise<void> {
+    const fail = (message: string): never => {
+      void this.#refuse({ ...base, paramsHash }, 'SIGNATURE_INVALID', 'execute');
+      throw new HandshakeError('SIGNATURE_INVALID', message);
+    };
+    if (!request.signature)
+      return fail(`Execute of ${request.tool} needs a signature (tier ${base.tier})`);
+    if (!request.transactionId) return fail('A signed execute must name its transactionId');
+    const keys = this.#options.keys;
+    const publicKey = keys
+      ? await keys.resolve(identity.userId, request.signature.keyId)
+      : undefined;
+    if (!publicKey) return fail(`Key ${request.signature.keyId} is not registered for this user`);
+    const valid = verifyExecuteSignature(publicKey, request.signature.value, {
+      tool: request.tool,
+      paramsHash,
+      transactionId: request.transactionId,
+    });
+    if (!valid) fail('The execute signature does not verify');
+  }
+
+  /**
+   * The requesting user's view of an approval. To the session that asked, an approved
+   * request carries its ephemeral token; reading again issues a fresh token and the
+   * previous one stops working, so a lost answer never strands an approval.
+   */
+  async approvalStatus(approvalId: string, credential: string | undefined): Promise<ApprovalView> {
+    const identity = await this.identify(credential);
+    const partition = partitionOfApproval(approvalId);
+    const notFound = () => new HandshakeError('NOT_FOUND', 'No such approval');
+    if (partition === undefined || partition !== partitionOf(identity.userId)) throw notFound();
+    let record = await this.#storeCall(() => this.store.getApproval(partition, approvalId));
+    if (!record || record.userId !== identity.userId) throw notFound();
+    record = await this.#expireIfDue(record);
+    const view = toView(record);
+    if (record.status === 'approved' && record.sessionId === identity.sessionId) {
+      try {
+        view.ephemeralToken = await this.#issue(record, identity);
+      } catch (error) {
+        if (!HandshakeError.isInstance(error) || error.code === 'STORE_UNAVAILABLE') throw error;
+        // Spent or lapsed: the status stays `approved`, without a token.
+      }
+    }
+    return view;
+  }
+
+  async #issue(approval: ApprovalRecord, identity: SessionIdentity): Promise<string> {
+    const token = generateToken('ephemeral', this.#random);
+    const now = this.clock.now();
+    const partition = partitionOf(approval.userId);
+    const record: TransactionRecord = {
+      transactionId: approval.transactionId,
+      userId: approval.userId,
+      sessionId: identity.sessionId,
+      tool: approval.tool,
+      tier: approval.tier,
+      paramsHash: approval.paramsHash,
+      expiresAt: approval.tokenExpiresAt ?? now,
+      createdAt: now,
+      approvalId: approval.approvalId,
+      ...(approval.reservationId ? { reservationId: approval.reservationId } : {}),
+      ...(approval.amountMinor ? { amountMinor: approval.amountMinor } : {}),
+      ...(approval.currency ? { currency: approval.currency } : {}),
+    };
+    const outcome = await this.#storeCall(() =>
+      this.store.issueApprovalToken({
+        partition,
+        approvalId: approval.approvalId,
+        now,
+        token: { digest: tokenDigest(token), record },
+        retainMs: this.#retainMs,
+      }),
+    );
+    if (outcome.status === 'issued') {
+      void this.#audit.record({
+        type: 'approval.token_issued',
+        outcome: 'issued',
+        transactionId: approval.transactionId,
+        approvalId: approval.approvalId,
+        userId: approval.userId,
+        tool: approval.tool,
+        tier: approval.tier,
+        paramsHash: approval.paramsHash,
+      });
+      return token;
+    }
+    if (outcome.status === 'used') {
+      throw new HandshakeError('TOKEN_ALREADY_USED', 'The approved call was already executed');
+    }
+    if (outcome.status === 'expired') {
+      throw new HandshakeError('TOKEN_EXPIRED', 'The approved call was not executed in time');
+    }
+    throw new HandshakeError('APPROVAL_PENDING', 'The approval is not granted');
+  }
+
+  async #expireIfDue(record: ApprovalRecord): Promise<ApprovalRecord> {
+    if (record.status !== 'pending' || this.clock.now() < record.expiresAt) return record;
+    const partition = partitionOf(record.userId);
+    const outcome = await this.#storeCall(() =>
+      this.store.decideApproval({
+        partition,
+        approvalId: record.approvalId,
+        now: this.clock.now(),
+        expectedStatus: 'pending',
+        status: 'expired',
+        reason: 'no decision before the deadline',
+        ...(record.reservationId
+          ? { spend: { action: 'release' as const, reservationId: record.reservationId } }
+          : {}),
+      }),
+    );
+    if (outcome.status === 'unknown') return record;
+    if (outcome.status === 'ok') {
+      void this.#audit.record({
+        type: 'approval.decided',
+        outcome: 'expired',
+        transactionId: record.transactionId,
+        approvalId: record.approvalId,
+        userId: record.userId,
+        tool: record.tool,
+        tier: record.tier,
+        paramsHash: record.paramsHash,
+      });
+    }
+    return outcome.approval;
+  }
+
+  /** Approvals for approvers, newest first. */
+  async listApprovals(
+    filter: { status?: ApprovalRecord['status']; limit?: number },
+    credential: string | undefined,
+  ): Promise<ApprovalSummary[]> {
+    await this.identifyApprover(credential);
+    const limit = Math.min(Math.max(filter.limit ?? 50, 1), 200);
+    const records = await this.#storeCall(() =>
+      this.store.listApprovals({ ...(filter.status ? { status: filter.status } : {}), limit }),
+    );
+    const out: ApprovalSummary[] = [];
+    for (const record of records) {
+      const current = await this.#expireIfDue(record);
+      if (filter.status && current.status !== filter.status) continue;
+      out.push(toSummary(current));
+    }
+    return out;
+  }
+
+  /** One approval as approvers see it. */
+  async approvalSummary(
+    approvalId: string,
+    credential: string | undefined,
+  ): Promise<ApprovalSummary> {
+    await this.identifyApprover(credential);
+    const record = await this.#approvalRecord(approvalId);
+    return toSummary(await this.#expireIfDue(record));
+  }
+
+  async #approvalRecord(approvalId: string): Promise<ApprovalRecord> {
+    const partition = partitionOfApproval(approvalId);
+    const record =
+      partition === undefined
+        ? undefined
+        : await this.#storeCall(() => this.store.getApproval(partition, approvalId));
+    if (!record) throw new HandshakeError('NOT_FOUND', 'No such approval');
+    return record;
+  }
+
+  /**
+   * An approver's decision. Final: a decided or expired approval cannot be decided
+   * again, and nobody may approve their own request.
+   *
+   * @example
+   * ```ts
+   * import type { HandshakeEngine } from '@handshake/core';
+   * declare const engine: HandshakeEngine;
+   *
+   * await engine.decide('apr_…', { decision: 'approve' }, 'approver-token');
+   * ```
+   */
+  async decide(
+    approvalId: string,
+    decision: { decision: 'approve' | 'deny'; reason?: string },
+    credential: string | undefined,
+  ): Promise<ApprovalSummary> {
+    const approver = await this.identifyApprover(credential);
+    const record = await this.#expireIfDue(await this.#approvalRecord(approvalId));
+    if (approver.userId !== undefined && approver.userId === record.userId) {
+      void this.#refuse(
+        {
+          userId: record.userId,
+          tool: record.tool,
+          tier: record.tier,
+          paramsHash: record.paramsHash,
+        },
+        'FORBIDDEN',
+        'self-approval',
+      );
+      throw new HandshakeError('FORBIDDEN', 'Nobody may decide their own request');
+    }
+    if (record.status === 'expired') {
+      throw new HandshakeError('APPROVAL_EXPIRED', 'The approval expired before a decision');
+    }
+    if (record.status !== 'pending') {
+      throw new HandshakeError('APPROVAL_PENDING', `The approval was already ${record.status}`, {
+        status: 409,
+      });
+    }
+    const decided = await this.#decide(
+      partitionOf(record.userId),
+      approvalId,
+      decision.decision,
+      approver,
+      decision.reason,
+    );
+    return toSummary(decided);
+  }
+
+  async #decide(
+    partition: string,
+    approvalId: string,
+    decision: 'approve' | 'deny',
+    approver: ApproverIdentity,
+    reason: string | undefined,
+  ): Promise<ApprovalRecord> {
+    const record = await this.#approvalRecord(approvalId);
+    const now = this.clock.now();
+    const tokenExpiresAt = now + this.#tokenTtlMs;
+    let spend: Parameters<StoreV1['decideApproval']>[0]['spend'];
+    if (decision === 'deny') {
+      if (record.reservationId) spend = { action: 'release', reservationId: record.reservationId };
+    } else if (record.reservationId) {
+      spend = {
+        action: 'extend',
+        reservationId: record.reservationId,
+        holdUntil: tokenExpiresAt + this.#executionTimeoutMs,
+      };
+    } else if (record.amountMinor !== undefined) {
+      const limits = await this.#limitsFor(record.userId);
+      if (limits) {
+        spend = {
+          action: 'force',
+          request: {
+            reservationId: `r_${record.transactionId}`,
+            amountMinor: BigInt(record.amountMinor),
+            windows: this.#windows(limits, record.createdAt),
+            holdUntil: tokenExpiresAt + this.#executionTimeoutMs,
+          },
+        };
+      }
+    }
+    const outcome = await this.#storeCall(() =>
+      this.store.decideApproval({
+        partition,
+        approvalId,
+        now,
+        expectedStatus: 'pending',
+        status: decision === 'approve' ? 'approved' : 'denied',
+        decidedBy: approver.name,
+        ...(reason !== undefined ? { reason } : {}),
+        ...(decision === 'approve' ? { tokenExpiresAt } : {}),
+        ...(spend ? { spend } : {}),
+      }),
+    );
+    if (outcome.status === 'unknown') throw new HandshakeError('NOT_FOUND', 'No such approval');
+    if (outcome.status === 'conflict') {
+      throw new HandshakeError(
+        'APPROVAL_PENDING',
+        `The approval was already ${outcome.approval.status}`,
+      );
+    }
+    const decided = outcome.approval;
+    await this.#audit.record({
+      type: 'approval.decided',
+      outcome: decided.status,
+      transactionId: decided.transactionId,
+      approvalId,
+      userId: decided.userId,
+      tool: decided.tool,
+      tier: decided.tier,
+      paramsHash: decided.paramsHash,
+      decidedBy: approver.name,
+      ...(decided.amount ? { amount: decided.amount } : {}),
+    });
+    return decided;
+  }
+
+  /** Remaining spend for a user, reservations counted. Undefined when no limit applies. */
+  async limits(credential: string | undefined): Promise<LimitsView | undefined> {
+    const identity = await this.identify(credential);
+    const limits = await this.#limitsFor(identity.userId);
+    if (!limits) return undefined;
+    const now = this.clock.now();
+    const windows = this.#windows(limits, now, true);
+    const usage = await this.#storeCall(() =>
+      this.store.spendUsage({
+        partition: partitionOf(identity.userId),
+        userId: identity.userId,
+        now,
+        windows,
+      }),
+    );
+    const enabled = {
+      daily: limitEnabled(limits, 'daily'),
+      weekly: limitEnabled(limits, 'weekly'),
+      monthly: limitEnabled(limits, 'monthly'),
+      transaction: limitEnabled(limits, 'transaction'),
+    };
+    return {
+      currency: limits.currency,
+      timeZone: limits.timeZone ?? 'UTC',
+      windows: windows.map((w) => {
+        const used = usage.used[w.key] ?? 0n;
+        const remaining = w.limitMinor - used > 0n ? w.limitMinor - used : 0n;
+        return {
+          window: w.window,
+          limit: formatMoney(w.limitMinor, limits.currency),
+          used: formatMoney(used, limits.currency),
+          remaining: formatMoney(remaining, limits.currency),
+          resetsAt: iso(w.endsAt),
+        };
+      }),
+      ...(limits.transaction !== undefined ? { transaction: limits.transaction } : {}),
+      enabled,
+    };
+  }
+
+  /** The approval's record for streaming; `undefined` when the session may not see it. */
+  async approvalForSession(
+    approvalId: string,
+    identity: SessionIdentity,
+  ): Promise<ApprovalRecord | undefined> {
+    const partition = partitionOfApproval(approvalId);
+    if (partition === undefined || partition !== partitionOf(identity.userId)) return undefined;
+    const record = await this.#storeCall(() => this.store.getApproval(partition, approvalId));
+    if (!record || record.userId !== identity.userId) return undefined;
+    return this.#expireIfDue(record);
+  }
+
+  /** Waits until every audit event recorded so far is written. */
+  flushAudit(): Promise<void> {
+    return this.#audit.flush();
+  }
+
+  /** Flushes the audit trail and closes the store. */
+  async close(): Promise<void> {
+    await this.#audit.flush();
+    await this.store.close?.();
+  }
+
+  async #identifyOrAudit(credential: string | undefined, tool: string): Promise<SessionIdentity> {
+    try {
+      return await this.identify(credential);
+    } catch (error) {
+      void this.#refuse({ tool }, 'UNAUTHORIZED');
+      throw error;
+    }
+  }
+
+  async #resolveAmount(
+    definition: ToolDefinition,
+    parameters: unknown,
+    base: { userId: string; tool: string; tier: Tier },
+  ): Promise<ResolvedAmount | undefined> {
+    if (!definition.amount) return undefined;
+    let money: Money | undefined;
+    try {
+      money = await definition.amount(parameters);
+    } catch (error) {
+      void this.#refuse(base, codeOf(error), 'amount');
+      if (HandshakeError.isInstance(error)) throw error;
+      throw new HandshakeError(
+        'PROVIDER_ERROR',
+        `The amount of ${definition.name} could not be determined`,
+        {
+          cause: error,
+        },
+      );
+    }
+    if (!money) return undefined;
+    const minor = parseMoney(money.value, money.currency, { allowZero: true });
+    const limits = await this.#limitsFor(base.userId);
+    if (!limits || limits.currency === money.currency) {
+      return { original: money, minor, currency: money.currency };
+    }
+    const rates = this.#options.exchangeRates;
+    if (!rates) {
+      throw new HandshakeError(
+        'VALIDATION_ERROR',
+        `Amounts in ${money.currency} cannot be counted against limits in ${limits.currency}`,
+        { path: 'parameters' },
+      );
+    }
+    const rate = await rates.getRate(money.currency, limits.currency);
+    return {
+      original: money,
+      minor: convertMinor(minor, money.currency, limits.currency, rate.rate),
+      currency: limits.currency,
+      rate: rate.rate,
+    };
+  }
+
+  async #limitsFor(userId: string): Promise<SpendingLimits | undefined> {
+    const source = this.#options.limits;
+    if (!source) return undefined;
+    return typeof source === 'function' ? await source(userId) : source;
+  }
+
+  #windows(limits: SpendingLimits, at: number, includeDisabled = false): SpendWindow[] {
+    const amount = (window: 'daily' | 'weekly' | 'monthly') =>
+      limits[window] !== undefined && (includeDisabled || limitEnabled(limits, window))
+        ? parseMoney(limits[window]!, limits.currency, { allowZero: true })
+        : undefined;
+    const daily = amount('daily');
+    const weekly = amount('weekly');
+    const monthly = amount('monthly');
+    return spendWindows(at, limits.timeZone ?? 'UTC', {
+      ...(daily !== undefined ? { daily } : {}),
+      ...(weekly !== undefined ? { weekly } : {}),
+      ...(monthly !== undefined ? { monthly } : {}),
+    });
+  }
+
+  async #storeCall<T>(call: () => T | Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      if (HandshakeError.isInstance(error)) throw error;
+      throw new HandshakeError(
+        'STORE_UNAVAILABLE',
+        'The state store is unavailable; retry shortly',
+        {
+          cause: error,
+          retryAfterSeconds: 1,
+        },
+      );
+    }
+  }
+
+  #refuse(fields: Partial<AuditFields>, code: string, detail?: string): Promise<void> {
+    return this.#audit.record({
+      type: 'refusal',
+      outcome: code,
+      ...fields,
+      ...(detail ? { detail } : {}),
+    });
+  }
+}
+
+class ExecutionTimeout extends Error {}
+
+function limitEnabled(
+  limits: SpendingLimits,
+  window: 'daily' | 'weekly' | 'monthly' | 'transaction',
+) {
+  return limits[window] !== undefined && limits.enabled?.[window] !== false;
+}
+
+function positive(value: number, name: string): number {
+  if (!Number.isFinite(value) || value <= 0)
+    throw new TypeError(`${name} must be a positive number`);
+  return value;
+}
+
+function codeOf(error: unknown): string {
+  return HandshakeError.isInstance(error) ? error.code : 'INTERNAL_ERROR';
+}
+
+function describeField(field: 'userId' | 'tool' | 'paramsHash' | 'transactionId'): string {
+  return {
+    userId: 'user',
+    tool: 'tool',
+    paramsHash: 'parameters hash',
+    transactionId: 'transaction',
+  }[field];
+}
+
+function providerMessage(tool: string, error: unknown): string {
+  // Only a provider's own HandshakeError message is passed on; other errors may hold
+  // request details or secrets.
+  if (HandshakeError.isInstance(error) && error.code === 'PROVIDER_ERROR') return error.message;
+  return `${tool} failed at the provider`;
+}
+
+function toView(record: ApprovalRecord): ApprovalView {
+  return {
+    approvalId: record.approvalId,
+    transactionId: record.transactionId,
+    status: record.status,
+    tool: record.tool,
+    tier: record.tier,
+    paramsHash: record.paramsHash,
+    expiresAt: iso(record.expiresAt),
+    ...(record.tokenExpiresAt !== undefined ? { tokenExpiresAt: iso(record.tokenExpiresAt) } : {}),
+    ...(record.reason !== undefined ? { reason: record.reason } : {}),
+    ...(record.amount ? { amount: record.amount } : {}),
+    reasons: record.reasons,
+  };
+}
+
+function toSummary(record: ApprovalRecord): ApprovalSummary {
+  const { ephemeralToken: _none, ...view } = toView(record);
+  return {
+    ...view,
+    userId: record.userId,
+    parameters: record.parameters,
+    createdAt: iso(record.createdAt),
+    ...(record.payee !== undefined ? { payee: record.payee } : {}),
+    ...(record.decidedAt !== undefined ? { decidedAt: iso(record.decidedAt) } : {}),
+    ...(record.decidedBy !== undefined ? { decidedBy: record.decidedBy } : {}),
+    ...(record.originalAmount ? { originalAmount: record.originalAmount } : {}),
+  };
+}
+
+/**
+ * Creates the handshake engine.
+ *
+ * @example
+ * ```ts
+ * import { createHandshake, staticSessionVerifier } from '@handshake/core';
+ *
+ * const engine = createHandshake({
+ *   tools: {
+ *     specificationVersion: 'v1',
+ *     listTools: () => [{ name: 'get_exchange_rate', description: 'Rates', tier: 'PUBLIC' }],
+ *     execute: () => ({ rate: '1.0850' }),
+ *   },
+ *   sessions: staticSessionVerifier({ 'dev-token-alice': 'alice' }),
+ * });
+ * ```
+ */
+export function createHandshake(options: HandshakeOptions): HandshakeEngine {
+  return new HandshakeEngine(options);
+}

@@ -1,0 +1,49 @@
+import type { ApproverV1 } from '../approvals/approver.js';
+import type { AuditEvent, AuditSinkV1 } from '../audit/audit-event.js';
+import type { ExchangeRateProviderV1, LimitsSource } from '../limits/spending-limits.js';
+import type { SessionVerifierV1 } from '../sessions/session-verifier.js';
+import type { KeyResolverV1 } from '../signing/key-resolver.js';
+import type { StoreV1 } from '../store/store-v1.js';
+import type { RandomSource } from '../tokens/token.js';
+import type { ToolProviderV1 } from '../tools/tool-provider.js';
+import type { Clock, Tier } from '../types/common.js';
+
+/** Options of {@link createHandshake}. Everything but `tools` has a default. */
+export interface HandshakeOptions {
+  /** Where tools come from; several providers may be combined (names must not clash). */
+  tools: ToolProviderV1 | readonly ToolProviderV1[];
+  /** Default: a new `MemoryStore`. */
+  store?: StoreV1;
+  /** Verifies bearer credentials. Without one, only PUBLIC tools can be called. */
+  sessions?: SessionVerifierV1;
+  /** Public keys for the INTERNAL tier's signatures. Without one, INTERNAL+ tools are refused. */
+  keys?: KeyResolverV1;
+  /** Decides RESTRICTED and over-limit calls. Default: a person, through the approvals API. */
+  approver?: ApproverV1;
+  /** Approver credentials (bearer token → approver name) for the approvals API. */
+  approverCredentials?: Readonly<Record<string, string>>;
+  /** Audit sinks. */
+  audit?: AuditSinkV1 | readonly AuditSinkV1[];
+  /** Called when an audit sink fails; the event stays in the chain. */
+  onAuditError?: (error: unknown, event: AuditEvent) => void;
+  /** Raises tiers of named tools; lowering one is refused when the engine starts. */
+  policy?: { tiers?: Readonly<Record<string, Tier>> };
+  /** Spending limits; none means no limit. */
+  limits?: LimitsSource;
+  /** Needed when a tool's amount is not in the limits' currency. */
+  exchangeRates?: ExchangeRateProviderV1;
+  clock?: Clock;
+  random?: RandomSource;
+  /** Ephemeral token lifetime (default 30 s). */
+  tokenTtlMs?: number;
+  /** How long a pending approval waits for a decision (default 5 min). */
+  approvalTtlMs?: number;
+  /** How long a consumed token's result is kept for replay (default 10 min). */
+  replayWindowMs?: number;
+  /** A tool running longer is abandoned with `PROVIDER_ERROR` (default 30 s). */
+  executionTimeoutMs?: number;
+  /** Authorizations per user per window; `false` turns limiting off. Default 120 per minute. */
+  rateLimit?: { limit: number; windowMs: number } | false;
+  /** Name of this instance's audit chain (default: random). */
+  instanceId?: string;
+}

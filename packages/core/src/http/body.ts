@@ -1,0 +1,72 @@
+import type { z } from 'zod';
+import { HandshakeError } from '../errors/handshake-error.js';
+
+/**
+ * Reads a JSON body: `application/json` only, at most `maxBytes`, valid UTF-8, valid
+ * JSON, then the (strict) schema. Every refusal is a 4xx `HandshakeError` naming the
+ * field, never echoing the input.
+ */
+export async function readJsonBody<T extends z.ZodType>(
+  request: Request,
+  schema: T,
+  maxBytes: number,
+): Promise<z.infer<T>> {
+  const type = (request.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase();
+  if (type !== 'application/json') {
+    throw new HandshakeError('UNSUPPORTED_MEDIA_TYPE', 'The body must be application/json');
+  }
+  const declared = Number(request.headers.get('content-length') ?? Number.NaN);
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    throw new HandshakeError('PAYLOAD_TOO_LARGE', `The body exceeds ${maxBytes} bytes`);
+  }
+  const bytes = await readLimited(request, maxBytes);
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    throw new HandshakeError('VALIDATION_ERROR', 'The body is not valid UTF-8', { path: 'body' });
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new HandshakeError('VALIDATION_ERROR', 'The body is not valid JSON', { path: 'body' });
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const path = issue && issue.path.length > 0 ? issue.path.map(String).join('.') : 'body';
+    const message =
+      issue?.code === 'unrecognized_keys'
+        ? `unknown field ${issue.keys.map(String).join(', ')}`
+        : (issue?.message ?? 'invalid');
+    throw new HandshakeError('VALIDATION_ERROR', `Invalid request at ${path}: ${message}`, {
+      path,
+    });
+  }
+  return parsed.data;
+}
+
+async function readLimited(request: Request, maxBytes: number): Promise<Uint8Array> {
+  if (!request.body) return new Uint8Array();
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw new HandshakeError('PAYLOAD_TOO_LARGE', `The body exceeds ${maxBytes} bytes`);
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return out;
+}

@@ -1,0 +1,264 @@
+import type { z } from 'zod';
+import type { HandshakeEngine } from '../engine/engine.js';
+import { HandshakeError } from '../errors/handshake-error.js';
+import {
+  ApprovalStatusSchema,
+  AuthorizeRequestSchema,
+  DecisionRequestSchema,
+  ExecuteRequestSchema,
+} from '../schemas/wire.js';
+import { readJsonBody } from './body.js';
+import { errorResponse, jsonResponse } from './responses.js';
+import { approvalEventStream } from './sse.js';
+
+/** A route added to the handler (the spend API and the console use this). */
+export interface HandshakeRoute {
+  method: 'GET' | 'POST' | 'DELETE' | 'PUT';
+  /** Path after the base path; `:name` segments are captured. */
+  path: string;
+  handle(context: RouteContext): Promise<Response> | Response;
+}
+
+/** What a route receives. */
+export interface RouteContext {
+  request: Request;
+  url: URL;
+  params: Record<string, string>;
+  engine: HandshakeEngine;
+  /** The bearer credential of the request, if any. */
+  credential: string | undefined;
+  /** Reads and parses the JSON body with the handler's limits and a strict schema. */
+  body<T extends z.ZodType>(schema: T): Promise<z.infer<T>>;
+}
+
+/** Options of {@link createHandshakeHandler}. */
+export interface HandshakeHandlerOptions {
+  /** Prefix of every route, e.g. `/v1` (default none). */
+  basePath?: string;
+  /** Largest accepted request body in bytes (default 64 KiB); larger answers `413`. */
+  maxBodyBytes?: number;
+  /** SSE heartbeat interval (default 15 s). */
+  heartbeatMs?: number;
+  /** SSE polling safety net when the store cannot notify, or misses a message (default 2 s). */
+  pollMs?: number;
+  /** `retry:` advised to SSE clients (default 2 s). */
+  retryMs?: number;
+  /** Extra routes, matched before the built-in ones. */
+  routes?: readonly HandshakeRoute[];
+  /** Hears unexpected errors (answered as `500 INTERNAL_ERROR` without detail). */
+  onError?: (error: unknown, request: Request) => void;
+}
+
+interface CompiledRoute {
+  method: string;
+  pattern: RegExp;
+  names: string[];
+  handle: HandshakeRoute['handle'];
+}
+
+function compile(route: HandshakeRoute, basePath: string): CompiledRoute {
+  const names: string[] = [];
+  const source = `${basePath}${route.path}`
+    .split('/')
+    .map((segment) => {
+      if (segment.startsWith(':')) {
+        names.push(segment.slice(1));
+        return '([^/]+)';
+      }
+      return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    })
+    .join('/');
+  return {
+    method: route.method,
+    pattern: new RegExp(`^${source}/?$`),
+    names,
+    handle: route.handle,
+  };
+}
+
+/** Reads `Authorization: Bearer …`. */
+export function bearer(request: Request): string | undefined {
+  const header = request.headers.get('authorization');
+  if (!header) return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match?.[1];
+}
+
+/**
+ * The Web-standard HTTP surface of the engine: `(Request) => Promise<Response>`.
+ * Serve it with `@handshake/core/node`'s `serve`, or from any runtime that speaks
+ * `Request`/`Response` (Deno, Bun, workers). Every error answers with the envelope
+ * `{ success: false, error: { code, message } }`.
+ *
+ * @example
+ * ```ts
+ * import { createHandshake, createHandshakeHandler } from '@handshake/core';
+ * declare const engine: ReturnType<typeof createHandshake>;
+ *
+ * const handler = createHandshakeHandler(engine);
+ * const response = await handler(new Request('http://localhost/tools'));
+ * ```
+ */
+export function createHandshakeHandler(
+  engine: HandshakeEngine,
+  options: HandshakeHandlerOptions = {},
+): (request: Request) => Promise<Response> {
+  const basePath = (options.basePath ?? '').replace(/\/$/, '');
+  const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024;
+  const sse = {
+    heartbeatMs: options.heartbeatMs ?? 15_000,
+    pollMs: options.pollMs ?? 2_000,
+    retryMs: options.retryMs ?? 2_000,
+  };
+
+  const builtIn: HandshakeRoute[] = [
+    {
+      method: 'GET',
+      path: '/health',
+      handle: () => jsonResponse(200, { status: 'ok' }),
+    },
+    {
+      method: 'GET',
+      path: '/tools',
+      handle: async () => jsonResponse(200, { tools: await engine.listTools() }),
+    },
+    {
+      method: 'POST',
+      path: '/authorize',
+      async handle(ctx) {
+        const body = await ctx.body(AuthorizeRequestSchema);
+        const answer = await engine.authorize(body, ctx.credential ?? body.sessionToken);
+        return jsonResponse(answer.status === 'pending' ? 202 : 200, answer);
+      },
+    },
+    {
+      method: 'POST',
+      path: '/execute',
+      async handle(ctx) {
+        const body = await ctx.body(ExecuteRequestSchema);
+        const headerToken = ctx.request.headers.get('x-ephemeral-token') ?? undefined;
+        if (headerToken && body.ephemeralToken && headerToken !== body.ephemeralToken) {
+          throw new HandshakeError('TOKEN_INVALID', 'Two different ephemeral tokens were sent');
+        }
+        const token = body.ephemeralToken ?? headerToken;
+        const answer = await engine.execute(
+          { ...body, ...(token ? { ephemeralToken: token } : {}) },
+          ctx.credential ?? body.sessionToken,
+        );
+        return jsonResponse(200, answer);
+      },
+    },
+    {
+      method: 'GET',
+      path: '/approvals',
+      async handle(ctx) {
+        const statusParam = ctx.url.searchParams.get('status');
+        const status =
+          statusParam === null ? undefined : ApprovalStatusSchema.safeParse(statusParam);
+        if (status && !status.success) {
+          throw new HandshakeError(
+            'VALIDATION_ERROR',
+            'status must be pending, approved, denied or expired',
+            {
+              path: 'status',
+            },
+          );
+        }
+        const limitParam = ctx.url.searchParams.get('limit');
+        const limit = limitParam === null ? undefined : Number(limitParam);
+        if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > 200)) {
+          throw new HandshakeError('VALIDATION_ERROR', 'limit must be an integer from 1 to 200', {
+            path: 'limit',
+          });
+        }
+        const approvals = await engine.listApprovals(
+          { ...(status?.data ? { status: status.data } : {}), ...(limit ? { limit } : {}) },
+          ctx.credential,
+        );
+        return jsonResponse(200, { approvals });
+      },
+    },
+    {
+      method: 'GET',
+      path: '/approvals/:id',
+      async handle(ctx) {
+        const id = ctx.params.id ?? '';
+        const accept = ctx.request.headers.get('accept') ?? '';
+        if (accept.includes('text/event-stream')) {
+          const identity = await engine.identify(ctx.credential);
+          const record = await engine.approvalForSession(id, identity);
+          if (!record) throw new HandshakeError('NOT_FOUND', 'No such approval');
+          const lastEventId = Number(ctx.request.headers.get('last-event-id') ?? '0');
+          return approvalEventStream({
+            engine,
+            approvalId: id,
+            credential: ctx.credential,
+            lastEventId: Number.isFinite(lastEventId) ? lastEventId : 0,
+            signal: ctx.request.signal,
+            ...sse,
+          });
+        }
+        return jsonResponse(200, await engine.approvalStatus(id, ctx.credential));
+      },
+    },
+    {
+      method: 'POST',
+      path: '/approvals/:id/decision',
+      async handle(ctx) {
+        // Approvers authenticate first, so a stranger learns nothing from body errors.
+        await engine.identifyApprover(ctx.credential);
+        const body = await ctx.body(DecisionRequestSchema);
+        const decided = await engine.decide(ctx.params.id ?? '', body, ctx.credential);
+        return jsonResponse(200, decided);
+      },
+    },
+  ];
+
+  const routes = [...(options.routes ?? []), ...builtIn].map((route) => compile(route, basePath));
+
+  return async (request: Request): Promise<Response> => {
+    try {
+      const url = new URL(request.url);
+      let pathMatched = false;
+      for (const route of routes) {
+        const match = route.pattern.exec(url.pathname);
+        if (!match) continue;
+        pathMatched = true;
+        if (
+          route.method !== request.method &&
+          !(route.method === 'GET' && request.method === 'HEAD')
+        ) {
+          continue;
+        }
+        const params: Record<string, string> = {};
+        route.names.forEach((name, i) => {
+          params[name] = safeDecode(match[i + 1] ?? '');
+        });
+        const context: RouteContext = {
+          request,
+          url,
+          params,
+          engine,
+          credential: bearer(request),
+          body: (schema) => readJsonBody(request, schema, maxBodyBytes),
+        };
+        return await route.handle(context);
+      }
+      if (pathMatched) {
+        throw new HandshakeError('METHOD_NOT_ALLOWED', `${request.method} is not allowed here`);
+      }
+      throw new HandshakeError('NOT_FOUND', 'No such endpoint');
+    } catch (error) {
+      if (!HandshakeError.isInstance(error)) options.onError?.(error, request);
+      return errorResponse(error);
+    }
+  };
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new HandshakeError('VALIDATION_ERROR', 'The path is not valid', { path: 'path' });
+  }
+}

@@ -1,0 +1,184 @@
+// The public API of @handshake/core. Node-only helpers live in `@handshake/core/node`
+// and the store conformance suite in `@handshake/core/testing`, so this entry runs on
+// any runtime with Web Crypto and fetch.
+
+export {
+  type AgentApproverOptions,
+  type ApprovalRequest,
+  type ApprovalRule,
+  type ApprovalVerdict,
+  type ApproverV1,
+  agentApprover,
+  humanApprover,
+  rulesApprover,
+} from './approvals/approver.js';
+export {
+  type AuditChainVerdict,
+  auditEventHash,
+  GENESIS_HASH,
+  verifyAuditChain,
+} from './audit/audit-chain.js';
+export type { AuditEvent, AuditEventType, AuditSinkV1 } from './audit/audit-event.js';
+export {
+  type HttpAuditSinkOptions,
+  httpAuditSink,
+  type MemoryAuditSink,
+  memoryAuditSink,
+} from './audit/sinks.js';
+export {
+  CANONICALIZE_MAX_DEPTH,
+  type CanonicalizeOptions,
+  canonicalize,
+} from './canonical/canonicalize.js';
+export { hashParams, sha256Hex } from './canonical/hash.js';
+export {
+  APPROVE_SCOPE,
+  type ApproverIdentity,
+  createHandshake,
+  HandshakeEngine,
+  type LimitsView,
+  partitionOf,
+} from './engine/engine.js';
+export type { HandshakeOptions } from './engine/options.js';
+export { ERROR_CODES, ERROR_STATUS, type ErrorCode, isErrorCode } from './errors/codes.js';
+export {
+  type ErrorEnvelope,
+  errorEnvelope,
+  HandshakeError,
+  type HandshakeErrorOptions,
+} from './errors/handshake-error.js';
+export {
+  createHandshakeHandler,
+  type HandshakeHandlerOptions,
+  type HandshakeRoute,
+  type RouteContext,
+} from './http/handler.js';
+export { errorResponse, jsonResponse } from './http/responses.js';
+export { convertMinor } from './limits/convert.js';
+export type {
+  ExchangeRate,
+  ExchangeRateProviderV1,
+  LimitsSource,
+  SpendingLimits,
+} from './limits/spending-limits.js';
+export { spendWindows, type WindowLimits } from './limits/windows.js';
+export { CURRENCY_CODES, currencyExponent, isCurrency } from './money/currencies.js';
+export {
+  formatMoney,
+  fromMinor,
+  type ParseMoneyOptions,
+  parseMoney,
+  toMinor,
+} from './money/money.js';
+export { looksLikeCardNumber, redactSensitive } from './policy/redact.js';
+export {
+  ApprovalReasonSchema,
+  ApprovalStatusSchema,
+  type ApprovalSummary,
+  ApprovalSummarySchema,
+  type ApprovalView,
+  ApprovalViewSchema,
+  type AuthorizedResponse,
+  AuthorizedResponseSchema,
+  type AuthorizeRequest,
+  AuthorizeRequestSchema,
+  type AuthorizeResponse,
+  AuthorizeResponseSchema,
+  type DecisionRequest,
+  DecisionRequestSchema,
+  ErrorEnvelopeSchema,
+  type ExecuteRequest,
+  ExecuteRequestSchema,
+  type ExecuteResponse,
+  ExecuteResponseSchema,
+  MoneySchema,
+  ParametersSchema,
+  type PendingResponse,
+  PendingResponseSchema,
+  type Signature,
+  SignatureSchema,
+  TierSchema,
+  type ToolListing,
+  ToolListingSchema,
+  ToolNameSchema,
+} from './schemas/wire.js';
+export {
+  type JwtSessionVerifierOptions,
+  jwtSessionVerifier,
+} from './sessions/jwt-session-verifier.js';
+export type { SessionIdentity, SessionVerifierV1 } from './sessions/session-verifier.js';
+export {
+  parseSessionList,
+  type StaticSessionEntry,
+  staticSessionVerifier,
+} from './sessions/static-session-verifier.js';
+export {
+  type KeyResolverV1,
+  parseKeyList,
+  type RegisteredKey,
+  staticKeyResolver,
+} from './signing/key-resolver.js';
+export {
+  ed25519PublicKey,
+  executeSigningPayload,
+  generateSigningKey,
+  type SignedExecute,
+  signExecute,
+  verifyExecuteSignature,
+} from './signing/signature.js';
+export { MemoryStore, type MemoryStoreOptions } from './store/memory-store.js';
+export type {
+  ApprovalReason,
+  ApprovalRecord,
+  ApprovalStatus,
+  ExecutionOutcome,
+  Tombstone,
+  TransactionRecord,
+} from './store/records.js';
+export type {
+  ApprovalEvent,
+  AuthorizeOp,
+  AuthorizeOutcome,
+  CompleteOp,
+  ConsumeOp,
+  ConsumeOutcome,
+  DecideOp,
+  DecideOutcome,
+  IssueOp,
+  IssueOutcome,
+  RateLimitHit,
+  SpendRequest,
+  SpendUsage,
+  SpendWindow,
+  StoreV1,
+} from './store/store-v1.js';
+export {
+  base64urlDecode,
+  base64urlEncode,
+  cryptoRandomSource,
+  generateToken,
+  type RandomSource,
+  TOKEN_PREFIXES,
+  type TokenKind,
+  timingSafeEqualString,
+  tokenDigest,
+  tokenKind,
+} from './tokens/token.js';
+export type {
+  ParameterRule,
+  StandardResult,
+  StandardSchema,
+  ToolAnnotations,
+  ToolContext,
+  ToolDefinition,
+  ToolProviderV1,
+} from './tools/tool-provider.js';
+export {
+  type Awaitable,
+  type Clock,
+  type Money,
+  systemClock,
+  TIERS,
+  type Tier,
+  tierRank,
+} from './types/common.js';

@@ -1,0 +1,57 @@
+import type { Awaitable } from '../types/common.js';
+
+/**
+ * A user's spending limits, in one currency. Amounts are decimal strings; a window
+ * left out (or disabled in `enabled`) is not limited.
+ *
+ * @example
+ * ```ts
+ * import type { SpendingLimits } from '@handshake/core';
+ *
+ * const limits: SpendingLimits = {
+ *   currency: 'USD',
+ *   daily: '1000.00',
+ *   weekly: '5000.00',
+ *   monthly: '20000.00',
+ *   transaction: '500.00',
+ * };
+ * ```
+ */
+export interface SpendingLimits {
+  currency: string;
+  daily?: string;
+  weekly?: string;
+  monthly?: string;
+  transaction?: string;
+  /** Turns a configured window off without removing its amount. */
+  enabled?: Partial<Record<'daily' | 'weekly' | 'monthly' | 'transaction', boolean>>;
+  /** IANA time zone of the calendar windows (default `UTC`). */
+  timeZone?: string;
+}
+
+/** Limits for everyone, or per user (`undefined`: no limit for that user). */
+export type LimitsSource =
+  | SpendingLimits
+  | ((userId: string) => Awaitable<SpendingLimits | undefined>);
+
+/** A rate from one currency to another, as a decimal string, and when it was read. */
+export interface ExchangeRate {
+  /** Units of `to` for one unit of `from`, e.g. `"0.9215"`. */
+  rate: string;
+  asOf: number;
+}
+
+/**
+ * Supplies exchange rates for counting foreign-currency amounts against limits.
+ *
+ * @example
+ * ```ts
+ * import { simulatedExchangeRates } from '@handshake/core';
+ *
+ * const rates = simulatedExchangeRates({ EURUSD: '1.0850' });
+ * ```
+ */
+export interface ExchangeRateProviderV1 {
+  readonly specificationVersion: 'v1';
+  getRate(from: string, to: string): Awaitable<ExchangeRate>;
+}

@@ -1,0 +1,103 @@
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { canonicalize } from '../canonical/canonicalize.js';
+import { base64urlDecode, base64urlEncode } from '../tokens/token.js';
+
+/** What an INTERNAL-tier signature covers. */
+export interface SignedExecute {
+  tool: string;
+  paramsHash: string;
+  transactionId: string;
+}
+
+/**
+ * The exact bytes signed for an execute: UTF-8 of
+ * `canonicalize({ tool, paramsHash, transactionId })`.
+ *
+ * @example
+ * ```ts
+ * import { executeSigningPayload } from '@handshake/core';
+ *
+ * const bytes = executeSigningPayload({ tool: 'get_order', paramsHash: 'ab…', transactionId: 'tx_1' });
+ * ```
+ */
+export function executeSigningPayload(input: SignedExecute): Uint8Array {
+  return new TextEncoder().encode(
+    canonicalize({
+      tool: input.tool,
+      paramsHash: input.paramsHash,
+      transactionId: input.transactionId,
+    }),
+  );
+}
+
+/**
+ * Signs an execute with an Ed25519 private key (the 32-byte seed, raw or base64url).
+ * Returns the signature in base64url.
+ *
+ * @example
+ * ```ts
+ * import { signExecute } from '@handshake/core';
+ *
+ * const seed = new Uint8Array(32).fill(7);
+ * const value = signExecute(seed, { tool: 'get_order', paramsHash: 'ab', transactionId: 'tx_1' });
+ * ```
+ */
+export function signExecute(privateKey: Uint8Array | string, input: SignedExecute): string {
+  const seed = typeof privateKey === 'string' ? base64urlDecode(privateKey) : privateKey;
+  if (seed.length !== 32) throw new TypeError('an Ed25519 private key is a 32-byte seed');
+  return base64urlEncode(ed25519.sign(executeSigningPayload(input), seed));
+}
+
+/**
+ * Verifies an execute signature. Never throws: malformed input verifies as `false`.
+ *
+ * @example
+ * ```ts
+ * import { verifyExecuteSignature } from '@handshake/core';
+ *
+ * verifyExecuteSignature(new Uint8Array(32), 'bad', { tool: 't', paramsHash: 'h', transactionId: 'x' }); // false
+ * ```
+ */
+export function verifyExecuteSignature(
+  publicKey: Uint8Array,
+  signature: string,
+  input: SignedExecute,
+): boolean {
+  try {
+    const bytes = base64urlDecode(signature);
+    if (bytes.length !== 64 || publicKey.length !== 32) return false;
+    return ed25519.verify(bytes, executeSigningPayload(input), publicKey);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Derives the public key (base64url) of an Ed25519 seed, to register it with the service.
+ *
+ * @example
+ * ```ts
+ * import { ed25519PublicKey } from '@handshake/core';
+ *
+ * const publicKey = ed25519PublicKey(new Uint8Array(32).fill(7));
+ * ```
+ */
+export function ed25519PublicKey(privateKey: Uint8Array | string): string {
+  const seed = typeof privateKey === 'string' ? base64urlDecode(privateKey) : privateKey;
+  return base64urlEncode(ed25519.getPublicKey(seed));
+}
+
+/**
+ * Makes a new Ed25519 key pair as base64url strings.
+ *
+ * @example
+ * ```ts
+ * import { generateSigningKey } from '@handshake/core';
+ *
+ * const { privateKey, publicKey } = generateSigningKey();
+ * ```
+ */
+export function generateSigningKey(): { privateKey: string; publicKey: string } {
+  const seed = ed25519.utils.randomSecretKey();
+  return { privateKey: base64urlEncode(seed), publicKey: ed25519PublicKey(seed) };
+}

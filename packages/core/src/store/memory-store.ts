@@ -1,0 +1,355 @@
+import type { ApprovalRecord, Tombstone, TransactionRecord } from './records.js';
+import type {
+  ApprovalEvent,
+  AuthorizeOp,
+  AuthorizeOutcome,
+  CompleteOp,
+  ConsumeOp,
+  ConsumeOutcome,
+  DecideOp,
+  DecideOutcome,
+  IssueOp,
+  IssueOutcome,
+  SpendRequest,
+  SpendUsage,
+  SpendWindow,
+  StoreV1,
+} from './store-v1.js';
+
+type TokenEntry =
+  | { kind: 'live'; record: TransactionRecord; dropAt: number }
+  | { kind: 'used'; tombstone: Tombstone; dropAt: number };
+
+interface Reservation {
+  amount: bigint;
+  windows: { key: string; endsAt: number }[];
+  holdUntil: number;
+}
+
+interface SpendState {
+  committed: Map<string, { minor: bigint; endsAt: number }>;
+  reservations: Map<string, Reservation>;
+}
+
+/** Options of {@link MemoryStore}. */
+export interface MemoryStoreOptions {
+  /** Sweep expired entries every this many operations (default 1024). */
+  sweepEvery?: number;
+}
+
+/**
+ * The embedded store: everything in one process's memory. Each operation runs
+ * synchronously to completion, which is what makes it atomic under Node's event loop.
+ * Time comes from the `now` each operation carries (the engine's injected clock).
+ *
+ * Use it for one service instance, tests and demos; use `@handshake/redis` to share
+ * state between instances.
+ *
+ * @example
+ * ```ts
+ * import { MemoryStore } from '@handshake/core';
+ *
+ * const store = new MemoryStore();
+ * ```
+ */
+export class MemoryStore implements StoreV1 {
+  readonly specificationVersion = 'v1' as const;
+
+  readonly #tokens = new Map<string, TokenEntry>();
+  readonly #approvals = new Map<string, ApprovalRecord>();
+  readonly #spend = new Map<string, SpendState>();
+  readonly #rate = new Map<string, { count: number; endsAt: number }>();
+  readonly #listeners = new Set<(event: ApprovalEvent) => void>();
+  readonly #sweepEvery: number;
+  #ops = 0;
+
+  constructor(options: MemoryStoreOptions = {}) {
+    this.#sweepEvery = options.sweepEvery ?? 1024;
+  }
+
+  /** Number of token entries (live and tombstones) currently held. */
+  get size(): number {
+    return this.#tokens.size;
+  }
+
+  authorize(op: AuthorizeOp): AuthorizeOutcome {
+    this.#tick(op.now);
+    if (op.rateLimit) {
+      const windowStart = Math.floor(op.now / op.rateLimit.windowMs) * op.rateLimit.windowMs;
+      const key = `${op.partition}:${windowStart}`;
+      const entry = this.#rate.get(key) ?? {
+        count: 0,
+        endsAt: windowStart + op.rateLimit.windowMs,
+      };
+      if (entry.count >= op.rateLimit.limit) {
+        return { status: 'rate_limited', retryAfterMs: entry.endsAt - op.now };
+      }
+      entry.count += 1;
+      this.#rate.set(key, entry);
+    }
+    let reserved = false;
+    const exceeded: Array<'daily' | 'weekly' | 'monthly' | 'transaction'> = [];
+    if (op.spend) {
+      exceeded.push(...this.#exceeded(op.partition, op.spend, op.now));
+      if (exceeded.length === 0) {
+        this.#reserve(op.partition, op.spend);
+        reserved = true;
+      }
+    }
+    if (op.requiresApproval || exceeded.length > 0) {
+      const approval: ApprovalRecord = {
+        ...op.approval,
+        ...(reserved && op.spend ? { reservationId: op.spend.reservationId } : {}),
+      };
+      if (!reserved) delete approval.reservationId;
+      this.#approvals.set(this.#approvalKey(op.partition, approval.approvalId), approval);
+      this.#emit(approval);
+      return { status: 'pending', reserved, exceeded };
+    }
+    const record = { ...op.token.record };
+    if (!reserved) delete record.reservationId;
+    this.#tokens.set(this.#tokenKey(op.partition, op.token.digest), {
+      kind: 'live',
+      record,
+      dropAt: record.expiresAt + op.retainMs,
+    });
+    return { status: 'authorized', reserved };
+  }
+
+  consume(op: ConsumeOp): ConsumeOutcome {
+    this.#tick(op.now);
+    const key = this.#tokenKey(op.partition, op.digest);
+    const entry = this.#tokens.get(key);
+    if (!entry || entry.dropAt <= op.now) return { status: 'unknown' };
+    if (entry.kind === 'used') return { status: 'used', tombstone: entry.tombstone };
+    const record = entry.record;
+    if (record.expiresAt <= op.now) return { status: 'expired' };
+    if (record.userId !== op.expect.userId) return { status: 'mismatch', field: 'userId' };
+    if (record.tool !== op.expect.tool) return { status: 'mismatch', field: 'tool' };
+    if (record.paramsHash !== op.expect.paramsHash) {
+      return { status: 'mismatch', field: 'paramsHash' };
+    }
+    if (op.expect.transactionId !== undefined && record.transactionId !== op.expect.transactionId) {
+      return { status: 'mismatch', field: 'transactionId' };
+    }
+    this.#tokens.set(key, {
+      kind: 'used',
+      tombstone: {
+        transactionId: record.transactionId,
+        userId: record.userId,
+        sessionId: op.sessionId,
+        tool: record.tool,
+        paramsHash: record.paramsHash,
+        state: 'executing',
+        consumedAt: op.now,
+      },
+      dropAt: op.now + op.retainMs,
+    });
+    return { status: 'ok', record };
+  }
+
+  complete(op: CompleteOp): void {
+    this.#tick(op.now);
+    const key = this.#tokenKey(op.partition, op.digest);
+    const entry = this.#tokens.get(key);
+    if (entry?.kind === 'used') {
+      this.#tokens.set(key, {
+        kind: 'used',
+        tombstone: { ...entry.tombstone, state: 'completed', outcome: op.outcome },
+        dropAt: op.now + op.retainMs,
+      });
+    }
+    if (op.spend) this.#settle(op.partition, op.spend.reservationId, op.spend.action);
+  }
+
+  getApproval(partition: string, approvalId: string): ApprovalRecord | undefined {
+    const record = this.#approvals.get(this.#approvalKey(partition, approvalId));
+    return record ? structuredClone(record) : undefined;
+  }
+
+  listApprovals(filter: {
+    status?: ApprovalRecord['status'];
+    limit: number;
+  }): readonly ApprovalRecord[] {
+    const out: ApprovalRecord[] = [];
+    for (const record of this.#approvals.values()) {
+      if (filter.status === undefined || record.status === filter.status) out.push(record);
+    }
+    out.sort((a, b) => b.createdAt - a.createdAt);
+    return structuredClone(out.slice(0, filter.limit));
+  }
+
+  decideApproval(op: DecideOp): DecideOutcome {
+    this.#tick(op.now);
+    const key = this.#approvalKey(op.partition, op.approvalId);
+    const current = this.#approvals.get(key);
+    if (!current) return { status: 'unknown' };
+    if (current.status !== op.expectedStatus) {
+      return { status: 'conflict', approval: structuredClone(current) };
+    }
+    const next: ApprovalRecord = {
+      ...current,
+      status: op.status,
+      decidedAt: op.now,
+      version: current.version + 1,
+    };
+    if (op.decidedBy !== undefined) next.decidedBy = op.decidedBy;
+    if (op.reason !== undefined) next.reason = op.reason;
+    if (op.tokenExpiresAt !== undefined) next.tokenExpiresAt = op.tokenExpiresAt;
+    if (op.spend?.action === 'force') {
+      this.#reserve(op.partition, op.spend.request);
+      next.reservationId = op.spend.request.reservationId;
+    } else if (op.spend?.action === 'extend') {
+      const reservation = this.#spendState(op.partition).reservations.get(op.spend.reservationId);
+      if (reservation) reservation.holdUntil = op.spend.holdUntil;
+    } else if (op.spend?.action === 'release') {
+      this.#settle(op.partition, op.spend.reservationId, 'release');
+    }
+    this.#approvals.set(key, next);
+    this.#emit(next);
+    return { status: 'ok', approval: structuredClone(next) };
+  }
+
+  issueApprovalToken(op: IssueOp): IssueOutcome {
+    this.#tick(op.now);
+    const key = this.#approvalKey(op.partition, op.approvalId);
+    const approval = this.#approvals.get(key);
+    if (!approval) return { status: 'unknown' };
+    if (approval.status !== 'approved') {
+      return { status: 'not_approved', approval: structuredClone(approval) };
+    }
+    if (approval.tokenDigest !== undefined) {
+      const previousKey = this.#tokenKey(op.partition, approval.tokenDigest);
+      const previous = this.#tokens.get(previousKey);
+      if (previous?.kind === 'used') return { status: 'used', approval: structuredClone(approval) };
+      this.#tokens.delete(previousKey);
+    }
+    if (approval.tokenExpiresAt === undefined || approval.tokenExpiresAt <= op.now) {
+      return { status: 'expired', approval: structuredClone(approval) };
+    }
+    this.#tokens.set(this.#tokenKey(op.partition, op.token.digest), {
+      kind: 'live',
+      record: { ...op.token.record },
+      dropAt: op.token.record.expiresAt + op.retainMs,
+    });
+    approval.tokenDigest = op.token.digest;
+    return { status: 'issued', approval: structuredClone(approval) };
+  }
+
+  spendUsage(op: { partition: string; now: number; windows: readonly SpendWindow[] }): SpendUsage {
+    this.#tick(op.now);
+    const used: Record<string, bigint> = {};
+    for (const window of op.windows)
+      used[window.key] = this.#used(op.partition, window.key, op.now);
+    return { used };
+  }
+
+  subscribeApprovals(listener: (event: ApprovalEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => {
+      this.#listeners.delete(listener);
+    };
+  }
+
+  close(): void {
+    this.#listeners.clear();
+  }
+
+  #emit(record: ApprovalRecord): void {
+    const event: ApprovalEvent = {
+      approvalId: record.approvalId,
+      status: record.status,
+      version: record.version,
+    };
+    for (const listener of [...this.#listeners]) {
+      // A failing listener must not break the operation that notified it.
+      queueMicrotask(() => listener(event));
+    }
+  }
+
+  #tokenKey(partition: string, digest: string): string {
+    return `${partition}\u0000${digest}`;
+  }
+
+  #approvalKey(partition: string, approvalId: string): string {
+    return `${partition}\u0000${approvalId}`;
+  }
+
+  #spendState(partition: string): SpendState {
+    let state = this.#spend.get(partition);
+    if (!state) {
+      state = { committed: new Map(), reservations: new Map() };
+      this.#spend.set(partition, state);
+    }
+    return state;
+  }
+
+  #used(partition: string, windowKey: string, now: number): bigint {
+    const state = this.#spendState(partition);
+    let total = state.committed.get(windowKey)?.minor ?? 0n;
+    for (const [id, reservation] of state.reservations) {
+      if (reservation.holdUntil <= now) {
+        state.reservations.delete(id);
+        continue;
+      }
+      if (reservation.windows.some((window) => window.key === windowKey)) {
+        total += reservation.amount;
+      }
+    }
+    return total;
+  }
+
+  #exceeded(
+    partition: string,
+    request: SpendRequest,
+    now: number,
+  ): Array<'daily' | 'weekly' | 'monthly' | 'transaction'> {
+    const exceeded: Array<'daily' | 'weekly' | 'monthly' | 'transaction'> = [];
+    if (
+      request.perTransactionMinor !== undefined &&
+      request.amountMinor > request.perTransactionMinor
+    ) {
+      exceeded.push('transaction');
+    }
+    for (const window of request.windows) {
+      if (this.#used(partition, window.key, now) + request.amountMinor > window.limitMinor) {
+        exceeded.push(window.window);
+      }
+    }
+    return exceeded;
+  }
+
+  #reserve(partition: string, request: SpendRequest): void {
+    this.#spendState(partition).reservations.set(request.reservationId, {
+      amount: request.amountMinor,
+      windows: request.windows.map((window) => ({ key: window.key, endsAt: window.endsAt })),
+      holdUntil: request.holdUntil,
+    });
+  }
+
+  #settle(partition: string, reservationId: string, action: 'commit' | 'release'): void {
+    const state = this.#spendState(partition);
+    const reservation = state.reservations.get(reservationId);
+    if (!reservation) return;
+    state.reservations.delete(reservationId);
+    if (action === 'release') return;
+    for (const window of reservation.windows) {
+      const entry = state.committed.get(window.key) ?? { minor: 0n, endsAt: window.endsAt };
+      entry.minor += reservation.amount;
+      state.committed.set(window.key, entry);
+    }
+  }
+
+  #tick(now: number): void {
+    this.#ops += 1;
+    if (this.#ops % this.#sweepEvery !== 0) return;
+    for (const [key, entry] of this.#tokens) if (entry.dropAt <= now) this.#tokens.delete(key);
+    for (const [key, entry] of this.#rate) if (entry.endsAt <= now) this.#rate.delete(key);
+    for (const state of this.#spend.values()) {
+      for (const [key, entry] of state.committed)
+        if (entry.endsAt <= now) state.committed.delete(key);
+      for (const [id, r] of state.reservations)
+        if (r.holdUntil <= now) state.reservations.delete(id);
+    }
+  }
+}

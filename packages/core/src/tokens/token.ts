@@ -1,0 +1,305 @@
+import { sha256Hex } from '../canonical/hash.js';
+import { HandshakeError } from '../errors/handshake-error.js';
+
+/**
+ * Every kind of token and identifier Handshake issues.
+ *
+ * @example
+ * ```ts
+ * import { TOKEN_KINDS } from '@handshake/core';
+ *
+ * TOKEN_KINDS.includes('approval'); // true
+ * ```
+ */
+export const TOKEN_KINDS = Object.freeze([
+  'ephemeral',
+  'validation',
+  'approval',
+  'transaction',
+  'session',
+] as const);
+
+/** A kind of token or identifier: secret bearer tokens, or public identifiers. */
+export type TokenKind = (typeof TOKEN_KINDS)[number];
+
+/**
+ * The prefix of each kind. Prefixes make a token recognizable in logs and to secret
+ * scanners, and none is a prefix of another, so the kind of a token is unambiguous.
+ *
+ * @example
+ * ```ts
+ * import { TOKEN_PREFIXES, generateToken } from '@handshake/core';
+ *
+ * generateToken('ephemeral').startsWith(TOKEN_PREFIXES.ephemeral); // true: 'hset_…'
+ * ```
+ */
+export const TOKEN_PREFIXES = Object.freeze({
+  ephemeral: 'hset_',
+  validation: 'hsvt_',
+  session: 'hsst_',
+  approval: 'apr_',
+  transaction: 'tx_',
+} as const satisfies Record<TokenKind, string>);
+
+/**
+ * How many random bytes each kind carries: 32 (256 bits) for the secret bearer tokens,
+ * 16 (128 bits) for approval and transaction identifiers, which name a record and grant
+ * nothing on their own.
+ *
+ * @example
+ * ```ts
+ * import { TOKEN_BYTE_LENGTHS } from '@handshake/core';
+ *
+ * TOKEN_BYTE_LENGTHS.session * 8; // 256 bits of entropy
+ * ```
+ */
+export const TOKEN_BYTE_LENGTHS = Object.freeze({
+  ephemeral: 32,
+  validation: 32,
+  session: 32,
+  approval: 16,
+  transaction: 16,
+} as const satisfies Record<TokenKind, number>);
+
+/**
+ * Fills `bytes` with cryptographically secure random bytes and returns them. Injected
+ * wherever randomness is used, so tests can be deterministic.
+ */
+export type RandomSource = (bytes: Uint8Array) => Uint8Array;
+
+// Web Crypto refuses requests over 65536 bytes (QuotaExceededError).
+const MAX_RANDOM_REQUEST = 65_536;
+
+/**
+ * The default {@link RandomSource}: Web Crypto's `crypto.getRandomValues`, available in
+ * browsers, workers, Deno, Bun and Node.js 19+. Requests of any size are served in chunks.
+ *
+ * @example
+ * ```ts
+ * import { cryptoRandomSource } from '@handshake/core';
+ *
+ * const salt = cryptoRandomSource(new Uint8Array(16));
+ * ```
+ */
+export const cryptoRandomSource: RandomSource = (bytes) => {
+  for (let offset = 0; offset < bytes.length; offset += MAX_RANDOM_REQUEST) {
+    crypto.getRandomValues(bytes.subarray(offset, offset + MAX_RANDOM_REQUEST));
+  }
+  return bytes;
+};
+
+/**
+ * A new token of `kind`: its prefix followed by the base64url form (RFC 4648 §5, no
+ * padding) of {@link TOKEN_BYTE_LENGTHS}`[kind]` random bytes: 48 characters for a secret
+ * token, 26 for an approval id and 25 for a transaction id.
+ *
+ * Store the {@link tokenDigest} of a secret token, never the token itself.
+ *
+ * @throws {HandshakeError} `VALIDATION_ERROR` for an unknown kind; `INTERNAL_ERROR` when
+ * `random` does not return a `Uint8Array` of the requested length.
+ *
+ * @example
+ * ```ts
+ * import { generateToken } from '@handshake/core';
+ *
+ * const token = generateToken('ephemeral'); // 'hset_' + 43 characters
+ * const approvalId = generateToken('approval'); // 'apr_' + 22 characters
+ * ```
+ */
+export function generateToken(kind: TokenKind, random: RandomSource = cryptoRandomSource): string {
+  if (!isTokenKind(kind)) {
+    throw new HandshakeError('VALIDATION_ERROR', 'Unknown token kind', { path: 'kind' });
+  }
+  const length = TOKEN_BYTE_LENGTHS[kind];
+  const bytes = random(new Uint8Array(length));
+  if (!(bytes instanceof Uint8Array) || bytes.length !== length) {
+    throw new HandshakeError(
+      'INTERNAL_ERROR',
+      `The random source did not return the ${length} bytes requested`,
+    );
+  }
+  return TOKEN_PREFIXES[kind] + base64urlEncode(bytes);
+}
+
+/**
+ * The kind of a well-formed token: a known prefix followed by the canonical base64url form
+ * of exactly as many bytes as that kind carries. `undefined` otherwise.
+ *
+ * This checks the shape only; it says nothing about whether the token was ever issued.
+ *
+ * @example
+ * ```ts
+ * import { generateToken, tokenKind } from '@handshake/core';
+ *
+ * tokenKind(generateToken('validation')); // 'validation'
+ * tokenKind('hset_not-a-token'); // undefined
+ * ```
+ */
+export function tokenKind(token: string): TokenKind | undefined {
+  if (typeof token !== 'string') return undefined;
+  for (const kind of TOKEN_KINDS) {
+    const prefix = TOKEN_PREFIXES[kind];
+    if (!token.startsWith(prefix)) continue;
+    try {
+      return base64urlDecode(token.slice(prefix.length)).length === TOKEN_BYTE_LENGTHS[kind]
+        ? kind
+        : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The form under which a token is stored and looked up: the lowercase hex SHA-256 digest of
+ * its UTF-8 bytes. A leaked store then holds no usable token, and lookups compare digests,
+ * never secrets.
+ *
+ * @throws {HandshakeError} `VALIDATION_ERROR` when `token` is not a string, or holds a lone
+ * surrogate (see {@link sha256Hex}).
+ *
+ * @example
+ * ```ts
+ * import { generateToken, tokenDigest } from '@handshake/core';
+ *
+ * const token = generateToken('ephemeral');
+ * const stored = tokenDigest(token); // 64 hex characters; keep this, hand out `token`
+ * ```
+ */
+export function tokenDigest(token: string): string {
+  if (typeof token !== 'string') {
+    throw new HandshakeError('VALIDATION_ERROR', 'A token must be a string');
+  }
+  return sha256Hex(token);
+}
+
+/**
+ * Compares two strings, typically two {@link tokenDigest}s, visiting every character
+ * whatever the first difference, so the time taken does not reveal how long a matching
+ * prefix was. Strings of different lengths compare unequal at once: a digest's length is
+ * no secret.
+ *
+ * JavaScript cannot promise constant time: the engine may optimize the loop, and strings
+ * have representations of their own. Compare digests, not secrets, so that what an
+ * attacker could learn from timing is a digest they cannot invert.
+ *
+ * @example
+ * ```ts
+ * import { timingSafeEqualString, tokenDigest } from '@handshake/core';
+ *
+ * declare const presented: string;
+ * declare const storedDigest: string;
+ * const valid = timingSafeEqualString(tokenDigest(presented), storedDigest);
+ * ```
+ */
+export function timingSafeEqualString(a: string, b: string): boolean {
+  if (typeof a !== 'string' || typeof b !== 'string' || a.length !== b.length) return false;
+  let difference = 0;
+  for (let i = 0; i < a.length; i++) {
+    difference |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  }
+  return difference === 0;
+}
+
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+// Character code to 6-bit value, -1 outside the alphabet (RFC 4648 §5, Table 2).
+const DECODING = (() => {
+  const table = new Int8Array(128).fill(-1);
+  for (let value = 0; value < ALPHABET.length; value++) table[ALPHABET.charCodeAt(value)] = value;
+  return table;
+})();
+
+/**
+ * The base64url form of `bytes` (RFC 4648 §5) without padding, as used in tokens and JWTs.
+ *
+ * @example
+ * ```ts
+ * import { base64urlEncode } from '@handshake/core';
+ *
+ * base64urlEncode(new Uint8Array([0xfb, 0xff])); // '-_8'
+ * ```
+ */
+export function base64urlEncode(bytes: Uint8Array): string {
+  let out = '';
+  let i = 0;
+  for (; i + 2 < bytes.length; i += 3) {
+    const group = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
+    out += sextet(group, 18) + sextet(group, 12) + sextet(group, 6) + sextet(group, 0);
+  }
+  // RFC 4648 §4: a final group of one or two bytes gives two or three characters; the
+  // padding '=' that would follow is omitted (§3.2).
+  if (i + 1 === bytes.length) {
+    const group = bytes[i]! << 16;
+    out += sextet(group, 18) + sextet(group, 12);
+  } else if (i + 2 === bytes.length) {
+    const group = (bytes[i]! << 16) | (bytes[i + 1]! << 8);
+    out += sextet(group, 18) + sextet(group, 12) + sextet(group, 6);
+  }
+  return out;
+}
+
+/**
+ * Decodes unpadded base64url (RFC 4648 §5) strictly: only the 64 characters of the
+ * alphabet, no padding, no whitespace, and only the canonical encoding (the unused bits
+ * of the last character must be zero, RFC 4648 §3.5), so that each byte string has
+ * exactly one accepted text.
+ *
+ * @throws {HandshakeError} `VALIDATION_ERROR` for anything else. The message gives the
+ * position of a bad character, never the text.
+ *
+ * @example
+ * ```ts
+ * import { base64urlDecode } from '@handshake/core';
+ *
+ * base64urlDecode('-_8'); // Uint8Array [0xfb, 0xff]
+ * base64urlDecode('-_8='); // throws: padding is not accepted
+ * ```
+ */
+export function base64urlDecode(text: string): Uint8Array {
+  if (typeof text !== 'string') {
+    throw new HandshakeError('VALIDATION_ERROR', 'base64url input must be a string');
+  }
+  // One leftover character carries only 6 bits, less than a byte: no encoder produces it.
+  if (text.length % 4 === 1) {
+    throw new HandshakeError('VALIDATION_ERROR', 'base64url text has an impossible length');
+  }
+  const bytes = new Uint8Array(Math.floor((text.length * 3) / 4));
+  let pending = 0;
+  let pendingBits = 0;
+  let written = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    const value = code < 128 ? DECODING[code]! : -1;
+    if (value < 0) {
+      const detail = code === 0x3d ? ' (padding is not accepted)' : '';
+      throw new HandshakeError(
+        'VALIDATION_ERROR',
+        `base64url text has an invalid character at position ${i}${detail}`,
+      );
+    }
+    pending = (pending << 6) | value;
+    pendingBits += 6;
+    if (pendingBits >= 8) {
+      pendingBits -= 8;
+      bytes[written++] = pending >> pendingBits;
+      pending &= (1 << pendingBits) - 1;
+    }
+  }
+  if (pending !== 0) {
+    throw new HandshakeError(
+      'VALIDATION_ERROR',
+      'base64url text is not canonical: the unused bits of its last character are not zero',
+    );
+  }
+  return bytes;
+}
+
+function isTokenKind(kind: unknown): kind is TokenKind {
+  return (TOKEN_KINDS as readonly unknown[]).includes(kind);
+}
+
+function sextet(group: number, shift: number): string {
+  return ALPHABET.charAt((group >> shift) & 63);
+}

@@ -1,0 +1,24 @@
+import { defineConfig } from 'vitest/config';
+
+// Vitest 4+ no longer reads workspace files; this file keeps the project's
+// conventional name and defines `test.projects`. Scripts point at it with
+// `--config vitest.workspace.ts`.
+const source = { conditions: ['@handshake/source'] };
+
+export default defineConfig({
+  resolve: source,
+  ssr: { resolve: { conditions: ['@handshake/source'], externalConditions: ['@handshake/source'] } },
+  test: {
+    projects: ['packages/*', 'examples/*'].map((glob) => ({
+      extends: true,
+      test: {
+        name: { label: glob },
+        dir: glob.replace('/*', ''),
+        include: ['**/*.test.ts'],
+        exclude: ['**/node_modules/**', '**/dist/**'],
+      },
+    })),
+    testTimeout: 20_000,
+    hookTimeout: 20_000,
+  },
+});
