@@ -7,7 +7,9 @@ const source = { conditions: ['@handshake/source'] };
 
 export default defineConfig({
   resolve: source,
-  ssr: { resolve: { conditions: ['@handshake/source'], externalConditions: ['@handshake/source'] } },
+  ssr: {
+    resolve: { conditions: ['@handshake/source'], externalConditions: ['@handshake/source'] },
+  },
   test: {
     projects: ['packages/*', 'examples/*'].map((glob) => ({
       extends: true,

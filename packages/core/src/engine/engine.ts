@@ -269,7 +269,11 @@ export class HandshakeEngine {
         amountMinor: amount.minor,
         windows: this.#windows(limits, now),
         ...(limitEnabled(limits, 'transaction')
-          ? { perTransactionMinor: parseMoney(limits.transaction!, limits.currency) }
+          ? {
+              perTransactionMinor: parseMoney(limits.transaction!, limits.currency, {
+                allowZero: true,
+              }),
+            }
           : {}),
         // Held until the token (or the decision) lapses, plus the time a tool may run.
         holdUntil:

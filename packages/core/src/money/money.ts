@@ -1,12 +1,9 @@
 import { HandshakeError } from '../errors/handshake-error.js';
+import type { Money } from '../types/common.js';
 import { currencyExponent } from './currencies.js';
 
-/**
- * An amount of money on the wire: a decimal string and an ISO 4217 code, as PayPal and
- * most payment APIs write it. Inside Handshake an amount is a `bigint` of minor units
- * (see {@link toMinor}); no float ever holds money.
- */
-export type Money = { value: string; currency: string };
+// Defined once in types/common.ts; re-exported to travel with its conversions.
+export type { Money };
 
 /** Options accepted by {@link parseMoney} and {@link toMinor}. */
 export interface ParseMoneyOptions {

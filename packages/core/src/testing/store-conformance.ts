@@ -1,0 +1,616 @@
+import assert from 'node:assert/strict';
+import type { ApprovalRecord, TransactionRecord } from '../store/records.js';
+import type { AuthorizeOp, SpendRequest, SpendWindow, StoreV1 } from '../store/store-v1.js';
+
+/** The test functions of your runner (Vitest, Jest, `node:test`). */
+export interface ConformanceRunner {
+  describe(name: string, body: () => void): void;
+  it(name: string, body: () => Promise<void> | void, timeoutMs?: number): void;
+  afterEach?(body: () => Promise<void> | void): void;
+}
+
+/** Options of {@link storeConformance}. */
+export interface StoreConformanceOptions {
+  /** Concurrent operations in the race tests (default 200). */
+  concurrency?: number;
+}
+
+const T0 = Date.parse('2026-03-02T10:00:00Z');
+let counter = 0;
+const unique = (prefix: string) => {
+  counter += 1;
+  return `${prefix}${Date.now().toString(36)}${counter}${Math.random().toString(36).slice(2, 8)}`;
+};
+const hex = (seed: string) => {
+  let out = '';
+  for (let i = 0; out.length < 64; i += 1)
+    out += ((seed.charCodeAt(i % seed.length) * (i + 7)) % 16).toString(16);
+  return out.slice(0, 64);
+};
+
+function record(partition: string, overrides: Partial<TransactionRecord> = {}): TransactionRecord {
+  return {
+    transactionId: unique('tx_'),
+    userId: `user-${partition}`,
+    sessionId: 's:1',
+    tool: 'create_refund',
+    tier: 'CONFIDENTIAL',
+    paramsHash: 'a'.repeat(64),
+    expiresAt: T0 + 30_000,
+    createdAt: T0,
+    ...overrides,
+  };
+}
+
+function approvalOf(
+  rec: TransactionRecord,
+  overrides: Partial<ApprovalRecord> = {},
+): ApprovalRecord {
+  return {
+    approvalId: unique('apr_'),
+    transactionId: rec.transactionId,
+    userId: rec.userId,
+    sessionId: rec.sessionId,
+    tool: rec.tool,
+    tier: rec.tier,
+    paramsHash: rec.paramsHash,
+    parameters: { amount: '1.00' },
+    status: 'pending',
+    reasons: [{ kind: 'tier' }],
+    createdAt: T0,
+    expiresAt: T0 + 300_000,
+    version: 1,
+    ...overrides,
+  };
+}
+
+function daily(limitMinor: bigint): SpendWindow {
+  return {
+    window: 'daily',
+    key: 'daily:2026-03-02',
+    limitMinor,
+    endsAt: Date.parse('2026-03-03T00:00:00Z'),
+  };
+}
+
+function op(
+  partition: string,
+  overrides: Partial<AuthorizeOp> & { digest?: string; record?: TransactionRecord } = {},
+): AuthorizeOp {
+  const rec = overrides.record ?? record(partition);
+  const { digest, record: _r, ...rest } = overrides;
+  return {
+    partition,
+    userId: rec.userId,
+    now: T0,
+    requiresApproval: false,
+    token: { digest: digest ?? hex(unique('d')), record: rec },
+    approval: approvalOf(rec),
+    retainMs: 600_000,
+    ...rest,
+  };
+}
+
+function spend(
+  amountMinor: bigint,
+  limitMinor: bigint,
+  extra: Partial<SpendRequest> = {},
+): SpendRequest {
+  return {
+    reservationId: unique('r_'),
+    amountMinor,
+    windows: [daily(limitMinor)],
+    holdUntil: T0 + 60_000,
+    ...extra,
+  };
+}
+
+/**
+ * The store conformance suite: every `StoreV1` implementation must pass it. It checks
+ * single consumption under concurrency, the tombstone answers, conditional consume,
+ * expiry, rate limiting, atomic spend reservations under racing requests, approval
+ * compare-and-set and token re-issue.
+ *
+ * `makeStore` is called once per test and should return an empty store (or one whose
+ * keys cannot collide: the suite uses fresh partitions and ids in every test).
+ *
+ * @example
+ * ```ts
+ * import { describe, it } from 'vitest';
+ * import { MemoryStore } from '@handshake/core';
+ * import { storeConformance } from '@handshake/core/testing';
+ *
+ * storeConformance('MemoryStore', () => new MemoryStore(), { describe, it });
+ * ```
+ */
+export function storeConformance(
+  name: string,
+  makeStore: () => StoreV1 | Promise<StoreV1>,
+  runner: ConformanceRunner,
+  options: StoreConformanceOptions = {},
+): void {
+  const { describe, it } = runner;
+  const concurrency = options.concurrency ?? 200;
+  const stores: StoreV1[] = [];
+  const fresh = async () => {
+    const store = await makeStore();
+    stores.push(store);
+    return store;
+  };
+  runner.afterEach?.(async () => {
+    for (const store of stores.splice(0)) await store.close?.();
+  });
+  const part = () => hex(unique('p')).slice(0, 16);
+
+  describe(`${name} conforms to StoreV1`, () => {
+    it('declares specificationVersion v1', async () => {
+      const store = await fresh();
+      assert.equal(store.specificationVersion, 'v1');
+    });
+
+    it('consumes a token once, then answers used with a tombstone', async () => {
+      const store = await fresh();
+      const p = part();
+      const o = op(p);
+      assert.deepEqual(await store.authorize(o), { status: 'authorized', reserved: false });
+      const expect = {
+        userId: o.userId,
+        tool: o.token.record.tool,
+        paramsHash: o.token.record.paramsHash,
+      };
+      const first = await store.consume({
+        partition: p,
+        digest: o.token.digest,
+        now: T0 + 1,
+        expect,
+        sessionId: 's:1',
+        retainMs: 600_000,
+      });
+      assert.equal(first.status, 'ok');
+      assert.equal(
+        first.status === 'ok' && first.record.transactionId,
+        o.token.record.transactionId,
+      );
+      const second = await store.consume({
+        partition: p,
+        digest: o.token.digest,
+        now: T0 + 2,
+        expect,
+        sessionId: 's:1',
+        retainMs: 600_000,
+      });
+      assert.equal(second.status, 'used');
+      assert.equal(second.status === 'used' && second.tombstone.state, 'executing');
+      assert.equal(second.status === 'used' && second.tombstone.sessionId, 's:1');
+      await store.complete({
+        partition: p,
+        digest: o.token.digest,
+        now: T0 + 3,
+        outcome: { status: 'completed', result: { refund: 'R-1', n: 2 } },
+        retainMs: 600_000,
+      });
+      const third = await store.consume({
+        partition: p,
+        digest: o.token.digest,
+        now: T0 + 4,
+        expect,
+        sessionId: 's:1',
+        retainMs: 600_000,
+      });
+      assert.equal(third.status, 'used');
+      if (third.status === 'used') {
+        assert.equal(third.tombstone.state, 'completed');
+        assert.deepEqual(third.tombstone.outcome, {
+          status: 'completed',
+          result: { refund: 'R-1', n: 2 },
+        });
+      }
+    });
+
+    it(`lets exactly one of ${concurrency} concurrent consumes win`, async () => {
+      const store = await fresh();
+      const p = part();
+      const o = op(p);
+      await store.authorize(o);
+      const expect = {
+        userId: o.userId,
+        tool: o.token.record.tool,
+        paramsHash: o.token.record.paramsHash,
+      };
+      const results = await Promise.all(
+        Array.from({ length: concurrency }, () =>
+          Promise.resolve().then(() =>
+            store.consume({
+              partition: p,
+              digest: o.token.digest,
+              now: T0 + 1,
+              expect,
+              sessionId: 's:1',
+              retainMs: 600_000,
+            }),
+          ),
+        ),
+      );
+      assert.equal(results.filter((r) => r.status === 'ok').length, 1);
+      assert.equal(results.filter((r) => r.status === 'used').length, concurrency - 1);
+    });
+
+    it('answers unknown for a digest it never stored and for another partition', async () => {
+      const store = await fresh();
+      const p = part();
+      const o = op(p);
+      await store.authorize(o);
+      const expect = {
+        userId: o.userId,
+        tool: o.token.record.tool,
+        paramsHash: o.token.record.paramsHash,
+      };
+      const base = { now: T0 + 1, expect, sessionId: 's:1', retainMs: 600_000 };
+      assert.equal(
+        (await store.consume({ ...base, partition: p, digest: 'f'.repeat(64) })).status,
+        'unknown',
+      );
+      assert.equal(
+        (await store.consume({ ...base, partition: part(), digest: o.token.digest })).status,
+        'unknown',
+      );
+      assert.equal(
+        (await store.consume({ ...base, partition: p, digest: o.token.digest })).status,
+        'ok',
+      );
+    });
+
+    it('does not consume on a mismatch, and names the field', async () => {
+      const store = await fresh();
+      const p = part();
+      const o = op(p);
+      await store.authorize(o);
+      const good = {
+        userId: o.userId,
+        tool: o.token.record.tool,
+        paramsHash: o.token.record.paramsHash,
+      };
+      const base = {
+        partition: p,
+        digest: o.token.digest,
+        now: T0 + 1,
+        sessionId: 's:1',
+        retainMs: 600_000,
+      };
+      const tampered = await store.consume({
+        ...base,
+        expect: { ...good, paramsHash: 'b'.repeat(64) },
+      });
+      assert.deepEqual(tampered, { status: 'mismatch', field: 'paramsHash' });
+      const tool = await store.consume({ ...base, expect: { ...good, tool: 'pay_order' } });
+      assert.deepEqual(tool, { status: 'mismatch', field: 'tool' });
+      const user = await store.consume({ ...base, expect: { ...good, userId: 'mallory' } });
+      assert.deepEqual(user, { status: 'mismatch', field: 'userId' });
+      const tx = await store.consume({ ...base, expect: { ...good, transactionId: 'tx_other' } });
+      assert.deepEqual(tx, { status: 'mismatch', field: 'transactionId' });
+      assert.equal((await store.consume({ ...base, expect: good })).status, 'ok');
+    });
+
+    it('tells expired from unknown, by the time each operation carries', async () => {
+      const store = await fresh();
+      const p = part();
+      const o = op(p);
+      await store.authorize(o);
+      const expect = {
+        userId: o.userId,
+        tool: o.token.record.tool,
+        paramsHash: o.token.record.paramsHash,
+      };
+      const at = (now: number) =>
+        store.consume({
+          partition: p,
+          digest: o.token.digest,
+          now,
+          expect,
+          sessionId: 's:1',
+          retainMs: 600_000,
+        });
+      assert.equal((await at(T0 + 30_000)).status, 'expired');
+      assert.equal((await at(T0 + 30_000 + 600_001)).status, 'unknown');
+    });
+
+    it('rate-limits per partition with a retry time', async () => {
+      const store = await fresh();
+      const p = part();
+      const rateLimit = { limit: 3, windowMs: 60_000 };
+      for (let i = 0; i < 3; i += 1) {
+        assert.equal(
+          (await store.authorize(op(p, { rateLimit, now: T0 + i }))).status,
+          'authorized',
+        );
+      }
+      const limited = await store.authorize(op(p, { rateLimit, now: T0 + 10 }));
+      assert.equal(limited.status, 'rate_limited');
+      if (limited.status === 'rate_limited') {
+        assert.ok(limited.retryAfterMs > 0 && limited.retryAfterMs <= 60_000);
+      }
+      assert.equal(
+        (await store.authorize(op(part(), { rateLimit, now: T0 + 10 }))).status,
+        'authorized',
+      );
+      assert.equal(
+        (await store.authorize(op(p, { rateLimit, now: T0 + 60_000 }))).status,
+        'authorized',
+      );
+    });
+
+    it('reserves spend, asks for approval over a limit, and commits or releases', async () => {
+      const store = await fresh();
+      const p = part();
+      const first = spend(6_000n, 10_000n);
+      assert.deepEqual(await store.authorize(op(p, { spend: first })), {
+        status: 'authorized',
+        reserved: true,
+      });
+      const over = await store.authorize(op(p, { spend: spend(5_000n, 10_000n) }));
+      assert.equal(over.status, 'pending');
+      assert.deepEqual(over.status === 'pending' && over.exceeded, ['daily']);
+      const usage = async (now = T0 + 1) =>
+        (await store.spendUsage({ partition: p, userId: 'u', now, windows: [daily(10_000n)] }))
+          .used['daily:2026-03-02'];
+      assert.equal(await usage(), 6_000n);
+      const o = op(p, { spend: spend(1_000n, 10_000n, { reservationId: 'r-commit' }) });
+      await store.authorize(o);
+      assert.equal(await usage(), 7_000n);
+      await store.consume({
+        partition: p,
+        digest: o.token.digest,
+        now: T0 + 2,
+        expect: {
+          userId: o.userId,
+          tool: o.token.record.tool,
+          paramsHash: o.token.record.paramsHash,
+        },
+        sessionId: 's:1',
+        retainMs: 600_000,
+      });
+      await store.complete({
+        partition: p,
+        digest: o.token.digest,
+        now: T0 + 3,
+        outcome: { status: 'completed', result: null },
+        retainMs: 600_000,
+        spend: { reservationId: 'r-commit', action: 'commit' },
+      });
+      assert.equal(await usage(), 7_000n);
+      await store.complete({
+        partition: p,
+        digest: 'e'.repeat(64),
+        now: T0 + 4,
+        outcome: { status: 'failed', code: 'PROVIDER_ERROR', message: 'x' },
+        retainMs: 600_000,
+        spend: { reservationId: first.reservationId, action: 'release' },
+      });
+      assert.equal(await usage(), 1_000n);
+      // The committed amount outlives the reservation's hold; the lapsed ones do not count.
+      assert.equal(await usage(T0 + 120_000), 1_000n);
+    });
+
+    it('refuses over the per-transaction limit', async () => {
+      const store = await fresh();
+      const outcome = await store.authorize(
+        op(part(), { spend: spend(501n, 1_000_000n, { perTransactionMinor: 500n }) }),
+      );
+      assert.equal(outcome.status, 'pending');
+      assert.ok(outcome.status === 'pending' && outcome.exceeded.includes('transaction'));
+    });
+
+    it('releases a reservation whose hold lapsed', async () => {
+      const store = await fresh();
+      const p = part();
+      await store.authorize(op(p, { spend: spend(9_000n, 10_000n, { holdUntil: T0 + 1_000 }) }));
+      assert.equal(
+        (await store.authorize(op(p, { now: T0 + 500, spend: spend(2_000n, 10_000n) }))).status,
+        'pending',
+      );
+      assert.equal(
+        (await store.authorize(op(p, { now: T0 + 1_000, spend: spend(2_000n, 10_000n) }))).status,
+        'authorized',
+      );
+    });
+
+    it('never lets racing reservations exceed a limit (40 × 30.00 against 970.00)', async () => {
+      const store = await fresh();
+      const p = part();
+      await store.authorize(
+        op(p, { spend: spend(3_000n, 100_000n, { holdUntil: T0 + 3_600_000 }) }),
+      );
+      const results = await Promise.all(
+        Array.from({ length: 40 }, () =>
+          Promise.resolve().then(() => store.authorize(op(p, { spend: spend(3_000n, 100_000n) }))),
+        ),
+      );
+      assert.equal(results.filter((r) => r.status === 'authorized').length, 32);
+      assert.equal(results.filter((r) => r.status === 'pending').length, 8);
+      const used = await store.spendUsage({
+        partition: p,
+        userId: 'u',
+        now: T0 + 1,
+        windows: [daily(100_000n)],
+      });
+      assert.equal(used.used['daily:2026-03-02'], 99_000n);
+    });
+
+    it('stores pending approvals, decides them by compare-and-set and notifies', async () => {
+      const store = await fresh();
+      const p = part();
+      const events: string[] = [];
+      const unsubscribe = store.subscribeApprovals?.((event) =>
+        events.push(`${event.approvalId}:${event.status}`),
+      );
+      const o = op(p, { requiresApproval: true });
+      const outcome = await store.authorize(o);
+      assert.equal(outcome.status, 'pending');
+      const stored = await store.getApproval(p, o.approval.approvalId);
+      assert.equal(stored?.status, 'pending');
+      assert.equal(await store.getApproval(part(), o.approval.approvalId), undefined);
+      const listed = await store.listApprovals({ status: 'pending', limit: 500 });
+      assert.ok(listed.some((a) => a.approvalId === o.approval.approvalId));
+      const decide = (status: 'approved' | 'denied') =>
+        Promise.resolve().then(() =>
+          store.decideApproval({
+            partition: p,
+            approvalId: o.approval.approvalId,
+            now: T0 + 5,
+            expectedStatus: 'pending',
+            status,
+            decidedBy: 'ops',
+            tokenExpiresAt: T0 + 35_000,
+          }),
+        );
+      const results = await Promise.all([decide('approved'), decide('denied'), decide('approved')]);
+      assert.equal(results.filter((r) => r.status === 'ok').length, 1);
+      assert.equal(results.filter((r) => r.status === 'conflict').length, 2);
+      const after = await store.getApproval(p, o.approval.approvalId);
+      assert.equal(after?.version, 2);
+      assert.equal(after?.decidedBy, 'ops');
+      const unknown = await store.decideApproval({
+        partition: p,
+        approvalId: 'apr_nope',
+        now: T0,
+        expectedStatus: 'pending',
+        status: 'denied',
+      });
+      assert.equal(unknown.status, 'unknown');
+      if (unsubscribe) {
+        for (
+          let i = 0;
+          i < 100 && !events.some((e) => e.endsWith(':approved') || e.endsWith(':denied'));
+          i += 1
+        ) {
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        assert.ok(
+          events.some(
+            (e) => e.startsWith(o.approval.approvalId) && e.endsWith(after?.status ?? ''),
+          ),
+        );
+        unsubscribe();
+      }
+    });
+
+    it('issues an approval token once approved, re-issues by replacing, and stops after use', async () => {
+      const store = await fresh();
+      const p = part();
+      const o = op(p, { requiresApproval: true });
+      await store.authorize(o);
+      const issue = (digest: string, now = T0 + 10) =>
+        store.issueApprovalToken({
+          partition: p,
+          approvalId: o.approval.approvalId,
+          now,
+          token: {
+            digest,
+            record: {
+              ...o.token.record,
+              expiresAt: T0 + 35_000,
+              approvalId: o.approval.approvalId,
+            },
+          },
+          retainMs: 600_000,
+        });
+      assert.equal((await issue('1'.repeat(64))).status, 'not_approved');
+      await store.decideApproval({
+        partition: p,
+        approvalId: o.approval.approvalId,
+        now: T0 + 5,
+        expectedStatus: 'pending',
+        status: 'approved',
+        tokenExpiresAt: T0 + 35_000,
+      });
+      assert.equal((await issue('2'.repeat(64))).status, 'issued');
+      assert.equal((await issue('3'.repeat(64))).status, 'issued');
+      const expect = {
+        userId: o.userId,
+        tool: o.token.record.tool,
+        paramsHash: o.token.record.paramsHash,
+      };
+      const consume = (digest: string) =>
+        store.consume({
+          partition: p,
+          digest,
+          now: T0 + 20,
+          expect,
+          sessionId: 's:1',
+          retainMs: 600_000,
+        });
+      assert.equal((await consume('2'.repeat(64))).status, 'unknown');
+      assert.equal((await consume('3'.repeat(64))).status, 'ok');
+      assert.equal((await issue('4'.repeat(64))).status, 'used');
+      assert.equal((await consume('4'.repeat(64))).status, 'unknown');
+    });
+
+    it('refuses to issue after the approval token window', async () => {
+      const store = await fresh();
+      const p = part();
+      const o = op(p, { requiresApproval: true });
+      await store.authorize(o);
+      await store.decideApproval({
+        partition: p,
+        approvalId: o.approval.approvalId,
+        now: T0 + 5,
+        expectedStatus: 'pending',
+        status: 'approved',
+        tokenExpiresAt: T0 + 35_000,
+      });
+      const outcome = await store.issueApprovalToken({
+        partition: p,
+        approvalId: o.approval.approvalId,
+        now: T0 + 35_000,
+        token: { digest: '5'.repeat(64), record: o.token.record },
+        retainMs: 600_000,
+      });
+      assert.equal(outcome.status, 'expired');
+    });
+
+    it('forces a reservation on approval of an over-limit request and releases on denial', async () => {
+      const store = await fresh();
+      const p = part();
+      const over = op(p, { spend: spend(20_000n, 10_000n) });
+      assert.equal((await store.authorize(over)).status, 'pending');
+      const usage = async () =>
+        (
+          await store.spendUsage({
+            partition: p,
+            userId: 'u',
+            now: T0 + 1,
+            windows: [daily(10_000n)],
+          })
+        ).used['daily:2026-03-02'];
+      assert.equal(await usage(), 0n);
+      await store.decideApproval({
+        partition: p,
+        approvalId: over.approval.approvalId,
+        now: T0 + 1,
+        expectedStatus: 'pending',
+        status: 'approved',
+        tokenExpiresAt: T0 + 31_000,
+        spend: { action: 'force', request: spend(20_000n, 10_000n, { reservationId: 'r-forced' }) },
+      });
+      assert.equal(await usage(), 20_000n);
+      assert.equal(
+        (await store.getApproval(p, over.approval.approvalId))?.reservationId,
+        'r-forced',
+      );
+      const within = op(p, {
+        requiresApproval: true,
+        spend: spend(0n, 100_000n, { reservationId: 'r-held' }),
+      });
+      await store.authorize(within);
+      await store.decideApproval({
+        partition: p,
+        approvalId: within.approval.approvalId,
+        now: T0 + 2,
+        expectedStatus: 'pending',
+        status: 'denied',
+        spend: { action: 'release', reservationId: 'r-held' },
+      });
+      assert.equal((await store.getApproval(p, within.approval.approvalId))?.status, 'denied');
+    });
+  });
+}
