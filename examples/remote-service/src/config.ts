@@ -1,0 +1,171 @@
+import {
+  type HandshakeError,
+  parseKeyList,
+  parseSessionList,
+  type RegisteredKey,
+  type SpendingLimits,
+  parseMoney,
+  isCurrency,
+} from '@handshake/core';
+
+/** The service's configuration, read from the environment. */
+export interface ServiceConfig {
+  port: number;
+  store: { kind: 'memory' } | { kind: 'redis'; url: string };
+  sessions: Record<string, string>;
+  jwtSecret: string | undefined;
+  keys: RegisteredKey[];
+  approverToken: string | undefined;
+  tokenTtlSeconds: number;
+  auditFile: string | undefined;
+  limits: SpendingLimits | undefined;
+  paypalMode: 'simulated' | 'sandbox' | 'live';
+  paypalClientId: string | undefined;
+  paypalClientSecret: string | undefined;
+}
+
+/** A configuration error; its message names the variable and never echoes a secret. */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const LIMIT_WINDOWS = ['daily', 'weekly', 'monthly', 'transaction'] as const;
+
+function parseLimits(text: string): SpendingLimits {
+  const name = 'HANDSHAKE_LIMITS';
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new ConfigError(name, 'is not valid JSON (expected e.g. {"currency":"USD","daily":"1000.00"})');
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new ConfigError(name, 'must be a JSON object');
+  }
+  const record = raw as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    if (!['currency', 'timeZone', 'enabled', ...LIMIT_WINDOWS].includes(key)) {
+      throw new ConfigError(name, `has an unknown field "${key}"`);
+    }
+  }
+  const currency = record.currency;
+  if (typeof currency !== 'string' || !isCurrency(currency)) {
+    throw new ConfigError(name, 'needs "currency", an ISO 4217 code such as "USD"');
+  }
+  const limits: SpendingLimits = { currency };
+  for (const window of LIMIT_WINDOWS) {
+    const value = record[window];
+    if (value === undefined) continue;
+    if (typeof value !== 'string' && typeof value !== 'number') {
+      throw new ConfigError(name, `"${window}" must be a decimal string such as "1000.00"`);
+    }
+    try {
+      parseMoney(value, currency, { allowZero: true });
+    } catch (error) {
+      throw new ConfigError(name, `"${window}" is not a valid ${currency} amount: ${(error as HandshakeError).message}`);
+    }
+    limits[window] = String(value);
+  }
+  if (record.timeZone !== undefined) {
+    if (typeof record.timeZone !== 'string') throw new ConfigError(name, '"timeZone" must be a string');
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: record.timeZone });
+    } catch {
+      throw new ConfigError(name, `"timeZone" is not a known time zone`);
+    }
+    limits.timeZone = record.timeZone;
+  }
+  if (record.enabled !== undefined) {
+    if (typeof record.enabled !== 'object' || record.enabled === null) {
+      throw new ConfigError(name, '"enabled" must be an object of booleans');
+    }
+    const enabled: NonNullable<SpendingLimits['enabled']> = {};
+    for (const [key, value] of Object.entries(record.enabled)) {
+      if (!(LIMIT_WINDOWS as readonly string[]).includes(key) || typeof value !== 'boolean') {
+        throw new ConfigError(name, `"enabled.${key}" must be one of the windows, set to true or false`);
+      }
+      enabled[key as (typeof LIMIT_WINDOWS)[number]] = value;
+    }
+    limits.enabled = enabled;
+  }
+  return limits;
+}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const text = env[name];
+  if (text === undefined || text === '') return fallback;
+  if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {
+    throw new ConfigError(name, `must be a whole number from ${min} to ${max}`);
+  }
+  return Number(text);
+}
+
+/**
+ * Reads the configuration from environment variables (see the README for each).
+ * Throws a {@link ConfigError} naming the variable at fault.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig {
+  const storeText = env.HANDSHAKE_STORE ?? 'memory';
+  let store: ServiceConfig['store'];
+  if (storeText === 'memory') store = { kind: 'memory' };
+  else if (/^rediss?:\/\//.test(storeText)) {
+    try {
+      new URL(storeText);
+    } catch {
+      throw new ConfigError('HANDSHAKE_STORE', 'is not a valid redis:// URL');
+    }
+    store = { kind: 'redis', url: storeText };
+  } else throw new ConfigError('HANDSHAKE_STORE', 'must be "memory" or a redis:// URL');
+
+  let sessions: Record<string, string> = {};
+  if (env.HANDSHAKE_SESSIONS) {
+    try {
+      sessions = parseSessionList(env.HANDSHAKE_SESSIONS);
+    } catch (error) {
+      throw new ConfigError('HANDSHAKE_SESSIONS', (error as Error).message);
+    }
+  }
+  const jwtSecret = env.HANDSHAKE_JWT_SECRET || undefined;
+  if (jwtSecret !== undefined && jwtSecret.length < 32) {
+    throw new ConfigError('HANDSHAKE_JWT_SECRET', 'must be at least 32 characters');
+  }
+  let keys: RegisteredKey[] = [];
+  if (env.HANDSHAKE_KEYS) {
+    try {
+      keys = parseKeyList(env.HANDSHAKE_KEYS);
+    } catch (error) {
+      throw new ConfigError('HANDSHAKE_KEYS', (error as Error).message);
+    }
+  }
+  const approverToken = env.HANDSHAKE_APPROVER_TOKEN || undefined;
+  if (approverToken !== undefined && approverToken.length < 16) {
+    throw new ConfigError('HANDSHAKE_APPROVER_TOKEN', 'must be at least 16 characters');
+  }
+  const mode = env.PAYPAL_MODE ?? 'simulated';
+  if (mode !== 'simulated' && mode !== 'sandbox' && mode !== 'live') {
+    throw new ConfigError('PAYPAL_MODE', 'must be simulated, sandbox or live');
+  }
+  if (mode !== 'simulated' && (!env.PAYPAL_CLIENT_ID || !env.PAYPAL_CLIENT_SECRET)) {
+    throw new ConfigError('PAYPAL_MODE', `${mode} needs PAYPAL_CLIENT_ID and PAYPAL_CLIENT_SECRET`);
+  }
+  return {
+    port: integer(env, 'PORT', 8787, 0, 65_535),
+    store,
+    sessions,
+    jwtSecret,
+    keys,
+    approverToken,
+    tokenTtlSeconds: integer(env, 'HANDSHAKE_TOKEN_TTL_SECONDS', 30, 1, 3600),
+    auditFile: env.HANDSHAKE_AUDIT_FILE || undefined,
+    limits: env.HANDSHAKE_LIMITS ? parseLimits(env.HANDSHAKE_LIMITS) : undefined,
+    paypalMode: mode,
+    paypalClientId: env.PAYPAL_CLIENT_ID || undefined,
+    paypalClientSecret: env.PAYPAL_CLIENT_SECRET || undefined,
+  };
+}

@@ -1,0 +1,30 @@
+import { serve } from '@handshake/core/node';
+import { ConfigError, loadConfig } from './config.js';
+import { createService } from './service.js';
+
+async function main() {
+  const config = loadConfig();
+  const service = await createService(config);
+  const running = await serve(service.handler, { port: config.port, hostname: '0.0.0.0' });
+  const tools = await service.engine.listTools();
+  console.log(`Handshake reference service listening on http://localhost:${running.port}`);
+  console.log(`  store: ${config.store.kind}; token lifetime ${config.tokenTtlSeconds} s; PayPal: ${config.paypalMode}`);
+  console.log(`  ${tools.length} tools: ${tools.map((t) => `${t.name} (${t.tier})`).join(', ')}`);
+  if (!config.approverToken) console.log('  no HANDSHAKE_APPROVER_TOKEN: approvals can only time out');
+  const stop = async () => {
+    await running.close();
+    await service.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    console.error(`Configuration error: ${error.message}`);
+  } else {
+    console.error('The service failed to start:', error);
+  }
+  process.exit(1);
+});

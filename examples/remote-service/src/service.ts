@@ -1,0 +1,101 @@
+import {
+  type AuditSinkV1,
+  type Clock,
+  createHandshake,
+  createHandshakeHandler,
+  type HandshakeEngine,
+  type HandshakeHandlerOptions,
+  jwtSessionVerifier,
+  type SessionVerifierV1,
+  type StoreV1,
+  type ToolProviderV1,
+  staticKeyResolver,
+  staticSessionVerifier,
+} from '@handshake/core';
+import { jsonLinesAuditSink } from '@handshake/core/node';
+import { ConfigError, type ServiceConfig } from './config.js';
+import { demoShopTools, exchangeRateTool } from './demo-tools.js';
+
+/** Things a test or the demo may replace. */
+export interface ServiceOverrides {
+  clock?: Clock;
+  tools?: ToolProviderV1[];
+  store?: StoreV1;
+  audit?: AuditSinkV1[];
+  handler?: HandshakeHandlerOptions;
+}
+
+/** The assembled service: the engine, its HTTP handler, and a way to stop it. */
+export interface Service {
+  engine: HandshakeEngine;
+  handler: (request: Request) => Promise<Response>;
+  close(): Promise<void>;
+}
+
+function sessionVerifier(config: ServiceConfig): SessionVerifierV1 | undefined {
+  const verifiers: SessionVerifierV1[] = [];
+  if (Object.keys(config.sessions).length > 0) verifiers.push(staticSessionVerifier(config.sessions));
+  if (config.jwtSecret) verifiers.push(jwtSessionVerifier({ secret: config.jwtSecret }));
+  if (verifiers.length <= 1) return verifiers[0];
+  return {
+    specificationVersion: 'v1',
+    async verify(credential) {
+      for (const verifier of verifiers) {
+        const identity = await verifier.verify(credential);
+        if (identity) return identity;
+      }
+      return undefined;
+    },
+  };
+}
+
+async function openStore(config: ServiceConfig): Promise<StoreV1 | undefined> {
+  if (config.store.kind === 'memory') return undefined;
+  const { RedisStore } = await import('@handshake/redis');
+  return new RedisStore({ url: config.store.url });
+}
+
+/**
+ * Builds the reference service from its configuration.
+ *
+ * @example
+ * ```ts
+ * import { loadConfig } from './config.js';
+ * import { createService } from './service.js';
+ *
+ * const service = await createService(loadConfig({ HANDSHAKE_SESSIONS: 'alice:dev-token' }));
+ * ```
+ */
+export async function createService(config: ServiceConfig, overrides: ServiceOverrides = {}): Promise<Service> {
+  let keys: ReturnType<typeof staticKeyResolver>;
+  try {
+    keys = staticKeyResolver(config.keys);
+  } catch (error) {
+    throw new ConfigError('HANDSHAKE_KEYS', (error as Error).message);
+  }
+  const tools = overrides.tools ?? [exchangeRateTool(), demoShopTools()];
+  const store = overrides.store ?? (await openStore(config));
+  const audit: AuditSinkV1[] = [...(overrides.audit ?? [])];
+  if (config.auditFile) audit.push(jsonLinesAuditSink({ path: config.auditFile }));
+  const sessions = sessionVerifier(config);
+  const engine = createHandshake({
+    tools,
+    ...(store ? { store } : {}),
+    ...(sessions ? { sessions } : {}),
+    keys,
+    ...(config.approverToken ? { approverCredentials: { [config.approverToken]: 'approver' } } : {}),
+    audit,
+    ...(config.limits ? { limits: config.limits } : {}),
+    ...(overrides.clock ? { clock: overrides.clock } : {}),
+    tokenTtlMs: config.tokenTtlSeconds * 1000,
+    onAuditError: (error, event) => {
+      console.error(`audit: event ${event.seq} (${event.type}) was not written: ${(error as Error).message}`);
+    },
+  });
+  await engine.ready();
+  const handler = createHandshakeHandler(engine, {
+    onError: (error) => console.error('unexpected error:', error),
+    ...overrides.handler,
+  });
+  return { engine, handler, close: () => engine.close() };
+}

@@ -1,0 +1,89 @@
+/**
+ * Key naming, in one place. Every key of one user lives under
+ * `<prefix>:{<partition>}:`, so the part in braces (the Redis Cluster hash tag) puts
+ * all of a user's keys in one slot and each script touches one slot only. The
+ * approval index and the event channel are the only names outside a user's slot.
+ *
+ * The Lua scripts derive a few keys themselves (a reservation's window counters, the
+ * previous token of an approval) from the partition base and the suffixes below, so
+ * the suffixes are shared with `scripts.ts` rather than repeated there.
+ */
+
+/** Suffixes after `<prefix>:{<partition>}:`. */
+export const SUFFIX = {
+  /** Hash: a live token, or the tombstone of a consumed one, by token digest. */
+  token: 'tok:',
+  /** Hash: an approval, by approval id. */
+  approval: 'apr:',
+  /** String counter: rate-limit hits in one fixed window, by window start (ms). */
+  rate: 'rl:',
+  /** String counter: committed spend in one limit window, by window key. */
+  spent: 'spent:',
+  /** Hash: reservation id → JSON `{ a: amountMinor, w: [[windowKey, endsAt], …] }`. */
+  reservations: 'rsv',
+  /** Sorted set: reservation id scored by the time its hold lapses. */
+  reservationDue: 'rsv:due',
+  /** Hash: window key → minor units held by live reservations. */
+  held: 'held',
+} as const;
+
+/** The names a {@link RedisStore} uses under one prefix. */
+export class RedisKeys {
+  readonly prefix: string;
+
+  constructor(prefix: string) {
+    if (prefix === '' || /[{}]/.test(prefix)) {
+      // Braces in the prefix would move the hash tag away from the partition.
+      throw new TypeError('keyPrefix must be non-empty and contain no braces');
+    }
+    this.prefix = prefix;
+  }
+
+  /** `<prefix>:{<partition>}:` — every key of the partition starts with it. */
+  base(partition: string): string {
+    return `${this.prefix}:{${partition}}:`;
+  }
+
+  token(partition: string, digest: string): string {
+    return this.base(partition) + SUFFIX.token + digest;
+  }
+
+  approval(partition: string, approvalId: string): string {
+    return this.base(partition) + SUFFIX.approval + approvalId;
+  }
+
+  rate(partition: string, windowStart: number): string {
+    return this.base(partition) + SUFFIX.rate + windowStart;
+  }
+
+  spent(partition: string, windowKey: string): string {
+    return this.base(partition) + SUFFIX.spent + windowKey;
+  }
+
+  reservations(partition: string): string {
+    return this.base(partition) + SUFFIX.reservations;
+  }
+
+  reservationDue(partition: string): string {
+    return this.base(partition) + SUFFIX.reservationDue;
+  }
+
+  held(partition: string): string {
+    return this.base(partition) + SUFFIX.held;
+  }
+
+  /** The three keys of a partition's reservations, in the order the scripts expect. */
+  spendKeys(partition: string): [string, string, string] {
+    return [this.reservations(partition), this.reservationDue(partition), this.held(partition)];
+  }
+
+  /** Sorted set of `[partition, approvalId]` JSON members scored by `createdAt`, for listings. */
+  get approvalIndex(): string {
+    return `${this.prefix}:approvals`;
+  }
+
+  /** Pub/sub channel of approval events. */
+  get approvalChannel(): string {
+    return `${this.prefix}:approval-events`;
+  }
+}
