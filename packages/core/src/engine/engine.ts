@@ -202,15 +202,6 @@ export class HandshakeEngine {
     throw new HandshakeError('UNAUTHORIZED', 'The approver credential is not valid');
   }
 
-  async #tool(name: string, userId?: string): Promise<RegisteredTool> {
-    const tool = (await this.ready()).get(name);
-    if (!tool) {
-      void this.#refuse({ tool: name, ...(userId ? { userId } : {}) }, 'TOOL_NOT_ALLOWED');
-      throw new HandshakeError('TOOL_NOT_ALLOWED', `Tool ${name} is not allowed`);
-    }
-    return tool;
-  }
-
   /**
    * Phase one: binds `tool` and the canonical hash of `parameters` to a single-use
    * token, after the tier's checks. Answers `pending` when someone must approve first.

@@ -99,6 +99,10 @@ export class MemoryStore implements StoreV1 {
     if (op.requiresApproval || exceeded.length > 0) {
       const approval: ApprovalRecord = {
         ...op.approval,
+        reasons: [
+          ...op.approval.reasons,
+          ...exceeded.map((window) => ({ kind: 'limit' as const, window })),
+        ],
         ...(reserved && op.spend ? { reservationId: op.spend.reservationId } : {}),
       };
       if (!reserved) delete approval.reservationId;

@@ -49,7 +49,10 @@ export interface AuthorizeOp {
   requiresApproval: boolean;
   /** The token record, stored if no approval is needed. */
   token: { digest: string; record: TransactionRecord };
-  /** The approval record, stored if approval is needed or a limit is exceeded. */
+  /**
+   * The approval record, stored if approval is needed or a limit is exceeded. The store
+   * appends `{ kind: 'limit', window }` to its `reasons` for each exceeded limit.
+   */
   approval: ApprovalRecord;
   /** How long a consumed token's tombstone (and the result for replay) is kept. */
   retainMs: number;

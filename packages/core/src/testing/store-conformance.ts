@@ -347,9 +347,12 @@ export function storeConformance(
         status: 'authorized',
         reserved: true,
       });
-      const over = await store.authorize(op(p, { spend: spend(5_000n, 10_000n) }));
+      const overOp = op(p, { spend: spend(5_000n, 10_000n) });
+      const over = await store.authorize(overOp);
       assert.equal(over.status, 'pending');
       assert.deepEqual(over.status === 'pending' && over.exceeded, ['daily']);
+      const overRecord = await store.getApproval(p, overOp.approval.approvalId);
+      assert.deepEqual(overRecord?.reasons, [{ kind: 'tier' }, { kind: 'limit', window: 'daily' }]);
       const usage = async (now = T0 + 1) =>
         (await store.spendUsage({ partition: p, userId: 'u', now, windows: [daily(10_000n)] }))
           .used['daily:2026-03-02'];
