@@ -31,6 +31,20 @@ export {
   canonicalize,
 } from './canonical/canonicalize.js';
 export { hashParams, sha256Hex } from './canonical/hash.js';
+export type {
+  CardCharge,
+  CardChargeRequest,
+  CardIssueRequest,
+  CardIssuerV1,
+  IssuedCard,
+} from './cards/card-issuer.js';
+export {
+  luhnCheckDigit,
+  luhnValid,
+  type SimulatedCardIssuer,
+  type SimulatedCardIssuerOptions,
+  simulatedCardIssuer,
+} from './cards/simulated-card-issuer.js';
 export {
   APPROVE_SCOPE,
   type ApproverIdentity,
@@ -55,6 +69,15 @@ export {
 } from './http/handler.js';
 export { errorResponse, jsonResponse } from './http/responses.js';
 export { convertMinor } from './limits/convert.js';
+export {
+  type CachedExchangeRatesOptions,
+  cachedExchangeRates,
+  compareRates,
+  isExchangeRate,
+  SIMULATED_RATES,
+  type SimulatedExchangeRatesOptions,
+  simulatedExchangeRates,
+} from './limits/exchange-rates.js';
 export type {
   ExchangeRate,
   ExchangeRateProviderV1,
@@ -126,6 +149,52 @@ export {
   signExecute,
   verifyExecuteSignature,
 } from './signing/signature.js';
+export {
+  type Address,
+  AddressSchema,
+  AgentNameSchema,
+  AmountInputSchema,
+  type AuthorizationStatusResponse,
+  AuthorizationStatusResponseSchema,
+  type CardCreationResponse,
+  CardCreationResponseSchema,
+  type CheckoutResponse,
+  CheckoutResponseSchema,
+  type CreateVirtualCardRequest,
+  CreateVirtualCardRequestSchema,
+  CurrencyCodeSchema,
+  type CustomerDetails,
+  CustomerDetailsSchema,
+  MerchantNameSchema,
+  type MockCheckoutRequest,
+  MockCheckoutRequestSchema,
+  type ProductContext,
+  ProductContextSchema,
+  type SpendApiInfo,
+  SpendApiInfoSchema,
+  type SpendEndpoint,
+  SpendEndpointSchema,
+  type SpendLimitsResponse,
+  SpendLimitsResponseSchema,
+  type ValidateTransactionRequest,
+  ValidateTransactionRequestSchema,
+  type ValidationResponse,
+  ValidationResponseSchema,
+} from './spend/schemas.js';
+export { type SpendApiOptions, spendApiRoutes } from './spend/spend-api.js';
+export {
+  type CardPurchaseParameters,
+  CardPurchaseParametersSchema,
+  type CardTerms,
+  CREATE_VIRTUAL_CARD,
+  cardPurchaseParameters,
+  maxCardMinor,
+  type SpendTools,
+  type SpendToolsOptions,
+  spendTools,
+  TEST_CUSTOMER,
+} from './spend/spend-tools.js';
+export { systemTimers, type TimerScheduler } from './spend/validation-stream.js';
 export { MemoryStore, type MemoryStoreOptions } from './store/memory-store.js';
 export type {
   ApprovalReason,

@@ -676,6 +676,7 @@ export class HandshakeEngine {
           : {}),
       }),
     );
+    const cardLast4 = lastFour(registered.definition, result);
     await this.#audit.record({
       type: 'execute',
       outcome: 'completed',
@@ -684,6 +685,7 @@ export class HandshakeEngine {
       paramsHash,
       ...amount,
       ...(record.approvalId ? { approvalId: record.approvalId } : {}),
+      ...(cardLast4 ? { cardLast4 } : {}),
     });
     return { status: 'completed', transactionId: record.transactionId, result: result ?? null };
   }
@@ -756,6 +758,8 @@ export class HandshakeEngine {
       ...(approval.reservationId ? { reservationId: approval.reservationId } : {}),
       ...(approval.amountMinor ? { amountMinor: approval.amountMinor } : {}),
       ...(approval.currency ? { currency: approval.currency } : {}),
+      ...(approval.originalAmount ? { originalAmount: approval.originalAmount } : {}),
+      ...(approval.exchangeRate ? { exchangeRate: approval.exchangeRate } : {}),
     };
     const outcome = await this.#storeCall(() =>
       this.store.issueApprovalToken({
@@ -1147,6 +1151,16 @@ function limitEnabled(
   window: 'daily' | 'weekly' | 'monthly' | 'transaction',
 ) {
   return limits[window] !== undefined && limits.enabled?.[window] !== false;
+}
+
+/** The four digits a tool reports for the audit trail, or nothing; never more. */
+function lastFour(definition: ToolDefinition, result: unknown): string | undefined {
+  try {
+    const digits = definition.cardLast4?.(result);
+    return typeof digits === 'string' && /^\d{4}$/.test(digits) ? digits : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function positive(value: number, name: string): number {

@@ -7,6 +7,7 @@ import {
   DecisionRequestSchema,
   ExecuteRequestSchema,
 } from '../schemas/wire.js';
+import { approverEventStream } from './approvals-stream.js';
 import { readJsonBody } from './body.js';
 import { errorResponse, jsonResponse } from './responses.js';
 import { approvalEventStream } from './sse.js';
@@ -171,10 +172,22 @@ export function createHandshakeHandler(
             path: 'limit',
           });
         }
-        const approvals = await engine.listApprovals(
-          { ...(status?.data ? { status: status.data } : {}), ...(limit ? { limit } : {}) },
-          ctx.credential,
-        );
+        const filter = {
+          ...(status?.data ? { status: status.data } : {}),
+          ...(limit ? { limit } : {}),
+        };
+        if (wantsEventStream(ctx.request)) {
+          // Refuse before the stream starts, so a bad credential answers 401, not 200.
+          await engine.identifyApprover(ctx.credential);
+          return approverEventStream({
+            engine,
+            credential: ctx.credential,
+            filter,
+            signal: ctx.request.signal,
+            ...sse,
+          });
+        }
+        const approvals = await engine.listApprovals(filter, ctx.credential);
         return jsonResponse(200, { approvals });
       },
     },
@@ -253,6 +266,10 @@ export function createHandshakeHandler(
       return errorResponse(error);
     }
   };
+}
+
+function wantsEventStream(request: Request): boolean {
+  return (request.headers.get('accept') ?? '').includes('text/event-stream');
 }
 
 function safeDecode(segment: string): string {

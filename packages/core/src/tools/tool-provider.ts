@@ -69,6 +69,12 @@ export interface ToolDefinition {
   amount?: (parameters: unknown) => Awaitable<Money | undefined>;
   /** Merchant or payee shown to approvers. */
   payee?: (parameters: unknown) => string | undefined;
+  /**
+   * The last four digits of a card the call issued, read from its result for the
+   * execute audit event. Anything but exactly four digits is ignored, so the audit
+   * trail never holds more of a card number.
+   */
+  cardLast4?: (result: unknown) => string | undefined;
   annotations?: ToolAnnotations;
 }
 

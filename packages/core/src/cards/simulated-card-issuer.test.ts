@@ -1,0 +1,144 @@
+import { describe, expect, it } from 'vitest';
+import { testClock } from '../../test/fixtures.js';
+import { HandshakeError } from '../errors/handshake-error.js';
+import { luhnCheckDigit, luhnValid, simulatedCardIssuer } from './simulated-card-issuer.js';
+
+const FIVE_MINUTES = 5 * 60 * 1000;
+
+function setup() {
+  const clock = testClock();
+  const issuer = simulatedCardIssuer({ clock });
+  let n = 0;
+  const issue = (value = '30.00', currency = 'USD') =>
+    issuer.issueCard({
+      userId: 'alice',
+      transactionId: `tx_${++n}`,
+      merchantName: 'Example Books',
+      spendingLimit: { value, currency },
+    });
+  return { clock, issuer, issue };
+}
+
+function refusal(run: () => unknown): HandshakeError {
+  try {
+    run();
+  } catch (error) {
+    if (HandshakeError.isInstance(error)) return error;
+    throw error;
+  }
+  throw new Error('expected a refusal');
+}
+
+describe('Luhn', () => {
+  it('agrees with published test card numbers', () => {
+    // Card-network test numbers published by payment processors.
+    for (const number of ['4242424242424242', '4000056655665556', '5555555555554444']) {
+      expect(luhnValid(number)).toBe(true);
+      expect(luhnCheckDigit(number.slice(0, -1))).toBe(Number(number.slice(-1)));
+    }
+    expect(luhnValid('4242424242424241')).toBe(false);
+  });
+});
+
+describe('simulatedCardIssuer', () => {
+  it('issues Luhn-valid 16-digit test numbers with a CVC, expiry and a 5-minute lifetime', () => {
+    const { clock, issue } = setup();
+    const seen = new Set<string>();
+    for (let i = 0; i < 50; i++) {
+      const card = issue('12.50');
+      expect(card.cardNumber).toMatch(/^40000000\d{8}$/);
+      expect(luhnValid(card.cardNumber)).toBe(true);
+      expect(card.cvc).toMatch(/^\d{3}$/);
+      expect(card.last4).toBe(card.cardNumber.slice(-4));
+      expect(card.expiresAt).toBe(clock.now() + FIVE_MINUTES);
+      expect(card.expYear).toBe(2029);
+      expect(card.expMonth).toBe(11);
+      expect(card.spendingLimit).toEqual({ value: '12.50', currency: 'USD' });
+      seen.add(card.cardNumber);
+    }
+    expect(seen.size).toBe(50);
+  });
+
+  it('issues one card per transaction', () => {
+    const { issuer } = setup();
+    const request = {
+      userId: 'alice',
+      transactionId: 'tx_same',
+      merchantName: 'Example Books',
+      spendingLimit: { value: '5.00', currency: 'USD' },
+    };
+    issuer.issueCard(request);
+    expect(refusal(() => issuer.issueCard(request)).code).toBe('PROVIDER_ERROR');
+  });
+
+  it('accepts one charge within the limit, then refuses the card as used', () => {
+    const { issuer, issue } = setup();
+    const card = issue('30.00');
+    const details = {
+      cardNumber: card.cardNumber,
+      cvc: card.cvc,
+      expMonth: card.expMonth,
+      expYear: card.expYear,
+    };
+    const over = refusal(() =>
+      issuer.simulateCharge({ ...details, amount: { value: '30.01', currency: 'USD' } }),
+    );
+    expect(over.code).toBe('INSUFFICIENT_BALANCE');
+    const charge = issuer.simulateCharge({ ...details, amount: { value: 29.99 } });
+    expect(charge).toMatchObject({
+      amount: { value: '29.99', currency: 'USD' },
+      last4: card.last4,
+      merchantName: 'Example Books',
+      cardId: card.cardId,
+    });
+    expect(refusal(() => issuer.simulateCharge(details)).code).toBe('TOKEN_ALREADY_USED');
+  });
+
+  it('refuses a wrong CVC or expiry, an unknown card, another currency, and an expired card', () => {
+    const { clock, issuer, issue } = setup();
+    const card = issue();
+    const details = {
+      cardNumber: card.cardNumber,
+      cvc: card.cvc,
+      expMonth: card.expMonth,
+      expYear: card.expYear,
+    };
+    const wrongCvc = String((Number(card.cvc) + 1) % 1000).padStart(3, '0');
+    const errors = [
+      refusal(() => issuer.simulateCharge({ ...details, cvc: wrongCvc })),
+      refusal(() => issuer.simulateCharge({ ...details, expYear: card.expYear + 1 })),
+      refusal(() => issuer.simulateCharge({ ...details, cardNumber: '4242424242424242' })),
+      refusal(() => issuer.simulateCharge({ ...details, cardNumber: '4242424242424241' })),
+      refusal(() =>
+        issuer.simulateCharge({ ...details, amount: { value: '1.00', currency: 'EUR' } }),
+      ),
+    ];
+    expect(errors.map((e) => e.code)).toEqual(Array(5).fill('VALIDATION_ERROR'));
+    expect(errors[0]?.message).toMatch(/security code/);
+    clock.advance(FIVE_MINUTES);
+    expect(refusal(() => issuer.simulateCharge(details)).code).toBe('TOKEN_EXPIRED');
+    for (const error of errors) {
+      expect(error.message).not.toContain(card.cardNumber);
+      expect(error.message).not.toContain(card.last4);
+      expect(error.message).not.toMatch(new RegExp(`\\b(${card.cvc}|${wrongCvc})\\b`));
+    }
+  });
+
+  it('blocks a card after three wrong CVCs, even for the right one', () => {
+    const { issuer, issue } = setup();
+    const card = issue();
+    const details = {
+      cardNumber: card.cardNumber,
+      cvc: card.cvc,
+      expMonth: card.expMonth,
+      expYear: card.expYear,
+    };
+    const wrong = card.cvc === '000' ? '001' : '000';
+    for (let i = 0; i < 3; i++) {
+      expect(refusal(() => issuer.simulateCharge({ ...details, cvc: wrong })).message).toMatch(
+        /security code/,
+      );
+    }
+    expect(refusal(() => issuer.simulateCharge(details)).message).toMatch(/blocked/);
+  });
+});

@@ -1,0 +1,278 @@
+import { sha256Hex } from '../canonical/hash.js';
+import { HandshakeError } from '../errors/handshake-error.js';
+import { formatMoney, parseMoney } from '../money/money.js';
+import {
+  base64urlEncode,
+  cryptoRandomSource,
+  type RandomSource,
+  timingSafeEqualString,
+} from '../tokens/token.js';
+import { type Clock, systemClock } from '../types/common.js';
+import type {
+  CardCharge,
+  CardChargeRequest,
+  CardIssueRequest,
+  CardIssuerV1,
+  IssuedCard,
+} from './card-issuer.js';
+
+/** Options of {@link simulatedCardIssuer}. */
+export interface SimulatedCardIssuerOptions {
+  clock?: Clock;
+  random?: RandomSource;
+  /** How long a card works after it is issued (default 5 minutes). */
+  lifetimeMs?: number;
+  /** Wrong CVCs tolerated before the card is blocked (default 3). */
+  maxCvcAttempts?: number;
+  /** How long a card's record is kept after it stops working, for checkout answers (default 1 h). */
+  retainMs?: number;
+}
+
+/**
+ * A simulated issuer, with a view of what it holds for tests.
+ *
+ * @example
+ * ```ts
+ * import { type SimulatedCardIssuer, simulatedCardIssuer } from '@handshake/core';
+ *
+ * const issuer: SimulatedCardIssuer = simulatedCardIssuer();
+ * issuer.issuedCount; // 0
+ * ```
+ */
+export interface SimulatedCardIssuer extends CardIssuerV1 {
+  issueCard(request: CardIssueRequest): IssuedCard;
+  simulateCharge(request: CardChargeRequest): CardCharge;
+  /** How many cards it has issued (all time). */
+  readonly issuedCount: number;
+}
+
+interface CardRecord {
+  cardId: string;
+  transactionId: string;
+  cvcDigest: string;
+  expMonth: number;
+  expYear: number;
+  expiresAt: number;
+  limitMinor: bigint;
+  currency: string;
+  merchantName: string;
+  last4: string;
+  used: boolean;
+  cvcFailures: number;
+}
+
+// Visa's documented test range: these numbers pass the Luhn check but belong to no
+// account, so a leaked simulated card is worth nothing.
+const TEST_PREFIX = '40000000';
+const CARD_LENGTH = 16;
+
+/**
+ * The Luhn check digit (ISO/IEC 7812-1 Annex B) for a number without it.
+ *
+ * @example
+ * ```ts
+ * import { luhnCheckDigit } from '@handshake/core';
+ *
+ * luhnCheckDigit('424242424242424'); // 2: 4242 4242 4242 4242 is valid
+ * ```
+ */
+export function luhnCheckDigit(payload: string): number {
+  let sum = 0;
+  let double = true;
+  for (let i = payload.length - 1; i >= 0; i -= 1) {
+    let d = payload.charCodeAt(i) - 48;
+    if (double) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+    double = !double;
+  }
+  return (10 - (sum % 10)) % 10;
+}
+
+/**
+ * True when `digits` (digits only) passes the Luhn check.
+ *
+ * @example
+ * ```ts
+ * import { luhnValid } from '@handshake/core';
+ *
+ * luhnValid('4242424242424242'); // true
+ * ```
+ */
+export function luhnValid(digits: string): boolean {
+  if (!/^\d{2,}$/.test(digits)) return false;
+  return luhnCheckDigit(digits.slice(0, -1)) === Number(digits.slice(-1));
+}
+
+/** `count` uniformly random decimal digits (rejection sampling: no modulo bias). */
+function randomDigits(random: RandomSource, count: number): string {
+  let out = '';
+  while (out.length < count) {
+    for (const byte of random(new Uint8Array(count * 2))) {
+      if (byte < 250 && out.length < count) out += String(byte % 10);
+    }
+  }
+  return out;
+}
+
+const cardKey = (cardNumber: string) => sha256Hex(`handshake:card:${cardNumber}`);
+
+/**
+ * A card issuer that runs in memory, for tests, demos and development. Cards are
+ * 16-digit, Luhn-valid **test numbers** in Visa's test range (`4000 0000 …`, 7 random
+ * digits and a check digit), with a random 3-digit CVC, a printed expiry three years
+ * out, a spending limit equal to the approved amount and a 5-minute lifetime by the
+ * injected clock. It remembers each card under a digest of its number, with the
+ * CVC's digest, so `simulateCharge` (the mock checkout) can check a charge: card
+ * known, CVC and expiry right, card not expired, not used before (single use), amount
+ * within the limit. Three wrong CVCs block a card.
+ *
+ * @example
+ * ```ts
+ * import { simulatedCardIssuer } from '@handshake/core';
+ *
+ * const issuer = simulatedCardIssuer();
+ * const card = await issuer.issueCard({
+ *   userId: 'alice',
+ *   transactionId: 'tx_1',
+ *   merchantName: 'Example Books',
+ *   spendingLimit: { value: '30.00', currency: 'USD' },
+ * });
+ * card.last4; // e.g. '4821'
+ * ```
+ */
+export function simulatedCardIssuer(options: SimulatedCardIssuerOptions = {}): SimulatedCardIssuer {
+  const clock = options.clock ?? systemClock;
+  const random = options.random ?? cryptoRandomSource;
+  const lifetimeMs = options.lifetimeMs ?? 5 * 60 * 1000;
+  const maxCvcAttempts = options.maxCvcAttempts ?? 3;
+  const retainMs = options.retainMs ?? 60 * 60 * 1000;
+  const cards = new Map<string, CardRecord>();
+  const byTransaction = new Map<string, string>();
+  let issued = 0;
+
+  const sweep = (now: number) => {
+    for (const [key, card] of cards) {
+      if (card.expiresAt + retainMs <= now) {
+        cards.delete(key);
+        byTransaction.delete(card.transactionId);
+      }
+    }
+  };
+
+  const issueCard = (request: CardIssueRequest): IssuedCard => {
+    const now = clock.now();
+    sweep(now);
+    const limitMinor = parseMoney(request.spendingLimit.value, request.spendingLimit.currency);
+    if (byTransaction.has(request.transactionId)) {
+      throw new HandshakeError('PROVIDER_ERROR', 'A card was already issued for this transaction');
+    }
+    let cardNumber: string;
+    do {
+      const payload = TEST_PREFIX + randomDigits(random, CARD_LENGTH - TEST_PREFIX.length - 1);
+      cardNumber = payload + String(luhnCheckDigit(payload));
+    } while (cards.has(cardKey(cardNumber)));
+    const cvc = randomDigits(random, 3);
+    const printed = new Date(now);
+    const expMonth = printed.getUTCMonth() + 1;
+    const expYear = printed.getUTCFullYear() + 3;
+    const cardId = `card_${base64urlEncode(random(new Uint8Array(12)))}`;
+    const last4 = cardNumber.slice(-4);
+    const expiresAt = now + lifetimeMs;
+    cards.set(cardKey(cardNumber), {
+      cardId,
+      transactionId: request.transactionId,
+      cvcDigest: sha256Hex(`handshake:cvc:${cardId}:${cvc}`),
+      expMonth,
+      expYear,
+      expiresAt,
+      limitMinor,
+      currency: request.spendingLimit.currency,
+      merchantName: request.merchantName,
+      last4,
+      used: false,
+      cvcFailures: 0,
+    });
+    byTransaction.set(request.transactionId, cardId);
+    issued += 1;
+    return {
+      cardId,
+      cardNumber,
+      cvc,
+      expMonth,
+      expYear,
+      expiresAt,
+      spendingLimit: {
+        value: formatMoney(limitMinor, request.spendingLimit.currency),
+        currency: request.spendingLimit.currency,
+      },
+      last4,
+      brand: 'visa',
+    };
+  };
+
+  const simulateCharge = (request: CardChargeRequest): CardCharge => {
+    const now = clock.now();
+    const declined = (message: string) => new HandshakeError('VALIDATION_ERROR', message);
+    const number =
+      typeof request.cardNumber === 'string' ? request.cardNumber.replace(/[ -]/g, '') : '';
+    if (!/^\d{12,19}$/.test(number) || !luhnValid(number)) {
+      throw declined('The card number is not a valid card number');
+    }
+    const card = cards.get(cardKey(number));
+    if (!card) throw declined('The card was declined: it was not issued by this issuer');
+    if (card.cvcFailures >= maxCvcAttempts) {
+      throw declined('The card was declined: it is blocked after too many wrong security codes');
+    }
+    const cvcDigest = sha256Hex(`handshake:cvc:${card.cardId}:${String(request.cvc)}`);
+    if (!timingSafeEqualString(cvcDigest, card.cvcDigest)) {
+      card.cvcFailures += 1;
+      throw declined('The card was declined: the security code (CVC) does not match');
+    }
+    if (Number(request.expMonth) !== card.expMonth || Number(request.expYear) !== card.expYear) {
+      throw declined('The card was declined: the expiry date does not match');
+    }
+    if (card.used) {
+      throw new HandshakeError('TOKEN_ALREADY_USED', 'The card was declined: it was already used');
+    }
+    if (now >= card.expiresAt) {
+      throw new HandshakeError('TOKEN_EXPIRED', 'The card was declined: it has expired');
+    }
+    let amountMinor = card.limitMinor;
+    if (request.amount) {
+      if (request.amount.currency !== undefined && request.amount.currency !== card.currency) {
+        throw declined(`The card was declined: it can only be charged in ${card.currency}`);
+      }
+      amountMinor = parseMoney(request.amount.value, card.currency);
+      if (amountMinor > card.limitMinor) {
+        throw new HandshakeError(
+          'INSUFFICIENT_BALANCE',
+          'The card was declined: the amount exceeds its spending limit',
+        );
+      }
+    }
+    // Single use: marked in the same synchronous step that checked it.
+    card.used = true;
+    return {
+      chargeId: `ch_${base64urlEncode(random(new Uint8Array(12)))}`,
+      cardId: card.cardId,
+      last4: card.last4,
+      brand: 'visa',
+      amount: { value: formatMoney(amountMinor, card.currency), currency: card.currency },
+      merchantName: card.merchantName,
+      authorizationCode: randomDigits(random, 6),
+      chargedAt: now,
+    };
+  };
+
+  return {
+    specificationVersion: 'v1',
+    issueCard,
+    simulateCharge,
+    get issuedCount() {
+      return issued;
+    },
+  };
+}

@@ -1,0 +1,398 @@
+import { z } from 'zod';
+import type { CardIssuerV1, IssuedCard } from '../cards/card-issuer.js';
+import { HandshakeError } from '../errors/handshake-error.js';
+import { compareRates, isExchangeRate } from '../limits/exchange-rates.js';
+import type { ExchangeRateProviderV1 } from '../limits/spending-limits.js';
+import { currencyExponent } from '../money/currencies.js';
+import { formatMoney, parseMoney } from '../money/money.js';
+import type { ToolContext, ToolDefinition, ToolProviderV1 } from '../tools/tool-provider.js';
+import type { Awaitable, Money } from '../types/common.js';
+import { withFieldPath } from './field-path.js';
+import {
+  type CardCreationResponse,
+  type CustomerDetails,
+  CustomerDetailsSchema,
+  MerchantNameSchema,
+} from './schemas.js';
+
+/**
+ * The tool a validation authorizes and a card creation executes.
+ *
+ * @example
+ * ```ts
+ * import { CREATE_VIRTUAL_CARD } from '@handshake/core';
+ *
+ * CREATE_VIRTUAL_CARD; // 'create_virtual_card'
+ * ```
+ */
+export const CREATE_VIRTUAL_CARD = 'create_virtual_card';
+
+/**
+ * The parameters of `create_virtual_card`: exactly what both `validate-transaction`
+ * and `create-virtual-card` can reconstruct, so the parameters hash binds the merchant
+ * and the amount. The amount is in canonical form (`formatMoney`), so `30`, `30.0` and
+ * `"30.00"` all validate the same purchase.
+ */
+export const CardPurchaseParametersSchema = z
+  .object({
+    merchant_name: MerchantNameSchema,
+    amount: z
+      .object({
+        value: z.string().regex(/^\d{1,18}(\.\d{1,4})?$/, 'a decimal string such as "12.34"'),
+        currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as "USD"'),
+      })
+      .strict(),
+  })
+  .strict()
+  .superRefine((parameters, context) => {
+    const { value, currency } = parameters.amount;
+    let canonical: string | undefined;
+    try {
+      canonical = formatMoney(parseMoney(value, currency), currency);
+    } catch (error) {
+      context.addIssue({
+        code: 'custom',
+        path: ['amount', 'value'],
+        message: HandshakeError.isInstance(error) ? error.message : 'not a valid amount',
+      });
+      return;
+    }
+    if (canonical !== value) {
+      context.addIssue({
+        code: 'custom',
+        path: ['amount', 'value'],
+        message: `write the amount with exactly ${currencyExponent(currency)} decimal places`,
+      });
+    }
+  });
+export type CardPurchaseParameters = z.infer<typeof CardPurchaseParametersSchema>;
+
+/**
+ * The parameters of `create_virtual_card` for a purchase: the amount in canonical
+ * form, so a validation and the card creation that follows hash the same.
+ *
+ * @throws {HandshakeError} `VALIDATION_ERROR` when the amount is not valid for its currency.
+ *
+ * @example
+ * ```ts
+ * import { cardPurchaseParameters } from '@handshake/core';
+ *
+ * cardPurchaseParameters('Example Books', 30, 'USD');
+ * // { merchant_name: 'Example Books', amount: { value: '30.00', currency: 'USD' } }
+ * ```
+ */
+export function cardPurchaseParameters(
+  merchantName: string,
+  amount: number | string,
+  currency: string,
+): CardPurchaseParameters {
+  return {
+    merchant_name: merchantName,
+    amount: { value: formatMoney(parseMoney(amount, currency), currency), currency },
+  };
+}
+
+/**
+ * The largest card a validated amount pays for, in minor units of `cardCurrency`:
+ * `validatedMinor × rate`, rounded down, so a card never exceeds what was validated.
+ *
+ * @example
+ * ```ts
+ * import { maxCardMinor } from '@handshake/core';
+ *
+ * maxCardMinor(5000n, 'EUR', 'USD', '1.0850'); // 5425n: 50.00 EUR buys a card of 54.25 USD
+ * ```
+ */
+export function maxCardMinor(
+  validatedMinor: bigint,
+  from: string,
+  to: string,
+  rate: string,
+): bigint {
+  const match = /^(\d{1,12})(?:\.(\d{1,12}))?$/.exec(rate);
+  if (!match || !isExchangeRate(rate)) {
+    throw new HandshakeError(
+      'PROVIDER_ERROR',
+      `Exchange rate ${from}/${to} is not a positive decimal`,
+    );
+  }
+  const fraction = match[2] ?? '';
+  let top = validatedMinor * BigInt(`${match[1]}${fraction}`);
+  let bottom = 10n ** BigInt(fraction.length);
+  const shift = currencyExponent(to) - currencyExponent(from);
+  if (shift >= 0) top *= 10n ** BigInt(shift);
+  else bottom *= 10n ** BigInt(-shift);
+  return top / bottom;
+}
+
+/** The card a route asks for, checked against the validated amount. */
+export interface CardTerms {
+  /** The card's spending limit. */
+  spendingLimit: Money;
+  /** Units of the card's currency per unit of the validated currency, when they differ. */
+  exchangeRate?: string;
+  agentName?: string;
+}
+
+/** Options of {@link spendTools}. */
+export interface SpendToolsOptions {
+  /** Issues the cards. */
+  issuer: CardIssuerV1;
+  /**
+   * Converts a validated amount to a card in another currency. Give it the same
+   * (cached) provider as the engine, so a card is converted at the rate its validation
+   * was counted at. Without it, a card must be in the validated currency.
+   */
+  exchangeRates?: ExchangeRateProviderV1;
+  /** The cardholder's details returned with each card (default: a fixed test customer). */
+  customer?: (userId: string) => Awaitable<CustomerDetails>;
+}
+
+/** The card-purchase tool provider, with what the spend API routes need of it. */
+export interface SpendTools extends ToolProviderV1 {
+  readonly issuer: CardIssuerV1;
+  /**
+   * Checks a requested card against the validated purchase, before the validation
+   * token is touched: `LIMIT_EXCEEDED` when the card would exceed the validated
+   * amount, `VALIDATION_ERROR` for a stated `exchange_rate` that differs from the
+   * service's rate or a currency that cannot be converted.
+   */
+  cardTerms(
+    purchase: CardPurchaseParameters,
+    card: { amount: number | string; currency: string; exchangeRate?: number | string },
+    agentName?: string,
+  ): Promise<CardTerms>;
+  /**
+   * Runs `execute` with `terms` for the card of `transactionId` (for `userId`); the
+   * spend API calls the engine's execute inside it. A second call for the same
+   * transaction while one runs answers `EXECUTION_IN_PROGRESS`.
+   */
+  withCardTerms<T>(
+    userId: string,
+    transactionId: string,
+    terms: CardTerms,
+    run: () => Promise<T>,
+  ): Promise<T>;
+}
+
+/**
+ * The test cardholder returned when no `customer` function is configured (fictitious).
+ *
+ * @example
+ * ```ts
+ * import { spendTools, simulatedCardIssuer, TEST_CUSTOMER } from '@handshake/core';
+ *
+ * const spend = spendTools({
+ *   issuer: simulatedCardIssuer(),
+ *   customer: (userId) => ({ ...TEST_CUSTOMER, name: `Customer ${userId}` }),
+ * });
+ * ```
+ */
+export const TEST_CUSTOMER: CustomerDetails = Object.freeze({
+  name: 'Test Customer',
+  email: 'customer@example.com',
+  phone: '+1 555 010 0000',
+  billing_address: {
+    line1: '1 Example Street',
+    city: 'Springfield',
+    state: 'IL',
+    postal_code: '62701',
+    country: 'US',
+  },
+  shipping_address: {
+    line1: '1 Example Street',
+    city: 'Springfield',
+    state: 'IL',
+    postal_code: '62701',
+    country: 'US',
+  },
+}) as CustomerDetails;
+
+const PARAMETERS_JSON_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['merchant_name', 'amount'],
+  properties: {
+    merchant_name: { type: 'string', minLength: 1, maxLength: 200 },
+    amount: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['value', 'currency'],
+      properties: {
+        value: { type: 'string', pattern: '^\\d{1,18}(\\.\\d{1,4})?$' },
+        currency: { type: 'string', pattern: '^[A-Z]{3}$' },
+      },
+    },
+  },
+} as const;
+
+/**
+ * The card-purchase tool: one tool, `create_virtual_card` (CONFIDENTIAL: strict
+ * schema, and the INTERNAL tier's Ed25519 signature at execute), whose parameters are
+ * `{ merchant_name, amount: { value, currency } }`. It declares its amount and payee,
+ * so spending limits apply: authorizing it (a validation) reserves the amount, and a
+ * purchase over a limit waits for a person. Executing it issues a single-use card for
+ * the validated amount through the {@link CardIssuerV1}; the spend API's
+ * `create-virtual-card` may ask for a smaller card, or one in another currency at the
+ * service's rate, never a larger one.
+ *
+ * Register it with the engine and mount `spendApiRoutes` on the handler.
+ *
+ * @example
+ * ```ts
+ * import { createHandshake, simulatedCardIssuer, spendTools } from '@handshake/core';
+ *
+ * const spend = spendTools({ issuer: simulatedCardIssuer() });
+ * const engine = createHandshake({
+ *   tools: [spend],
+ *   limits: { currency: 'USD', daily: '1000.00', transaction: '500.00' },
+ * });
+ * ```
+ */
+export function spendTools(options: SpendToolsOptions): SpendTools {
+  const { issuer } = options;
+  const customerOf = options.customer ?? (() => TEST_CUSTOMER);
+  const running = new Map<string, CardTerms>();
+  const definition: ToolDefinition = {
+    name: CREATE_VIRTUAL_CARD,
+    description:
+      'Issue a single-use virtual card for one validated purchase: the merchant and amount ' +
+      'are bound to the validation; the card cannot be charged more than was validated and ' +
+      'stops working after five minutes.',
+    tier: 'CONFIDENTIAL',
+    inputSchema: CardPurchaseParametersSchema,
+    jsonSchema: PARAMETERS_JSON_SCHEMA,
+    amount: (parameters) => (parameters as CardPurchaseParameters).amount,
+    payee: (parameters) => (parameters as CardPurchaseParameters).merchant_name,
+    cardLast4: (result) => (result as { last4?: unknown } | null)?.last4 as string | undefined,
+    annotations: { destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  };
+
+  const cardTerms: SpendTools['cardTerms'] = async (purchase, card, agentName) => {
+    const validatedMinor = parseMoney(purchase.amount.value, purchase.amount.currency);
+    const cardMinor = withFieldPath('card_amount', () => parseMoney(card.amount, card.currency));
+    let stated: string | undefined;
+    if (card.exchangeRate !== undefined) {
+      stated =
+        typeof card.exchangeRate === 'number' ? String(card.exchangeRate) : card.exchangeRate;
+      if (!isExchangeRate(stated)) {
+        throw new HandshakeError('VALIDATION_ERROR', 'exchange_rate must be a positive decimal', {
+          path: 'exchange_rate',
+        });
+      }
+    }
+    let rate: string | undefined;
+    let maxMinor = validatedMinor;
+    if (card.currency !== purchase.amount.currency) {
+      if (!options.exchangeRates) {
+        throw new HandshakeError(
+          'VALIDATION_ERROR',
+          `card_currency must be ${purchase.amount.currency}: no exchange rates are configured`,
+          { path: 'card_currency' },
+        );
+      }
+      rate = (await options.exchangeRates.getRate(purchase.amount.currency, card.currency)).rate;
+      maxMinor = maxCardMinor(validatedMinor, purchase.amount.currency, card.currency, rate);
+    }
+    if (stated !== undefined && compareRates(stated, rate ?? '1') !== 0) {
+      throw new HandshakeError(
+        'VALIDATION_ERROR',
+        `exchange_rate differs from the rate in force for ${purchase.amount.currency}/${card.currency} (${rate ?? '1'})`,
+        { path: 'exchange_rate' },
+      );
+    }
+    if (cardMinor > maxMinor) {
+      throw new HandshakeError(
+        'LIMIT_EXCEEDED',
+        `card_amount exceeds the validated amount (at most ${formatMoney(maxMinor, card.currency)} ${card.currency})`,
+      );
+    }
+    return {
+      spendingLimit: { value: formatMoney(cardMinor, card.currency), currency: card.currency },
+      ...(rate !== undefined ? { exchangeRate: rate } : {}),
+      ...(agentName !== undefined ? { agentName } : {}),
+    };
+  };
+
+  const execute = async (
+    name: string,
+    parameters: unknown,
+    context: ToolContext,
+  ): Promise<CardCreationResponse> => {
+    if (name !== CREATE_VIRTUAL_CARD) {
+      throw new HandshakeError('TOOL_NOT_ALLOWED', `Tool ${name} is not allowed`);
+    }
+    const purchase = CardPurchaseParametersSchema.parse(parameters);
+    const terms = running.get(`${context.userId}\u0000${context.transactionId}`) ?? {
+      spendingLimit: purchase.amount,
+    };
+    // The route checked these before consuming the token; checked again here so no
+    // path can issue a card above the validated amount.
+    const validatedMinor = parseMoney(purchase.amount.value, purchase.amount.currency);
+    const limitMinor = parseMoney(terms.spendingLimit.value, terms.spendingLimit.currency);
+    const maxMinor =
+      terms.spendingLimit.currency === purchase.amount.currency
+        ? validatedMinor
+        : terms.exchangeRate !== undefined
+          ? maxCardMinor(
+              validatedMinor,
+              purchase.amount.currency,
+              terms.spendingLimit.currency,
+              terms.exchangeRate,
+            )
+          : -1n;
+    if (limitMinor > maxMinor) {
+      throw new HandshakeError('PROVIDER_ERROR', 'The card would exceed the validated amount');
+    }
+    const customer = CustomerDetailsSchema.parse(await customerOf(context.userId));
+    const card: IssuedCard = await issuer.issueCard({
+      userId: context.userId,
+      transactionId: context.transactionId,
+      merchantName: purchase.merchant_name,
+      spendingLimit: terms.spendingLimit,
+      signal: context.signal,
+    });
+    return {
+      cardId: card.cardId,
+      cardNumber: card.cardNumber,
+      cvc: card.cvc,
+      expMonth: card.expMonth,
+      expYear: card.expYear,
+      expiresAt: new Date(card.expiresAt).toISOString(),
+      spendingLimit: card.spendingLimit.value,
+      currency: card.spendingLimit.currency,
+      last4: card.last4,
+      brand: card.brand,
+      customer,
+      merchantName: purchase.merchant_name,
+      transactionId: context.transactionId,
+      transactionAmount: purchase.amount,
+      ...(terms.exchangeRate !== undefined ? { exchangeRate: terms.exchangeRate } : {}),
+      ...(terms.agentName !== undefined ? { agentName: terms.agentName } : {}),
+    };
+  };
+
+  return {
+    specificationVersion: 'v1',
+    issuer,
+    listTools: () => [definition],
+    execute,
+    cardTerms,
+    async withCardTerms(userId, transactionId, terms, run) {
+      const key = `${userId}\u0000${transactionId}`;
+      if (running.has(key)) {
+        throw new HandshakeError(
+          'EXECUTION_IN_PROGRESS',
+          'A card for this validation is being created; retry the identical request shortly',
+          { retryAfterSeconds: 1 },
+        );
+      }
+      running.set(key, terms);
+      try {
+        return await run();
+      } finally {
+        running.delete(key);
+      }
+    },
+  };
+}
