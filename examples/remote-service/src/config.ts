@@ -1,11 +1,11 @@
 import {
   type HandshakeError,
+  isCurrency,
   parseKeyList,
+  parseMoney,
   parseSessionList,
   type RegisteredKey,
   type SpendingLimits,
-  parseMoney,
-  isCurrency,
 } from '@handshake/core';
 
 /** The service's configuration, read from the environment. */
@@ -43,7 +43,10 @@ function parseLimits(text: string): SpendingLimits {
   try {
     raw = JSON.parse(text);
   } catch {
-    throw new ConfigError(name, 'is not valid JSON (expected e.g. {"currency":"USD","daily":"1000.00"})');
+    throw new ConfigError(
+      name,
+      'is not valid JSON (expected e.g. {"currency":"USD","daily":"1000.00"})',
+    );
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new ConfigError(name, 'must be a JSON object');
@@ -68,12 +71,16 @@ function parseLimits(text: string): SpendingLimits {
     try {
       parseMoney(value, currency, { allowZero: true });
     } catch (error) {
-      throw new ConfigError(name, `"${window}" is not a valid ${currency} amount: ${(error as HandshakeError).message}`);
+      throw new ConfigError(
+        name,
+        `"${window}" is not a valid ${currency} amount: ${(error as HandshakeError).message}`,
+      );
     }
     limits[window] = String(value);
   }
   if (record.timeZone !== undefined) {
-    if (typeof record.timeZone !== 'string') throw new ConfigError(name, '"timeZone" must be a string');
+    if (typeof record.timeZone !== 'string')
+      throw new ConfigError(name, '"timeZone" must be a string');
     try {
       new Intl.DateTimeFormat('en-US', { timeZone: record.timeZone });
     } catch {
@@ -88,7 +95,10 @@ function parseLimits(text: string): SpendingLimits {
     const enabled: NonNullable<SpendingLimits['enabled']> = {};
     for (const [key, value] of Object.entries(record.enabled)) {
       if (!(LIMIT_WINDOWS as readonly string[]).includes(key) || typeof value !== 'boolean') {
-        throw new ConfigError(name, `"enabled.${key}" must be one of the windows, set to true or false`);
+        throw new ConfigError(
+          name,
+          `"enabled.${key}" must be one of the windows, set to true or false`,
+        );
       }
       enabled[key as (typeof LIMIT_WINDOWS)[number]] = value;
     }
@@ -97,7 +107,13 @@ function parseLimits(text: string): SpendingLimits {
   return limits;
 }
 
-function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+function integer(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   const text = env[name];
   if (text === undefined || text === '') return fallback;
   if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {

@@ -64,16 +64,29 @@ export function demoShopTools(): ToolProviderV1 {
       description: 'Create and send an invoice.',
       tier: 'CONFIDENTIAL',
       inputSchema: z
-        .object({ recipient_email: z.string().email(), amount: Money, note: z.string().max(200).optional() })
+        .object({
+          recipient_email: z.string().email(),
+          amount: Money,
+          note: z.string().max(200).optional(),
+        })
         .strict(),
-      rules: [{ path: 'amount.value', pattern: /\d{1,7}(\.\d{2})?/, required: true, description: 'a decimal amount' }],
+      rules: [
+        {
+          path: 'amount.value',
+          pattern: /\d{1,7}(\.\d{2})?/,
+          required: true,
+          description: 'a decimal amount',
+        },
+      ],
       annotations: { destructiveHint: false },
     },
     {
       name: 'create_refund',
       description: 'Refund a captured payment.',
       tier: 'RESTRICTED',
-      inputSchema: z.object({ capture_id: z.string().min(1), amount: Money, note: z.string().optional() }).strict(),
+      inputSchema: z
+        .object({ capture_id: z.string().min(1), amount: Money, note: z.string().optional() })
+        .strict(),
       amount: (p) => (p as { amount: { value: string; currency: string } }).amount,
       payee: (p) => `payer of capture ${(p as { capture_id: string }).capture_id}`,
       annotations: { destructiveHint: true },
@@ -87,7 +100,11 @@ export function demoShopTools(): ToolProviderV1 {
       if (name === 'get_balance') return { available: { value: '1520.75', currency: 'USD' } };
       if (name === 'create_invoice') {
         invoices += 1;
-        return { id: `INV2-DEMO-${String(invoices).padStart(4, '0')}`, status: 'SENT', amount: p.amount };
+        return {
+          id: `INV2-DEMO-${String(invoices).padStart(4, '0')}`,
+          status: 'SENT',
+          amount: p.amount,
+        };
       }
       refunds += 1;
       return { id: `REFUND-DEMO-${refunds}`, status: 'COMPLETED', amount: p.amount };

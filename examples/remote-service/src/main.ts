@@ -8,9 +8,13 @@ async function main() {
   const running = await serve(service.handler, { port: config.port, hostname: '0.0.0.0' });
   const tools = await service.engine.listTools();
   console.log(`Handshake reference service listening on http://localhost:${running.port}`);
-  console.log(`  store: ${config.store.kind}; token lifetime ${config.tokenTtlSeconds} s; PayPal: ${config.paypalMode}`);
+  console.log(`  approval console: http://localhost:${running.port}/console/`);
+  console.log(
+    `  store: ${config.store.kind}; token lifetime ${config.tokenTtlSeconds} s; PayPal: ${config.paypalMode}`,
+  );
   console.log(`  ${tools.length} tools: ${tools.map((t) => `${t.name} (${t.tier})`).join(', ')}`);
-  if (!config.approverToken) console.log('  no HANDSHAKE_APPROVER_TOKEN: approvals can only time out');
+  if (!config.approverToken)
+    console.log('  no HANDSHAKE_APPROVER_TOKEN: approvals can only time out');
   const stop = async () => {
     await running.close();
     await service.close();

@@ -8,12 +8,13 @@ import {
   jwtSessionVerifier,
   type SessionVerifierV1,
   type StoreV1,
-  type ToolProviderV1,
   staticKeyResolver,
   staticSessionVerifier,
+  type ToolProviderV1,
 } from '@handshake/core';
 import { jsonLinesAuditSink } from '@handshake/core/node';
 import { ConfigError, type ServiceConfig } from './config.js';
+import { consoleRoutes } from './console.js';
 import { demoShopTools, exchangeRateTool } from './demo-tools.js';
 
 /** Things a test or the demo may replace. */
@@ -34,7 +35,8 @@ export interface Service {
 
 function sessionVerifier(config: ServiceConfig): SessionVerifierV1 | undefined {
   const verifiers: SessionVerifierV1[] = [];
-  if (Object.keys(config.sessions).length > 0) verifiers.push(staticSessionVerifier(config.sessions));
+  if (Object.keys(config.sessions).length > 0)
+    verifiers.push(staticSessionVerifier(config.sessions));
   if (config.jwtSecret) verifiers.push(jwtSessionVerifier({ secret: config.jwtSecret }));
   if (verifiers.length <= 1) return verifiers[0];
   return {
@@ -66,7 +68,10 @@ async function openStore(config: ServiceConfig): Promise<StoreV1 | undefined> {
  * const service = await createService(loadConfig({ HANDSHAKE_SESSIONS: 'alice:dev-token' }));
  * ```
  */
-export async function createService(config: ServiceConfig, overrides: ServiceOverrides = {}): Promise<Service> {
+export async function createService(
+  config: ServiceConfig,
+  overrides: ServiceOverrides = {},
+): Promise<Service> {
   let keys: ReturnType<typeof staticKeyResolver>;
   try {
     keys = staticKeyResolver(config.keys);
@@ -83,19 +88,25 @@ export async function createService(config: ServiceConfig, overrides: ServiceOve
     ...(store ? { store } : {}),
     ...(sessions ? { sessions } : {}),
     keys,
-    ...(config.approverToken ? { approverCredentials: { [config.approverToken]: 'approver' } } : {}),
+    ...(config.approverToken
+      ? { approverCredentials: { [config.approverToken]: 'approver' } }
+      : {}),
     audit,
     ...(config.limits ? { limits: config.limits } : {}),
     ...(overrides.clock ? { clock: overrides.clock } : {}),
     tokenTtlMs: config.tokenTtlSeconds * 1000,
     onAuditError: (error, event) => {
-      console.error(`audit: event ${event.seq} (${event.type}) was not written: ${(error as Error).message}`);
+      console.error(
+        `audit: event ${event.seq} (${event.type}) was not written: ${(error as Error).message}`,
+      );
     },
   });
   await engine.ready();
   const handler = createHandshakeHandler(engine, {
     onError: (error) => console.error('unexpected error:', error),
     ...overrides.handler,
+    // The approval console at /console/, after any routes a caller adds.
+    routes: [...(overrides.handler?.routes ?? []), ...consoleRoutes()],
   });
   return { engine, handler, close: () => engine.close() };
 }

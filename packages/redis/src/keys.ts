@@ -27,7 +27,19 @@ export const SUFFIX = {
   held: 'held',
 } as const;
 
-/** The names a {@link RedisStore} uses under one prefix. */
+/**
+ * The names a `RedisStore` uses under one prefix: what each key is called, for
+ * operators who inspect, size or migrate them. `store.keys` is the instance in use.
+ *
+ * @example
+ * ```ts
+ * import { RedisKeys } from '@handshake/redis';
+ *
+ * const keys = new RedisKeys('hs');
+ * keys.token('1c59c4fcb66c5bbf', 'ab12…'); // 'hs:{1c59c4fcb66c5bbf}:tok:ab12…'
+ * keys.approvalIndex; // 'hs:approvals'
+ * ```
+ */
 export class RedisKeys {
   readonly prefix: string;
 

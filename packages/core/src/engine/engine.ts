@@ -275,8 +275,8 @@ export class HandshakeEngine {
       ? {
           amountMinor: amount.minor.toString(),
           currency: amount.currency,
-          originalAmount: amount.original,
-          ...(amount.rate ? { exchangeRate: amount.rate } : {}),
+          // The original amount and the rate are kept only when a conversion happened.
+          ...(amount.rate ? { originalAmount: amount.original, exchangeRate: amount.rate } : {}),
         }
       : {};
     const record: TransactionRecord = {
@@ -408,9 +408,11 @@ export class HandshakeEngine {
       outcome.exceeded.length > 0,
     );
     if (verdict.decision === 'escalate') return pendingAnswer;
+    const stored: ApprovalRecord = { ...approval, reasons };
+    if (!outcome.reserved) delete stored.reservationId;
     const decided = await this.#decide(
       partition,
-      approvalId,
+      stored,
       verdict.decision,
       { name: this.#approver.name },
       verdict.reason,
@@ -905,7 +907,7 @@ export class HandshakeEngine {
     }
     const decided = await this.#decide(
       partitionOf(record.userId),
-      approvalId,
+      record,
       decision.decision,
       approver,
       decision.reason,
@@ -915,12 +917,12 @@ export class HandshakeEngine {
 
   async #decide(
     partition: string,
-    approvalId: string,
+    record: ApprovalRecord,
     decision: 'approve' | 'deny',
     approver: ApproverIdentity,
     reason: string | undefined,
   ): Promise<ApprovalRecord> {
-    const record = await this.#approvalRecord(approvalId);
+    const approvalId = record.approvalId;
     const now = this.clock.now();
     const tokenExpiresAt = now + this.#tokenTtlMs;
     let spend: Parameters<StoreV1['decideApproval']>[0]['spend'];

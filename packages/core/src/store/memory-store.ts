@@ -267,7 +267,13 @@ export class MemoryStore implements StoreV1 {
     };
     for (const listener of [...this.#listeners]) {
       // A failing listener must not break the operation that notified it.
-      queueMicrotask(() => listener(event));
+      queueMicrotask(() => {
+        try {
+          listener(event);
+        } catch {
+          // Listeners own their errors; the store has already done its work.
+        }
+      });
     }
   }
 

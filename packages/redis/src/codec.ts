@@ -1,0 +1,143 @@
+import {
+  type ApprovalReason,
+  type ApprovalRecord,
+  HandshakeError,
+  type SpendRequest,
+  type Tombstone,
+  type TransactionRecord,
+} from '@handshake/core';
+
+/**
+ * The largest amount (and limit) the Redis store counts, in minor units: 10^15, i.e.
+ * ten trillion units of a two-decimal currency. The scripts compare totals as Lua
+ * numbers (IEEE doubles), exact for integers below 2^53 ≈ 9.007 × 10^15; bounding each
+ * amount and limit at 10^15 keeps every total the scripts compare well inside that
+ * range. Additions themselves happen in Redis's 64-bit integers.
+ *
+ * @example
+ * ```ts
+ * import { REDIS_MAX_AMOUNT_MINOR } from '@handshake/redis';
+ *
+ * const fits = 123_456n <= REDIS_MAX_AMOUNT_MINOR; // true
+ * ```
+ */
+export const REDIS_MAX_AMOUNT_MINOR: bigint = 10n ** 15n;
+
+/** Refuses an amount or limit the scripts cannot count exactly. */
+export function minorString(value: bigint, what: string): string {
+  if (value < 0n || value > REDIS_MAX_AMOUNT_MINOR) {
+    throw new HandshakeError(
+      'VALIDATION_ERROR',
+      `The ${what} is outside what the Redis store counts (0 to 10^15 minor units)`,
+    );
+  }
+  return value.toString();
+}
+
+/** What the scripts keep of a reservation: its amount and its windows with their ends. */
+export function reservationData(request: SpendRequest): string {
+  return JSON.stringify({
+    a: minorString(request.amountMinor, 'amount'),
+    w: request.windows.map((window) => [window.key, window.endsAt]),
+  });
+}
+
+/** The token fields the consume script compares, and its deadlines. */
+export function tokenFields(record: TransactionRecord, retainMs: number) {
+  return {
+    exp: record.expiresAt,
+    drop: record.expiresAt + retainMs,
+    u: record.userId,
+    t: record.tool,
+    h: record.paramsHash,
+    x: record.transactionId,
+  };
+}
+
+/**
+ * An approval is a hash: the fields that never change in one JSON `body` (written once,
+ * read by JavaScript only), and the fields the scripts change as hash fields of their own.
+ */
+const MUTABLE = {
+  status: 'status',
+  version: 'ver',
+  decidedAt: 'dAt',
+  decidedBy: 'dBy',
+  reason: 'why',
+  tokenExpiresAt: 'tExp',
+  tokenDigest: 'tok',
+  reservationId: 'rsv',
+} as const satisfies Partial<Record<keyof ApprovalRecord, string>>;
+
+type MutableField = keyof typeof MUTABLE;
+const NUMERIC: ReadonlySet<MutableField> = new Set(['version', 'decidedAt', 'tokenExpiresAt']);
+
+/**
+ * Splits an approval for storage. The reservation id is left to the script, which sets
+ * it only when it actually reserved.
+ */
+export function encodeApproval(record: ApprovalRecord): { body: string; fields: string[] } {
+  const body: Record<string, unknown> = {};
+  const fields: string[] = [];
+  for (const [name, value] of Object.entries(record)) {
+    if (name in MUTABLE) {
+      if (name !== 'reservationId' && value !== undefined) {
+        fields.push(MUTABLE[name as MutableField], String(value));
+      }
+    } else {
+      body[name] = value;
+    }
+  }
+  return { body: JSON.stringify(body), fields };
+}
+
+/** Rebuilds an approval from its hash (an object, or the flat list a script returns). */
+export function decodeApproval(
+  hash: Record<string, string> | readonly (string | null)[],
+): ApprovalRecord | undefined {
+  const map = Array.isArray(hash) ? pairs(hash) : (hash as Record<string, string>);
+  const body = map.body;
+  if (body === undefined) return undefined;
+  const record = JSON.parse(body) as Record<string, unknown>;
+  for (const [name, field] of Object.entries(MUTABLE) as [MutableField, string][]) {
+    const value = map[field];
+    if (value === undefined) continue;
+    record[name] = NUMERIC.has(name) ? Number(value) : value;
+  }
+  // The limits the authorize script found exceeded (`xcd`, comma-separated) become
+  // reasons after the ones the caller gave; the body itself is never rewritten.
+  if (map.xcd) {
+    const given = Array.isArray(record.reasons) ? (record.reasons as ApprovalReason[]) : [];
+    record.reasons = [
+      ...given,
+      ...map.xcd.split(',').map((window) => ({ kind: 'limit', window }) as ApprovalReason),
+    ];
+  }
+  return record as unknown as ApprovalRecord;
+}
+
+/** The tombstone of a consume reply `['used', state, x, u, t, h, sid, at, out]`. */
+export function decodeTombstone(reply: readonly (string | null)[]): Tombstone {
+  const [, state, transactionId, userId, tool, paramsHash, sessionId, consumedAt, outcome] = reply;
+  return {
+    transactionId: transactionId ?? '',
+    userId: userId ?? '',
+    sessionId: sessionId ?? '',
+    tool: tool ?? '',
+    paramsHash: paramsHash ?? '',
+    state: state === 'done' ? 'completed' : 'executing',
+    consumedAt: Number(consumedAt),
+    ...(outcome ? { outcome: JSON.parse(outcome) as Tombstone['outcome'] } : {}),
+  };
+}
+
+/** `[k1, v1, k2, v2, …]` → `{ k1: v1, … }`. */
+export function pairs(flat: readonly (string | null)[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    const key = flat[i];
+    const value = flat[i + 1];
+    if (typeof key === 'string' && typeof value === 'string') out[key] = value;
+  }
+  return out;
+}

@@ -1,0 +1,211 @@
+import type { ApprovalRecord, AuthorizeOp, TransactionRecord } from '@handshake/core';
+import { storeConformance } from '@handshake/core/testing';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { RedisStore } from './redis-store.js';
+import { REDIS_URL, redisGate, uniquePrefix } from './test-support.js';
+
+const available = await redisGate();
+
+storeConformance(
+  'RedisStore',
+  () => new RedisStore({ url: REDIS_URL, keyPrefix: uniquePrefix('conf') }),
+  { describe: describe.skipIf(!available), it, afterEach },
+);
+
+// Real time here: TTLs are Redis's own clock, measured against the `now` of each op.
+const NOW = Date.now();
+const DAY = 86_400_000;
+
+function record(overrides: Partial<TransactionRecord> = {}): TransactionRecord {
+  return {
+    transactionId: 'tx_ttl',
+    userId: 'alice',
+    sessionId: 's:1',
+    tool: 'create_refund',
+    tier: 'CONFIDENTIAL',
+    paramsHash: 'a'.repeat(64),
+    expiresAt: NOW + 30_000,
+    createdAt: NOW,
+    ...overrides,
+  };
+}
+
+function approval(rec: TransactionRecord, id: string): ApprovalRecord {
+  return {
+    approvalId: id,
+    transactionId: rec.transactionId,
+    userId: rec.userId,
+    sessionId: rec.sessionId,
+    tool: rec.tool,
+    tier: rec.tier,
+    paramsHash: rec.paramsHash,
+    parameters: { amount: '12.00', items: [], big: 1234567890123456 },
+    status: 'pending',
+    reasons: [{ kind: 'tier' }],
+    createdAt: NOW,
+    expiresAt: NOW + 300_000,
+    version: 1,
+  };
+}
+
+function authorizeOp(partition: string, overrides: Partial<AuthorizeOp> = {}): AuthorizeOp {
+  const rec = record({ reservationId: 'r_1' });
+  return {
+    partition,
+    userId: rec.userId,
+    now: NOW,
+    requiresApproval: false,
+    token: { digest: 'd'.repeat(64), record: rec },
+    approval: approval(rec, 'apr_1'),
+    retainMs: 600_000,
+    rateLimit: { limit: 10, windowMs: 60_000 },
+    spend: {
+      reservationId: 'r_1',
+      amountMinor: 1_250n,
+      windows: [
+        { window: 'daily', key: 'daily:today', limitMinor: 100_000n, endsAt: NOW + 3_600_000 },
+        { window: 'monthly', key: 'monthly:this', limitMinor: 500_000n, endsAt: NOW + 20 * DAY },
+      ],
+      holdUntil: NOW + 60_000,
+    },
+    ...overrides,
+  };
+}
+
+describe.skipIf(!available)('RedisStore keys and TTLs', () => {
+  let redis: Redis;
+  let store: RedisStore;
+  const partition = 'p0123456789abcdef';
+
+  beforeAll(() => {
+    redis = new Redis(REDIS_URL);
+  });
+  afterAll(async () => {
+    await redis.quit();
+  });
+  afterEach(async () => {
+    await store.close();
+  });
+
+  const pttl = (key: string) => redis.pttl(key);
+
+  it('gives every key of a handshake a PX TTL bounded by its retention', async () => {
+    store = new RedisStore({ url: REDIS_URL, keyPrefix: uniquePrefix('ttl') });
+    const k = store.keys;
+    const op = authorizeOp(partition);
+    expect(await store.authorize(op)).toEqual({ status: 'authorized', reserved: true });
+
+    const tokenKey = k.token(partition, op.token.digest);
+    // The live token: until it expires plus the replay window.
+    expect(await pttl(tokenKey)).toBeGreaterThan(600_000);
+    expect(await pttl(tokenKey)).toBeLessThanOrEqual(630_000);
+    // The rate-limit counter: until its fixed window ends.
+    const rateKey = k.rate(partition, Math.floor(NOW / 60_000) * 60_000);
+    expect(await redis.get(rateKey)).toBe('1');
+    expect(await pttl(rateKey)).toBeGreaterThan(0);
+    expect(await pttl(rateKey)).toBeLessThanOrEqual(60_000);
+    // Reservations: until the hold lapses.
+    for (const key of k.spendKeys(partition)) {
+      expect(await pttl(key)).toBeGreaterThan(50_000);
+      expect(await pttl(key)).toBeLessThanOrEqual(60_000);
+    }
+    expect(await redis.hget(k.held(partition), 'daily:today')).toBe('1250');
+
+    const expect_ = { userId: 'alice', tool: 'create_refund', paramsHash: 'a'.repeat(64) };
+    const consumed = await store.consume({
+      partition,
+      digest: op.token.digest,
+      now: NOW + 1,
+      expect: expect_,
+      sessionId: 's:1',
+      retainMs: 120_000,
+    });
+    expect(consumed.status).toBe('ok');
+    // The tombstone: the replay window from now.
+    expect(await pttl(tokenKey)).toBeGreaterThan(110_000);
+    expect(await pttl(tokenKey)).toBeLessThanOrEqual(120_000);
+
+    await store.complete({
+      partition,
+      digest: op.token.digest,
+      now: NOW + 2,
+      outcome: { status: 'completed', result: { id: 'R-1' } },
+      retainMs: 90_000,
+      spend: { reservationId: 'r_1', action: 'commit' },
+    });
+    expect(await pttl(tokenKey)).toBeGreaterThan(80_000);
+    expect(await pttl(tokenKey)).toBeLessThanOrEqual(90_000);
+    // Committed spend: until each window ends.
+    expect(await redis.get(k.spent(partition, 'daily:today'))).toBe('1250');
+    expect(await pttl(k.spent(partition, 'daily:today'))).toBeGreaterThan(3_500_000);
+    expect(await pttl(k.spent(partition, 'daily:today'))).toBeLessThanOrEqual(3_600_000);
+    expect(await pttl(k.spent(partition, 'monthly:this'))).toBeGreaterThan(19 * DAY);
+    // With no live reservation left, the reservation keys are gone.
+    expect(await redis.exists(...k.spendKeys(partition))).toBe(0);
+    // No raw token anywhere: the key holds the digest, the record no secret.
+    expect(await redis.hget(tokenKey, 'rec')).toBeNull();
+  });
+
+  it('keeps an approval past its deadline and its token, and the cross-user index bounded', async () => {
+    store = new RedisStore({
+      url: REDIS_URL,
+      keyPrefix: uniquePrefix('apr'),
+      approvalRetentionMs: 3_600_000,
+      maxIndexedApprovals: 3,
+    });
+    const k = store.keys;
+    const op = authorizeOp(partition, { requiresApproval: true, spend: undefined });
+    expect((await store.authorize(op)).status).toBe('pending');
+    const key = k.approval(partition, 'apr_1');
+    // The decision deadline (5 min) plus the retention (1 h).
+    expect(await pttl(key)).toBeGreaterThan(3_800_000);
+    expect(await pttl(key)).toBeLessThanOrEqual(3_900_000);
+    // Parameters survive storage exactly as JavaScript wrote them.
+    const stored = await store.getApproval(partition, 'apr_1');
+    expect(stored?.parameters).toEqual(op.approval.parameters);
+
+    await store.decideApproval({
+      partition,
+      approvalId: 'apr_1',
+      now: NOW + 1_000,
+      expectedStatus: 'pending',
+      status: 'approved',
+      tokenExpiresAt: NOW + 2 * 3_600_000,
+    });
+    // Extended past the token window.
+    expect(await pttl(key)).toBeGreaterThan(3 * 3_600_000 - 10_000);
+
+    for (let i = 2; i <= 6; i += 1) {
+      const more = authorizeOp(partition, {
+        requiresApproval: true,
+        spend: undefined,
+        approval: { ...approval(record(), `apr_${i}`), createdAt: NOW + i },
+      });
+      await store.authorize(more);
+    }
+    expect(await redis.zcard(k.approvalIndex)).toBe(3);
+    const listed = await store.listApprovals({ limit: 10 });
+    expect(listed.map((a) => a.approvalId)).toEqual(['apr_6', 'apr_5', 'apr_4']);
+  });
+
+  it('refuses amounts it cannot count exactly, before touching Redis', async () => {
+    store = new RedisStore({ url: REDIS_URL, keyPrefix: uniquePrefix('big') });
+    const op = authorizeOp(partition);
+    const tooBig = { ...op.spend!, amountMinor: 10n ** 15n + 1n };
+    await expect(store.authorize({ ...op, spend: tooBig })).rejects.toMatchObject({
+      code: 'VALIDATION_ERROR',
+    });
+    expect(await redis.exists(store.keys.token(partition, op.token.digest))).toBe(0);
+    const atBound = { ...op.spend!, amountMinor: 10n ** 15n, windows: [] };
+    expect((await store.authorize({ ...op, spend: atBound })).status).toBe('authorized');
+  });
+
+  it('refuses a client with its own key prefix, and braces in the store prefix', () => {
+    const prefixed = new Redis(REDIS_URL, { keyPrefix: 'app:', lazyConnect: true });
+    expect(() => new RedisStore({ client: prefixed })).toThrow(/keyPrefix/);
+    prefixed.disconnect();
+    expect(() => new RedisStore({ url: REDIS_URL, keyPrefix: 'a{b}' })).toThrow(/braces/);
+    store = new RedisStore({ url: REDIS_URL, keyPrefix: uniquePrefix('x') });
+  });
+});

@@ -1,0 +1,705 @@
+import {
+  type ApprovalEvent,
+  type ApprovalRecord,
+  type ApprovalStatus,
+  type AuthorizeOp,
+  type AuthorizeOutcome,
+  type CompleteOp,
+  type ConsumeOp,
+  type ConsumeOutcome,
+  type DecideOp,
+  type DecideOutcome,
+  HandshakeError,
+  type IssueOp,
+  type IssueOutcome,
+  type SpendUsage,
+  type SpendWindow,
+  type StoreV1,
+} from '@handshake/core';
+import { type Cluster, Redis, type RedisOptions } from 'ioredis';
+import {
+  decodeApproval,
+  decodeTombstone,
+  encodeApproval,
+  minorString,
+  reservationData,
+  tokenFields,
+} from './codec.js';
+import { RedisKeys } from './keys.js';
+import { SCRIPTS, type ScriptName } from './scripts.js';
+
+/**
+ * Options of {@link RedisStore}. Give a `url`, or a `client` you manage yourself.
+ *
+ * @example
+ * ```ts
+ * import type { RedisStoreOptions } from '@handshake/redis';
+ *
+ * const options: RedisStoreOptions = {
+ *   url: 'redis://redis.internal:6379',
+ *   keyPrefix: 'payments-hs',
+ *   commandTimeoutMs: 1_500,
+ * };
+ * ```
+ */
+export interface RedisStoreOptions {
+  /**
+   * A connected (or connecting) ioredis client or cluster. It stays yours: `close()`
+   * does not quit it. It must not use ioredis's own `keyPrefix` (use `keyPrefix` here).
+   * For bounded failures give it `enableOfflineQueue: false`, a small
+   * `maxRetriesPerRequest` and `autoResendUnfulfilledCommands: false`, as the store
+   * does for the clients it creates.
+   */
+  client?: Redis | Cluster;
+  /** Where to connect when no `client` is given (default `redis://127.0.0.1:6379`). */
+  url?: string;
+  /** Options for the client the store creates from `url`, over the store's defaults. */
+  redisOptions?: RedisOptions;
+  /** First part of every key and of the event channel (default `hs`); no braces. */
+  keyPrefix?: string;
+  /**
+   * The connection that listens for approval events. Default: a duplicate of the
+   * client, opened on the first `subscribeApprovals` and quit by `close()`.
+   */
+  subscriber?: Redis | Cluster;
+  /**
+   * Longest a store call may take, waiting for a connection included, before it fails
+   * with `STORE_UNAVAILABLE` (default 2000 ms).
+   */
+  commandTimeoutMs?: number;
+  /**
+   * How long an approval is kept after its decision deadline (or after the token it
+   * minted expires, whichever is later), for listings (default 24 h).
+   */
+  approvalRetentionMs?: number;
+  /** Entries kept in the cross-user approval index, newest first (default 10 000). */
+  maxIndexedApprovals?: number;
+  /**
+   * Listen for approval events published by other instances (default `true`). Without
+   * it, waiters on this instance hear this instance's own changes only and rely on
+   * their polling for the rest.
+   */
+  pubsub?: boolean;
+  /** Hears connection errors and failing listeners (default: ignored). */
+  onError?: (error: unknown) => void;
+}
+
+type Connection = Redis | Cluster;
+type ScriptReply = (string | null)[];
+type ScriptCaller = (numberOfKeys: number, ...args: string[]) => Promise<unknown>;
+
+const UNAVAILABLE = 'The state store is unavailable; retry shortly';
+const DAY_MS = 86_400_000;
+const STATUSES: ReadonlySet<string> = new Set(['pending', 'approved', 'denied', 'expired']);
+type LimitName = 'daily' | 'weekly' | 'monthly' | 'transaction';
+const LIMITS: ReadonlySet<string> = new Set<LimitName>([
+  'daily',
+  'weekly',
+  'monthly',
+  'transaction',
+]);
+
+const noop = () => {};
+
+/**
+ * The shared store: state in Redis, so any number of service instances behind a load
+ * balancer act as one service. Every atomic operation is one Lua script (one round
+ * trip), keys carry one hash tag per user so it runs on Redis Cluster, TTLs are
+ * Redis's own, and approval changes reach every instance over pub/sub.
+ *
+ * A full authorize + execute costs three Redis commands: the authorize script (rate
+ * limit, spend reservation and token in one), then consume and complete at execute.
+ *
+ * It fails closed: when Redis cannot be reached, every method rejects within
+ * `commandTimeoutMs` with `HandshakeError('STORE_UNAVAILABLE')` (answered as 503), and
+ * nothing is written by halves. When Redis comes back the client reconnects by itself.
+ *
+ * @example
+ * ```ts
+ * import { createHandshake } from '@handshake/core';
+ * import { RedisStore } from '@handshake/redis';
+ *
+ * const engine = createHandshake({
+ *   tools: {
+ *     specificationVersion: 'v1',
+ *     listTools: () => [{ name: 'get_exchange_rate', description: 'Rates', tier: 'PUBLIC' }],
+ *     execute: () => ({ rate: '1.0850' }),
+ *   },
+ *   store: new RedisStore({ url: 'redis://127.0.0.1:6379' }),
+ * });
+ * ```
+ */
+export class RedisStore implements StoreV1 {
+  readonly specificationVersion = 'v1' as const;
+  /** The key names this store uses. */
+  readonly keys: RedisKeys;
+
+  readonly #client: Connection;
+  readonly #ownsClient: boolean;
+  readonly #timeoutMs: number;
+  readonly #retentionMs: number;
+  readonly #maxIndexed: number;
+  readonly #pubsub: boolean;
+  readonly #onError: (error: unknown) => void;
+  readonly #givenSubscriber: Connection | undefined;
+  #subscriber: Connection | undefined;
+  readonly #listeners = new Set<(event: ApprovalEvent) => void>();
+  /** Newest version delivered per approval, so an event heard twice is delivered once. */
+  readonly #delivered = new Map<string, number>();
+  /** Index entries whose write failed, retried by the next index write or listing. */
+  readonly #unindexed = new Map<string, number>();
+  #readyWaiter: Promise<void> | undefined;
+  /** Settles when the subscription of `#subscriber` is confirmed. */
+  #subscribed: Promise<unknown> | undefined;
+  #closed = false;
+
+  constructor(options: RedisStoreOptions = {}) {
+    this.keys = new RedisKeys(options.keyPrefix ?? 'hs');
+    this.#timeoutMs = positive(options.commandTimeoutMs ?? 2_000, 'commandTimeoutMs');
+    this.#retentionMs = positive(options.approvalRetentionMs ?? DAY_MS, 'approvalRetentionMs');
+    this.#maxIndexed = positive(options.maxIndexedApprovals ?? 10_000, 'maxIndexedApprovals');
+    this.#pubsub = options.pubsub ?? true;
+    this.#onError = options.onError ?? noop;
+    this.#givenSubscriber = options.subscriber;
+    const own = (options.client?.options ?? options.redisOptions ?? {}) as {
+      keyPrefix?: string;
+      redisOptions?: RedisOptions;
+    };
+    if (own.keyPrefix || own.redisOptions?.keyPrefix) {
+      // Keys the scripts derive while running would miss ioredis's own prefix.
+      throw new TypeError('the client must not set keyPrefix; pass keyPrefix to RedisStore');
+    }
+    if (options.client) {
+      this.#client = options.client;
+      this.#ownsClient = false;
+    } else {
+      this.#client = new Redis(options.url ?? 'redis://127.0.0.1:6379', {
+        // Commands are sent only on a ready connection (the store waits for it, within
+        // the time bound), so nothing queued can run after its caller was told 503.
+        enableOfflineQueue: false,
+        autoResendUnfulfilledCommands: false,
+        maxRetriesPerRequest: 0,
+        commandTimeout: this.#timeoutMs,
+        connectTimeout: this.#timeoutMs,
+        retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 1_000),
+        ...options.redisOptions,
+      });
+      this.#client.on('error', (error) => this.#onError(error));
+      this.#ownsClient = true;
+    }
+    for (const [name, lua] of Object.entries(SCRIPTS)) this.#client.defineCommand(name, { lua });
+  }
+
+  async authorize(op: AuthorizeOp): Promise<AuthorizeOutcome> {
+    const { partition, now } = op;
+    const k = this.keys;
+    checkPartition(partition);
+    const spend = op.spend;
+    const windows = spend?.windows ?? [];
+    const approval = encodeApproval(op.approval);
+    const control = {
+      now,
+      base: k.base(partition),
+      channel: k.approvalChannel,
+      retention: this.#retentionMs,
+      ...(op.rateLimit
+        ? {
+            rl: {
+              limit: op.rateLimit.limit,
+              endsAt: windowStart(now, op.rateLimit.windowMs) + op.rateLimit.windowMs,
+            },
+          }
+        : {}),
+      ...(spend
+        ? {
+            spend: {
+              id: spend.reservationId,
+              a: minorString(spend.amountMinor, 'amount'),
+              ...(spend.perTransactionMinor !== undefined
+                ? { tx: minorString(spend.perTransactionMinor, 'per-transaction limit') }
+                : {}),
+              hold: spend.holdUntil,
+              w: windows.map((w) => [
+                w.key,
+                w.window,
+                minorString(w.limitMinor, `${w.window} limit`),
+              ]),
+            },
+          }
+        : {}),
+      approve: op.requiresApproval,
+      token: tokenFields(op.token.record, op.retainMs),
+      approval: {
+        id: op.approval.approvalId,
+        exp: op.approval.expiresAt,
+        status: op.approval.status,
+        version: op.approval.version,
+        fields: approval.fields,
+      },
+    };
+    const record: Partial<typeof op.token.record> = { ...op.token.record };
+    // A token carries a reservation only when one was made, which is when spend applies.
+    if (!spend) delete record.reservationId;
+    const keys = [
+      k.token(partition, op.token.digest),
+      k.approval(partition, op.approval.approvalId),
+      k.rate(partition, op.rateLimit ? windowStart(now, op.rateLimit.windowMs) : 0),
+      ...k.spendKeys(partition),
+      ...windows.map((w) => k.spent(partition, w.key)),
+    ];
+    const reply = await this.#script('handshakeAuthorizeV1', keys, [
+      JSON.stringify(control),
+      JSON.stringify(record),
+      approval.body,
+      spend ? reservationData(spend) : '',
+    ]);
+    const [status, second, ...rest] = reply;
+    if (status === 'rate_limited') return { status, retryAfterMs: Number(second) };
+    const reserved = second === '1';
+    if (status === 'authorized') return { status, reserved };
+    await this.#index(partition, op.approval.approvalId, op.approval.createdAt);
+    this.#deliver({
+      approvalId: op.approval.approvalId,
+      status: op.approval.status,
+      version: op.approval.version,
+    });
+    return {
+      status: 'pending',
+      reserved,
+      exceeded: rest.filter((name): name is LimitName => LIMITS.has(name ?? '')),
+    };
+  }
+
+  async consume(op: ConsumeOp): Promise<ConsumeOutcome> {
+    checkPartition(op.partition);
+    const control = {
+      now: op.now,
+      u: op.expect.userId,
+      t: op.expect.tool,
+      h: op.expect.paramsHash,
+      ...(op.expect.transactionId !== undefined ? { x: op.expect.transactionId } : {}),
+      sid: op.sessionId,
+      retain: op.retainMs,
+      // Identifies this call, so a resend of it after a lost reply is answered alike.
+      n: crypto.randomUUID(),
+    };
+    const reply = await this.#script(
+      'handshakeConsumeV1',
+      [this.keys.token(op.partition, op.digest)],
+      [JSON.stringify(control)],
+    );
+    switch (reply[0]) {
+      case 'ok':
+        return { status: 'ok', record: JSON.parse(reply[1] ?? 'null') };
+      case 'mismatch':
+        return {
+          status: 'mismatch',
+          field: reply[1] as 'userId' | 'tool' | 'paramsHash' | 'transactionId',
+        };
+      case 'used':
+        return { status: 'used', tombstone: decodeTombstone(reply) };
+      case 'expired':
+        return { status: 'expired' };
+      default:
+        return { status: 'unknown' };
+    }
+  }
+
+  async complete(op: CompleteOp): Promise<void> {
+    checkPartition(op.partition);
+    const control = {
+      now: op.now,
+      base: this.keys.base(op.partition),
+      retain: op.retainMs,
+      ...(op.spend ? { rsv: op.spend.reservationId, commit: op.spend.action === 'commit' } : {}),
+    };
+    await this.#script(
+      'handshakeCompleteV1',
+      [this.keys.token(op.partition, op.digest), ...this.keys.spendKeys(op.partition)],
+      [JSON.stringify(control), JSON.stringify(op.outcome)],
+    );
+  }
+
+  async getApproval(partition: string, approvalId: string): Promise<ApprovalRecord | undefined> {
+    checkPartition(partition);
+    const hash = await this.#call(() =>
+      this.#client.hgetall(this.keys.approval(partition, approvalId)),
+    );
+    return decodeApproval(hash);
+  }
+
+  async listApprovals(filter: {
+    status?: ApprovalStatus;
+    limit: number;
+  }): Promise<readonly ApprovalRecord[]> {
+    const index = this.keys.approvalIndex;
+    return this.#call(async () => {
+      await this.#flushIndex();
+      const out: ApprovalRecord[] = [];
+      const stale: string[] = [];
+      const page = 100;
+      for (let start = 0; out.length < filter.limit; start += page) {
+        const members = await this.#client.zrevrange(index, start, start + page - 1);
+        const hashes = await Promise.all(
+          members.map((member) => {
+            const [partition, approvalId] = JSON.parse(member) as [string, string];
+            return this.#client.hgetall(this.keys.approval(partition, approvalId));
+          }),
+        );
+        hashes.forEach((hash, i) => {
+          const record = decodeApproval(hash);
+          if (!record) stale.push(members[i] ?? '');
+          else if (
+            out.length < filter.limit &&
+            (!filter.status || record.status === filter.status)
+          ) {
+            out.push(record);
+          }
+        });
+        if (members.length < page) break;
+      }
+      // Records that expired leave the index here; removing them during the walk would
+      // shift the ranks of the pages still to read.
+      if (stale.length > 0) void this.#client.zrem(index, ...stale).catch(noop);
+      return out;
+    });
+  }
+
+  async decideApproval(op: DecideOp): Promise<DecideOutcome> {
+    checkPartition(op.partition);
+    const spend = op.spend;
+    const control = {
+      now: op.now,
+      base: this.keys.base(op.partition),
+      channel: this.keys.approvalChannel,
+      retention: this.#retentionMs,
+      id: op.approvalId,
+      expected: op.expectedStatus,
+      status: op.status,
+      n: crypto.randomUUID(),
+      ...(op.decidedBy !== undefined ? { by: op.decidedBy } : {}),
+      ...(op.reason !== undefined ? { why: op.reason } : {}),
+      ...(op.tokenExpiresAt !== undefined ? { tExp: op.tokenExpiresAt } : {}),
+      ...(spend?.action === 'force'
+        ? {
+            spend: {
+              action: 'force',
+              id: spend.request.reservationId,
+              hold: spend.request.holdUntil,
+            },
+          }
+        : spend?.action === 'extend'
+          ? { spend: { action: 'extend', id: spend.reservationId, hold: spend.holdUntil } }
+          : spend
+            ? { spend: { action: 'release', id: spend.reservationId } }
+            : {}),
+    };
+    const reply = await this.#script(
+      'handshakeDecideV1',
+      [this.keys.approval(op.partition, op.approvalId), ...this.keys.spendKeys(op.partition)],
+      [JSON.stringify(control), spend?.action === 'force' ? reservationData(spend.request) : ''],
+    );
+    const [status, ...hash] = reply;
+    const approval = decodeApproval(hash);
+    if (status === 'unknown' || !approval) return { status: 'unknown' };
+    if (status === 'conflict') return { status: 'conflict', approval };
+    this.#deliver({
+      approvalId: approval.approvalId,
+      status: approval.status,
+      version: approval.version,
+    });
+    return { status: 'ok', approval };
+  }
+
+  async issueApprovalToken(op: IssueOp): Promise<IssueOutcome> {
+    checkPartition(op.partition);
+    const control = {
+      now: op.now,
+      base: this.keys.base(op.partition),
+      digest: op.token.digest,
+      token: tokenFields(op.token.record, op.retainMs),
+    };
+    const reply = await this.#script(
+      'handshakeIssueV1',
+      [
+        this.keys.approval(op.partition, op.approvalId),
+        this.keys.token(op.partition, op.token.digest),
+      ],
+      [JSON.stringify(control), JSON.stringify(op.token.record)],
+    );
+    const [status, ...hash] = reply;
+    const approval = decodeApproval(hash);
+    if (status === 'unknown' || !approval) return { status: 'unknown' };
+    return {
+      status: status as 'issued' | 'used' | 'expired' | 'not_approved',
+      approval,
+    };
+  }
+
+  async spendUsage(op: {
+    partition: string;
+    userId: string;
+    now: number;
+    windows: readonly SpendWindow[];
+  }): Promise<SpendUsage> {
+    checkPartition(op.partition);
+    const control = {
+      now: op.now,
+      base: this.keys.base(op.partition),
+      w: op.windows.map((w) => w.key),
+    };
+    const reply = await this.#script(
+      'handshakeSpendUsageV1',
+      [
+        ...this.keys.spendKeys(op.partition),
+        ...op.windows.map((w) => this.keys.spent(op.partition, w.key)),
+      ],
+      [JSON.stringify(control)],
+    );
+    const used: Record<string, bigint> = {};
+    op.windows.forEach((window, i) => {
+      used[window.key] = BigInt(reply[2 * i] ?? '0') + BigInt(reply[2 * i + 1] ?? '0');
+    });
+    return { used };
+  }
+
+  /**
+   * Resolves once the connection is ready and, when the store listens for approval
+   * events, once its subscription is active. Rejects with `STORE_UNAVAILABLE` after
+   * `commandTimeoutMs`. Useful as a readiness check before taking traffic.
+   *
+   * @example
+   * ```ts
+   * import { RedisStore } from '@handshake/redis';
+   *
+   * const store = new RedisStore({ url: 'redis://127.0.0.1:6379' });
+   * await store.ready();
+   * ```
+   */
+  async ready(): Promise<void> {
+    await this.#call(async () => {
+      await this.#subscribed;
+    });
+  }
+
+  /**
+   * Hears approval changes made by any instance sharing this Redis: this instance's own
+   * changes at once, the others' through pub/sub. A message lost while a connection is
+   * down is not replayed: waiters keep polling as a safety net.
+   */
+  subscribeApprovals(listener: (event: ApprovalEvent) => void): () => void {
+    if (this.#closed) return noop;
+    this.#listeners.add(listener);
+    if (this.#pubsub) this.#listen();
+    return () => {
+      this.#listeners.delete(listener);
+    };
+  }
+
+  /**
+   * Quits the connections the store opened: the client made from `url` and the
+   * subscriber it duplicated. Connections passed in stay open.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#listeners.clear();
+    const subscriber = this.#subscriber;
+    const tasks: Promise<void>[] = [];
+    if (subscriber && subscriber !== this.#givenSubscriber) tasks.push(shutdown(subscriber));
+    else if (subscriber) {
+      subscriber.off('message', this.#onMessage);
+      tasks.push(subscriber.unsubscribe(this.keys.approvalChannel).then(noop).catch(noop));
+    }
+    if (this.#ownsClient) tasks.push(shutdown(this.#client));
+    await Promise.all(tasks);
+  }
+
+  #listen(): void {
+    if (this.#subscriber) return;
+    const subscriber =
+      this.#givenSubscriber ??
+      // A subscription may wait for the connection; it is not a bounded request.
+      (this.#client.isCluster
+        ? (this.#client as Cluster).duplicate([], { enableOfflineQueue: true })
+        : (this.#client as Redis).duplicate({
+            enableOfflineQueue: true,
+            maxRetriesPerRequest: null,
+            commandTimeout: undefined,
+          }));
+    this.#subscriber = subscriber;
+    if (subscriber !== this.#givenSubscriber) subscriber.on('error', (e) => this.#onError(e));
+    subscriber.on('message', this.#onMessage);
+    // ioredis subscribes again by itself after a reconnect.
+    this.#subscribed = subscriber
+      .subscribe(this.keys.approvalChannel)
+      .catch((error) => this.#onError(error));
+  }
+
+  readonly #onMessage = (channel: string, message: string): void => {
+    if (channel !== this.keys.approvalChannel) return;
+    let event: unknown;
+    try {
+      event = JSON.parse(message);
+    } catch {
+      return;
+    }
+    if (isApprovalEvent(event)) this.#deliver(event);
+  };
+
+  #deliver(event: ApprovalEvent): void {
+    const last = this.#delivered.get(event.approvalId);
+    if (last !== undefined && event.version <= last) return;
+    this.#delivered.delete(event.approvalId);
+    this.#delivered.set(event.approvalId, event.version);
+    if (this.#delivered.size > 10_000) {
+      const oldest = this.#delivered.keys().next();
+      if (!oldest.done) this.#delivered.delete(oldest.value);
+    }
+    for (const listener of [...this.#listeners]) {
+      queueMicrotask(() => {
+        // A failing listener must not break the operation that notified it.
+        try {
+          listener(event);
+        } catch (error) {
+          this.#onError(error);
+        }
+      });
+    }
+  }
+
+  async #index(partition: string, approvalId: string, createdAt: number): Promise<void> {
+    this.#unindexed.set(JSON.stringify([partition, approvalId]), createdAt);
+    try {
+      await this.#call(() => this.#flushIndex());
+    } catch {
+      // The approval itself is stored; its index entry is written with the next one.
+      while (this.#unindexed.size > this.#maxIndexed) {
+        const oldest = this.#unindexed.keys().next();
+        if (oldest.done) break;
+        this.#unindexed.delete(oldest.value);
+      }
+    }
+  }
+
+  async #flushIndex(): Promise<void> {
+    if (this.#unindexed.size === 0) return;
+    const entries = [...this.#unindexed].slice(0, 1_000);
+    const scored = entries.flatMap(([member, score]) => [String(score), member]);
+    await this.#invoke(
+      'handshakeIndexV1',
+      [this.keys.approvalIndex],
+      [String(this.#maxIndexed), ...scored],
+    );
+    for (const [member] of entries) this.#unindexed.delete(member);
+  }
+
+  async #script(name: ScriptName, keys: readonly string[], args: readonly string[]) {
+    const reply = await this.#call(() => this.#invoke(name, keys, args));
+    return (Array.isArray(reply) ? reply : [reply]) as ScriptReply;
+  }
+
+  #invoke(name: ScriptName, keys: readonly string[], args: readonly string[]): Promise<unknown> {
+    const call = (this.#client as unknown as Record<ScriptName, ScriptCaller>)[name];
+    return call.call(this.#client, keys.length, ...keys, ...args);
+  }
+
+  /**
+   * Runs `work` on a ready connection within the time bound, or fails with
+   * `STORE_UNAVAILABLE`. Work starts only once the connection is ready, and never
+   * after the bound has passed, so a request answered 503 leaves nothing behind.
+   */
+  async #call<T>(work: () => Promise<T>): Promise<T> {
+    if (this.#closed) throw new HandshakeError('STORE_UNAVAILABLE', UNAVAILABLE);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let late = false;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        late = true;
+        reject(new Error(`Redis did not answer within ${this.#timeoutMs} ms`));
+      }, this.#timeoutMs);
+    });
+    try {
+      return await Promise.race([
+        this.#whenReady().then(() => {
+          if (late) throw new Error('the time bound passed before Redis was ready');
+          return work();
+        }),
+        deadline,
+      ]);
+    } catch (error) {
+      if (HandshakeError.isInstance(error)) throw error;
+      throw new HandshakeError('STORE_UNAVAILABLE', UNAVAILABLE, {
+        cause: error,
+        retryAfterSeconds: 1,
+      });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #whenReady(): Promise<void> {
+    const client = this.#client;
+    if (client.status === 'ready') return Promise.resolve();
+    if (client.status === 'end') {
+      return Promise.reject(new Error('the Redis connection was closed'));
+    }
+    if (client.status === 'wait') client.connect().catch(noop);
+    this.#readyWaiter ??= new Promise<void>((resolve) => {
+      client.once('ready', () => {
+        this.#readyWaiter = undefined;
+        resolve();
+      });
+    });
+    return this.#readyWaiter;
+  }
+}
+
+async function shutdown(connection: Connection): Promise<void> {
+  if (connection.status !== 'ready') {
+    connection.disconnect();
+    return;
+  }
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    await Promise.race([
+      connection.quit(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error('quit timed out')), 1_000);
+      }),
+    ]);
+  } catch {
+    connection.disconnect();
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function windowStart(now: number, windowMs: number): number {
+  return Math.floor(now / windowMs) * windowMs;
+}
+
+function checkPartition(partition: string): void {
+  // The partition is the hash tag: braces inside it would change which part Redis hashes.
+  if (partition === '' || /[{}]/.test(partition)) {
+    throw new HandshakeError('VALIDATION_ERROR', 'The store partition is not valid');
+  }
+}
+
+function positive(value: number, name: string): number {
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new TypeError(`${name} must be a positive number`);
+  }
+  return value;
+}
+
+function isApprovalEvent(value: unknown): value is ApprovalEvent {
+  if (typeof value !== 'object' || value === null) return false;
+  const event = value as Record<string, unknown>;
+  return (
+    typeof event.approvalId === 'string' &&
+    typeof event.status === 'string' &&
+    STATUSES.has(event.status) &&
+    typeof event.version === 'number'
+  );
+}

@@ -1,0 +1,368 @@
+import { SUFFIX } from './keys.js';
+
+/*
+ * The Lua scripts of RedisStore. Each store operation that must be atomic is exactly
+ * one of these scripts: Redis runs a script to completion before any other command,
+ * so a script either makes all of its writes or (when it fails) none that matter.
+ *
+ * Conventions shared by every script:
+ * - ARGV[1] is a JSON object of control values (decoded with cjson). Records are
+ *   passed as further ARGV strings and stored verbatim: cjson must never re-encode
+ *   them, because it would rewrite numbers beyond 14 significant digits and turn
+ *   empty arrays into objects.
+ * - Time is `op.now`, the engine's clock. Expiry decisions compare stored deadlines
+ *   with it; in addition every key gets a Redis TTL (PX) so nothing outlives its
+ *   retention even if it is never read again.
+ * - Amounts are minor units as decimal strings. Redis adds them exactly (INCRBY and
+ *   HINCRBY are 64-bit integer operations); the limit comparisons use Lua numbers
+ *   (doubles), exact for integers below 2^53. The store refuses amounts and limits
+ *   above 10^15 so every total compared stays far below that bound.
+ * - All keys live under the partition base `<prefix>:{<partition>}:` (one hash tag),
+ *   passed as `op.base` so a script can derive keys it only learns while running.
+ * - Statuses are returned as the first element of an array reply.
+ */
+
+/** Helpers every script starts with. */
+const COMMON = `
+local TOKEN, SPENT = '${SUFFIX.token}', '${SUFFIX.spent}'
+
+-- An integer as a decimal string (tostring would switch to exponent notation).
+local function int(x) return string.format('%.0f', x) end
+
+-- Lengthens the TTL of key to at least ttl ms (never shortens it).
+local function keep(key, ttl)
+  if ttl < 1 then ttl = 1 end
+  if redis.call('PTTL', key) < ttl then redis.call('PEXPIRE', key, int(ttl)) end
+end
+
+-- Stores a live token under key; t holds the fields compared at consume.
+local function put_token(key, t, record, now)
+  redis.call('DEL', key)
+  redis.call('HSET', key, 's', 'live', 'rec', record, 'exp', int(t.exp), 'drop', int(t.drop),
+    'u', t.u, 't', t.t, 'h', t.h, 'x', t.x)
+  redis.call('PEXPIRE', key, int(math.max(1, t.drop - now)))
+end
+
+-- The approval hash as a flat field/value list, after a status word.
+local function approval_reply(key, status)
+  local out = redis.call('HGETALL', key)
+  table.insert(out, 1, status)
+  return out
+end
+`;
+
+/**
+ * Spend bookkeeping. A reservation is a field of the reservations hash (its amount and
+ * windows) plus a member of the due set scored by the time its hold lapses; the held
+ * hash keeps, per window, the total of live reservations so a limit check reads two
+ * numbers per window instead of walking every reservation. Lapsed reservations are
+ * purged (their amounts leave the held totals) before anything reads the totals.
+ */
+const SPEND = `
+local S = {}  -- S.rsv, S.due, S.held, S.base: set by the script before use
+
+local function held(window_key)
+  return tonumber(redis.call('HGET', S.held, window_key) or '0')
+end
+
+-- Ends reservation id. With commit, its amount is added to each window's committed
+-- counter (kept until the window ends); otherwise it is simply given back.
+local function settle(id, commit, now)
+  redis.call('ZREM', S.due, id)
+  local data = redis.call('HGET', S.rsv, id)
+  if not data then return end
+  redis.call('HDEL', S.rsv, id)
+  local r = cjson.decode(data)
+  if r.a == '0' then return end
+  for _, w in ipairs(r.w) do
+    if redis.call('HINCRBY', S.held, w[1], '-' .. r.a) <= 0 then
+      redis.call('HDEL', S.held, w[1])
+    end
+    if commit and w[2] > now then
+      local key = S.base .. SPENT .. w[1]
+      redis.call('INCRBY', key, r.a)
+      keep(key, w[2] - now)
+    end
+  end
+end
+
+-- Holds data.a minor units in each of data.w until hold_until. Reserving an id again
+-- replaces the earlier reservation instead of counting it twice.
+local function reserve(id, data, hold_until, now)
+  settle(id, false, now)
+  local r = cjson.decode(data)
+  redis.call('HSET', S.rsv, id, data)
+  redis.call('ZADD', S.due, int(hold_until), id)
+  if r.a ~= '0' then
+    for _, w in ipairs(r.w) do redis.call('HINCRBY', S.held, w[1], r.a) end
+  end
+  for _, key in ipairs({ S.rsv, S.due, S.held }) do keep(key, hold_until - now) end
+end
+
+-- Gives back every reservation whose hold lapsed at or before now.
+local function purge(now)
+  local lapsed = redis.call('ZRANGEBYSCORE', S.due, '-inf', int(now))
+  for _, id in ipairs(lapsed) do settle(id, false, now) end
+  -- With no live reservation nothing may be held: dropping both keys also repairs any
+  -- drift left by a key that expired on its own.
+  if redis.call('ZCARD', S.due) == 0 then redis.call('DEL', S.rsv, S.held) end
+end
+`;
+
+/**
+ * authorize: rate-limit hit, spend check and reservation across all windows, then the
+ * token (authorized) or the approval (pending) — one atomic step.
+ *
+ * KEYS: 1 token, 2 approval, 3 rate counter, 4 reservations, 5 due, 6 held,
+ *       7.. the committed counter of each spend window (in op.spend.w order)
+ * ARGV: 1 op, 2 token record JSON, 3 approval body JSON, 4 reservation JSON
+ * op:   { now, base, channel, retention, rl?: { limit, endsAt },
+ *         spend?: { id, a, tx?, hold, w: [[windowKey, windowName, limit], …] },
+ *         approve: bool, token: { exp, drop, u, t, h, x },
+ *         approval: { id, exp, status, version, fields: [field, value, …] } }
+ * Reply: { 'rate_limited', retryAfterMs } | { 'authorized', reserved }
+ *      | { 'pending', reserved, exceeded… }
+ */
+const AUTHORIZE = `${COMMON}${SPEND}
+local op = cjson.decode(ARGV[1])
+local now = op.now
+S.rsv, S.due, S.held, S.base = KEYS[4], KEYS[5], KEYS[6], op.base
+
+-- A client that resends a command after a lost reply must not reset what the first
+-- run wrote (a consumed token would come back to life): answer what it stored.
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  return { 'authorized', redis.call('HGET', KEYS[1], 'rsv') and '1' or '0' }
+end
+if redis.call('EXISTS', KEYS[2]) == 1 then
+  local replay = redis.call('HMGET', KEYS[2], 'rsv', 'xcd')
+  local out = { 'pending', replay[1] and '1' or '0' }
+  for name in string.gmatch(replay[2] or '', '[^,]+') do out[#out + 1] = name end
+  return out
+end
+
+if op.rl then
+  if tonumber(redis.call('GET', KEYS[3]) or '0') >= op.rl.limit then
+    return { 'rate_limited', int(op.rl.endsAt - now) }
+  end
+  redis.call('INCR', KEYS[3])
+  keep(KEYS[3], op.rl.endsAt - now)
+end
+
+local reserved = false
+local exceeded = {}
+local sp = op.spend
+if sp then
+  purge(now)
+  local amount = tonumber(sp.a)
+  if sp.tx and amount > tonumber(sp.tx) then exceeded[#exceeded + 1] = 'transaction' end
+  for i, w in ipairs(sp.w) do
+    local used = tonumber(redis.call('GET', KEYS[6 + i]) or '0') + held(w[1])
+    if used + amount > tonumber(w[3]) then exceeded[#exceeded + 1] = w[2] end
+  end
+  if #exceeded == 0 then
+    reserve(sp.id, ARGV[4], sp.hold, now)
+    reserved = true
+  end
+end
+
+if op.approve or #exceeded > 0 then
+  local a = op.approval
+  redis.call('HSET', KEYS[2], 'body', ARGV[3], 'exp', int(a.exp), unpack(a.fields))
+  if reserved then redis.call('HSET', KEYS[2], 'rsv', sp.id) end
+  if #exceeded > 0 then redis.call('HSET', KEYS[2], 'xcd', table.concat(exceeded, ',')) end
+  keep(KEYS[2], a.exp - now + op.retention)
+  redis.call('PUBLISH', op.channel,
+    cjson.encode({ approvalId = a.id, status = a.status, version = a.version }))
+  local out = { 'pending', reserved and '1' or '0' }
+  for _, name in ipairs(exceeded) do out[#out + 1] = name end
+  return out
+end
+
+put_token(KEYS[1], op.token, ARGV[2], now)
+if reserved then redis.call('HSET', KEYS[1], 'rsv', sp.id) end
+return { 'authorized', reserved and '1' or '0' }
+`;
+
+/**
+ * consume: single use with a tombstone, on the condition that the request matches.
+ * A mismatch leaves the token live. The tombstone keeps what a replay needs.
+ *
+ * KEYS: 1 token
+ * ARGV: 1 op { now, u, t, h, x?, sid, retain, n }
+ * Reply: { 'ok', recordJSON } | { 'mismatch', field } | { 'expired' } | { 'unknown' }
+ *      | { 'used', state, transactionId, userId, tool, paramsHash, sessionId, consumedAt, outcome }
+ */
+const CONSUME = `${COMMON}
+local op = cjson.decode(ARGV[1])
+local now = op.now
+local f = redis.call('HMGET', KEYS[1], 's', 'drop', 'exp', 'u', 't', 'h', 'x', 'rec', 'sid', 'at',
+  'out', 'n')
+local state = f[1]
+if not state or tonumber(f[2]) <= now then return { 'unknown' } end
+if state ~= 'live' then
+  -- The same request resent after a lost reply (same nonce) is answered as it was.
+  if state == 'used' and f[12] == op.n then return { 'ok', f[8] } end
+  return { 'used', state, f[7], f[4], f[5], f[6], f[9], f[10], f[11] or '' }
+end
+if tonumber(f[3]) <= now then return { 'expired' } end
+if f[4] ~= op.u then return { 'mismatch', 'userId' } end
+if f[5] ~= op.t then return { 'mismatch', 'tool' } end
+if f[6] ~= op.h then return { 'mismatch', 'paramsHash' } end
+if op.x and f[7] ~= op.x then return { 'mismatch', 'transactionId' } end
+redis.call('HSET', KEYS[1], 's', 'used', 'sid', op.sid, 'at', int(now), 'drop',
+  int(now + op.retain), 'n', op.n)
+redis.call('HDEL', KEYS[1], 'exp')
+redis.call('PEXPIRE', KEYS[1], int(math.max(1, op.retain)))
+return { 'ok', f[8] }
+`;
+
+/**
+ * complete: stores the outcome on the tombstone for replay and settles the spend
+ * reservation (commit keeps it counted, release gives it back).
+ *
+ * KEYS: 1 token, 2 reservations, 3 due, 4 held
+ * ARGV: 1 op { now, base, retain, rsv?, commit }, 2 outcome JSON
+ */
+const COMPLETE = `${COMMON}${SPEND}
+local op = cjson.decode(ARGV[1])
+local now = op.now
+S.rsv, S.due, S.held, S.base = KEYS[2], KEYS[3], KEYS[4], op.base
+local state = redis.call('HGET', KEYS[1], 's')
+if state == 'used' or state == 'done' then
+  redis.call('HSET', KEYS[1], 's', 'done', 'out', ARGV[2], 'drop', int(now + op.retain))
+  -- The record was kept only to answer a resent consume; the outcome replaces it.
+  redis.call('HDEL', KEYS[1], 'rec', 'n')
+  redis.call('PEXPIRE', KEYS[1], int(math.max(1, op.retain)))
+end
+if op.rsv then settle(op.rsv, op.commit, now) end
+return 'OK'
+`;
+
+/**
+ * decideApproval: compare-and-set on the status, with the spend settlement of the
+ * decision (force a reservation, extend its hold, or release it) and a PUBLISH.
+ *
+ * KEYS: 1 approval, 2 reservations, 3 due, 4 held
+ * ARGV: 1 op { now, base, channel, retention, id, expected, status, n, by?, why?, tExp?,
+ *              spend?: { action, id, hold? } }, 2 reservation JSON (force)
+ * Reply: { 'ok' | 'conflict', field, value, … } | { 'unknown' }
+ */
+const DECIDE = `${COMMON}${SPEND}
+local op = cjson.decode(ARGV[1])
+local now = op.now
+S.rsv, S.due, S.held, S.base = KEYS[2], KEYS[3], KEYS[4], op.base
+local f = redis.call('HMGET', KEYS[1], 'status', 'n', 'exp')
+if not f[1] then return { 'unknown' } end
+if f[1] ~= op.expected then
+  -- A resent decision (same nonce) already took effect: answer it as it was.
+  if f[2] == op.n then return approval_reply(KEYS[1], 'ok') end
+  return approval_reply(KEYS[1], 'conflict')
+end
+local version = redis.call('HINCRBY', KEYS[1], 'ver', 1)
+redis.call('HSET', KEYS[1], 'status', op.status, 'dAt', int(now), 'n', op.n)
+if op.by then redis.call('HSET', KEYS[1], 'dBy', op.by) end
+if op.why then redis.call('HSET', KEYS[1], 'why', op.why) end
+if op.tExp then redis.call('HSET', KEYS[1], 'tExp', int(op.tExp)) end
+local sp = op.spend
+if sp then
+  if sp.action == 'force' then
+    -- The approver said yes to an over-limit call: hold the amount without a check.
+    reserve(sp.id, ARGV[2], sp.hold, now)
+    redis.call('HSET', KEYS[1], 'rsv', sp.id)
+  elseif sp.action == 'extend' then
+    if redis.call('ZSCORE', S.due, sp.id) then
+      redis.call('ZADD', S.due, int(sp.hold), sp.id)
+      for _, key in ipairs({ S.rsv, S.due, S.held }) do keep(key, sp.hold - now) end
+    end
+  else
+    settle(sp.id, false, now)
+  end
+end
+-- Kept past its deadline and past the token it may mint, for listings and replays.
+keep(KEYS[1], math.max(tonumber(f[3]), op.tExp or 0) - now + op.retention)
+redis.call('PUBLISH', op.channel,
+  cjson.encode({ approvalId = op.id, status = op.status, version = version }))
+return approval_reply(KEYS[1], 'ok')
+`;
+
+/**
+ * issueApprovalToken: mints the token of an approved request, replacing the one issued
+ * before (which stops working); refuses once that one was consumed, or after the
+ * approval's token window.
+ *
+ * KEYS: 1 approval, 2 new token
+ * ARGV: 1 op { now, base, digest, token: { exp, drop, u, t, h, x } }, 2 record JSON
+ * Reply: { 'issued' | 'used' | 'expired' | 'not_approved', field, value, … } | { 'unknown' }
+ */
+const ISSUE = `${COMMON}
+local op = cjson.decode(ARGV[1])
+local now = op.now
+local f = redis.call('HMGET', KEYS[1], 'status', 'tok', 'tExp')
+if not f[1] then return { 'unknown' } end
+if f[1] ~= 'approved' then return approval_reply(KEYS[1], 'not_approved') end
+if f[2] then
+  local previous = op.base .. TOKEN .. f[2]
+  local state = redis.call('HGET', previous, 's')
+  if state == 'used' or state == 'done' then return approval_reply(KEYS[1], 'used') end
+  -- A resend of this very issue finds its own live token: keep it.
+  if f[2] == op.digest and state == 'live' then return approval_reply(KEYS[1], 'issued') end
+  redis.call('DEL', previous)
+end
+if not f[3] or tonumber(f[3]) <= now then return approval_reply(KEYS[1], 'expired') end
+put_token(KEYS[2], op.token, ARGV[2], now)
+redis.call('HSET', KEYS[1], 'tok', op.digest)
+return approval_reply(KEYS[1], 'issued')
+`;
+
+/**
+ * spendUsage: purges lapsed reservations, then reads each window's committed and held
+ * totals (the caller adds them exactly, as bigints).
+ *
+ * KEYS: 1 reservations, 2 due, 3 held, 4.. the committed counter of each window
+ * ARGV: 1 op { now, base, w: [windowKey, …] }
+ * Reply: { committed1, held1, committed2, held2, … }
+ */
+const SPEND_USAGE = `${COMMON}${SPEND}
+local op = cjson.decode(ARGV[1])
+local now = op.now
+S.rsv, S.due, S.held, S.base = KEYS[1], KEYS[2], KEYS[3], op.base
+purge(now)
+local out = {}
+for i, window_key in ipairs(op.w) do
+  out[#out + 1] = redis.call('GET', KEYS[3 + i]) or '0'
+  out[#out + 1] = redis.call('HGET', S.held, window_key) or '0'
+end
+return out
+`;
+
+/**
+ * The cross-user approval index: adds entries and trims the oldest beyond a bound, in
+ * one command. The index has a key of its own (outside every user's slot), so this runs
+ * after the authorize script rather than inside it; listings re-read every record.
+ *
+ * KEYS: 1 index
+ * ARGV: 1 how many entries to keep, then score, member, score, member, …
+ */
+const INDEX = `
+redis.call('ZADD', KEYS[1], unpack(ARGV, 2))
+redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(tonumber(ARGV[1]) + 1))
+return 'OK'
+`;
+
+/**
+ * The scripts by command name. `defineCommand` registers each on the client, which
+ * sends the script once per connection (EVAL) and then calls it by its SHA-1 digest
+ * (EVALSHA), reloading it transparently after a `NOSCRIPT`.
+ */
+export const SCRIPTS = {
+  handshakeAuthorizeV1: AUTHORIZE,
+  handshakeConsumeV1: CONSUME,
+  handshakeCompleteV1: COMPLETE,
+  handshakeDecideV1: DECIDE,
+  handshakeIssueV1: ISSUE,
+  handshakeSpendUsageV1: SPEND_USAGE,
+  handshakeIndexV1: INDEX,
+} as const;
+
+/** Name of one script command. */
+export type ScriptName = keyof typeof SCRIPTS;
