@@ -1,6 +1,8 @@
 import {
   type AuditSinkV1,
+  type CardIssuerV1,
   type Clock,
+  cachedExchangeRates,
   createHandshake,
   createHandshakeHandler,
   type HandshakeEngine,
@@ -8,6 +10,10 @@ import {
   jwtSessionVerifier,
   type SessionVerifierV1,
   type StoreV1,
+  simulatedCardIssuer,
+  simulatedExchangeRates,
+  spendApiRoutes,
+  spendTools,
   staticKeyResolver,
   staticSessionVerifier,
   type ToolProviderV1,
@@ -24,6 +30,8 @@ export interface ServiceOverrides {
   store?: StoreV1;
   audit?: AuditSinkV1[];
   handler?: HandshakeHandlerOptions;
+  /** The card issuer of the spend API (default: the simulated issuer). */
+  issuer?: CardIssuerV1;
 }
 
 /** The assembled service: the engine, its HTTP handler, and a way to stop it. */
@@ -78,7 +86,18 @@ export async function createService(
   } catch (error) {
     throw new ConfigError('HANDSHAKE_KEYS', (error as Error).message);
   }
-  const tools = overrides.tools ?? [exchangeRateTool(), demoShopTools()];
+  const clockOption = overrides.clock ? { clock: overrides.clock } : {};
+  // One cached rate provider serves both the limits and the card issuer, so a card in
+  // another currency is capped at the rate bound into its validation.
+  const exchangeRates = cachedExchangeRates(
+    simulatedExchangeRates(undefined, clockOption),
+    clockOption,
+  );
+  const spend = spendTools({
+    issuer: overrides.issuer ?? simulatedCardIssuer(clockOption),
+    exchangeRates,
+  });
+  const tools = [...(overrides.tools ?? [exchangeRateTool(), demoShopTools()]), spend];
   const store = overrides.store ?? (await openStore(config));
   const audit: AuditSinkV1[] = [...(overrides.audit ?? [])];
   if (config.auditFile) audit.push(jsonLinesAuditSink({ path: config.auditFile }));
@@ -93,7 +112,8 @@ export async function createService(
       : {}),
     audit,
     ...(config.limits ? { limits: config.limits } : {}),
-    ...(overrides.clock ? { clock: overrides.clock } : {}),
+    exchangeRates,
+    ...clockOption,
     tokenTtlMs: config.tokenTtlSeconds * 1000,
     onAuditError: (error, event) => {
       console.error(
@@ -106,7 +126,11 @@ export async function createService(
     onError: (error) => console.error('unexpected error:', error),
     ...overrides.handler,
     // The approval console at /console/, after any routes a caller adds.
-    routes: [...(overrides.handler?.routes ?? []), ...consoleRoutes()],
+    routes: [
+      ...(overrides.handler?.routes ?? []),
+      ...spendApiRoutes(engine, { tools: spend }),
+      ...consoleRoutes(),
+    ],
   });
   return { engine, handler, close: () => engine.close() };
 }

@@ -1,0 +1,226 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { generateSigningKey, hashParams, signExecute } from '@handshake/core';
+import { type RunningServer, serve } from '@handshake/core/node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+import { createService, type Service } from './service.js';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+
+describe('configuration', () => {
+  const bad: Array<[Record<string, string>, string]> = [
+    [{ PORT: 'eighty' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ HANDSHAKE_STORE: 'postgres://x' }, 'HANDSHAKE_STORE'],
+    [{ HANDSHAKE_SESSIONS: 'alice' }, 'HANDSHAKE_SESSIONS'],
+    [{ HANDSHAKE_JWT_SECRET: 'short' }, 'HANDSHAKE_JWT_SECRET'],
+    [{ HANDSHAKE_KEYS: 'alice:key' }, 'HANDSHAKE_KEYS'],
+    [{ HANDSHAKE_APPROVER_TOKEN: 'x' }, 'HANDSHAKE_APPROVER_TOKEN'],
+    [{ HANDSHAKE_TOKEN_TTL_SECONDS: '0' }, 'HANDSHAKE_TOKEN_TTL_SECONDS'],
+    [{ HANDSHAKE_LIMITS: '{"currency":"usd"}' }, 'HANDSHAKE_LIMITS'],
+    [{ HANDSHAKE_LIMITS: '{"currency":"USD","daily":"10.001"}' }, 'HANDSHAKE_LIMITS'],
+    [{ HANDSHAKE_LIMITS: '{"currency":"USD","hourly":"1"}' }, 'HANDSHAKE_LIMITS'],
+    [{ HANDSHAKE_LIMITS: 'not json' }, 'HANDSHAKE_LIMITS'],
+    [{ PAYPAL_MODE: 'prod' }, 'PAYPAL_MODE'],
+    [{ PAYPAL_MODE: 'live' }, 'PAYPAL_MODE'],
+  ];
+  it.each(bad)('refuses %j naming %s', (env, variable) => {
+    let error: unknown;
+    try {
+      loadConfig(env);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).variable).toBe(variable);
+    expect((error as Error).message.startsWith(`${variable}:`)).toBe(true);
+  });
+
+  it('refuses a malformed public key at start, naming HANDSHAKE_KEYS', async () => {
+    await expect(
+      createService(loadConfig({ HANDSHAKE_KEYS: 'alice:k:AAAA' })),
+    ).rejects.toMatchObject({
+      variable: 'HANDSHAKE_KEYS',
+    });
+  });
+
+  it('reads the documented defaults', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 8787,
+      store: { kind: 'memory' },
+      tokenTtlSeconds: 30,
+      paypalMode: 'simulated',
+    });
+    expect(config.limits).toBeUndefined();
+  });
+
+  it('fails at start with the variable named, and starts with good configuration', async () => {
+    const run = (env: Record<string, string>, until: RegExp) =>
+      new Promise<{ code: number | null; output: string }>((resolve) => {
+        const child = spawn(
+          process.execPath,
+          ['--import', 'tsx', '--conditions=@handshake/source', `${here}main.ts`],
+          {
+            cwd: `${here}..`,
+            env: { ...process.env, ...env },
+            stdio: ['ignore', 'pipe', 'pipe'],
+          },
+        );
+        let output = '';
+        const onData = (chunk: Buffer) => {
+          output += chunk.toString();
+          if (until.test(output)) child.kill('SIGTERM');
+        };
+        child.stdout.on('data', onData);
+        child.stderr.on('data', onData);
+        child.on('exit', (code) => resolve({ code, output }));
+      });
+    const failed = await run({ HANDSHAKE_LIMITS: '{"currency":"XYZ"}' }, /$^/);
+    expect(failed.code).toBe(1);
+    expect(failed.output).toContain('Configuration error: HANDSHAKE_LIMITS');
+    const started = await run(
+      { PORT: '0', HANDSHAKE_SESSIONS: 'alice:dev-token-alice-123' },
+      /listening on/,
+    );
+    expect(started.output).toMatch(/listening on http:\/\/localhost:\d+/);
+    expect(started.output).not.toContain('dev-token-alice-123');
+  }, 30_000);
+});
+
+describe('the reference service answers an outside client as docs/protocol.md says', () => {
+  const key = generateSigningKey();
+  const session = 'outside-client-session-0001';
+  const approver = 'outside-approver-token-0001';
+  let service: Service;
+  let server: RunningServer;
+
+  beforeAll(async () => {
+    service = await createService(
+      loadConfig({
+        HANDSHAKE_SESSIONS: `alice:${session}`,
+        HANDSHAKE_KEYS: `alice:laptop:${key.publicKey}`,
+        HANDSHAKE_APPROVER_TOKEN: approver,
+        HANDSHAKE_LIMITS: '{"currency":"USD","daily":"1000.00","transaction":"500.00"}',
+      }),
+    );
+    server = await serve(service.handler, { port: 0 });
+  });
+  afterAll(async () => {
+    await server.close();
+    await service.close();
+  });
+
+  const call = async (method: string, path: string, body?: unknown, credential = session) => {
+    const response = await fetch(`${server.url}${path}`, {
+      method,
+      headers: {
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(credential ? { authorization: `Bearer ${credential}` } : {}),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const type = response.headers.get('content-type') ?? '';
+    return {
+      status: response.status,
+      type,
+      body: type.includes('json')
+        ? ((await response.json()) as Record<string, any>)
+        : await response.text(),
+    };
+  };
+  const sign = (tool: string, parameters: unknown, transactionId: string) => ({
+    transactionId,
+    signature: {
+      keyId: 'laptop',
+      value: signExecute(key.privateKey, {
+        tool,
+        paramsHash: hashParams(parameters),
+        transactionId,
+      }),
+    },
+  });
+
+  it('lists its tools with tiers, including the PUBLIC get_exchange_rate', async () => {
+    const { body } = await call('GET', '/tools');
+    const tiers = Object.fromEntries(
+      (body as { tools: Array<{ name: string; tier: string }> }).tools.map((t) => [t.name, t.tier]),
+    );
+    expect(tiers.get_exchange_rate).toBe('PUBLIC');
+    expect(tiers.create_virtual_card).toBe('CONFIDENTIAL');
+  });
+
+  it('runs authorize → execute with the documented shapes', async () => {
+    const parameters = {
+      recipient_email: 'c@example.com',
+      amount: { value: '12.00', currency: 'USD' },
+    };
+    const a = await call('POST', '/authorize', { tool: 'create_invoice', parameters });
+    expect(a.status).toBe(200);
+    expect(Object.keys(a.body).sort()).toEqual([
+      'ephemeralToken',
+      'expiresAt',
+      'paramsHash',
+      'status',
+      'tier',
+      'transactionId',
+    ]);
+    expect(a.body.paramsHash).toBe(hashParams(parameters));
+    const e = await call('POST', '/execute', {
+      ephemeralToken: a.body.ephemeralToken,
+      tool: 'create_invoice',
+      parameters,
+      ...sign('create_invoice', parameters, a.body.transactionId),
+    });
+    expect(e.status).toBe(200);
+    expect(e.body).toMatchObject({ status: 'completed', transactionId: a.body.transactionId });
+  });
+
+  it('goes limits → validate → card → checkout', async () => {
+    const limits = await call('GET', '/api/mcp/limits');
+    expect(limits.status).toBe(200);
+    expect(limits.body.daily).toMatchObject({ amount: '1000.00', currency: 'USD' });
+    const validation = await call('POST', '/api/mcp/validate-transaction', {
+      merchant: { name: 'Acme Books' },
+      amount: 42.5,
+      currency: 'USD',
+    });
+    expect(validation.status).toBe(200);
+    expect(validation.body).toMatchObject({ status: 'auto_approved' });
+    const purchase = { merchant_name: 'Acme Books', amount: { value: '42.50', currency: 'USD' } };
+    const card = await call('POST', '/api/mcp/create-virtual-card', {
+      validation_token: validation.body.validation_token,
+      merchant_name: 'Acme Books',
+      transaction_amount: '42.50',
+      transaction_currency: 'USD',
+      card_amount: '42.50',
+      card_currency: 'USD',
+      transaction_id: validation.body.transaction_id,
+      signature: sign('create_virtual_card', purchase, validation.body.transaction_id).signature,
+    });
+    expect(card.status).toBe(200);
+    expect(card.body.spendingLimit).toBe('42.50');
+    const after = await call('GET', '/api/mcp/limits');
+    expect(after.body.daily.remaining).toBe('957.50');
+    const checkout = await call('POST', '/api/mcp/mock-checkout', {
+      card_details: {
+        card_number: card.body.cardNumber,
+        cvc: card.body.cvc,
+        exp_month: card.body.expMonth,
+        exp_year: card.body.expYear,
+      },
+      customer_details: card.body.customer,
+      amount: '42.50',
+      currency: 'USD',
+    });
+    expect(checkout.status).toBe(200);
+    expect(checkout.body.status).toBe('confirmed');
+  });
+
+  it('serves the approval console with its CSP', async () => {
+    const page = await fetch(`${server.url}/console/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+  });
+});
