@@ -227,6 +227,8 @@ export {
   cryptoRandomSource,
   generateToken,
   type RandomSource,
+  TOKEN_BYTE_LENGTHS,
+  TOKEN_KINDS,
   TOKEN_PREFIXES,
   type TokenKind,
   timingSafeEqualString,

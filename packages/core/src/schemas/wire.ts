@@ -4,8 +4,11 @@ import { TIERS } from '../types/common.js';
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> => {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  // Checked by shape rather than identity, so objects from another realm (a vm
+  // context, an iframe) count as plain too.
+  if (Object.prototype.toString.call(value) !== '[object Object]') return false;
   const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
+  return proto === null || Object.getPrototypeOf(proto) === null;
 };
 
 /** A tool name: letters, digits and `_ . : -`, 1 to 128 characters. */

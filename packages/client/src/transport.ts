@@ -1,0 +1,331 @@
+import ky, {
+  type AfterResponseHook,
+  type Hooks,
+  isHTTPError,
+  type KyInstance,
+  type RetryOptions,
+} from 'ky';
+import { resolveSession, type SessionSource } from './credentials.js';
+import {
+  abortedError,
+  envelopeCode,
+  HandshakeResponseError,
+  type RequestLabel,
+  toHandshakeError,
+  where,
+} from './errors.js';
+import { endpoint, type FetchLike } from './url.js';
+
+/**
+ * How failed requests are retried. Authorize, approval-status reads and the tool list
+ * are retried after a network failure or a 5xx answer (reads also after a timeout).
+ * Execute is only ever re-sent as the byte-identical request — same token, body and
+ * signature — after a lost response, a timeout, a 5xx other than `PROVIDER_ERROR`, or
+ * `EXECUTION_IN_PROGRESS`; the service then answers the stored result with
+ * `replayed: true`, so the tool never runs twice and its result is never lost.
+ *
+ * @example
+ * ```ts
+ * import type { HandshakeRetryOptions } from '@handshake/client';
+ *
+ * const retry: HandshakeRetryOptions = { limit: 3, executeLimit: 10, backoffLimit: 2_000 };
+ * ```
+ */
+export interface HandshakeRetryOptions {
+  /** Retries of authorize, status reads and tool listing (default 2). */
+  limit?: number;
+  /** Re-sends of an identical execute (default 8). */
+  executeLimit?: number;
+  /** Pause before retry `attempt` (1-based) in ms (default `300 * 2 ** (attempt - 1)`). */
+  delay?: (attempt: number) => number;
+  /** Ceiling of `delay` (default 5 s). */
+  backoffLimit?: number;
+  /** Ceiling of a server's `Retry-After` (default 10 s). */
+  maxRetryAfter?: number;
+  /** Randomize each pause between 0 and its value (default false). */
+  jitter?: boolean;
+}
+
+/** Retry options with every default applied. */
+export interface ResolvedRetry {
+  limit: number;
+  executeLimit: number;
+  delay: (attempt: number) => number;
+  backoffLimit: number;
+  maxRetryAfter: number;
+  jitter: boolean;
+}
+
+/** Applies the defaults; a number is the `limit`. */
+export function resolveRetry(input: number | HandshakeRetryOptions | undefined): ResolvedRetry {
+  const options = typeof input === 'number' ? { limit: input } : (input ?? {});
+  const count = (value: number | undefined, fallback: number, name: string) => {
+    const out = value ?? fallback;
+    if (!Number.isInteger(out) || out < 0)
+      throw new TypeError(`retry.${name} must be a non-negative integer`);
+    return out;
+  };
+  return {
+    limit: count(options.limit, 2, 'limit'),
+    executeLimit: count(options.executeLimit, 8, 'executeLimit'),
+    delay: options.delay ?? ((attempt) => 300 * 2 ** (attempt - 1)),
+    backoffLimit: options.backoffLimit ?? 5_000,
+    maxRetryAfter: options.maxRetryAfter ?? 10_000,
+    jitter: options.jitter ?? false,
+  };
+}
+
+/** Which retry rules a request follows. */
+export type RetryPolicy = 'authorize' | 'read' | 'execute';
+
+// Codes after which an identical execute may still succeed: the call is running, or the
+// service failed around it. PROVIDER_ERROR is final (replaying it answers the same).
+const EXECUTE_RETRYABLE = new Set(['EXECUTION_IN_PROGRESS', 'STORE_UNAVAILABLE', 'INTERNAL_ERROR']);
+
+function kyRetry(policy: RetryPolicy, retry: ResolvedRetry): RetryOptions {
+  const common = {
+    delay: retry.delay,
+    backoffLimit: retry.backoffLimit,
+    maxRetryAfter: retry.maxRetryAfter,
+    jitter: retry.jitter,
+  };
+  if (policy === 'execute') {
+    return {
+      ...common,
+      limit: retry.executeLimit,
+      methods: ['post'],
+      statusCodes: [409, 500, 502, 503, 504],
+      afterStatusCodes: [409, 503],
+      // A timed-out execute may have run; the identical request learns its outcome.
+      retryOnTimeout: true,
+      shouldRetry: ({ error }) => {
+        if (!isHTTPError(error)) return undefined;
+        const code = envelopeCode(error.data);
+        // Without an envelope a gateway answered: ky's status rules decide.
+        if (code === undefined) return undefined;
+        return EXECUTE_RETRYABLE.has(code) ? undefined : false;
+      },
+    };
+  }
+  return {
+    ...common,
+    limit: retry.limit,
+    methods: policy === 'authorize' ? ['post'] : ['get'],
+    statusCodes: [500, 502, 503, 504],
+    afterStatusCodes: [503],
+    // A slow authorize is not repeated: it is likelier overload than loss.
+    retryOnTimeout: policy === 'read',
+    shouldRetry: ({ error }) => {
+      if (!isHTTPError(error)) return undefined;
+      return error.response.status >= 500 ? undefined : false;
+    },
+  };
+}
+
+class BodyTimeoutError extends Error {
+  override name = 'TimeoutError';
+}
+
+const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
+
+async function readAll(
+  body: ReadableStream<Uint8Array>,
+  timeoutMs: number | false,
+): Promise<Uint8Array<ArrayBuffer>> {
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timedOut =
+    timeoutMs === false
+      ? undefined
+      : new Promise<never>((_, reject) => {
+          timer = setTimeout(() => {
+            reject(new BodyTimeoutError(`reading the response took longer than ${timeoutMs} ms`));
+            void reader.cancel().catch(() => {});
+          }, timeoutMs);
+        });
+  try {
+    for (;;) {
+      const { done, value } = await (timedOut
+        ? Promise.race([reader.read(), timedOut])
+        : reader.read());
+      if (done) break;
+      chunks.push(value);
+      size += value.byteLength;
+    }
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+  }
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return out;
+}
+
+/**
+ * Reads the whole body inside ky's request cycle, so a connection cut mid-body is
+ * retried like one cut before the headers (`ky.retry`), under the same rules and limit.
+ */
+function bufferBody(timeoutMs: number | false): AfterResponseHook {
+  return async ({ response, options }) => {
+    if (!response.body || NULL_BODY_STATUSES.has(response.status)) return;
+    try {
+      const bytes = await readAll(response.body, timeoutMs);
+      return new Response(bytes, {
+        status: response.status,
+        statusText: response.statusText,
+        headers: response.headers,
+      });
+    } catch (error) {
+      if (options.signal?.aborted) throw error;
+      return ky.retry({
+        code: 'RESPONSE_BODY_LOST',
+        cause: error instanceof Error ? error : new Error(String(error)),
+      });
+    }
+  };
+}
+
+/**
+ * The Fetch standard rejects with a `TypeError` on any network error, but runtimes word
+ * it differently and ky recognizes only known wordings; say it the one way ky knows so
+ * every runtime's network errors are retried alike.
+ */
+function normalizeFetch(fetchFn: FetchLike): FetchLike {
+  return async (input, init) => {
+    try {
+      return await fetchFn(input, init);
+    } catch (error) {
+      const signal = init?.signal ?? (input instanceof Request ? input.signal : undefined);
+      if (
+        !signal?.aborted &&
+        typeof error === 'object' &&
+        error !== null &&
+        (error as Error).name === 'TypeError' &&
+        (error as Error).message !== 'fetch failed'
+      ) {
+        throw new TypeError('fetch failed', { cause: error });
+      }
+      throw error;
+    }
+  };
+}
+
+/** Options of {@link Transport}. */
+export interface TransportOptions {
+  baseUrl: URL;
+  fetch: FetchLike;
+  timeout: number | false;
+  retry: ResolvedRetry;
+  hooks: Hooks | undefined;
+  session: SessionSource | undefined;
+}
+
+/** One request to the service. */
+export interface TransportRequest<T> {
+  operation: string;
+  method: 'GET' | 'POST';
+  path: string;
+  json?: unknown;
+  policy: RetryPolicy;
+  signal?: AbortSignal | undefined;
+  /** Secrets in this request (an ephemeral token) to keep out of error messages. */
+  secrets?: readonly (string | undefined)[];
+  parse(body: unknown, context: { label: RequestLabel; status: number }): T;
+}
+
+/** ky configured for the Handshake protocol: retries, body buffering, typed errors. */
+export class Transport {
+  readonly #ky: KyInstance;
+  readonly #options: TransportOptions;
+
+  constructor(options: TransportOptions) {
+    this.#options = options;
+    const user = options.hooks ?? {};
+    this.#ky = ky.create({
+      fetch: normalizeFetch(options.fetch),
+      timeout: options.timeout,
+      throwHttpErrors: true,
+      hooks: {
+        ...user,
+        afterResponse: [bufferBody(options.timeout), ...(user.afterResponse ?? [])],
+      },
+    });
+  }
+
+  /** The URL of `path` under the base URL. */
+  url(path: string): URL {
+    return endpoint(this.#options.baseUrl, path);
+  }
+
+  async send<T>(request: TransportRequest<T>): Promise<T> {
+    const url = this.url(request.path);
+    const label: RequestLabel = { operation: request.operation, method: request.method, url };
+    if (request.signal?.aborted) throw abortedError(label, request.signal.reason);
+    const session = await resolveSession(this.#options.session);
+    const secrets = [session, ...(request.secrets ?? [])];
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (session) headers.authorization = `Bearer ${session}`;
+    let response: Response;
+    let text: string;
+    try {
+      response = await this.#ky(url, {
+        method: request.method,
+        headers,
+        ...(request.json === undefined ? {} : { json: request.json }),
+        ...(request.signal ? { signal: request.signal } : {}),
+        retry: kyRetry(request.policy, this.#options.retry),
+      });
+      text = await response.text();
+    } catch (error) {
+      throw toHandshakeError(error, label, {
+        signal: request.signal,
+        timeoutMs: this.#options.timeout,
+        secrets,
+      });
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch (error) {
+      throw new HandshakeResponseError(
+        `${request.operation} answered HTTP ${response.status} with a body that is not JSON: ${where(label)}`,
+        { status: response.status, issues: [{ path: '', message: 'expected JSON' }], cause: error },
+      );
+    }
+    return request.parse(body, { label, status: response.status });
+  }
+}
+
+/** A zod-like schema: what `parseAnswer` needs. */
+interface SafeParser<T> {
+  safeParse(value: unknown):
+    | { success: true; data: T }
+    | {
+        success: false;
+        error: { issues: ReadonlyArray<{ path: PropertyKey[]; message: string }> };
+      };
+}
+
+/** Parses an answer with a wire schema; a mismatch is a {@link HandshakeResponseError}. */
+export function parseAnswer<T>(
+  schema: SafeParser<T>,
+  body: unknown,
+  context: { label: RequestLabel; status: number },
+): T {
+  const parsed = schema.safeParse(body);
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.map((issue) => ({
+    path: issue.path.map(String).join('.'),
+    message: issue.message,
+  }));
+  const at = issues.map((issue) => issue.path || '(body)').join(', ');
+  throw new HandshakeResponseError(
+    `${context.label.operation} answered HTTP ${context.status} with a body that does not match the protocol (at: ${at}): ${where(context.label)}`,
+    { status: context.status, issues },
+  );
+}

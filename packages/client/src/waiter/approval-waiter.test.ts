@@ -1,0 +1,360 @@
+// The waiter against the real handler over real HTTP, with the failure modes a network
+// and its proxies produce: silent connections, buffering, stripped streams, 503s.
+
+import { HandshakeError } from '@handshake/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  fastTimers,
+  recordingFetch,
+  SESSION,
+  type Service,
+  startService,
+  statusWatcher,
+} from '../../test/harness.js';
+import { HandshakeResponseError } from '../errors.js';
+import { type WaiterEvent, waitForApprovalDecision } from './approval-waiter.js';
+
+let service: Service | undefined;
+
+afterEach(async () => {
+  await service?.close();
+  service = undefined;
+});
+
+/** A RESTRICTED call awaiting a decision; answers its approval id. */
+async function pendingApproval(svc: Service): Promise<string> {
+  const response = await fetch(`${svc.url}/authorize`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${SESSION}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ tool: 'pay_order', parameters: { order_id: 'O-1', amount: '9.00' } }),
+  });
+  expect(response.status).toBe(202);
+  return ((await response.json()) as { approvalId: string }).approvalId;
+}
+
+/** A response body that delivers nothing until the request is aborted. */
+function silentBody(signal: AbortSignal | null | undefined): ReadableStream<Uint8Array> {
+  return new ReadableStream({
+    start(controller) {
+      signal?.addEventListener('abort', () => controller.error(signal.reason), { once: true });
+    },
+  });
+}
+
+describe('waitForApprovalDecision', () => {
+  it('replaces a connection that stays silent past the heartbeat timeout', async () => {
+    // The service's heartbeat is far away, so the connection looks dead to the waiter.
+    service = await startService({ handler: { heartbeatMs: 60_000 } });
+    const approvalId = await pendingApproval(service);
+    const watcher = statusWatcher<WaiterEvent>();
+    const human = (async () => {
+      for (let i = 0; i < 2; i += 1) {
+        const event = await watcher.next('reconnecting');
+        expect(event).toMatchObject({ reason: 'heartbeat' });
+      }
+      await watcher.next('streaming');
+      await service?.decide(approvalId, 'approve');
+    })();
+    const [view] = await Promise.all([
+      waitForApprovalDecision({
+        baseUrl: service.url,
+        approvalId,
+        session: SESSION,
+        heartbeatTimeoutMs: 60,
+        onEvent: watcher.on,
+      }),
+      human,
+    ]);
+    expect(view.status).toBe('approved');
+    expect(view.ephemeralToken).toMatch(/^hset_/);
+  });
+
+  it('keeps a connection whose heartbeats arrive in time', async () => {
+    service = await startService({ handler: { heartbeatMs: 20 } });
+    const approvalId = await pendingApproval(service);
+    const watcher = statusWatcher<WaiterEvent>();
+    const human = (async () => {
+      await watcher.next('streaming');
+      // Longer than the heartbeat timeout passes with no status event, only heartbeats.
+      await new Promise((resolve) => setTimeout(resolve, 450));
+      await service?.decide(approvalId, 'approve');
+    })();
+    const [view] = await Promise.all([
+      waitForApprovalDecision({
+        baseUrl: service.url,
+        approvalId,
+        session: SESSION,
+        heartbeatTimeoutMs: 300,
+        onEvent: watcher.on,
+      }),
+      human,
+    ]);
+    expect(view.status).toBe('approved');
+    expect(watcher.count('reconnecting')).toBe(0);
+  });
+
+  it('waits what the service asked with `retry:` before reconnecting', async () => {
+    service = await startService({ handler: { retryMs: 1234 } });
+    const approvalId = await pendingApproval(service);
+    // The first connection is answered and then closed by a proxy after one event.
+    let connections = 0;
+    const { fetch: closingFetch } = recordingFetch(async (request, init) => {
+      const response = await fetch(request, init);
+      connections += 1;
+      if (connections > 1 || !response.body) return response;
+      const reader = response.body.getReader();
+      const first = await reader.read();
+      await reader.cancel();
+      return new Response(first.value ?? null, { status: 200, headers: response.headers });
+    });
+    const { timers, asked } = fastTimers(100);
+    const watcher = statusWatcher<WaiterEvent>();
+    const human = (async () => {
+      await watcher.next('reconnecting');
+      await watcher.next('streaming');
+      await service?.decide(approvalId, 'approve');
+    })();
+    const [view] = await Promise.all([
+      waitForApprovalDecision({
+        baseUrl: service.url,
+        approvalId,
+        session: SESSION,
+        fetch: closingFetch,
+        timers,
+        onEvent: watcher.on,
+      }),
+      human,
+    ]);
+    expect(view.status).toBe('approved');
+    expect(watcher.seen).toContainEqual({
+      status: 'reconnecting',
+      approvalId,
+      attempt: 1,
+      delayMs: 1234,
+      reason: 'ended',
+    });
+    expect(asked).toContain(1234);
+  });
+
+  it('backs off while connections keep failing', async () => {
+    service = await startService();
+    const approvalId = await pendingApproval(service);
+    let attempts = 0;
+    const { fetch: flaky } = recordingFetch(async (request, init) => {
+      attempts += 1;
+      if (attempts <= 3) throw new TypeError('fetch failed');
+      return fetch(request, init);
+    });
+    const watcher = statusWatcher<WaiterEvent>();
+    const human = (async () => {
+      await watcher.next('streaming');
+      await service?.decide(approvalId, 'approve');
+    })();
+    const [view] = await Promise.all([
+      waitForApprovalDecision({
+        baseUrl: service.url,
+        approvalId,
+        session: SESSION,
+        fetch: flaky,
+        reconnectDelayMs: 5,
+        onEvent: watcher.on,
+      }),
+      human,
+    ]);
+    expect(view.status).toBe('approved');
+    const delays = watcher.seen.flatMap((event) =>
+      event.status === 'reconnecting' ? [event.delayMs] : [],
+    );
+    expect(delays).toEqual([5, 10, 20]);
+  });
+
+  it('falls back to polling after streams that deliver nothing (a buffering proxy)', async () => {
+    service = await startService();
+    const approvalId = await pendingApproval(service);
+    const { fetch: buffering, requests } = recordingFetch(async (request, init) => {
+      if (request.headers.get('accept') !== 'text/event-stream') return fetch(request, init);
+      const real = await fetch(request, init);
+      await real.body?.cancel();
+      return new Response(silentBody(init?.signal), { status: 200, headers: real.headers });
+    });
+    const watcher = statusWatcher<WaiterEvent>();
+    const human = (async () => {
+      await watcher.next('polling');
+      await service?.decide(approvalId, 'approve');
+    })();
+    const [view] = await Promise.all([
+      waitForApprovalDecision({
+        baseUrl: service.url,
+        approvalId,
+        session: SESSION,
+        fetch: buffering,
+        heartbeatTimeoutMs: 30,
+        reconnectDelayMs: 1,
+        pollIntervalMs: 10,
+        onEvent: watcher.on,
+      }),
+      human,
+    ]);
+    expect(view.status).toBe('approved');
+    expect(requests.filter((r) => r.headers.get('accept') === 'text/event-stream')).toHaveLength(3);
+    expect(watcher.seen).toContainEqual({
+      status: 'polling',
+      approvalId,
+      reason: 'silent-streams',
+    });
+  });
+
+  it('honours Retry-After while polling', async () => {
+    service = await startService();
+    const approvalId = await pendingApproval(service);
+    let polls = 0;
+    const { fetch: busy } = recordingFetch(async (request, init) => {
+      polls += 1;
+      if (polls === 1) {
+        return new Response(
+          JSON.stringify({ success: false, error: { code: 'STORE_UNAVAILABLE', message: 'busy' } }),
+          { status: 503, headers: { 'content-type': 'application/json', 'retry-after': '7' } },
+        );
+      }
+      if (polls === 2) await service?.decide(approvalId, 'approve');
+      return fetch(request, init);
+    });
+    const { timers, asked } = fastTimers(1000);
+    const view = await waitForApprovalDecision({
+      baseUrl: service.url,
+      approvalId,
+      session: SESSION,
+      fetch: busy,
+      mode: 'poll',
+      pollIntervalMs: 2_000,
+      // The timers run 1000 times faster; a 10 s read deadline would be 10 ms of real time.
+      requestTimeoutMs: false,
+      timers,
+    });
+    expect(view.status).toBe('approved');
+    expect(polls).toBe(2);
+    // The 503 asked for 7 s, not the 2 s interval.
+    expect(asked).toContain(7_000);
+    expect(asked).not.toContain(2_000);
+  });
+
+  it('reconnects after the service reports a transient failure on the stream', async () => {
+    service = await startService();
+    const approvalId = await pendingApproval(service);
+    let streams = 0;
+    const { fetch: failingOnce } = recordingFetch(async (request, init) => {
+      if (request.headers.get('accept') !== 'text/event-stream' || ++streams > 1)
+        return fetch(request, init);
+      return new Response('retry: 5\n\nevent: error\ndata: {"code":"STORE_UNAVAILABLE"}\n\n', {
+        status: 200,
+        headers: { 'content-type': 'text/event-stream' },
+      });
+    });
+    const watcher = statusWatcher<WaiterEvent>();
+    const human = (async () => {
+      await watcher.next('reconnecting');
+      await watcher.next('streaming');
+      await service?.decide(approvalId, 'approve');
+    })();
+    const [view] = await Promise.all([
+      waitForApprovalDecision({
+        baseUrl: service.url,
+        approvalId,
+        session: SESSION,
+        fetch: failingOnce,
+        onEvent: watcher.on,
+      }),
+      human,
+    ]);
+    expect(view.status).toBe('approved');
+    expect(watcher.seen).toContainEqual({
+      status: 'reconnecting',
+      approvalId,
+      attempt: 1,
+      delayMs: 5,
+      reason: 'server-error',
+    });
+  });
+
+  it('ends with the code the service answers when the wait cannot go on', async () => {
+    service = await startService();
+    const approvalId = await pendingApproval(service);
+    const unauthorized = await waitForApprovalDecision({
+      baseUrl: service.url,
+      approvalId,
+      session: 'not-a-session-token',
+    }).catch((e: unknown) => e);
+    expect(HandshakeError.isInstance(unauthorized) && unauthorized.code).toBe('UNAUTHORIZED');
+    expect(String(unauthorized)).not.toContain('not-a-session-token');
+    const missing = await waitForApprovalDecision({
+      baseUrl: service.url,
+      approvalId: 'apr_0000000000000000_nothing',
+      session: SESSION,
+    }).catch((e: unknown) => e);
+    expect(HandshakeError.isInstance(missing) && missing.code).toBe('NOT_FOUND');
+    expect(String(missing)).toMatch(
+      /Waiting for approval apr_0000000000000000_nothing failed with NOT_FOUND: GET http/,
+    );
+  });
+
+  it('refuses a status event that does not match the protocol', async () => {
+    service = await startService();
+    const approvalId = await pendingApproval(service);
+    const { fetch: garbled } = recordingFetch(
+      async () =>
+        new Response(
+          `id: 1\nevent: status\ndata: {"approvalId":"${approvalId}","status":"approved"}\n\n`,
+          {
+            status: 200,
+            headers: { 'content-type': 'text/event-stream' },
+          },
+        ),
+    );
+    const error = await waitForApprovalDecision({
+      baseUrl: service.url,
+      approvalId,
+      session: SESSION,
+      fetch: garbled,
+    }).catch((e: unknown) => e);
+    expect(HandshakeResponseError.isInstance(error)).toBe(true);
+    expect(HandshakeError.isInstance(error) && error.code).toBe('INTERNAL_ERROR');
+    expect(String(error)).toMatch(/status event does not match the protocol \(at: .*transactionId/);
+  });
+
+  it('ends at its deadline with TIMEOUT, keeping the last failure as the cause', async () => {
+    service = await startService();
+    const approvalId = await pendingApproval(service);
+    const { timers } = fastTimers(1000);
+    const error = await waitForApprovalDecision({
+      baseUrl: service.url,
+      approvalId,
+      session: SESSION,
+      fetch: async () => {
+        throw new TypeError('fetch failed');
+      },
+      timeoutMs: 30_000,
+      timers,
+    }).catch((e: unknown) => e);
+    expect(HandshakeError.isInstance(error) && error.code).toBe('TIMEOUT');
+    expect(String(error)).toMatch(
+      /timed out after 30000 ms: GET http:\/\/127\.0\.0\.1:\d+\/approvals\//,
+    );
+    expect((error as Error).cause).toBeInstanceOf(TypeError);
+  });
+
+  it('ends at once with ABORTED when the signal is already aborted', async () => {
+    service = await startService();
+    const { fetch: recorded, requests } = recordingFetch();
+    const controller = new AbortController();
+    controller.abort();
+    const error = await waitForApprovalDecision({
+      baseUrl: service.url,
+      approvalId: 'apr_0000000000000000_x',
+      session: SESSION,
+      fetch: recorded,
+      signal: controller.signal,
+    }).catch((e: unknown) => e);
+    expect(HandshakeError.isInstance(error) && error.code).toBe('ABORTED');
+    expect(requests).toHaveLength(0);
+  });
+});
