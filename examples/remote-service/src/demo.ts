@@ -1,10 +1,18 @@
 /**
  * `pnpm demo`: the reference service and a scripted agent in one process, on the
- * embedded defaults (memory store, simulated tools, no credentials to set up). Each
- * step prints what is sent and what comes back, so the protocol can be learned by
- * reading the output.
+ * embedded defaults (memory store, simulated tools and card issuer, no credentials to
+ * set up). Each step prints what is sent and what comes back, so the protocol can be
+ * learned by reading the output.
+ *
+ * `pnpm demo --serve` runs the same script on PORT (default 8787), then keeps the
+ * service running in the foreground, with the approval console, until Ctrl-C.
  */
-import { createHandshakeClient, type HandshakeClient } from '@handshake/client';
+import {
+  type CardCreationResponse,
+  createHandshakeClient,
+  type HandshakeClient,
+  type SpendLimitsResponse,
+} from '@handshake/client';
 import {
   generateSigningKey,
   HandshakeError,
@@ -37,6 +45,11 @@ const say = (text: string) => console.log(`   ${text}`);
 const ok = (text: string) => console.log(`   ${green('✔')} ${text}`);
 const refused = (text: string) => console.log(`   ${red('✘')} ${text}`);
 
+// `pnpm demo --serve` and `pnpm demo -- --serve` both end up here with `--serve`.
+const foreground = process.argv.slice(2).includes('--serve');
+/** A limit's name as a person says it: the `transaction` window is the per-purchase limit. */
+const limitName = (window: string) => (window === 'transaction' ? 'per-purchase' : window);
+
 async function main() {
   const started = Date.now();
   // The demo owns its clock so it can show expiry without waiting 30 seconds.
@@ -50,9 +63,22 @@ async function main() {
     HANDSHAKE_SESSIONS: `alice:${sessions.agent},alice:${sessions.phone}`,
     HANDSHAKE_KEYS: `alice:agent-key:${agentKey.publicKey}`,
     HANDSHAKE_APPROVER_TOKEN: approverToken,
+    // Purchases up to 100.00 go through on their own; above that, or past 250.00 in a
+    // day, the user is asked. The RESTRICTED refund below counts against them too.
+    HANDSHAKE_LIMITS: '{"currency":"USD","daily":"250.00","transaction":"100.00"}',
+    ...(foreground && process.env.PORT ? { PORT: process.env.PORT } : {}),
   });
   const service = await createService(config, { clock, audit: [audit] });
-  const running = await serve(service.handler, { port: 0 });
+  // Loopback only: the demo's credentials are printed and published in this file.
+  const running = await serve(service.handler, { port: foreground ? config.port : 0 }).catch(
+    (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE') {
+        console.error(`Port ${config.port} is in use: run with PORT=<another port>`);
+        process.exit(1);
+      }
+      throw error;
+    },
+  );
   const base = running.url;
 
   console.log(bold('Handshake demo'));
@@ -152,7 +178,7 @@ async function main() {
     amount: { value: '25.00', currency: 'USD' },
     note: 'Damaged item',
   };
-  const human = simulatedApprover(base, approverToken, say);
+  const human = simulatedApprover(base, approverToken, 'create_refund', say);
   const refundResult = await client.call('create_refund', refund, {
     onStatus: (status) => {
       if (status.status === 'pending' && 'approvalId' in status)
@@ -260,6 +286,79 @@ async function main() {
   );
   refused(`execute → ${forged.status} ${errorCode(forged.body)}`);
 
+  // The purchase API of the same service (/api/mcp): a validation authorizes a card
+  // purchase, a card is its execute.
+  const remaining = (limits: SpendLimitsResponse) =>
+    `${limits.daily?.remaining} of ${limits.daily?.amount} ${limits.currency} left today (${limits.daily?.used} used)`;
+  const cardLine = (card: CardCreationResponse) =>
+    `single-use ${card.brand} card •••• ${card.last4}, expires ${String(card.expMonth).padStart(2, '0')}/${card.expYear}, limit ${card.spendingLimit} ${card.currency}, works for 5 minutes`;
+
+  step(`Spending limits: ${cyan('GET /api/mcp/limits')}`);
+  const before = await client.spend.limits();
+  say(`daily: ${remaining(before)} ${dim('— the approved refund counts')}`);
+  say(
+    `per purchase: ${before.transaction?.amount} ${before.transaction?.currency} ${dim('— above it, the user is asked')}`,
+  );
+
+  step('A purchase within the limits: validated at once, paid with a single-use virtual card');
+  const book = { merchant: 'Example Books', amount: '40.00', currency: 'USD' };
+  say(`validate ${book.amount} ${book.currency} at ${book.merchant}`);
+  const bookValidation = await client.spend.validateTransaction(book);
+  ok(
+    `${bookValidation.status}: validation token ${dim(`${bookValidation.validationToken.slice(0, 12)}…`)} (single use, 30 s)`,
+  );
+  const bookCard = await client.spend.createVirtualCard(bookValidation);
+  ok(`${cardLine(bookCard)} ${dim('(request signed by the agent key)')}`);
+  const bookOrder = await client.spend.mockCheckout({
+    card: bookCard,
+    product: { name: 'A field guide to birds' },
+  });
+  ok(
+    `checkout: order ${bookOrder.status}, ${bookOrder.payment.amount} ${bookOrder.payment.currency} charged to •••• ${bookOrder.payment.last4}`,
+  );
+
+  step('A purchase over the per-purchase limit: the user approves while the agent waits on SSE');
+  const headphones = { merchant: 'Example Audio', amount: '120.00', currency: 'USD' };
+  say(`validate ${headphones.amount} ${headphones.currency} at ${headphones.merchant}`);
+  const buyer = simulatedApprover(base, approverToken, 'create_virtual_card', say);
+  let polled = false;
+  const audioValidation = await client.spend.validateTransaction(headphones, {
+    onStatus: (status) => {
+      if (status.status === 'pending')
+        say(
+          `${yellow('…')} pending ${dim(status.authorizationId)} (over the ${status.reasons.map(limitName).join(', ')} limit); the agent waits on the SSE stream`,
+        );
+      if (status.status === 'polling') {
+        polled = true;
+        say(dim(`the stream was lost (${status.reason}); polling authorization-status`));
+      }
+    },
+  });
+  await buyer;
+  ok(
+    polled
+      ? `${audioValidation.status}: the validation token came with the status read`
+      : `${audioValidation.status} over SSE: the validation token arrived on the stream`,
+  );
+  const audioCard = await client.spend.createVirtualCard(audioValidation);
+  ok(cardLine(audioCard));
+  const audioOrder = await client.spend.mockCheckout({
+    card: audioCard,
+    amount: '119.99',
+    product: { name: 'Wireless headphones' },
+  });
+  ok(
+    `checkout: order ${audioOrder.status}, ${audioOrder.payment.amount} ${audioOrder.payment.currency} charged to •••• ${audioOrder.payment.last4}, receipt ${dim(String(audioOrder.receipt.receipt_number))}`,
+  );
+  const reuse = await client.spend
+    .mockCheckout({ card: audioCard, amount: '1.00' })
+    .catch((error: unknown) => error);
+  refused(
+    `the same card again → ${HandshakeError.isInstance(reuse) ? reuse.code : 'accepted?!'} (single use)`,
+  );
+  const after = await client.spend.limits();
+  say(`daily: ${remaining(after)}`);
+
   step('The audit trail');
   await service.engine.flushAudit();
   const verdict = verifyAuditChain(audit.events);
@@ -269,6 +368,10 @@ async function main() {
     sessions.phone,
     approverToken,
     String(rateAuth.body.ephemeralToken),
+    bookValidation.validationToken,
+    audioValidation.validationToken,
+    bookCard.cardNumber,
+    audioCard.cardNumber,
   ].filter((s) => text.includes(s));
   say(
     `${audit.events.length} hash-chained events: ${audit.events
@@ -282,19 +385,76 @@ async function main() {
       : `chain broken at ${verdict.index}`,
   );
   ok(
-    leaks.length === 0 ? 'no token or session credential appears in it' : `leaked: ${leaks.length}`,
+    leaks.length === 0
+      ? 'no token, session credential or card number appears in it'
+      : `leaked: ${leaks.length}`,
   );
 
+  if (!verdict.ok || leaks.length > 0) process.exitCode = 1;
+  const took = `${bold('Done')} in ${((Date.now() - started) / 1000).toFixed(1)} s.`;
+  if (foreground) {
+    console.log(`\n${took}`);
+    serveInForeground({ base, sessions, approverToken, clockAhead: skew > 0 }, async () => {
+      await running.close();
+      await service.close();
+    });
+    return;
+  }
   await running.close();
   await service.close();
   console.log(
-    `\n${bold('Done')} in ${((Date.now() - started) / 1000).toFixed(1)} s. ${dim('Run the service: pnpm --dir examples/remote-service start')}`,
+    `\n${took} ${dim('Keep it running with its console: pnpm demo --serve. The service alone: pnpm --dir examples/remote-service start')}`,
   );
-  if (!verdict.ok || leaks.length > 0) process.exitCode = 1;
 }
 
-/** A person at the approvals API: sees the pending refund and approves it. */
-async function simulatedApprover(base: string, token: string, say: (text: string) => void) {
+/** `--serve`: says how to reach the service, then keeps it up until Ctrl-C. */
+function serveInForeground(
+  info: {
+    base: string;
+    sessions: { agent: string; phone: string };
+    approverToken: string;
+    clockAhead: boolean;
+  },
+  stop: () => Promise<void>,
+) {
+  const { base, sessions, approverToken } = info;
+  console.log(`\n${bold('Serving in the foreground')} ${dim('— Ctrl-C to stop')}`);
+  console.log(`   service           ${cyan(base)}`);
+  console.log(
+    `   approval console  ${cyan(`${base}/console/`)}  sign in with ${bold(approverToken)}`,
+  );
+  console.log(
+    `   sessions (alice)  ${sessions.agent} ${dim('(the agent)')}, ${sessions.phone} ${dim('(her phone)')}`,
+  );
+  console.log(
+    `   try it            ${dim('(a purchase over what is left today waits for the console)')}`,
+  );
+  console.log(`     curl -s ${base}/api/mcp/limits -H 'authorization: Bearer ${sessions.agent}'`);
+  console.log(
+    `     curl -N ${base}/api/mcp/validate-transaction -H 'authorization: Bearer ${sessions.agent}' -H 'content-type: application/json' -d '{"merchant":{"name":"Example Audio"},"amount":"90.00","currency":"USD","timeout":300}'`,
+  );
+  if (info.clockAhead) console.log(dim('   (its clock runs 31 s ahead: the expiry step moved it)'));
+  const shutdown = () => {
+    console.log(dim('\nstopping…'));
+    stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+}
+
+/**
+ * A person at the approvals API, as the console would do it: waits for the next
+ * pending request for `tool`, reads what it is and why it needs them, and approves it.
+ */
+async function simulatedApprover(
+  base: string,
+  token: string,
+  tool: string,
+  say: (text: string) => void,
+) {
   const headers = { authorization: `Bearer ${token}` };
   for (let attempt = 0; attempt < 100; attempt += 1) {
     const response = await fetch(`${base}/approvals?status=pending`, { headers });
@@ -302,15 +462,25 @@ async function simulatedApprover(base: string, token: string, say: (text: string
       approvals: Array<{
         approvalId: string;
         tool: string;
+        tier: string;
         amount?: { value: string; currency: string };
         payee?: string;
+        reasons?: Array<{ kind: 'tier' } | { kind: 'limit'; window: string }>;
       }>;
     };
-    const request = approvals[0];
+    const request = approvals.find((approval) => approval.tool === tool);
     if (request) {
+      // A person takes a moment; meanwhile the agent is waiting on its stream.
       await new Promise((resolve) => setTimeout(resolve, 300));
+      const why = (request.reasons ?? [])
+        .map((reason) =>
+          reason.kind === 'tier'
+            ? `a ${request.tier} tool`
+            : `over the ${limitName(reason.window)} limit`,
+        )
+        .join(', ');
       say(
-        `👤 the approver sees ${request.tool} of ${request.amount?.value} ${request.amount?.currency} to ${request.payee} and approves`,
+        `👤 the approver sees ${request.tool} of ${request.amount?.value} ${request.amount?.currency} to ${request.payee}${why ? ` (${why})` : ''} and approves`,
       );
       await fetch(`${base}/approvals/${request.approvalId}/decision`, {
         method: 'POST',

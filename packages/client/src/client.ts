@@ -16,6 +16,7 @@ import {
 import type { Hooks } from 'ky';
 import { resolveSigner, type SessionSource, type Signer } from './credentials.js';
 import { HandshakeResponseError, type RequestLabel, redact, where } from './errors.js';
+import { SpendApi, type SpendClient, spendBasePath } from './spend/spend-client.js';
 import { type HandshakeRetryOptions, parseAnswer, resolveRetry, Transport } from './transport.js';
 import { approvalUrl, type FetchLike, normalizeBaseUrl } from './url.js';
 import {
@@ -56,8 +57,10 @@ export interface HandshakeClientOptions {
   retry?: number | HandshakeRetryOptions;
   /** ky hooks, run around every request except the approval stream. */
   hooks?: Hooks;
-  /** Defaults of every approval wait (heartbeat, polling, timers…). */
+  /** Defaults of every approval wait (heartbeat, polling, timers…), validations' included. */
   waiter?: Omit<WaitOptions, 'signal' | 'onEvent'>;
+  /** Where the spend API lives under `baseUrl` (default `/api/mcp`). */
+  spendBasePath?: string;
 }
 
 /**
@@ -340,6 +343,22 @@ export interface HandshakeClient {
    * ```
    */
   tools(options?: RequestOptions): Promise<ToolListing[]>;
+
+  /**
+   * The spend API: spending limits, purchase validation (waiting for the user over
+   * Server-Sent Events when a purchase is over a limit) and single-use virtual cards.
+   *
+   * @example
+   * ```ts
+   * import type { HandshakeClient } from '@handshake/client';
+   * declare const client: HandshakeClient;
+   *
+   * const validation = await client.spend.validateTransaction({ merchant: 'Example Books', amount: '30.00', currency: 'USD' });
+   * const card = await client.spend.createVirtualCard(validation);
+   * await client.spend.mockCheckout({ card });
+   * ```
+   */
+  readonly spend: SpendClient;
 }
 
 /**
@@ -418,6 +437,7 @@ function mismatch(
 
 class Client implements HandshakeClient {
   readonly baseUrl: string;
+  readonly spend: SpendClient;
   readonly #base: URL;
   readonly #transport: Transport;
   readonly #signer: ReturnType<typeof resolveSigner>;
@@ -441,6 +461,13 @@ class Client implements HandshakeClient {
       retry: resolveRetry(options.retry),
       hooks: options.hooks,
       session: options.session,
+    });
+    this.spend = new SpendApi({
+      transport: this.#transport,
+      basePath: spendBasePath(options.spendBasePath),
+      signer: this.#signer,
+      waiter: options.waiter,
+      requestTimeoutMs: timeout,
     });
   }
 

@@ -1,16 +1,20 @@
 // The public API of @handshake/client. It imports nothing from `node:`, so it runs on
-// Node ≥ 22, Deno, Bun, workers and browsers. The spend-API client (validateTransaction,
-// authorizationStatus, limits, createVirtualCard, mockCheckout, info) will join it from
-// `./spend/`.
+// Node ≥ 22, Deno, Bun, workers and browsers. The spend-API client is reached as
+// `client.spend`; its class stays internal.
 
 // HandshakeError and the wire types live in @handshake/core; re-exported so callers
 // can catch and type without a second import.
 export {
   type ApprovalView,
   type AuthorizeResponse,
+  type CardCreationResponse,
+  type CheckoutResponse,
+  type CustomerDetails,
   type ErrorCode,
   type ExecuteResponse,
   HandshakeError,
+  type SpendApiInfo,
+  type SpendLimitsResponse,
   type Tier,
   type ToolListing,
 } from '@handshake/core';
@@ -27,6 +31,18 @@ export {
 } from './client.js';
 export type { SessionSource, Signer } from './credentials.js';
 export { HandshakeResponseError, type ResponseIssue } from './errors.js';
+export type {
+  AuthorizationStatus,
+  CheckoutCard,
+  CreateVirtualCardInput,
+  MockCheckoutInput,
+  SpendClient,
+  ValidatedTransaction,
+  ValidateTransactionInput,
+  ValidateTransactionOptions,
+  ValidationFallbackReason,
+  ValidationStatus,
+} from './spend/spend-client.js';
 export { systemTimers, type Timers } from './timers.js';
 export type { HandshakeRetryOptions } from './transport.js';
 export type { FetchLike } from './url.js';

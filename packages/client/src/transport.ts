@@ -75,8 +75,11 @@ export function resolveRetry(input: number | HandshakeRetryOptions | undefined):
   };
 }
 
-/** Which retry rules a request follows. */
-export type RetryPolicy = 'authorize' | 'read' | 'execute';
+/**
+ * Which retry rules a request follows. `none` is for requests that must not be repeated
+ * and cannot be replayed (a checkout charges a card).
+ */
+export type RetryPolicy = 'authorize' | 'read' | 'execute' | 'none';
 
 // Codes after which an identical execute may still succeed: the call is running, or the
 // service failed around it. PROVIDER_ERROR is final (replaying it answers the same).
@@ -89,6 +92,7 @@ function kyRetry(policy: RetryPolicy, retry: ResolvedRetry): RetryOptions {
     maxRetryAfter: retry.maxRetryAfter,
     jitter: retry.jitter,
   };
+  if (policy === 'none') return { limit: 0 };
   if (policy === 'execute') {
     return {
       ...common,
@@ -238,28 +242,80 @@ export interface TransportRequest<T> {
   parse(body: unknown, context: { label: RequestLabel; status: number }): T;
 }
 
+/** A request whose successful answer is read by the caller (a stream). */
+export type OpenRequest = Omit<TransportRequest<never>, 'parse'> & {
+  /** The `Accept` header. */
+  accept: string;
+};
+
+/** A successful answer with its body unread, from {@link Transport.open}. */
+export interface OpenResponse {
+  response: Response;
+  label: RequestLabel;
+  /** The secrets of the request, for messages about its body. */
+  secrets: readonly (string | undefined)[];
+}
+
 /** ky configured for the Handshake protocol: retries, body buffering, typed errors. */
 export class Transport {
   readonly #ky: KyInstance;
+  /** The same without body buffering, for answers that may be streams. */
+  readonly #kyStream: KyInstance;
   readonly #options: TransportOptions;
 
   constructor(options: TransportOptions) {
     this.#options = options;
     const user = options.hooks ?? {};
-    this.#ky = ky.create({
+    const common = {
       fetch: normalizeFetch(options.fetch),
       timeout: options.timeout,
       throwHttpErrors: true,
+    } as const;
+    this.#ky = ky.create({
+      ...common,
       hooks: {
         ...user,
         afterResponse: [bufferBody(options.timeout), ...(user.afterResponse ?? [])],
       },
     });
+    this.#kyStream = ky.create({ ...common, hooks: user });
   }
 
   /** The URL of `path` under the base URL. */
   url(path: string): URL {
     return endpoint(this.#options.baseUrl, path);
+  }
+
+  /**
+   * Sends a request and answers its successful response unread, for an answer that may
+   * be an event stream: `timeout` bounds the wait for the headers only, and a failure
+   * before them is retried under `policy`. Error answers reject as {@link send} does.
+   * The caller reads or cancels the body; `signal` ends it.
+   */
+  async open(request: OpenRequest): Promise<OpenResponse> {
+    const url = this.url(request.path);
+    const label: RequestLabel = { operation: request.operation, method: request.method, url };
+    if (request.signal?.aborted) throw abortedError(label, request.signal.reason);
+    const session = await resolveSession(this.#options.session);
+    const secrets = [session, ...(request.secrets ?? [])];
+    const headers: Record<string, string> = { accept: request.accept };
+    if (session) headers.authorization = `Bearer ${session}`;
+    try {
+      const response = await this.#kyStream(url, {
+        method: request.method,
+        headers,
+        ...(request.json === undefined ? {} : { json: request.json }),
+        ...(request.signal ? { signal: request.signal } : {}),
+        retry: kyRetry(request.policy, this.#options.retry),
+      });
+      return { response, label, secrets };
+    } catch (error) {
+      throw toHandshakeError(error, label, {
+        signal: request.signal,
+        timeoutMs: this.#options.timeout,
+        secrets,
+      });
+    }
   }
 
   async send<T>(request: TransportRequest<T>): Promise<T> {
