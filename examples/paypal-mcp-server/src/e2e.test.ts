@@ -5,17 +5,8 @@
 // the machine.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import {
-  type AuditEvent,
-  createHandshake,
-  createHandshakeHandler,
-  generateSigningKey,
-  staticKeyResolver,
-  staticSessionVerifier,
-} from '@handshake/core';
-import { type RunningServer, serve } from '@handshake/core/node';
-import { createPayPalToolProvider } from '@handshake/paypal';
-import { SIMULATED_ACCESS_TOKEN, startPayPalSimulator } from '@handshake/paypal/testing';
+import { type AuditEvent, generateSigningKey } from '@handshake/core';
+import type { SimulatedPayPal } from '@handshake/paypal/testing';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import {
   getDefaultEnvironment,
@@ -23,12 +14,21 @@ import {
 } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalService, startLocalService } from './local-service.js';
 
 const exampleDir = fileURLToPath(new URL('..', import.meta.url));
+
+// The documented command, `pnpm --silent --dir … start`. Under `pnpm test`, pnpm's own
+// script runs with the same Node (pnpm may not be on PATH when it came through npx).
+const pnpmCli = process.env.npm_execpath;
+const pnpm = (...args: string[]) =>
+  pnpmCli && /pnpm\.c?js$/.test(pnpmCli)
+    ? { command: process.execPath, args: [pnpmCli, ...args] }
+    : { command: 'pnpm', args };
+const start = pnpm('--silent', '--dir', exampleDir, 'start');
 const SESSION = 'session-alice';
 const APPROVER = 'approver-token';
 const key = generateSigningKey();
-const paypal = startPayPalSimulator();
 
 // The service's audit trail tells the test when an approval is waiting: no polling.
 const approvalWaiters: Array<(event: AuditEvent) => void> = [];
@@ -36,8 +36,10 @@ function nextApproval(): Promise<AuditEvent> {
   return new Promise((resolve) => approvalWaiters.push(resolve));
 }
 
-let service: RunningServer;
+let service: LocalService;
+let paypal: SimulatedPayPal;
 let client: Client;
+const serviceLog: string[] = [];
 let serverLog = '';
 const protocolErrors: Error[] = [];
 
@@ -53,26 +55,31 @@ function environment(overrides: Record<string, string> = {}) {
 }
 
 beforeAll(async () => {
-  const engine = createHandshake({
-    tools: createPayPalToolProvider({
-      accessToken: SIMULATED_ACCESS_TOKEN,
-      environment: 'sandbox',
-    }),
-    sessions: staticSessionVerifier({ [SESSION]: 'alice' }),
-    keys: staticKeyResolver([{ userId: 'alice', keyId: 'laptop', publicKey: key.publicKey }]),
-    approverCredentials: { [APPROVER]: 'ops' },
-    audit: {
-      specificationVersion: 'v1',
-      write(event) {
-        if (event.type === 'approval.requested') approvalWaiters.shift()?.(event);
-      },
+  // The example's local service, in simulated mode, on a free loopback port.
+  service = await startLocalService({
+    env: {
+      PORT: '0',
+      HANDSHAKE_SESSIONS: `alice:${SESSION}`,
+      HANDSHAKE_KEYS: `alice:laptop:${key.publicKey}`,
+      HANDSHAKE_APPROVER_TOKEN: APPROVER,
+      PAYPAL_MODE: 'simulated',
     },
+    audit: [
+      {
+        specificationVersion: 'v1',
+        write(event) {
+          if (event.type === 'approval.requested') approvalWaiters.shift()?.(event);
+        },
+      },
+    ],
+    log: (line) => serviceLog.push(line),
   });
-  service = await serve(createHandshakeHandler(engine), { port: 0 });
+  if (!service.paypal) throw new Error('the local service should simulate PayPal');
+  paypal = service.paypal;
 
   const transport = new StdioClientTransport({
-    command: 'pnpm',
-    args: ['--silent', '--dir', exampleDir, 'start'],
+    command: start.command,
+    args: start.args,
     env: environment(),
     stderr: 'pipe',
   });
@@ -88,7 +95,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await client?.close();
   await service?.close();
-  paypal.close();
 });
 
 async function decide(approvalId: string, decision: 'approve' | 'deny') {
@@ -161,6 +167,9 @@ describe('the PayPal MCP server over stdio', () => {
     });
     // Nothing has reached PayPal while the call waits.
     expect(paypal.state.captures.get(captureId)?.refundIds).toEqual([]);
+    expect(serviceLog).toContain(
+      `approval waiting: create_refund USD 25.00 (${String(requested.approvalId)})`,
+    );
     await decide(String(requested.approvalId), 'approve');
 
     const result = await call;
@@ -205,7 +214,7 @@ describe('configuration', () => {
   it('names the missing variable and writes nothing on stdout', async () => {
     const env = environment();
     delete (env as Record<string, string | undefined>).HANDSHAKE_PRIVATE_KEY;
-    const child = spawn('pnpm', ['--silent', '--dir', exampleDir, 'start'], { env });
+    const child = spawn(start.command, start.args, { env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => {

@@ -2,6 +2,13 @@
  * Every tool `@paypal/agent-toolkit` 1.8 defines, in the toolkit's own order
  * (`src/shared/tools.ts`). A test enumerates the installed toolkit with every action
  * enabled and fails when this list and the toolkit disagree.
+ *
+ * @example
+ * ```ts
+ * import { PAYPAL_TOOL_NAMES, paypalToolTiers } from '@handshake/paypal';
+ *
+ * for (const name of PAYPAL_TOOL_NAMES) console.log(name, paypalToolTiers[name]);
+ * ```
  */
 export const PAYPAL_TOOL_NAMES = [
   'create_invoice',
