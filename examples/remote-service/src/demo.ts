@@ -89,12 +89,15 @@ async function main() {
   console.log(dim('then executed once with the single-use token that authorization returned.'));
 
   const tools = await service.engine.listTools();
-  step('The service lists its tools and their tiers');
-  for (const tool of tools)
-    say(
-      `${cyan(tool.tier.padEnd(12))} ${tool.name}${tool.movesMoney ? dim('  (moves money)') : ''}`,
-    );
+  step("The service lists its tools and their tiers: PayPal's agent toolkit (simulated) and more");
+  for (const tier of ['PUBLIC', 'INTERNAL', 'CONFIDENTIAL', 'RESTRICTED'] as const) {
+    const names = tools.filter((tool) => tool.tier === tier).map((tool) => tool.name);
+    const shown = names.length > 6 ? [...names.slice(0, 6), `… ${names.length - 6} more`] : names;
+    say(`${cyan(tier.padEnd(12))} ${String(names.length).padStart(2)}  ${dim(shown.join(', '))}`);
+  }
 
+  // An order the simulated PayPal account already holds.
+  const readParams = { id: '5O190127TN364715T' };
   const client: HandshakeClient = createHandshakeClient({
     baseUrl: base,
     session: sessions.agent,
@@ -145,28 +148,22 @@ async function main() {
   ok('executed once; the token is now spent');
 
   step(
-    `INTERNAL: ${cyan('get_balance')} needs the session and an Ed25519 signature of the agent's key`,
+    `INTERNAL: ${cyan('get_order')} needs the session and an Ed25519 signature of the agent's key`,
   );
   say(
     dim(
       'client.call() authorizes, signs canonicalize({ tool, paramsHash, transactionId }) and executes',
     ),
   );
-  const balance = await client.call('get_balance', {});
-  ok(`result ${show(balance)}`);
+  const order = await client.call<{ id: string; status: string }>('get_order', readParams);
+  ok(`PayPal order ${order.id}: ${order.status}`);
 
-  step(`CONFIDENTIAL: ${cyan('create_invoice')} is checked against its strict schema at authorize`);
-  const invoice = {
-    recipient_email: 'customer@example.com',
-    amount: { value: '120.00', currency: 'USD' },
-  };
-  ok(`result ${show(await client.call('create_invoice', invoice))}`);
+  step(`CONFIDENTIAL: ${cyan('create_product')} is checked against its strict schema at authorize`);
+  const product = { name: 'Travel mug', type: 'PHYSICAL' };
+  const created = await client.call<{ id: string; name: string }>('create_product', product);
+  ok(`PayPal product ${created.id} (${created.name})`);
   try {
-    await client.call('create_invoice', {
-      ...invoice,
-      recipient_email: 'not-an-email',
-      discount: '100%',
-    });
+    await client.call('create_product', { ...product, type: 'FURNITURE', discount: '100%' });
   } catch (error) {
     refused(`${(error as HandshakeError).code}: ${(error as HandshakeError).message}`);
     say(dim('refused before anything ran; nothing was authorized'));
@@ -174,12 +171,12 @@ async function main() {
 
   step(`RESTRICTED: ${cyan('create_refund')} waits for a person to approve`);
   const refund = {
-    capture_id: '2GG279541U471931P',
-    amount: { value: '25.00', currency: 'USD' },
-    note: 'Damaged item',
+    capture_id: '3C679366HH908993F',
+    amount: { currency_code: 'USD', value: '25.00' },
+    note_to_payer: 'Damaged item',
   };
   const human = simulatedApprover(base, approverToken, 'create_refund', say);
-  const refundResult = await client.call('create_refund', refund, {
+  const refundResult = await client.call<{ id: string; status: string }>('create_refund', refund, {
     onStatus: (status) => {
       if (status.status === 'pending' && 'approvalId' in status)
         say(
@@ -190,39 +187,43 @@ async function main() {
     },
   });
   await human;
-  ok(`result ${show(refundResult)}`);
+  ok(`PayPal refund ${refundResult.id}: ${refundResult.status}`);
 
   step('Refusal: tampered parameters');
-  const small = { ...invoice, amount: { value: '10.00', currency: 'USD' } };
-  const big = { ...invoice, amount: { value: '10000.00', currency: 'USD' } };
+  const mugs = (itemCost: number) => ({
+    currencyCode: 'USD',
+    items: [{ name: 'Travel mug', quantity: 1, itemCost, itemTotal: itemCost }],
+  });
+  const small = mugs(10);
+  const big = mugs(10000);
   const tamperAuth = await post(
     '/authorize',
-    { tool: 'create_invoice', parameters: small },
+    { tool: 'create_order', parameters: small },
     sessions.agent,
   );
   say(
-    `authorized an invoice for 10.00 USD ${dim(`(paramsHash ${String(tamperAuth.body.paramsHash).slice(0, 16)}…)`)}`,
+    `authorized ${cyan('create_order')} for one mug at 10 USD ${dim(`(paramsHash ${String(tamperAuth.body.paramsHash).slice(0, 16)}…)`)}`,
   );
   const tampered = await post(
     '/execute',
     {
       ephemeralToken: tamperAuth.body.ephemeralToken,
-      tool: 'create_invoice',
+      tool: 'create_order',
       parameters: big,
-      ...signed('create_invoice', big, String(tamperAuth.body.transactionId)),
+      ...signed('create_order', big, String(tamperAuth.body.transactionId)),
     },
     sessions.agent,
   );
   refused(
-    `execute with 10000.00 USD → ${tampered.status} ${errorCode(tampered.body)}: ${errorMessage(tampered.body)}`,
+    `execute with the mug at 10000 USD → ${tampered.status} ${errorCode(tampered.body)}: ${errorMessage(tampered.body)}`,
   );
   const honest = await post(
     '/execute',
     {
       ephemeralToken: tamperAuth.body.ephemeralToken,
-      tool: 'create_invoice',
+      tool: 'create_order',
       parameters: small,
-      ...signed('create_invoice', small, String(tamperAuth.body.transactionId)),
+      ...signed('create_order', small, String(tamperAuth.body.transactionId)),
     },
     sessions.agent,
   );
@@ -233,14 +234,14 @@ async function main() {
   step('Replay: the same request again, from the same session and from another');
   const replayTx = await post(
     '/authorize',
-    { tool: 'get_balance', parameters: {} },
+    { tool: 'get_order', parameters: readParams },
     sessions.agent,
   );
   const replayRequest = {
     ephemeralToken: replayTx.body.ephemeralToken,
-    tool: 'get_balance',
-    parameters: {},
-    ...signed('get_balance', {}, String(replayTx.body.transactionId)),
+    tool: 'get_order',
+    parameters: readParams,
+    ...signed('get_order', readParams, String(replayTx.body.transactionId)),
   };
   const first = await post('/execute', replayRequest, sessions.agent);
   say(`first execute → ${first.status} ${first.body.status}`);
@@ -252,16 +253,20 @@ async function main() {
   refused(`the same token from another session → ${stolen.status} ${errorCode(stolen.body)}`);
 
   step('Expiry: a token lives 30 seconds');
-  const late = await post('/authorize', { tool: 'get_balance', parameters: {} }, sessions.agent);
+  const late = await post(
+    '/authorize',
+    { tool: 'get_order', parameters: readParams },
+    sessions.agent,
+  );
   skew += 31_000;
   say(dim('(the demo moves its clock 31 seconds ahead)'));
   const expired = await post(
     '/execute',
     {
       ephemeralToken: late.body.ephemeralToken,
-      tool: 'get_balance',
-      parameters: {},
-      ...signed('get_balance', {}, String(late.body.transactionId)),
+      tool: 'get_order',
+      parameters: readParams,
+      ...signed('get_order', readParams, String(late.body.transactionId)),
     },
     sessions.agent,
   );
@@ -270,7 +275,7 @@ async function main() {
   step('Forged signature: signed with a key the user never registered');
   const forgedAuth = await post(
     '/authorize',
-    { tool: 'get_balance', parameters: {} },
+    { tool: 'get_order', parameters: readParams },
     sessions.agent,
   );
   const forger = generateSigningKey();
@@ -278,9 +283,9 @@ async function main() {
     '/execute',
     {
       ephemeralToken: forgedAuth.body.ephemeralToken,
-      tool: 'get_balance',
-      parameters: {},
-      ...signed('get_balance', {}, String(forgedAuth.body.transactionId), forger.privateKey),
+      tool: 'get_order',
+      parameters: readParams,
+      ...signed('get_order', readParams, String(forgedAuth.body.transactionId), forger.privateKey),
     },
     sessions.agent,
   );
@@ -480,7 +485,7 @@ async function simulatedApprover(
         )
         .join(', ');
       say(
-        `👤 the approver sees ${request.tool} of ${request.amount?.value} ${request.amount?.currency} to ${request.payee}${why ? ` (${why})` : ''} and approves`,
+        `👤 the approver sees ${request.tool} of ${request.amount?.value} ${request.amount?.currency}${request.payee ? ` to ${request.payee}` : ''}${why ? ` (${why})` : ''} and approves`,
       );
       await fetch(`${base}/approvals/${request.approvalId}/decision`, {
         method: 'POST',

@@ -149,14 +149,17 @@ describe('the reference service answers an outside client as docs/protocol.md sa
     );
     expect(tiers.get_exchange_rate).toBe('PUBLIC');
     expect(tiers.create_virtual_card).toBe('CONFIDENTIAL');
+    // PayPal's toolkit, simulated by default, with DESIGN.md's tiers.
+    expect(tiers.get_order).toBe('INTERNAL');
+    expect(tiers.create_invoice).toBe('CONFIDENTIAL');
+    expect(tiers.create_refund).toBe('RESTRICTED');
+    expect(tiers.pay_order).toBe('RESTRICTED');
+    expect(Object.keys(tiers).length).toBeGreaterThan(25);
   });
 
   it('runs authorize → execute with the documented shapes', async () => {
-    const parameters = {
-      recipient_email: 'c@example.com',
-      amount: { value: '12.00', currency: 'USD' },
-    };
-    const a = await call('POST', '/authorize', { tool: 'create_invoice', parameters });
+    const parameters = { name: 'Travel mug', type: 'PHYSICAL' };
+    const a = await call('POST', '/authorize', { tool: 'create_product', parameters });
     expect(a.status).toBe(200);
     expect(Object.keys(a.body).sort()).toEqual([
       'ephemeralToken',
@@ -169,9 +172,9 @@ describe('the reference service answers an outside client as docs/protocol.md sa
     expect(a.body.paramsHash).toBe(hashParams(parameters));
     const e = await call('POST', '/execute', {
       ephemeralToken: a.body.ephemeralToken,
-      tool: 'create_invoice',
+      tool: 'create_product',
       parameters,
-      ...sign('create_invoice', parameters, a.body.transactionId),
+      ...sign('create_product', parameters, a.body.transactionId),
     });
     expect(e.status).toBe(200);
     expect(e.body).toMatchObject({ status: 'completed', transactionId: a.body.transactionId });

@@ -7,6 +7,7 @@ import {
   createHandshakeHandler,
   type HandshakeEngine,
   type HandshakeHandlerOptions,
+  type HandshakeOptions,
   jwtSessionVerifier,
   type SessionVerifierV1,
   type StoreV1,
@@ -21,7 +22,7 @@ import {
 import { jsonLinesAuditSink } from '@handshake/core/node';
 import { ConfigError, type ServiceConfig } from './config.js';
 import { consoleRoutes } from './console.js';
-import { demoShopTools, exchangeRateTool } from './demo-tools.js';
+import { exchangeRateTool } from './demo-tools.js';
 
 /** Things a test or the demo may replace. */
 export interface ServiceOverrides {
@@ -32,6 +33,8 @@ export interface ServiceOverrides {
   handler?: HandshakeHandlerOptions;
   /** The card issuer of the spend API (default: the simulated issuer). */
   issuer?: CardIssuerV1;
+  /** Engine lifetimes the soak script shortens, so memory reaches its steady state sooner. */
+  engine?: Pick<HandshakeOptions, 'replayWindowMs' | 'approvalTtlMs'>;
 }
 
 /** The assembled service: the engine, its HTTP handler, and a way to stop it. */
@@ -57,6 +60,26 @@ function sessionVerifier(config: ServiceConfig): SessionVerifierV1 | undefined {
       return undefined;
     },
   };
+}
+
+/** The PayPal tools of the configured mode, and how to stop them. */
+async function openPayPal(
+  config: ServiceConfig,
+  clock: { clock?: Clock },
+): Promise<{ provider: ToolProviderV1; close(): void }> {
+  if (config.paypalMode === 'simulated') {
+    // The toolkit's real code against the simulated PayPal REST API, in this process.
+    const { createSimulatedPayPal } = await import('@handshake/paypal/testing');
+    const paypal = createSimulatedPayPal(clock);
+    return { provider: paypal.provider, close: () => paypal.close() };
+  }
+  const { createPayPalToolProvider } = await import('@handshake/paypal');
+  const provider = createPayPalToolProvider({
+    clientId: config.paypalClientId ?? '',
+    clientSecret: config.paypalClientSecret ?? '',
+    environment: config.paypalMode,
+  });
+  return { provider, close: () => {} };
 }
 
 async function openStore(config: ServiceConfig): Promise<StoreV1 | undefined> {
@@ -97,7 +120,10 @@ export async function createService(
     issuer: overrides.issuer ?? simulatedCardIssuer(clockOption),
     exchangeRates,
   });
-  const tools = [...(overrides.tools ?? [exchangeRateTool(), demoShopTools()]), spend];
+  // PayPal's tools (every toolkit tool with its tier) and the PUBLIC get_exchange_rate,
+  // unless a caller brings its own.
+  const paypal = overrides.tools ? undefined : await openPayPal(config, clockOption);
+  const tools = [...(overrides.tools ?? [exchangeRateTool(), paypal!.provider]), spend];
   const store = overrides.store ?? (await openStore(config));
   const audit: AuditSinkV1[] = [...(overrides.audit ?? [])];
   if (config.auditFile) audit.push(jsonLinesAuditSink({ path: config.auditFile }));
@@ -115,6 +141,7 @@ export async function createService(
     exchangeRates,
     ...clockOption,
     tokenTtlMs: config.tokenTtlSeconds * 1000,
+    ...overrides.engine,
     onAuditError: (error, event) => {
       console.error(
         `audit: event ${event.seq} (${event.type}) was not written: ${(error as Error).message}`,
@@ -132,5 +159,12 @@ export async function createService(
       ...consoleRoutes(),
     ],
   });
-  return { engine, handler, close: () => engine.close() };
+  return {
+    engine,
+    handler,
+    close: async () => {
+      await engine.close();
+      paypal?.close();
+    },
+  };
 }
