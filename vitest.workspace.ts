@@ -11,7 +11,8 @@ export default defineConfig({
     resolve: { conditions: ['@handshake/source'], externalConditions: ['@handshake/source'] },
   },
   test: {
-    projects: ['packages/*', 'examples/*'].map((glob) => ({
+    // `test` holds the repository-wide checks: the packed tarballs, the docs, the TSDoc examples.
+    projects: ['packages/*', 'examples/*', 'test'].map((glob) => ({
       extends: true,
       test: {
         name: { label: glob },

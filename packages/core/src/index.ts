@@ -52,6 +52,7 @@ export {
   HandshakeEngine,
   type LimitsView,
   partitionOf,
+  type RegisteredTool,
 } from './engine/engine.js';
 export type { HandshakeOptions } from './engine/options.js';
 export { ERROR_CODES, ERROR_STATUS, type ErrorCode, isErrorCode } from './errors/codes.js';

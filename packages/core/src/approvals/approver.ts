@@ -2,7 +2,21 @@ import { parseMoney } from '../money/money.js';
 import type { ApprovalReason } from '../store/records.js';
 import type { Awaitable, Money, Tier } from '../types/common.js';
 
-/** What an approver is shown. Parameters are redacted of card data. */
+/**
+ * What an approver is shown. Parameters are redacted of card data.
+ *
+ * @example
+ * ```ts
+ * import { agentApprover, type ApprovalRequest } from '@handshake/core';
+ *
+ * const approver = agentApprover({
+ *   decide: (request: ApprovalRequest) =>
+ *     request.amount && Number.parseFloat(request.amount.value) <= 20
+ *       ? { decision: 'approve', reason: `small ${request.tool}` }
+ *       : { decision: 'escalate' },
+ * });
+ * ```
+ */
 export interface ApprovalRequest {
   approvalId: string;
   transactionId: string;
@@ -16,7 +30,16 @@ export interface ApprovalRequest {
   reasons: readonly ApprovalReason[];
 }
 
-/** An approver's answer. `escalate` leaves the request pending for a person. */
+/**
+ * An approver's answer. `escalate` leaves the request pending for a person.
+ *
+ * @example
+ * ```ts
+ * import type { ApprovalVerdict } from '@handshake/core';
+ *
+ * const verdict: ApprovalVerdict = { decision: 'deny', reason: 'the payee is not on the allow list' };
+ * ```
+ */
 export type ApprovalVerdict =
   | { decision: 'approve'; reason?: string }
   | { decision: 'deny'; reason?: string }
@@ -60,7 +83,21 @@ export function humanApprover(): ApproverV1 {
   return { specificationVersion: 'v1', name: 'human', kind: 'human' };
 }
 
-/** Options of {@link agentApprover}. */
+/**
+ * Options of {@link agentApprover}.
+ *
+ * @example
+ * ```ts
+ * import { type AgentApproverOptions, agentApprover } from '@handshake/core';
+ *
+ * const options: AgentApproverOptions = {
+ *   name: 'second-opinion',
+ *   decide: () => ({ decision: 'escalate' }),
+ *   maxAutoApprove: { value: '25.00', currency: 'USD' },
+ * };
+ * const approver = agentApprover(options);
+ * ```
+ */
 export interface AgentApproverOptions {
   /** The confirmation agent: a second model or any function. */
   decide: (request: ApprovalRequest) => Awaitable<ApprovalVerdict>;
@@ -95,7 +132,22 @@ export function agentApprover(options: AgentApproverOptions): ApproverV1 {
   };
 }
 
-/** One rule of {@link rulesApprover}; the first rule that matches decides. */
+/**
+ * One rule of {@link rulesApprover}; the first rule that matches decides.
+ *
+ * @example
+ * ```ts
+ * import { type ApprovalRule, rulesApprover } from '@handshake/core';
+ *
+ * const smallRefunds: ApprovalRule = {
+ *   tools: ['create_refund'],
+ *   maxAmount: { value: '20.00', currency: 'USD' },
+ *   decision: 'approve',
+ *   reason: 'small refund',
+ * };
+ * const approver = rulesApprover([smallRefunds]);
+ * ```
+ */
 export interface ApprovalRule {
   /** Tool names the rule applies to (all when omitted). */
   tools?: readonly string[];

@@ -2,16 +2,49 @@ import { canonicalize } from '../canonical/canonicalize.js';
 import { sha256Hex } from '../canonical/hash.js';
 import type { AuditEvent } from './audit-event.js';
 
-/** The `prevHash` of a chain's first event. */
+/**
+ * The `prevHash` of a chain's first event.
+ *
+ * @example
+ * ```ts
+ * import { GENESIS_HASH, memoryAuditSink } from '@handshake/core';
+ *
+ * const sink = memoryAuditSink();
+ * // … after the engine wrote events …
+ * const first = sink.events[0];
+ * if (first) console.log(first.prevHash === GENESIS_HASH); // true
+ * ```
+ */
 export const GENESIS_HASH = '0'.repeat(64);
 
-/** Computes an event's hash: SHA-256 of the canonical JSON of the event without `hash`. */
+/**
+ * Computes an event's hash: SHA-256 of the canonical JSON of the event without `hash`.
+ *
+ * @example
+ * ```ts
+ * import { type AuditEvent, auditEventHash } from '@handshake/core';
+ * declare const event: AuditEvent;
+ *
+ * const intact = auditEventHash(event) === event.hash;
+ * ```
+ */
 export function auditEventHash(event: Omit<AuditEvent, 'hash'> | AuditEvent): string {
   const { hash: _ignored, ...rest } = event as AuditEvent;
   return sha256Hex(canonicalize(rest));
 }
 
-/** The result of {@link verifyAuditChain}. */
+/**
+ * The result of {@link verifyAuditChain}.
+ *
+ * @example
+ * ```ts
+ * import { type AuditChainVerdict, type AuditEvent, verifyAuditChain } from '@handshake/core';
+ * declare const events: AuditEvent[];
+ *
+ * const verdict: AuditChainVerdict = verifyAuditChain(events);
+ * console.log(verdict.ok ? `${verdict.count} events intact` : `broken at ${verdict.index}: ${verdict.reason}`);
+ * ```
+ */
 export type AuditChainVerdict =
   | { ok: true; count: number }
   | { ok: false; index: number; reason: string };

@@ -1,6 +1,17 @@
 import type { Awaitable, Tier } from '../types/common.js';
 
-/** Kinds of audit events. */
+/**
+ * Kinds of audit events.
+ *
+ * @example
+ * ```ts
+ * import type { AuditEvent, AuditEventType } from '@handshake/core';
+ * declare const events: AuditEvent[];
+ *
+ * const wanted: AuditEventType = 'approval.decided';
+ * const decisions = events.filter((event) => event.type === wanted);
+ * ```
+ */
 export type AuditEventType =
   | 'authorize'
   | 'approval.requested'
@@ -13,6 +24,15 @@ export type AuditEventType =
  * One audit event. It carries `paramsHash`, never the parameters, and never a token,
  * a session credential, a card number or a CVC. `prevHash` and `hash` chain events so
  * that a changed, removed or reordered event is detected by `verifyAuditChain`.
+ *
+ * @example
+ * ```ts
+ * import type { AuditEvent } from '@handshake/core';
+ *
+ * function line(event: AuditEvent): string {
+ *   return `${event.at} ${event.type} ${event.tool ?? ''} ${event.outcome} ${event.paramsHash ?? ''}`;
+ * }
+ * ```
  */
 export interface AuditEvent {
   /** Position in this chain, from 0. */

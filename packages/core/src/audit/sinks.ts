@@ -1,6 +1,16 @@
 import type { AuditEvent, AuditSinkV1 } from './audit-event.js';
 
-/** An in-memory sink; `events` holds everything written, in order. */
+/**
+ * An in-memory sink; `events` holds everything written, in order.
+ *
+ * @example
+ * ```ts
+ * import { type MemoryAuditSink, memoryAuditSink } from '@handshake/core';
+ *
+ * const sink: MemoryAuditSink = memoryAuditSink();
+ * const refusals = () => sink.events.filter((event) => event.type === 'refusal');
+ * ```
+ */
 export interface MemoryAuditSink extends AuditSinkV1 {
   readonly events: AuditEvent[];
 }
@@ -28,7 +38,21 @@ export function memoryAuditSink(): MemoryAuditSink {
   };
 }
 
-/** Options of {@link httpAuditSink}. */
+/**
+ * Options of {@link httpAuditSink}.
+ *
+ * @example
+ * ```ts
+ * import { type HttpAuditSinkOptions, httpAuditSink } from '@handshake/core';
+ *
+ * const options: HttpAuditSinkOptions = {
+ *   url: 'https://audit.example.com/events',
+ *   headers: { authorization: 'Bearer audit-writer' },
+ *   attempts: 5,
+ * };
+ * const sink = httpAuditSink(options);
+ * ```
+ */
 export interface HttpAuditSinkOptions {
   url: string | URL;
   headers?: Record<string, string>;

@@ -371,3 +371,46 @@ describe('isWellFormedUnicode', () => {
     }
   });
 });
+
+describe('canonicalize, where JSON.stringify cannot be trusted with the copy', () => {
+  it('sorts array-index names by code units, not numerically', () => {
+    expect(canonicalize({ '9': 'b', '10': 'a', '1': 'c', x: { '2': 0, '10': 1 } })).toBe(
+      '{"1":"c","10":"a","9":"b","x":{"10":1,"2":0}}',
+    );
+  });
+
+  it('writes the same text beyond the depth it leaves to JSON.stringify', () => {
+    let deep: unknown = { b: 1, a: [2] };
+    for (let i = 0; i < 300; i++) deep = i % 2 === 0 ? [deep] : { z: deep, y: 'k' };
+    const text = canonicalize(deep, { maxDepth: 1_000 });
+    expect(text).toBe(rfc8785Reference(deep));
+    expect(canonicalize(JSON.parse(text), { maxDepth: 1_000 })).toBe(text);
+  });
+
+  it('is not changed by a polluted prototype: a setter or a toJSON on Object or Array', () => {
+    const prototypes = [Object.prototype, Array.prototype] as Array<Record<string, unknown>>;
+    const swallowed: unknown[] = [];
+    Object.defineProperty(Object.prototype, 'amount', {
+      configurable: true,
+      set(value) {
+        swallowed.push(value);
+      },
+    });
+    try {
+      const parameters = JSON.parse('{"amount":"10.00","tags":["a"],"__proto__":{"x":1}}');
+      const clean = '{"__proto__":{"x":1},"amount":"10.00","tags":["a"]}';
+      expect(canonicalize(parameters)).toBe(clean);
+      for (const prototype of prototypes) {
+        prototype.toJSON = () => 'replaced';
+        try {
+          expect(canonicalize(parameters)).toBe(clean);
+        } finally {
+          delete prototype.toJSON;
+        }
+      }
+      expect(swallowed).toEqual([]);
+    } finally {
+      delete (Object.prototype as Record<string, unknown>).amount;
+    }
+  });
+});

@@ -1,6 +1,16 @@
 import { HandshakeError } from '../errors/handshake-error.js';
 
-/** Options accepted by {@link canonicalize}. */
+/**
+ * Options accepted by {@link canonicalize}.
+ *
+ * @example
+ * ```ts
+ * import { type CanonicalizeOptions, canonicalize } from '@handshake/core';
+ *
+ * const options: CanonicalizeOptions = { maxDepth: 8 };
+ * canonicalize({ b: [1, 2], a: 'x' }, options); // '{"a":"x","b":[1,2]}'
+ * ```
+ */
 export interface CanonicalizeOptions {
   /**
    * The deepest nesting of arrays and objects accepted. `[]` and `{}` are at depth 1, a
@@ -22,21 +32,38 @@ export interface CanonicalizeOptions {
  */
 export const CANONICALIZE_MAX_DEPTH = 128;
 
-/** An array or object being written, with the position of the next element to write. */
+/**
+ * An array or object being written, with the position of the next element to write.
+ * Frames hold no path: a path is built from the stack only when input is refused, so
+ * valid input never pays for one (see {@link pathOf}).
+ */
 type Frame =
   | {
       readonly kind: 'array';
       readonly source: readonly unknown[];
-      readonly path: string;
       next: number;
     }
   | {
       readonly kind: 'object';
       readonly source: object;
-      readonly members: ReadonlyArray<readonly [string, unknown]>;
-      readonly path: string;
+      /** Member names in RFC 8785 order, and their values in the same order. */
+      readonly keys: readonly string[];
+      readonly values: readonly unknown[];
       next: number;
     };
+
+/**
+ * Where the item being written sits: `$`, then the member or index each open container
+ * is at (its `next` has already moved past the item).
+ */
+function pathOf(stack: readonly Frame[]): string {
+  let path = '$';
+  for (const frame of stack) {
+    const index = frame.next - 1;
+    path = frame.kind === 'array' ? `${path}[${index}]` : memberPath(path, frame.keys[index]!);
+  }
+  return path;
+}
 
 /**
  * Serializes a JSON value in the canonical form of RFC 8785 (JSON Canonicalization
@@ -67,39 +94,116 @@ type Frame =
  */
 export function canonicalize(value: unknown, options: CanonicalizeOptions = {}): string {
   const maxDepth = resolveMaxDepth(options.maxDepth);
+  const copy = canonicalCopy(value, maxDepth);
+  return copy === WRITE_BY_HAND ? writeCanonical(value, maxDepth) : JSON.stringify(copy);
+}
+
+// The fast path. RFC 8785 is ECMAScript's own JSON serialization of strings and
+// numbers with members sorted, so `JSON.stringify` of a checked copy whose members were
+// added in sorted order writes exactly the canonical form, natively. The copies' objects
+// inherit from a frozen empty prototype, so no setter or `toJSON` planted on
+// Object.prototype can change them. The text is written by hand instead when:
+// - a member name is an array index ("0", "12"): engines list those first, in numeric
+//   order, where RFC 8785 §3.2.3 sorts by code units ("12" before "9");
+// - nesting is deeper than JSON.stringify's own recursion can be trusted with;
+// - arrays would meet a `toJSON` planted on their prototypes.
+const WRITE_BY_HAND = Symbol('write by hand');
+const INDEX_NAME = /^(?:0|[1-9]\d{0,9})$/;
+const STRINGIFY_DEPTH = 256;
+const NO_PROTOTYPE_MEMBERS: object = Object.freeze(Object.create(null));
+
+type CopyFrame = Frame & { readonly target: unknown[] | Record<string, unknown> };
+
+/**
+ * Checks `value` exactly as {@link writeCanonical} does (same refusals, same paths, in
+ * the same order) while building a copy with members in canonical order; answers
+ * {@link WRITE_BY_HAND} when `JSON.stringify` could not be trusted with the copy.
+ */
+function canonicalCopy(value: unknown, maxDepth: number): unknown {
+  if ('toJSON' in Array.prototype) return WRITE_BY_HAND;
+  const stack: CopyFrame[] = [];
+  const ancestors = new Set<object>();
+  let byHand = false;
+
+  const enter = (item: unknown): unknown => {
+    if (item === null || typeof item !== 'object') {
+      checkPrimitive(item, stack);
+      return item;
+    }
+    if (ancestors.has(item)) throw refuse(pathOf(stack), 'circular reference');
+    if (stack.length >= maxDepth) {
+      throw refuse(pathOf(stack), `nested deeper than ${maxDepth} levels`);
+    }
+    if (stack.length >= STRINGIFY_DEPTH) byHand = true;
+    let target: unknown[] | Record<string, unknown>;
+    if (Array.isArray(item)) {
+      target = new Array(item.length);
+      stack.push({ kind: 'array', source: item, target, next: 0 });
+    } else {
+      const members = sortedMembers(item, stack);
+      for (const key of members.keys) if (INDEX_NAME.test(key)) byHand = true;
+      target = Object.create(NO_PROTOTYPE_MEMBERS) as Record<string, unknown>;
+      stack.push({ kind: 'object', source: item, ...members, target, next: 0 });
+    }
+    ancestors.add(item);
+    return target;
+  };
+
+  const result = enter(value);
+  while (stack.length > 0) {
+    const frame = stack[stack.length - 1]!;
+    const length = frame.kind === 'array' ? frame.source.length : frame.keys.length;
+    if (frame.next === length) {
+      stack.pop();
+      ancestors.delete(frame.source);
+      continue;
+    }
+    const index = frame.next++;
+    if (frame.kind === 'array') {
+      const item = frame.source[index];
+      if (item === undefined) {
+        throw refuse(pathOf(stack), 'undefined (or a hole) in an array is not a JSON value');
+      }
+      (frame.target as unknown[])[index] = enter(item);
+    } else {
+      // Nothing up the copy's prototype chain intercepts this, `__proto__` included.
+      (frame.target as Record<string, unknown>)[frame.keys[index]!] = enter(frame.values[index]);
+    }
+  }
+  return byHand ? WRITE_BY_HAND : result;
+}
+
+/** The slow path: the canonical text written member by member. */
+function writeCanonical(value: unknown, maxDepth: number): string {
   const stack: Frame[] = [];
   // Only the containers currently open: the same object may appear twice side by side,
   // but never inside itself.
   const ancestors = new Set<object>();
   let out = '';
 
-  const write = (item: unknown, path: string): void => {
+  const write = (item: unknown): void => {
     if (item === null || typeof item !== 'object') {
-      out += serializePrimitive(item, path);
+      out += serializePrimitive(item, stack);
       return;
     }
-    if (ancestors.has(item)) throw refuse(path, 'circular reference');
-    if (stack.length >= maxDepth) throw refuse(path, `nested deeper than ${maxDepth} levels`);
+    if (ancestors.has(item)) throw refuse(pathOf(stack), 'circular reference');
+    if (stack.length >= maxDepth) {
+      throw refuse(pathOf(stack), `nested deeper than ${maxDepth} levels`);
+    }
     if (Array.isArray(item)) {
-      stack.push({ kind: 'array', source: item, path, next: 0 });
+      stack.push({ kind: 'array', source: item, next: 0 });
       out += '[';
     } else {
-      stack.push({
-        kind: 'object',
-        source: item,
-        members: sortedMembers(item, path),
-        path,
-        next: 0,
-      });
+      stack.push({ kind: 'object', source: item, ...sortedMembers(item, stack), next: 0 });
       out += '{';
     }
     ancestors.add(item);
   };
 
-  write(value, '$');
+  write(value);
   while (stack.length > 0) {
     const frame = stack[stack.length - 1]!;
-    const length = frame.kind === 'array' ? frame.source.length : frame.members.length;
+    const length = frame.kind === 'array' ? frame.source.length : frame.keys.length;
     if (frame.next === length) {
       out += frame.kind === 'array' ? ']' : '}';
       stack.pop();
@@ -107,24 +211,24 @@ export function canonicalize(value: unknown, options: CanonicalizeOptions = {}):
       continue;
     }
     const index = frame.next++;
+    if (index > 0) out += ',';
     if (frame.kind === 'array') {
-      const path = `${frame.path}[${index}]`;
       const item = frame.source[index];
       if (item === undefined) {
         // JSON.stringify writes null here, which would change the meaning of the data.
-        throw refuse(path, 'undefined (or a hole) in an array is not a JSON value');
+        throw refuse(pathOf(stack), 'undefined (or a hole) in an array is not a JSON value');
       }
-      if (index > 0) out += ',';
-      write(item, path);
+      write(item);
     } else {
-      const [key, item] = frame.members[index]!;
-      if (index > 0) out += ',';
-      out += `${JSON.stringify(key)}:`;
-      write(item, memberPath(frame.path, key));
+      out += `${quote(frame.keys[index]!)}:`;
+      write(frame.values[index]);
     }
   }
   return out;
 }
+
+const nativeIsWellFormed = (String.prototype as { isWellFormed?: (this: string) => boolean })
+  .isWellFormed;
 
 /**
  * True when `text` holds no lone surrogate, i.e. it is a sequence of Unicode scalar values
@@ -133,15 +237,14 @@ export function canonicalize(value: unknown, options: CanonicalizeOptions = {}):
  *
  * @example
  * ```ts
- * import { isWellFormedUnicode } from '@handshake/core';
+ * import { isWellFormedUnicode } from './canonicalize.js'; // internal: not exported by the package
  *
  * isWellFormedUnicode('😂'); // true
  * isWellFormedUnicode('\ud83d'); // false: a high surrogate with no low surrogate after it
  * ```
  */
 export function isWellFormedUnicode(text: string): boolean {
-  const native = (String.prototype as { isWellFormed?: (this: string) => boolean }).isWellFormed;
-  if (typeof native === 'function') return native.call(text);
+  if (nativeIsWellFormed) return nativeIsWellFormed.call(text);
   for (let i = 0; i < text.length; i++) {
     const unit = text.charCodeAt(i);
     if (unit < 0xd800 || unit > 0xdfff) continue;
@@ -153,60 +256,90 @@ export function isWellFormedUnicode(text: string): boolean {
   return true;
 }
 
-function serializePrimitive(value: unknown, path: string): string {
+// Strings JSON writes as they are: printable ASCII without `"` or `\`.
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+/** The JSON text of a well-formed string, as `JSON.stringify` writes it. */
+function quote(text: string): string {
+  return PLAIN.test(text) ? `"${text}"` : JSON.stringify(text);
+}
+
+function serializePrimitive(value: unknown, stack: readonly Frame[]): string {
+  checkPrimitive(value, stack);
   switch (typeof value) {
     case 'string':
-      // RFC 8785 §3.2.2.2: lone surrogates MUST be an error.
-      if (!isWellFormedUnicode(value)) {
-        throw refuse(path, 'the string contains a lone surrogate (RFC 8785 §3.2.2.2)');
-      }
       // RFC 8785 §3.2.2.2 is ECMAScript's JSON string serialization, which this is.
-      return JSON.stringify(value);
+      return quote(value);
     case 'number':
-      // RFC 8785 §3.2.2.3: NaN and Infinity MUST be an error.
-      if (!Number.isFinite(value)) {
-        throw refuse(path, 'NaN and Infinity are not JSON numbers (RFC 8785 §3.2.2.3)');
-      }
       // RFC 8785 §3.2.2.3 is ECMAScript's Number::toString, which writes -0 as "0".
       return String(value);
     case 'boolean':
       return value ? 'true' : 'false';
-    case 'bigint':
-      throw refuse(path, 'a bigint is not a JSON number; send it as a decimal string');
-    case 'undefined':
-      throw refuse(path, 'undefined is not a JSON value');
-    case 'function':
-      throw refuse(path, 'a function is not a JSON value');
-    case 'symbol':
-      throw refuse(path, 'a symbol is not a JSON value');
     default:
       return 'null';
   }
 }
 
-/** The members to write, sorted as RFC 8785 §3.2.3 requires. */
-function sortedMembers(object: object, path: string): Array<readonly [string, unknown]> {
-  assertPlainObject(object, path);
+/** Refuses a primitive that is not JSON. */
+function checkPrimitive(value: unknown, stack: readonly Frame[]): void {
+  switch (typeof value) {
+    case 'string':
+      // RFC 8785 §3.2.2.2: lone surrogates MUST be an error.
+      if (!isWellFormedUnicode(value)) {
+        throw refuse(pathOf(stack), 'the string contains a lone surrogate (RFC 8785 §3.2.2.2)');
+      }
+      return;
+    case 'number':
+      // RFC 8785 §3.2.2.3: NaN and Infinity MUST be an error.
+      if (!Number.isFinite(value)) {
+        throw refuse(pathOf(stack), 'NaN and Infinity are not JSON numbers (RFC 8785 §3.2.2.3)');
+      }
+      return;
+    case 'bigint':
+      throw refuse(pathOf(stack), 'a bigint is not a JSON number; send it as a decimal string');
+    case 'undefined':
+      throw refuse(pathOf(stack), 'undefined is not a JSON value');
+    case 'function':
+      throw refuse(pathOf(stack), 'a function is not a JSON value');
+    case 'symbol':
+      throw refuse(pathOf(stack), 'a symbol is not a JSON value');
+    default:
+  }
+}
+
+/** The members to write, sorted as RFC 8785 §3.2.3 requires; each value read once. */
+function sortedMembers(
+  object: object,
+  stack: readonly Frame[],
+): { keys: string[]; values: unknown[] } {
+  assertPlainObject(object, stack);
   const record = object as Record<string, unknown>;
-  const members: Array<readonly [string, unknown]> = [];
   // Object.keys: own enumerable string keys only, so `__proto__` from JSON.parse is an
   // ordinary key and nothing is read from the prototype chain.
-  for (const key of Object.keys(record)) {
+  const names = Object.keys(record);
+  for (const key of names) {
     if (!isWellFormedUnicode(key)) {
       throw refuse(
-        memberPath(path, key),
+        memberPath(pathOf(stack), key),
         'the property name contains a lone surrogate (RFC 8785 §3.2.2.2)',
       );
     }
-    const item = record[key];
-    if (item !== undefined) members.push([key, item]);
   }
-  // RFC 8785 §3.2.3: compare UTF-16 code units as unsigned integers, which is exactly what
-  // `<` does on strings; localeCompare would not. Names are unique, so no tie.
-  return members.sort(([a], [b]) => (a < b ? -1 : 1));
+  // RFC 8785 §3.2.3: compare UTF-16 code units as unsigned integers, which is exactly
+  // what the default sort does on strings; localeCompare would not. Names are unique.
+  names.sort();
+  const keys: string[] = [];
+  const values: unknown[] = [];
+  for (const key of names) {
+    const item = record[key];
+    if (item === undefined) continue;
+    keys.push(key);
+    values.push(item);
+  }
+  return { keys, values };
 }
 
-function assertPlainObject(object: object, path: string): void {
+function assertPlainObject(object: object, stack: readonly Frame[]): void {
   const prototype: unknown = Object.getPrototypeOf(object);
   if (prototype === null) return;
   // A plain object from any realm: its prototype is that realm's Object.prototype, whose
@@ -218,7 +351,7 @@ function assertPlainObject(object: object, path: string): void {
   ) {
     return;
   }
-  throw refuse(path, `${describeObject(object)} is not a plain object or array`);
+  throw refuse(pathOf(stack), `${describeObject(object)} is not a plain object or array`);
 }
 
 function describeObject(object: object): string {

@@ -3,6 +3,55 @@ import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { HandshakeError } from '../errors/handshake-error.js';
 import { canonicalize, isWellFormedUnicode } from './canonicalize.js';
 
+interface NativeCrypto {
+  createHash(algorithm: 'sha256'): {
+    update(data: string | Uint8Array, encoding?: 'utf8'): { digest(encoding: 'hex'): string };
+  };
+}
+
+/**
+ * The runtime's own SHA-256 where it offers one synchronously: Node (≥ 22.3), Bun and
+ * Deno expose `node:crypto` through `process.getBuiltinModule`, without an import that
+ * would tie this entry to Node. Three to ten times faster than JavaScript; @noble/hashes
+ * everywhere else. Both compute FIPS 180-4 SHA-256, so digests are the same.
+ */
+const native: NativeCrypto | undefined = (() => {
+  try {
+    const runtime = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } })
+      .process;
+    const crypto = runtime?.getBuiltinModule?.('node:crypto') as NativeCrypto | undefined;
+    return typeof crypto?.createHash === 'function' ? crypto : undefined;
+  } catch {
+    return undefined;
+  }
+})();
+
+/** Which implementation computes SHA-256 here (tests compare both). */
+export type Sha256Path = 'native' | 'portable';
+
+/** The path {@link sha256Hex} takes in this runtime. */
+export const SHA256_PATH: Sha256Path = native ? 'native' : 'portable';
+
+/** {@link sha256Hex} on a chosen path; `native` falls back where the runtime lacks it. */
+export function sha256HexOn(path: Sha256Path, input: string | Uint8Array): string {
+  if (typeof input === 'string') {
+    if (!isWellFormedUnicode(input)) {
+      throw new HandshakeError(
+        'VALIDATION_ERROR',
+        'Cannot hash a string that contains a lone surrogate',
+      );
+    }
+    if (path === 'native' && native)
+      return native.createHash('sha256').update(input, 'utf8').digest('hex');
+    return bytesToHex(sha256(utf8ToBytes(input)));
+  }
+  if (!(input instanceof Uint8Array)) {
+    throw new HandshakeError('VALIDATION_ERROR', 'sha256Hex takes a string or a Uint8Array');
+  }
+  if (path === 'native' && native) return native.createHash('sha256').update(input).digest('hex');
+  return bytesToHex(sha256(input));
+}
+
 /**
  * The SHA-256 digest (FIPS 180-4) of `input`, as 64 lowercase hex characters. A string is
  * hashed as its UTF-8 bytes.
@@ -23,19 +72,7 @@ import { canonicalize, isWellFormedUnicode } from './canonicalize.js';
  * ```
  */
 export function sha256Hex(input: string | Uint8Array): string {
-  if (typeof input === 'string') {
-    if (!isWellFormedUnicode(input)) {
-      throw new HandshakeError(
-        'VALIDATION_ERROR',
-        'Cannot hash a string that contains a lone surrogate',
-      );
-    }
-    return bytesToHex(sha256(utf8ToBytes(input)));
-  }
-  if (!(input instanceof Uint8Array)) {
-    throw new HandshakeError('VALIDATION_ERROR', 'sha256Hex takes a string or a Uint8Array');
-  }
-  return bytesToHex(sha256(input));
+  return sha256HexOn(SHA256_PATH, input);
 }
 
 /**

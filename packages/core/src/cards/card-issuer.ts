@@ -1,6 +1,21 @@
 import type { Awaitable, Money } from '../types/common.js';
 
-/** What the issuer is asked for: one single-use card for one approved purchase. */
+/**
+ * What the issuer is asked for: one single-use card for one approved purchase.
+ *
+ * @example
+ * ```ts
+ * import { type CardIssueRequest, simulatedCardIssuer } from '@handshake/core';
+ *
+ * const request: CardIssueRequest = {
+ *   userId: 'alice',
+ *   transactionId: 'tx_1',
+ *   merchantName: 'Example Books',
+ *   spendingLimit: { value: '30.00', currency: 'USD' },
+ * };
+ * const card = await simulatedCardIssuer().issueCard(request);
+ * ```
+ */
 export interface CardIssueRequest {
   /** The user the card is for. */
   userId: string;
@@ -18,6 +33,16 @@ export interface CardIssueRequest {
  * A card the issuer created. `cardNumber` and `cvc` are secrets: they are handed to
  * the agent once, in the card response, and never written to logs, errors or the
  * audit trail (which keeps `last4` at most).
+ *
+ * @example
+ * ```ts
+ * import type { IssuedCard } from '@handshake/core';
+ *
+ * function describe(card: IssuedCard): string {
+ *   // never log cardNumber or cvc
+ *   return `${card.brand} ending ${card.last4}, ${card.spendingLimit.value} ${card.spendingLimit.currency}`;
+ * }
+ * ```
  */
 export interface IssuedCard {
   cardId: string;
@@ -35,7 +60,30 @@ export interface IssuedCard {
   brand: string;
 }
 
-/** A merchant's attempt to charge a card, as the mock checkout makes it. */
+/**
+ * A merchant's attempt to charge a card, as the mock checkout makes it.
+ *
+ * @example
+ * ```ts
+ * import { type CardChargeRequest, simulatedCardIssuer } from '@handshake/core';
+ *
+ * const issuer = simulatedCardIssuer();
+ * const card = await issuer.issueCard({
+ *   userId: 'alice',
+ *   transactionId: 'tx_1',
+ *   merchantName: 'Example Books',
+ *   spendingLimit: { value: '30.00', currency: 'USD' },
+ * });
+ * const charge: CardChargeRequest = {
+ *   cardNumber: card.cardNumber,
+ *   cvc: card.cvc,
+ *   expMonth: card.expMonth,
+ *   expYear: card.expYear,
+ *   amount: { value: '24.99' },
+ * };
+ * await issuer.simulateCharge(charge);
+ * ```
+ */
 export interface CardChargeRequest {
   cardNumber: string;
   cvc: string;
@@ -50,7 +98,18 @@ export interface CardChargeRequest {
   description?: string;
 }
 
-/** An accepted charge. */
+/**
+ * An accepted charge.
+ *
+ * @example
+ * ```ts
+ * import type { CardCharge } from '@handshake/core';
+ *
+ * function receipt(charge: CardCharge): string {
+ *   return `${charge.merchantName}: ${charge.amount.value} ${charge.amount.currency} (auth ${charge.authorizationCode})`;
+ * }
+ * ```
+ */
 export interface CardCharge {
   chargeId: string;
   cardId: string;

@@ -16,7 +16,19 @@ import type {
   IssuedCard,
 } from './card-issuer.js';
 
-/** Options of {@link simulatedCardIssuer}. */
+/**
+ * Options of {@link simulatedCardIssuer}.
+ *
+ * @example
+ * ```ts
+ * import { type SimulatedCardIssuerOptions, simulatedCardIssuer } from '@handshake/core';
+ *
+ * let now = Date.parse('2026-03-02T10:00:00Z');
+ * const options: SimulatedCardIssuerOptions = { clock: { now: () => now }, lifetimeMs: 60_000 };
+ * const issuer = simulatedCardIssuer(options);
+ * now += 61_000; // cards issued before now are past their lifetime
+ * ```
+ */
 export interface SimulatedCardIssuerOptions {
   clock?: Clock;
   random?: RandomSource;

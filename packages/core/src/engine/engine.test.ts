@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { CREDENTIALS, testEngine, testTools } from '../../test/fixtures.js';
 import { agentApprover, rulesApprover } from '../approvals/approver.js';
 import { verifyAuditChain } from '../audit/audit-chain.js';
@@ -249,7 +249,7 @@ describe('single use', () => {
     const gate = new Promise((resolve) => {
       release = resolve;
     });
-    const { provider } = testTools({ run: () => gate.then(() => ({ done: true })) });
+    const { provider, calls } = testTools({ run: () => gate.then(() => ({ done: true })) });
     const setup = testEngine({ tools: provider });
     const { engine, sign, auth } = await authorized(setup);
     const request = {
@@ -259,7 +259,8 @@ describe('single use', () => {
       ...sign('get_order', order, auth.transactionId),
     };
     const first = engine.execute(request, CREDENTIALS.alice);
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    // Wait until the first execute is inside the tool.
+    await vi.waitFor(() => expect(calls.get_order).toBe(1));
     expect(await codeOf(engine.execute(request, CREDENTIALS.alice))).toBe('EXECUTION_IN_PROGRESS');
     release(undefined);
     expect((await first).result).toEqual({ done: true });

@@ -1,6 +1,6 @@
 import type { ApprovalRequest, ApprovalVerdict, ApproverV1 } from '../approvals/approver.js';
 import { humanApprover } from '../approvals/approver.js';
-import type { AuditSinkV1 } from '../audit/audit-event.js';
+import type { AuditEvent, AuditSinkV1 } from '../audit/audit-event.js';
 import { type AuditFields, AuditLog } from '../audit/audit-log.js';
 import { hashParams, sha256Hex } from '../canonical/hash.js';
 import { HandshakeError } from '../errors/handshake-error.js';
@@ -29,25 +29,71 @@ import type { ToolDefinition, ToolProviderV1 } from '../tools/tool-provider.js';
 import { type Clock, type Money, systemClock, type Tier, tierRank } from '../types/common.js';
 import type { HandshakeOptions } from './options.js';
 
-/** The scope that lets a session decide other users' approvals. */
+/**
+ * The scope that lets a session decide other users' approvals.
+ *
+ * @example
+ * ```ts
+ * import { APPROVE_SCOPE, staticSessionVerifier } from '@handshake/core';
+ *
+ * // a session of `ops` that may decide other users' approvals
+ * const sessions = staticSessionVerifier({ 'ops-session': { userId: 'ops', scopes: [APPROVE_SCOPE] } });
+ * ```
+ */
 export const APPROVE_SCOPE = 'handshake:approve';
 
 const ANONYMOUS: SessionIdentity = { userId: 'anonymous', scopes: [], sessionId: 'anonymous' };
 
-interface RegisteredTool {
+/**
+ * A tool as the engine holds it: its definition, its provider, and its tier after the policy.
+ *
+ * @example
+ * ```ts
+ * import type { HandshakeEngine, RegisteredTool } from '@handshake/core';
+ * declare const engine: HandshakeEngine;
+ *
+ * const tools: Map<string, RegisteredTool> = await engine.ready(); // throws if the policy lowers a tier
+ * for (const [name, tool] of tools) console.log(name, tool.tier);
+ * ```
+ */
+export interface RegisteredTool {
   definition: ToolDefinition;
   provider: ToolProviderV1;
   tier: Tier;
 }
 
-/** Who is asking to decide approvals. */
+/**
+ * Who is asking to decide approvals.
+ *
+ * @example
+ * ```ts
+ * import type { ApproverIdentity, HandshakeEngine } from '@handshake/core';
+ * declare const engine: HandshakeEngine;
+ *
+ * const approver: ApproverIdentity = await engine.identifyApprover('approver-token');
+ * console.log(`decisions recorded as ${approver.name}`);
+ * ```
+ */
 export interface ApproverIdentity {
   name: string;
   /** The approver's own user id when it is a session, to refuse self-approval. */
   userId?: string;
 }
 
-/** Remaining balances, as `GET /api/mcp/limits` reports them. */
+/**
+ * Remaining balances, as `GET /api/mcp/limits` reports them.
+ *
+ * @example
+ * ```ts
+ * import type { HandshakeEngine, LimitsView } from '@handshake/core';
+ * declare const engine: HandshakeEngine;
+ *
+ * const view: LimitsView | undefined = await engine.limits('session-token-of-alice');
+ * for (const window of view?.windows ?? []) {
+ *   console.log(`${window.window}: ${window.remaining} ${view?.currency} left until ${window.resetsAt}`);
+ * }
+ * ```
+ */
 export interface LimitsView {
   currency: string;
   timeZone: string;
@@ -71,10 +117,28 @@ interface ResolvedAmount {
   rate?: string;
 }
 
-/** A pure function of the user: the partition their keys share in the store. */
+/**
+ * A pure function of the user: the partition their keys share in the store.
+ *
+ * @example
+ * ```ts
+ * import { partitionOf } from '@handshake/core';
+ *
+ * const partition = partitionOf('alice'); // 16 hex digits; all of alice's store keys share it
+ * ```
+ */
 export function partitionOf(userId: string): string {
-  return sha256Hex(`handshake:user:${userId}`).slice(0, 16);
+  let partition = partitions.get(userId);
+  if (partition === undefined) {
+    partition = sha256Hex(`handshake:user:${userId}`).slice(0, 16);
+    // Every call of a user asks twice (authorize, execute); a bounded memo saves the hash.
+    if (partitions.size >= 10_000) partitions.delete(partitions.keys().next().value!);
+    partitions.set(userId, partition);
+  }
+  return partition;
 }
+
+const partitions = new Map<string, string>();
 
 function partitionOfApproval(approvalId: string): string | undefined {
   const match = /^apr_([0-9a-f]{16})_[A-Za-z0-9_-]+$/.exec(approvalId);
@@ -90,6 +154,29 @@ const iso = (ms: number) => new Date(ms).toISOString();
  *
  * Most users reach it through `createHandshakeHandler` (HTTP); in-process callers use
  * these methods directly, passing the caller's bearer credential.
+ *
+ * @example
+ * ```ts
+ * import { createHandshake, staticSessionVerifier } from '@handshake/core';
+ *
+ * const engine = createHandshake({
+ *   tools: {
+ *     specificationVersion: 'v1',
+ *     listTools: () => [{ name: 'get_rate', description: 'Read an exchange rate', tier: 'PUBLIC' }],
+ *     execute: () => ({ rate: '1.08' }),
+ *   },
+ *   sessions: staticSessionVerifier({ 'session-alice': 'alice' }),
+ * });
+ * const authorized = await engine.authorize({ tool: 'get_rate', parameters: { pair: 'EURUSD' } });
+ * if (authorized.status === 'authorized') {
+ *   const done = await engine.execute({
+ *     tool: 'get_rate',
+ *     parameters: { pair: 'EURUSD' },
+ *     ephemeralToken: authorized.ephemeralToken,
+ *   });
+ *   console.log(done.result); // { rate: '1.08' }
+ * }
+ * ```
  */
 export class HandshakeEngine {
   readonly store: StoreV1;
@@ -105,6 +192,7 @@ export class HandshakeEngine {
   readonly #approvalTtlMs: number;
   readonly #retainMs: number;
   readonly #executionTimeoutMs: number;
+  readonly #auditFailure: Partial<Record<Tier, 'closed' | 'buffer'>>;
   #tools: Promise<Map<string, RegisteredTool>> | undefined;
 
   constructor(options: HandshakeOptions) {
@@ -137,7 +225,9 @@ export class HandshakeEngine {
       clock: this.clock,
       chain: options.instanceId ?? generateToken('transaction', this.#random).slice(3, 15),
       ...(options.onAuditError ? { onError: options.onAuditError } : {}),
+      ...(options.auditRetryMs ? { retryMs: options.auditRetryMs } : {}),
     });
+    this.#auditFailure = options.auditFailure ?? { RESTRICTED: 'closed' };
   }
 
   /** Loads the tools of every provider and checks the policy against them. */
@@ -229,6 +319,7 @@ export class HandshakeEngine {
     const { definition, tier } = registered;
     const now = this.clock.now();
     const base = { userId: identity.userId, tool: request.tool, tier };
+    this.#refuseWhileAuditFails(base, 'authorize');
     let paramsHash: string;
     try {
       paramsHash = hashParams(request.parameters);
@@ -291,7 +382,11 @@ export class HandshakeEngine {
       ...(spend ? { reservationId } : {}),
       ...amountFields,
     };
-    const payee = definition.payee?.(request.parameters);
+    // The approval record is stored only when someone must decide: the tier asks for it
+    // or, with a spend to count, a limit is exceeded. Otherwise no store keeps it, so the
+    // redacted copy of the parameters (a walk of the whole body) and the payee are skipped.
+    const mayNeedApproval = requiresApproval || spend !== undefined;
+    const payee = mayNeedApproval ? await definition.payee?.(request.parameters) : undefined;
     const approval: ApprovalRecord = {
       approvalId,
       transactionId,
@@ -300,7 +395,7 @@ export class HandshakeEngine {
       tool: request.tool,
       tier,
       paramsHash,
-      parameters: redactSensitive(request.parameters),
+      parameters: mayNeedApproval ? redactSensitive(request.parameters) : {},
       status: 'pending',
       reasons: [],
       createdAt: now,
@@ -322,21 +417,23 @@ export class HandshakeEngine {
       this.#options.rateLimit === false
         ? undefined
         : (this.#options.rateLimit ?? { limit: 120, windowMs: 60_000 });
-    const outcome = await this.#storeCall(() =>
-      this.store.authorize({
-        partition,
-        userId: identity.userId,
-        now,
-        ...(rateLimit ? { rateLimit } : {}),
-        ...(spend ? { spend } : {}),
-        requiresApproval,
-        token: { digest: tokenDigest(token), record },
-        approval: {
-          ...approval,
-          reasons: requiresApproval ? [{ kind: 'tier' }] : [],
-        },
-        retainMs: this.#retainMs,
-      }),
+    const outcome = await this.#storeCall(
+      () =>
+        this.store.authorize({
+          partition,
+          userId: identity.userId,
+          now,
+          ...(rateLimit ? { rateLimit } : {}),
+          ...(spend ? { spend } : {}),
+          requiresApproval,
+          token: { digest: tokenDigest(token), record },
+          approval: {
+            ...approval,
+            reasons: requiresApproval ? [{ kind: 'tier' }] : [],
+          },
+          retainMs: this.#retainMs,
+        }),
+      () => this.#refuse({ ...base, paramsHash, transactionId }, 'STORE_UNAVAILABLE', 'authorize'),
     );
     const auditAmount = amount
       ? { amount: { value: formatMoney(amount.minor, amount.currency), currency: amount.currency } }
@@ -499,23 +596,45 @@ export class HandshakeEngine {
     if (tierRank(tier) >= tierRank('INTERNAL')) {
       await this.#checkSignature(request, identity, paramsHash, base);
     }
+    if (this.#auditFailure[tier] === 'closed') {
+      // Before the token is touched: a refusal here leaves it usable for a retry.
+      try {
+        await this.#audit.record(
+          {
+            type: 'execute',
+            outcome: 'started',
+            ...base,
+            paramsHash,
+            ...(request.transactionId ? { transactionId: request.transactionId } : {}),
+          },
+          { required: true },
+        );
+      } catch {
+        void this.#refuse({ ...base, paramsHash }, 'AUDIT_UNAVAILABLE', 'execute');
+        throw auditUnavailable(tier);
+      }
+    }
     const partition = partitionOf(identity.userId);
     const digest = tokenDigest(request.ephemeralToken);
     const now = this.clock.now();
-    const consumed = await this.#storeCall(() =>
-      this.store.consume({
-        partition,
-        digest,
-        now,
-        expect: {
-          userId: identity.userId,
-          tool: request.tool,
-          paramsHash,
-          ...(request.transactionId !== undefined ? { transactionId: request.transactionId } : {}),
-        },
-        sessionId: identity.sessionId,
-        retainMs: this.#retainMs,
-      }),
+    const consumed = await this.#storeCall(
+      () =>
+        this.store.consume({
+          partition,
+          digest,
+          now,
+          expect: {
+            userId: identity.userId,
+            tool: request.tool,
+            paramsHash,
+            ...(request.transactionId !== undefined
+              ? { transactionId: request.transactionId }
+              : {}),
+          },
+          sessionId: identity.sessionId,
+          retainMs: this.#retainMs,
+        }),
+      () => this.#refuse({ ...base, paramsHash }, 'STORE_UNAVAILABLE', 'execute'),
     );
     switch (consumed.status) {
       case 'unknown':
@@ -638,7 +757,7 @@ export class HandshakeEngine {
         : providerMessage(request.tool, failure.error);
       // A definite failure gives the reservation back; a timeout keeps it, because the
       // payment may have gone through.
-      await this.#storeCall(() =>
+      const stored = await this.#completeOrReport(() =>
         this.store.complete({
           partition,
           digest,
@@ -662,11 +781,13 @@ export class HandshakeEngine {
         ...base,
         paramsHash,
         ...amount,
-        detail: failure.timedOut ? 'timeout' : 'provider error',
+        detail: `${failure.timedOut ? 'timeout' : 'provider error'}${stored ? '' : NOT_STORED}`,
       });
       throw new HandshakeError('PROVIDER_ERROR', message, { cause: failure.error });
     }
-    await this.#storeCall(() =>
+    // The tool ran: its result is answered even if the store cannot record it, so the
+    // caller never retries (or authorizes again) a call that went through.
+    const stored = await this.#completeOrReport(() =>
       this.store.complete({
         partition,
         digest,
@@ -688,6 +809,7 @@ export class HandshakeEngine {
       ...amount,
       ...(record.approvalId ? { approvalId: record.approvalId } : {}),
       ...(cardLast4 ? { cardLast4 } : {}),
+      ...(stored ? {} : { detail: NOT_STORED.slice(2) }),
     });
     return { status: 'completed', transactionId: record.transactionId, result: result ?? null };
   }
@@ -710,7 +832,7 @@ export class HandshakeEngine {
       ? await keys.resolve(identity.userId, request.signature.keyId)
       : undefined;
     if (!publicKey) return fail(`Key ${request.signature.keyId} is not registered for this user`);
-    const valid = verifyExecuteSignature(publicKey, request.signature.value, {
+    const valid = await verifyExecuteSignature(publicKey, request.signature.value, {
       tool: request.tool,
       paramsHash,
       transactionId: request.transactionId,
@@ -884,6 +1006,10 @@ export class HandshakeEngine {
   ): Promise<ApprovalSummary> {
     const approver = await this.identifyApprover(credential);
     const record = await this.#expireIfDue(await this.#approvalRecord(approvalId));
+    this.#refuseWhileAuditFails(
+      { userId: record.userId, tool: record.tool, tier: record.tier },
+      'decide',
+    );
     if (approver.userId !== undefined && approver.userId === record.userId) {
       void this.#refuse(
         {
@@ -1041,9 +1167,29 @@ export class HandshakeEngine {
     return this.#audit.flush();
   }
 
-  /** Flushes the audit trail and closes the store. */
+  /**
+   * Audit events not yet written by every sink, in chain order: while a sink fails,
+   * events wait here and are retried until written. Empty when the trail is up to date.
+   *
+   * @example
+   * ```ts
+   * import type { HandshakeEngine } from '@handshake/core';
+   * declare const engine: HandshakeEngine;
+   *
+   * const waiting = engine.auditBacklog();
+   * if (waiting.length > 0) console.warn(`${waiting.length} audit events not yet written`);
+   * ```
+   */
+  auditBacklog(): AuditEvent[] {
+    return this.#audit.backlog();
+  }
+
+  /**
+   * Writes the audit trail (stopping retries once only failing sinks are left; their
+   * events stay in `auditBacklog()`) and closes the store.
+   */
   async close(): Promise<void> {
-    await this.#audit.flush();
+    await this.#audit.close();
     await this.store.close?.();
   }
 
@@ -1120,10 +1266,11 @@ export class HandshakeEngine {
     });
   }
 
-  async #storeCall<T>(call: () => T | Promise<T>): Promise<T> {
+  async #storeCall<T>(call: () => T | Promise<T>, onFailure?: () => void): Promise<T> {
     try {
       return await call();
     } catch (error) {
+      onFailure?.();
       if (HandshakeError.isInstance(error)) throw error;
       throw new HandshakeError(
         'STORE_UNAVAILABLE',
@@ -1134,6 +1281,22 @@ export class HandshakeEngine {
         },
       );
     }
+  }
+
+  /** Records the outcome of a finished execute; false when the store could not. */
+  async #completeOrReport(call: () => unknown): Promise<boolean> {
+    try {
+      await call();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  #refuseWhileAuditFails(fields: { userId: string; tool: string; tier: Tier }, step: string) {
+    if (this.#auditFailure[fields.tier] !== 'closed' || !this.#audit.failing) return;
+    void this.#refuse(fields, 'AUDIT_UNAVAILABLE', step);
+    throw auditUnavailable(fields.tier);
   }
 
   #refuse(fields: Partial<AuditFields>, code: string, detail?: string): Promise<void> {
@@ -1147,6 +1310,17 @@ export class HandshakeEngine {
 }
 
 class ExecutionTimeout extends Error {}
+
+/** Added to an execute event's detail when the store could not record the outcome. */
+const NOT_STORED = '; outcome not stored';
+
+function auditUnavailable(tier: Tier): HandshakeError {
+  return new HandshakeError(
+    'AUDIT_UNAVAILABLE',
+    `The audit trail cannot be written; ${tier} calls are refused until it can`,
+    { retryAfterSeconds: 1 },
+  );
+}
 
 function limitEnabled(
   limits: SpendingLimits,
@@ -1187,7 +1361,12 @@ function describeField(field: 'userId' | 'tool' | 'paramsHash' | 'transactionId'
 function providerMessage(tool: string, error: unknown): string {
   // Only a provider's own HandshakeError message is passed on; other errors may hold
   // request details or secrets.
-  if (HandshakeError.isInstance(error) && error.code === 'PROVIDER_ERROR') return error.message;
+  if (
+    HandshakeError.isInstance(error) &&
+    (error.code === 'PROVIDER_ERROR' || error.code === 'VALIDATION_ERROR')
+  ) {
+    return error.message;
+  }
   return `${tool} failed at the provider`;
 }
 

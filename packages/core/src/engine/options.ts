@@ -8,7 +8,33 @@ import type { RandomSource } from '../tokens/token.js';
 import type { ToolProviderV1 } from '../tools/tool-provider.js';
 import type { Clock, Tier } from '../types/common.js';
 
-/** Options of {@link createHandshake}. Everything but `tools` has a default. */
+/**
+ * Options of {@link createHandshake}. Everything but `tools` has a default.
+ *
+ * @example
+ * ```ts
+ * import {
+ *   createHandshake,
+ *   type HandshakeOptions,
+ *   MemoryStore,
+ *   memoryAuditSink,
+ *   staticSessionVerifier,
+ *   type ToolProviderV1,
+ * } from '@handshake/core';
+ * declare const tools: ToolProviderV1;
+ *
+ * const options: HandshakeOptions = {
+ *   tools,
+ *   store: new MemoryStore(),
+ *   sessions: staticSessionVerifier({ 'session-alice': 'alice' }),
+ *   approverCredentials: { 'approver-token': 'ops' },
+ *   audit: memoryAuditSink(),
+ *   limits: { currency: 'USD', timeZone: 'UTC', daily: '500.00' },
+ *   tokenTtlMs: 30_000,
+ * };
+ * const engine = createHandshake(options);
+ * ```
+ */
 export interface HandshakeOptions {
   /** Where tools come from; several providers may be combined (names must not clash). */
   tools: ToolProviderV1 | readonly ToolProviderV1[];
@@ -24,8 +50,19 @@ export interface HandshakeOptions {
   approverCredentials?: Readonly<Record<string, string>>;
   /** Audit sinks. */
   audit?: AuditSinkV1 | readonly AuditSinkV1[];
-  /** Called when an audit sink fails; the event stays in the chain. */
+  /** Called at each failed audit write; the event stays in the backlog and is retried. */
   onAuditError?: (error: unknown, event: AuditEvent) => void;
+  /**
+   * What a failing audit sink does to calls, per tier. `closed`: the call is refused
+   * with `AUDIT_UNAVAILABLE` unless its events can be written — authorize and decide
+   * are refused while a sink is failing, and execute runs the tool only after its
+   * `execute`/`started` event is written by every sink. `buffer`: calls go on; events
+   * wait in `engine.auditBacklog()`, in order, and are retried until written.
+   * Default `{ RESTRICTED: 'closed' }`; tiers not named buffer.
+   */
+  auditFailure?: Partial<Record<Tier, 'closed' | 'buffer'>>;
+  /** Delay before retry `attempt` (1, 2, …) of a failed audit write (default 100 ms × 2^(attempt − 1), at most 30 s). */
+  auditRetryMs?: (attempt: number) => number;
   /** Raises tiers of named tools; lowering one is refused when the engine starts. */
   policy?: { tiers?: Readonly<Record<string, Tier>> };
   /** Spending limits; none means no limit. */

@@ -3,6 +3,13 @@
  *
  * The set is stable: codes are added, never renamed or removed. The first group is
  * answered by the service; the last three are raised by clients only.
+ *
+ * @example
+ * ```ts
+ * import { ERROR_CODES } from '@handshake/core';
+ *
+ * ERROR_CODES.includes('TOKEN_EXPIRED'); // true
+ * ```
  */
 export const ERROR_CODES = [
   'UNAUTHORIZED',
@@ -27,18 +34,41 @@ export const ERROR_CODES = [
   'EXECUTION_IN_PROGRESS',
   'PROVIDER_ERROR',
   'STORE_UNAVAILABLE',
+  'AUDIT_UNAVAILABLE',
   'INTERNAL_ERROR',
   'NETWORK_ERROR',
   'TIMEOUT',
   'ABORTED',
 ] as const;
 
-/** A stable, machine-readable error code. */
+/**
+ * A stable, machine-readable error code.
+ *
+ * @example
+ * ```ts
+ * import { type ErrorCode, HandshakeError } from '@handshake/core';
+ *
+ * function retryable(code: ErrorCode): boolean {
+ *   return code === 'RATE_LIMITED' || code === 'STORE_UNAVAILABLE' || code === 'NETWORK_ERROR';
+ * }
+ * declare const error: unknown;
+ * if (HandshakeError.isInstance(error) && retryable(error.code)) {
+ *   // try again later
+ * }
+ * ```
+ */
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /**
  * The HTTP status the service answers with for each code. Client-only codes map to
  * the status a proxy would most plausibly have produced, and are never sent.
+ *
+ * @example
+ * ```ts
+ * import { ERROR_STATUS } from '@handshake/core';
+ *
+ * ERROR_STATUS.TOKEN_ALREADY_USED; // 409
+ * ```
  */
 export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   UNAUTHORIZED: 401,
@@ -63,13 +93,24 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   EXECUTION_IN_PROGRESS: 409,
   PROVIDER_ERROR: 502,
   STORE_UNAVAILABLE: 503,
+  AUDIT_UNAVAILABLE: 503,
   INTERNAL_ERROR: 500,
   NETWORK_ERROR: 503,
   TIMEOUT: 504,
   ABORTED: 499,
 };
 
-/** True when `value` is one of {@link ERROR_CODES}. */
+/**
+ * True when `value` is one of {@link ERROR_CODES}.
+ *
+ * @example
+ * ```ts
+ * import { isErrorCode } from '@handshake/core';
+ *
+ * const code: unknown = 'LIMIT_EXCEEDED';
+ * if (isErrorCode(code)) console.log(`a Handshake error code: ${code}`);
+ * ```
+ */
 export function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === 'string' && (ERROR_CODES as readonly string[]).includes(value);
 }

@@ -2,7 +2,17 @@ import { ERROR_STATUS, type ErrorCode } from './codes.js';
 
 const BRAND = Symbol.for('handshake.error');
 
-/** Options accepted by {@link HandshakeError}. */
+/**
+ * Options accepted by {@link HandshakeError}.
+ *
+ * @example
+ * ```ts
+ * import { HandshakeError, type HandshakeErrorOptions } from '@handshake/core';
+ *
+ * const options: HandshakeErrorOptions = { retryAfterSeconds: 2 };
+ * throw new HandshakeError('STORE_UNAVAILABLE', 'The store did not answer in time', options);
+ * ```
+ */
 export interface HandshakeErrorOptions {
   /** The underlying error, kept for debugging; never serialized onto the wire. */
   cause?: unknown;
@@ -66,7 +76,19 @@ export class HandshakeError extends Error {
   }
 }
 
-/** The error body every Handshake endpoint answers with. */
+/**
+ * The error body every Handshake endpoint answers with.
+ *
+ * @example
+ * ```ts
+ * import type { ErrorEnvelope } from '@handshake/core';
+ *
+ * const body: ErrorEnvelope = {
+ *   success: false,
+ *   error: { code: 'TOOL_NOT_ALLOWED', message: 'Authorize refused: tool delete_everything is not allowed' },
+ * };
+ * ```
+ */
 export interface ErrorEnvelope {
   success: false;
   error: { code: ErrorCode; message: string };

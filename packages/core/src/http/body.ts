@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { CANONICALIZE_MAX_DEPTH } from '../canonical/canonicalize.js';
 import { HandshakeError } from '../errors/handshake-error.js';
 
 /**
@@ -31,6 +32,14 @@ export async function readJsonBody<T extends z.ZodType>(
     value = JSON.parse(text);
   } catch {
     throw new HandshakeError('VALIDATION_ERROR', 'The body is not valid JSON', { path: 'body' });
+  }
+  // Recursive schemas (z.json()) would overflow the stack on deep input: refuse it first.
+  if (nestingDepth(value) > CANONICALIZE_MAX_DEPTH) {
+    throw new HandshakeError(
+      'VALIDATION_ERROR',
+      `The body is nested deeper than ${CANONICALIZE_MAX_DEPTH} levels`,
+      { path: 'body' },
+    );
   }
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
@@ -69,4 +78,19 @@ async function readLimited(request: Request, maxBytes: number): Promise<Uint8Arr
     offset += chunk.byteLength;
   }
   return out;
+}
+
+/** The deepest nesting of arrays and objects in a parsed JSON value, found without recursion. */
+function nestingDepth(value: unknown): number {
+  let deepest = 0;
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop()!;
+    if (typeof item !== 'object' || item === null) continue;
+    const here = depth + 1;
+    if (here > deepest) deepest = here;
+    if (deepest > CANONICALIZE_MAX_DEPTH) return deepest;
+    for (const child of Array.isArray(item) ? item : Object.values(item)) stack.push([child, here]);
+  }
+  return deepest;
 }

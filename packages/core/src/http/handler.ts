@@ -12,7 +12,22 @@ import { readJsonBody } from './body.js';
 import { errorResponse, jsonResponse } from './responses.js';
 import { approvalEventStream } from './sse.js';
 
-/** A route added to the handler (the spend API and the console use this). */
+/**
+ * A route added to the handler (the spend API and the console use this).
+ *
+ * @example
+ * ```ts
+ * import { createHandshakeHandler, type HandshakeEngine, type HandshakeRoute, jsonResponse } from '@handshake/core';
+ * declare const engine: HandshakeEngine;
+ *
+ * const version: HandshakeRoute = {
+ *   method: 'GET',
+ *   path: '/version',
+ *   handle: () => jsonResponse(200, { version: '1.0.0' }),
+ * };
+ * const handler = createHandshakeHandler(engine, { routes: [version] });
+ * ```
+ */
 export interface HandshakeRoute {
   method: 'GET' | 'POST' | 'DELETE' | 'PUT';
   /** Path after the base path; `:name` segments are captured. */
@@ -20,7 +35,24 @@ export interface HandshakeRoute {
   handle(context: RouteContext): Promise<Response> | Response;
 }
 
-/** What a route receives. */
+/**
+ * What a route receives.
+ *
+ * @example
+ * ```ts
+ * import { type HandshakeRoute, jsonResponse, type RouteContext } from '@handshake/core';
+ * import { z } from 'zod';
+ *
+ * const echo: HandshakeRoute = {
+ *   method: 'POST',
+ *   path: '/echo/:name',
+ *   handle: async (context: RouteContext) => {
+ *     const body = await context.body(z.object({ text: z.string() }).strict());
+ *     return jsonResponse(200, { name: context.params.name, text: body.text });
+ *   },
+ * };
+ * ```
+ */
 export interface RouteContext {
   request: Request;
   url: URL;
@@ -32,7 +64,22 @@ export interface RouteContext {
   body<T extends z.ZodType>(schema: T): Promise<z.infer<T>>;
 }
 
-/** Options of {@link createHandshakeHandler}. */
+/**
+ * Options of {@link createHandshakeHandler}.
+ *
+ * @example
+ * ```ts
+ * import { createHandshakeHandler, type HandshakeEngine, type HandshakeHandlerOptions } from '@handshake/core';
+ * declare const engine: HandshakeEngine;
+ *
+ * const options: HandshakeHandlerOptions = {
+ *   basePath: '/v1',
+ *   maxBodyBytes: 32 * 1024,
+ *   onError: (error) => console.error('unexpected', error),
+ * };
+ * const handler = createHandshakeHandler(engine, options);
+ * ```
+ */
 export interface HandshakeHandlerOptions {
   /** Prefix of every route, e.g. `/v1` (default none). */
   basePath?: string;
@@ -40,7 +87,10 @@ export interface HandshakeHandlerOptions {
   maxBodyBytes?: number;
   /** SSE heartbeat interval (default 15 s). */
   heartbeatMs?: number;
-  /** SSE polling safety net when the store cannot notify, or misses a message (default 2 s). */
+  /**
+   * SSE polling safety net, for a store that cannot notify or a notification that is
+   * missed (default 15 s when the store notifies, 2 s when it cannot).
+   */
   pollMs?: number;
   /** `retry:` advised to SSE clients (default 2 s). */
   retryMs?: number;
@@ -108,7 +158,8 @@ export function createHandshakeHandler(
   const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024;
   const sse = {
     heartbeatMs: options.heartbeatMs ?? 15_000,
-    pollMs: options.pollMs ?? 2_000,
+    // A store that notifies leaves polling to catch only a missed notification.
+    pollMs: options.pollMs ?? (engine.store.subscribeApprovals ? 15_000 : 2_000),
     retryMs: options.retryMs ?? 2_000,
   };
 

@@ -101,14 +101,28 @@ export function approvalEventStream(options: ApprovalStreamOptions): Response {
       const unsubscribe = engine.store.subscribeApprovals?.((event) => {
         if (event.approvalId === approvalId) void refresh();
       });
-      const heartbeat = setInterval(() => write(': heartbeat\n\n'), options.heartbeatMs);
-      const poll = setInterval(() => void refresh(), options.pollMs);
+      // One timer per stream, ticking at the shorter of the two periods: a heartbeat at
+      // least every `heartbeatMs`, and the polling safety net every `pollMs`.
+      const tick = Math.min(options.heartbeatMs, options.pollMs);
+      let sinceHeartbeat = 0;
+      let sincePoll = 0;
+      const ticker = setInterval(() => {
+        sinceHeartbeat += tick;
+        sincePoll += tick;
+        if (sinceHeartbeat + tick > options.heartbeatMs) {
+          sinceHeartbeat = 0;
+          write(': heartbeat\n\n');
+        }
+        if (sincePoll >= options.pollMs) {
+          sincePoll = 0;
+          void refresh();
+        }
+      }, tick);
       const onAbort = () => finish();
       options.signal.addEventListener('abort', onAbort, { once: true });
       cleanup = () => {
         unsubscribe?.();
-        clearInterval(heartbeat);
-        clearInterval(poll);
+        clearInterval(ticker);
         for (const timer of timers) clearTimeout(timer);
         options.signal.removeEventListener('abort', onAbort);
       };

@@ -105,7 +105,18 @@ export const SIMULATED_RATES: Readonly<Record<string, string>> = Object.freeze({
   USDMXN: '17.0000',
 });
 
-/** Options of {@link simulatedExchangeRates}. */
+/**
+ * Options of {@link simulatedExchangeRates}.
+ *
+ * @example
+ * ```ts
+ * import { type SimulatedExchangeRatesOptions, simulatedExchangeRates } from '@handshake/core';
+ *
+ * const options: SimulatedExchangeRatesOptions = { clock: { now: () => Date.parse('2026-03-02T10:00:00Z') } };
+ * const rates = simulatedExchangeRates({ EURUSD: '1.0850' }, options);
+ * await rates.getRate('EUR', 'USD'); // { rate: '1.0850', asOf: 1772445600000 }
+ * ```
+ */
 export interface SimulatedExchangeRatesOptions {
   /** Stamps `asOf` on each rate (default: the system clock). */
   clock?: Clock;
@@ -169,7 +180,17 @@ export function simulatedExchangeRates(
   };
 }
 
-/** Options of {@link cachedExchangeRates}. */
+/**
+ * Options of {@link cachedExchangeRates}.
+ *
+ * @example
+ * ```ts
+ * import { type CachedExchangeRatesOptions, cachedExchangeRates, simulatedExchangeRates } from '@handshake/core';
+ *
+ * const options: CachedExchangeRatesOptions = { ttlMs: 60 * 60 * 1000, maxEntries: 256 };
+ * const rates = cachedExchangeRates(simulatedExchangeRates(), options);
+ * ```
+ */
 export interface CachedExchangeRatesOptions {
   /** How long a fetched rate is reused (default 24 hours). */
   ttlMs?: number;

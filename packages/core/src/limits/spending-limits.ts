@@ -29,12 +29,32 @@ export interface SpendingLimits {
   timeZone?: string;
 }
 
-/** Limits for everyone, or per user (`undefined`: no limit for that user). */
+/**
+ * Limits for everyone, or per user (`undefined`: no limit for that user).
+ *
+ * @example
+ * ```ts
+ * import type { LimitsSource, SpendingLimits } from '@handshake/core';
+ * declare function loadLimits(userId: string): Promise<SpendingLimits | undefined>;
+ *
+ * const everyone: LimitsSource = { currency: 'USD', daily: '1000.00', transaction: '250.00' };
+ * const perUser: LimitsSource = (userId) => loadLimits(userId); // undefined: no limit for that user
+ * ```
+ */
 export type LimitsSource =
   | SpendingLimits
   | ((userId: string) => Awaitable<SpendingLimits | undefined>);
 
-/** A rate from one currency to another, as a decimal string, and when it was read. */
+/**
+ * A rate from one currency to another, as a decimal string, and when it was read.
+ *
+ * @example
+ * ```ts
+ * import type { ExchangeRate } from '@handshake/core';
+ *
+ * const eurToUsd: ExchangeRate = { rate: '1.0850', asOf: Date.parse('2026-03-02T10:00:00Z') };
+ * ```
+ */
 export interface ExchangeRate {
   /** Units of `to` for one unit of `from`, e.g. `"0.9215"`. */
   rate: string;

@@ -86,7 +86,17 @@ function isoWeek(date: ZonedDate): { year: number; week: number; monday: ZonedDa
   return { year, week, monday };
 }
 
-/** Limits per window in minor units; a missing window is not limited. */
+/**
+ * Limits per window in minor units; a missing window is not limited.
+ *
+ * @example
+ * ```ts
+ * import { spendWindows, type WindowLimits } from '@handshake/core';
+ *
+ * const limits: WindowLimits = { daily: 100_000n, monthly: 1_000_000n }; // minor units
+ * const windows = spendWindows(Date.now(), 'Europe/Paris', limits);
+ * ```
+ */
 export interface WindowLimits {
   daily?: bigint;
   weekly?: bigint;

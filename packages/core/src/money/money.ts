@@ -5,7 +5,17 @@ import { currencyExponent } from './currencies.js';
 // Defined once in types/common.ts; re-exported to travel with its conversions.
 export type { Money };
 
-/** Options accepted by {@link parseMoney} and {@link toMinor}. */
+/**
+ * Options accepted by {@link parseMoney} and {@link toMinor}.
+ *
+ * @example
+ * ```ts
+ * import { type ParseMoneyOptions, parseMoney } from '@handshake/core';
+ *
+ * const refund: ParseMoneyOptions = { allowNegative: true };
+ * parseMoney('-12.50', 'EUR', refund); // -1250n
+ * ```
+ */
 export interface ParseMoneyOptions {
   /** Accept amounts below zero, e.g. for refunds or adjustments. Default `false`. */
   allowNegative?: boolean;

@@ -1,4 +1,10 @@
 // Node-only helpers; the main entry stays free of `node:` imports.
 
 export { type JsonLinesAuditSinkOptions, jsonLinesAuditSink } from './json-lines-audit-sink.js';
-export { type FetchHandler, type RunningServer, serve, toNodeListener } from './serve.js';
+export {
+  answerClientError,
+  type FetchHandler,
+  type RunningServer,
+  serve,
+  toNodeListener,
+} from './serve.js';

@@ -1,15 +1,33 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Readable } from 'node:stream';
+import type { AddressInfo, Socket } from 'node:net';
 
-/** A Web-standard handler. */
+/**
+ * A Web-standard handler.
+ *
+ * @example
+ * ```ts
+ * import type { FetchHandler } from '@handshake/core/node';
+ * import { serve } from '@handshake/core/node';
+ *
+ * const hello: FetchHandler = async () => new Response('hello');
+ * const running = await serve(hello, { port: 0 });
+ * await running.close();
+ * ```
+ */
 export type FetchHandler = (request: Request) => Promise<Response>;
+
+// Request bodies that declare a length up to this are read before the handler runs
+// (the handler's own limit, 64 KiB by default, is checked on the length first); longer
+// or unsized bodies are streamed to it.
+const BUFFERED_BODY_BYTES = 64 * 1024;
 
 /**
  * Adapts a Web-standard handler to Node's `http` request listener. Request bodies are
- * streamed (the handler enforces its size limit while reading); response bodies are
- * streamed with backpressure, and a client that disconnects aborts `request.signal`
- * and cancels the response stream.
+ * passed whole when they declare a length up to 64 KiB and streamed otherwise (the
+ * handler enforces its size limit while reading); a response body that is ready at
+ * once (a JSON answer) is sent with its `content-length`, any other is streamed with
+ * backpressure; a client that disconnects before the answer is complete aborts
+ * `request.signal` and cancels the response stream.
  *
  * @example
  * ```ts
@@ -23,67 +41,191 @@ export function toNodeListener(
   handler: FetchHandler,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
-    const controller = new AbortController();
-    res.on('close', () => controller.abort());
-    const host = req.headers.host ?? 'localhost';
-    let url: URL;
-    try {
-      url = new URL(req.url ?? '/', `http://${host}`);
-    } catch {
-      url = new URL(req.url ?? '/', 'http://localhost');
-    }
-    const headers = new Headers();
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (value === undefined) continue;
-      if (Array.isArray(value)) for (const v of value) headers.append(name, v);
-      else headers.set(name, value);
-    }
+    const controller = abortOnClose(res);
     const method = req.method ?? 'GET';
     const hasBody = method !== 'GET' && method !== 'HEAD';
-    const request = new Request(url, {
-      method,
-      headers,
-      signal: controller.signal,
-      ...(hasBody
-        ? { body: Readable.toWeb(req) as unknown as ReadableStream<Uint8Array>, duplex: 'half' }
-        : {}),
-    } as RequestInit);
-    void handler(request)
-      .then((response) => writeResponse(response, res, method === 'HEAD'))
-      .catch(() => {
-        if (!res.headersSent) {
-          res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
-          res.end(
-            JSON.stringify({
-              success: false,
-              error: { code: 'INTERNAL_ERROR', message: 'An internal error occurred' },
-            }),
-          );
-        } else {
-          res.destroy();
-        }
-      });
+    const dispatch = (body: Uint8Array | ReadableStream<Uint8Array> | undefined) =>
+      respond(handler, webRequest(req, method, controller.signal, body), res, method === 'HEAD');
+    if (!hasBody) return dispatch(undefined);
+    const declared = Number(req.headers['content-length']);
+    if (!Number.isSafeInteger(declared) || declared > BUFFERED_BODY_BYTES) {
+      return dispatch(nodeRequestBody(req));
+    }
+    // Node's parser delivers exactly the declared length, no more.
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => dispatch(Buffer.concat(chunks)));
+    // A broken upload closes the response, which aborts the request; nothing to answer.
+    req.on('error', () => {});
   };
 }
 
-async function writeResponse(response: Response, res: ServerResponse, head: boolean) {
-  const headers: Record<string, string | string[]> = {};
-  response.headers.forEach((value, name) => {
-    headers[name] = value;
+/**
+ * A request body as a Web stream that reads only when pulled. A handler that stops
+ * reading (a body over its limit) cancels it; the rest of the upload is then read and
+ * discarded instead of the socket being destroyed, so a client still sending receives
+ * the answer (`413`) rather than a connection reset. A body never read is discarded by
+ * Node itself once the answer is sent.
+ */
+function nodeRequestBody(req: IncomingMessage): ReadableStream<Uint8Array> {
+  // An upload cut by the client errors the stream below; the event itself is expected.
+  req.on('error', () => {});
+  return new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        return new Promise<void>((resolve) => {
+          const settle = () => {
+            req.off('readable', attempt);
+            req.off('end', attempt);
+            req.off('close', attempt);
+            resolve();
+          };
+          const attempt = () => {
+            const chunk = req.destroyed ? null : (req.read() as Buffer | null);
+            if (chunk !== null) {
+              settle();
+              controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+            } else if (req.readableEnded) {
+              settle();
+              controller.close();
+            } else if (req.destroyed) {
+              settle();
+              controller.error(req.errored ?? new Error('the request was aborted'));
+            }
+          };
+          req.on('readable', attempt);
+          req.on('end', attempt);
+          req.on('close', attempt);
+          attempt();
+        });
+      },
+      cancel() {
+        req.resume();
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+/** The Web `Request` of a Node request. */
+function webRequest(
+  req: IncomingMessage,
+  method: string,
+  signal: AbortSignal,
+  body: Uint8Array | ReadableStream<Uint8Array> | undefined,
+): Request {
+  const host = req.headers.host ?? 'localhost';
+  let url: URL;
+  try {
+    url = new URL(req.url ?? '/', `http://${host}`);
+  } catch {
+    url = new URL(req.url ?? '/', 'http://localhost');
+  }
+  // The raw name/value pairs, appended once by the Request itself (repeated names are
+  // combined as Headers combines them), rather than copied through a Headers first.
+  const raw = req.rawHeaders;
+  const headers: Array<[string, string]> = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) headers.push([raw[i]!, raw[i + 1]!]);
+  return new Request(url, {
+    method,
+    headers,
+    signal,
+    ...(body === undefined ? {} : { body }),
+    ...(body instanceof ReadableStream ? { duplex: 'half' } : {}),
+  } as RequestInit);
+}
+
+/**
+ * Runs the handler and writes its answer. A function of its own, so that what stays
+ * referenced while a body streams (the callbacks below) holds the response, not the
+ * request that was answered.
+ */
+function respond(handler: FetchHandler, request: Request, res: ServerResponse, head: boolean) {
+  void handler(request)
+    .then((response) => writeResponse(response, res, head))
+    .catch(() => {
+      if (!res.headersSent) {
+        res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
+        res.end(
+          JSON.stringify({
+            success: false,
+            error: { code: 'INTERNAL_ERROR', message: 'An internal error occurred' },
+          }),
+        );
+      } else {
+        res.destroy();
+      }
+    });
+}
+
+/**
+ * The controller behind `request.signal`: aborted when the connection closes before
+ * the answer is complete (after a complete one there is nothing to abort, and no
+ * DOMException to make). A function of its own, so that the listener, which lives as
+ * long as the response, keeps only the controller, not the request being built.
+ */
+function abortOnClose(res: ServerResponse): AbortController {
+  const controller = new AbortController();
+  res.on('close', () => {
+    if (!res.writableFinished) controller.abort();
   });
-  res.writeHead(response.status, headers);
+  return controller;
+}
+
+function writeResponse(response: Response, res: ServerResponse, head: boolean): Promise<void> {
+  res.statusCode = response.status;
+  response.headers.forEach((value, name) => {
+    res.setHeader(name, value);
+  });
   if (!response.body || head) {
     res.end();
-    return;
+    return Promise.resolve();
   }
-  const reader = response.body.getReader();
+  // The Response itself is not kept while its body streams (an event stream may last
+  // minutes): its status and headers are on `res` now, and only its reader goes on.
+  return writeBody(response.body.getReader(), res);
+}
+
+async function writeBody(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  res: ServerResponse,
+): Promise<void> {
   const stop = () => void reader.cancel().catch(() => {});
   res.on('close', stop);
   try {
+    let first = (await reader.read()).value;
+    if (first === undefined) {
+      res.setHeader('content-length', '0');
+      return;
+    }
+    let read = reader.read();
+    // A body that is complete at once (a JSON answer: the second read settles before
+    // the event loop turns) goes out in one write, with its length; one still being
+    // produced (an event stream) is streamed as it comes.
+    let timer: ReturnType<typeof setImmediate> | undefined;
+    const complete = await Promise.race([
+      read.then(({ done }) => done),
+      new Promise<false>((resolve) => {
+        timer = setImmediate(() => resolve(false));
+      }),
+    ]);
+    clearImmediate(timer);
+    timer = undefined;
+    if (complete) {
+      res.setHeader('content-length', String(first.byteLength));
+      res.end(first);
+      return;
+    }
+    res.write(first);
+    // Chunks are let go once written: a stream may stay open for minutes, holding no
+    // more than the read it waits on.
+    first = undefined;
     for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      if (!res.write(value)) {
+      let chunk = (await read).value;
+      if (chunk === undefined) return;
+      const flushed = res.write(chunk);
+      chunk = undefined;
+      if (!flushed) {
         await new Promise<void>((resolve) => {
           const resume = () => {
             res.off('drain', resume);
@@ -94,15 +236,73 @@ async function writeResponse(response: Response, res: ServerResponse, head: bool
           res.on('close', resume);
         });
       }
-      if (res.destroyed) break;
+      if (res.destroyed) return;
+      read = reader.read();
     }
   } finally {
     res.off('close', stop);
-    res.end();
+    if (!res.writableEnded) res.end();
   }
 }
 
-/** A running server. */
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request',
+  408: 'Request Timeout',
+  431: 'Request Header Fields Too Large',
+};
+
+/**
+ * Answers a request Node could not parse (headers over `maxHeaderSize`, malformed
+ * HTTP, a header timeout) with the error envelope instead of Node's bare status line,
+ * then closes the connection. `serve` installs it; add it to a server of your own as
+ * its `clientError` listener.
+ *
+ * @example
+ * ```ts
+ * import { createServer } from 'node:http';
+ * import { answerClientError, toNodeListener } from '@handshake/core/node';
+ *
+ * const server = createServer(toNodeListener(async () => new Response('ok')));
+ * server.on('clientError', answerClientError);
+ * ```
+ */
+export function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const [status, code, message] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'PAYLOAD_TOO_LARGE', 'The request headers are too large']
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'VALIDATION_ERROR', 'The request did not arrive in time']
+        : [400, 'VALIDATION_ERROR', 'The request is not valid HTTP'];
+  const body = JSON.stringify({ success: false, error: { code, message } });
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\n` +
+      'content-type: application/json; charset=utf-8\r\n' +
+      'cache-control: no-store\r\n' +
+      'x-content-type-options: nosniff\r\n' +
+      `content-length: ${Buffer.byteLength(body)}\r\n` +
+      'connection: close\r\n\r\n' +
+      body,
+  );
+}
+
+/**
+ * A running server.
+ *
+ * @example
+ * ```ts
+ * import { createHandshake, createHandshakeHandler, type ToolProviderV1 } from '@handshake/core';
+ * import { type RunningServer, serve } from '@handshake/core/node';
+ * declare const tools: ToolProviderV1;
+ *
+ * const running: RunningServer = await serve(createHandshakeHandler(createHandshake({ tools })), { port: 8787 });
+ * console.log(`listening on ${running.url}`);
+ * process.once('SIGTERM', () => void running.close());
+ * ```
+ */
 export interface RunningServer {
   server: Server;
   /** `http://127.0.0.1:PORT` */
@@ -131,6 +331,7 @@ export async function serve(
     { maxHeaderSize: options.maxHeaderSize ?? 16 * 1024 },
     toNodeListener(handler),
   );
+  server.on('clientError', answerClientError);
   const hostname = options.hostname ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

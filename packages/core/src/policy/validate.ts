@@ -8,6 +8,35 @@ function formatPath(path: ReadonlyArray<PropertyKey | { readonly key: PropertyKe
     .join('.')}`;
 }
 
+function readIssuePath(
+  value: unknown,
+  path: ReadonlyArray<PropertyKey | { readonly key: PropertyKey }> | undefined,
+): unknown {
+  let current = value;
+  for (const segment of path ?? []) {
+    const key = typeof segment === 'object' ? segment.key : segment;
+    if (typeof current !== 'object' || current === null) return undefined;
+    current = (current as Record<PropertyKey, unknown>)[key];
+  }
+  return current;
+}
+
+/**
+ * A schema's message, unless it quotes the rejected value (some validators write
+ * `received 'EUR'`): error messages never carry parameter values.
+ */
+function safeIssueMessage(message: string | undefined, rejected: unknown): string {
+  if (!message) return 'rejected by the schema';
+  const shown =
+    typeof rejected === 'string' || typeof rejected === 'number' || typeof rejected === 'bigint'
+      ? String(rejected)
+      : '';
+  const quoted = [`'${shown}'`, `"${shown}"`, `\`${shown}\``];
+  if (shown.length > 0 && quoted.some((q) => message.includes(q))) return 'rejected by the schema';
+  if (shown.length >= 4 && message.includes(shown)) return 'rejected by the schema';
+  return message;
+}
+
 /** Finds the first member present in `input` but dropped by the schema (an unknown field). */
 function strippedPath(input: unknown, output: unknown, path: string): string | undefined {
   if (Array.isArray(input) && Array.isArray(output)) {
@@ -53,7 +82,7 @@ export async function validateStrict(
     const path = formatPath(issue?.path);
     throw new HandshakeError(
       'VALIDATION_ERROR',
-      `Parameters of ${tool} are invalid at ${path}: ${issue?.message ?? 'rejected by the schema'}`,
+      `Parameters of ${tool} are invalid at ${path}: ${safeIssueMessage(issue?.message, readIssuePath(parameters, issue?.path))}`,
       { path },
     );
   }

@@ -11,7 +11,17 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> => {
   return proto === null || Object.getPrototypeOf(proto) === null;
 };
 
-/** A tool name: letters, digits and `_ . : -`, 1 to 128 characters. */
+/**
+ * A tool name: letters, digits and `_ . : -`, 1 to 128 characters.
+ *
+ * @example
+ * ```ts
+ * import { ToolNameSchema } from '@handshake/core';
+ *
+ * ToolNameSchema.parse('create_refund'); // 'create_refund'
+ * ToolNameSchema.safeParse('drop table;').success; // false
+ * ```
+ */
 export const ToolNameSchema = z
   .string()
   .min(1)
@@ -21,21 +31,60 @@ export const ToolNameSchema = z
 /**
  * Tool parameters: a JSON object. The object is kept as given (not copied), so keys
  * such as `__proto__` stay ordinary data and are hashed as sent.
+ *
+ * @example
+ * ```ts
+ * import { ParametersSchema } from '@handshake/core';
+ *
+ * const parameters = ParametersSchema.parse({ order_id: 'O-1' });
+ * ParametersSchema.safeParse(['not', 'an', 'object']).success; // false
+ * ```
  */
 export const ParametersSchema = z.custom<Record<string, unknown>>(isPlainObject, {
   message: 'parameters must be a JSON object',
 });
 
-/** A tier name. */
+/**
+ * A tier name.
+ *
+ * @example
+ * ```ts
+ * import { TierSchema } from '@handshake/core';
+ *
+ * const tier = TierSchema.parse('RESTRICTED'); // typed as Tier
+ * ```
+ */
 export const TierSchema = z.enum(TIERS);
 
-/** Money on the wire. */
+/**
+ * Money on the wire.
+ *
+ * @example
+ * ```ts
+ * import { MoneySchema } from '@handshake/core';
+ *
+ * MoneySchema.parse({ value: '12.34', currency: 'USD' });
+ * MoneySchema.safeParse({ value: 12.34, currency: 'USD' }).success; // false: a float is refused
+ * ```
+ */
 export const MoneySchema = z.object({
   value: z.string().regex(/^-?\d{1,18}(\.\d{1,4})?$/, 'a decimal string such as "12.34"'),
   currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as "USD"'),
 });
 
-/** `POST /authorize` body. */
+/**
+ * `POST /authorize` body.
+ *
+ * @example
+ * ```ts
+ * import { AuthorizeRequestSchema } from '@handshake/core';
+ *
+ * const body = AuthorizeRequestSchema.parse({
+ *   tool: 'create_refund',
+ *   parameters: { capture_id: 'CAP-1', amount: { value: '5.00', currency_code: 'USD' } },
+ * });
+ * ```
+ */
 export const AuthorizeRequestSchema = z
   .object({
     tool: ToolNameSchema,
@@ -45,18 +94,65 @@ export const AuthorizeRequestSchema = z
     sessionToken: z.string().min(1).max(4096).optional(),
   })
   .strict();
+/**
+ * The body of `POST /authorize`: the tool, its parameters, and optional metadata recorded with the call.
+ *
+ * @example
+ * ```ts
+ * import type { AuthorizeRequest } from '@handshake/core';
+ *
+ * const request: AuthorizeRequest = {
+ *   tool: 'get_order',
+ *   parameters: { id: 'O-1' },
+ *   metadata: { conversation: 'c-42' },
+ * };
+ * ```
+ */
 export type AuthorizeRequest = z.infer<typeof AuthorizeRequestSchema>;
 
-/** An INTERNAL-tier signature. */
+/**
+ * An INTERNAL-tier signature.
+ *
+ * @example
+ * ```ts
+ * import { SignatureSchema } from '@handshake/core';
+ *
+ * SignatureSchema.parse({ keyId: 'laptop', value: 'bSx3…base64url…' });
+ * ```
+ */
 export const SignatureSchema = z
   .object({
     keyId: z.string().min(1).max(128),
     value: z.string().min(1).max(256),
   })
   .strict();
+/**
+ * An execute signature: the id of a key the user registered and the base64url Ed25519 signature.
+ *
+ * @example
+ * ```ts
+ * import { generateSigningKey, signExecute, type Signature } from '@handshake/core';
+ *
+ * const key = generateSigningKey();
+ * const signature: Signature = {
+ *   keyId: 'laptop',
+ *   value: signExecute(key.privateKey, { tool: 'get_order', paramsHash: 'a'.repeat(64), transactionId: 'tx_1' }),
+ * };
+ * ```
+ */
 export type Signature = z.infer<typeof SignatureSchema>;
 
-/** `POST /execute` body. The token may come in `X-Ephemeral-Token` instead. */
+/**
+ * `POST /execute` body. The token may come in `X-Ephemeral-Token` instead.
+ *
+ * @example
+ * ```ts
+ * import { ExecuteRequestSchema } from '@handshake/core';
+ *
+ * const result = ExecuteRequestSchema.safeParse({ tool: 'get_order', parameters: { id: 'O-1' }, extra: 1 });
+ * result.success; // false: requests are strict, unknown fields are refused
+ * ```
+ */
 export const ExecuteRequestSchema = z
   .object({
     ephemeralToken: z.string().min(1).max(256).optional(),
@@ -68,18 +164,63 @@ export const ExecuteRequestSchema = z
     sessionToken: z.string().min(1).max(4096).optional(),
   })
   .strict();
+/**
+ * The body of `POST /execute`: the token, and the very tool and parameters that were authorized.
+ *
+ * @example
+ * ```ts
+ * import type { AuthorizedResponse, ExecuteRequest } from '@handshake/core';
+ * declare const authorized: AuthorizedResponse;
+ *
+ * const request: ExecuteRequest = {
+ *   ephemeralToken: authorized.ephemeralToken,
+ *   tool: 'get_order',
+ *   parameters: { id: 'O-1' },
+ *   transactionId: authorized.transactionId,
+ * };
+ * ```
+ */
 export type ExecuteRequest = z.infer<typeof ExecuteRequestSchema>;
 
-/** `POST /approvals/{id}/decision` body. */
+/**
+ * `POST /approvals/{id}/decision` body.
+ *
+ * @example
+ * ```ts
+ * import { DecisionRequestSchema } from '@handshake/core';
+ *
+ * DecisionRequestSchema.parse({ decision: 'deny', reason: 'Refund larger than the order' });
+ * ```
+ */
 export const DecisionRequestSchema = z
   .object({
     decision: z.enum(['approve', 'deny']),
     reason: z.string().max(500).optional(),
   })
   .strict();
+/**
+ * An approver's decision: `approve` or `deny`, with an optional reason shown to the requester.
+ *
+ * @example
+ * ```ts
+ * import type { DecisionRequest } from '@handshake/core';
+ *
+ * const decision: DecisionRequest = { decision: 'approve' };
+ * ```
+ */
 export type DecisionRequest = z.infer<typeof DecisionRequestSchema>;
 
-/** Why an approval is needed. */
+/**
+ * Why an approval is needed.
+ *
+ * @example
+ * ```ts
+ * import { ApprovalReasonSchema } from '@handshake/core';
+ *
+ * ApprovalReasonSchema.parse({ kind: 'limit', window: 'daily' }); // over the daily limit
+ * ApprovalReasonSchema.parse({ kind: 'tier' }); // the tool's tier asks for approval
+ * ```
+ */
 export const ApprovalReasonSchema = z.union([
   z.object({ kind: z.literal('tier') }),
   z.object({
@@ -88,7 +229,18 @@ export const ApprovalReasonSchema = z.union([
   }),
 ]);
 
-/** `200` answer of `POST /authorize`. */
+/**
+ * `200` answer of `POST /authorize`.
+ *
+ * @example
+ * ```ts
+ * import { AuthorizedResponseSchema } from '@handshake/core';
+ *
+ * const answer: unknown = await (await fetch('https://handshake.example.com/authorize')).json();
+ * const parsed = AuthorizedResponseSchema.safeParse(answer);
+ * if (parsed.success) console.log(parsed.data.expiresAt);
+ * ```
+ */
 export const AuthorizedResponseSchema = z.object({
   status: z.literal('authorized'),
   transactionId: z.string(),
@@ -98,9 +250,30 @@ export const AuthorizedResponseSchema = z.object({
   paramsHash: z.string(),
   approvalId: z.string().optional(),
 });
+/**
+ * The `200` answer of `POST /authorize`: the call may run; execute it with `ephemeralToken` before `expiresAt`.
+ *
+ * @example
+ * ```ts
+ * import type { AuthorizedResponse } from '@handshake/core';
+ *
+ * function tokenOf(answer: AuthorizedResponse): string {
+ *   return answer.ephemeralToken; // single use, bound to the tool and paramsHash
+ * }
+ * ```
+ */
 export type AuthorizedResponse = z.infer<typeof AuthorizedResponseSchema>;
 
-/** `202` answer of `POST /authorize`: someone must decide first. */
+/**
+ * `202` answer of `POST /authorize`: someone must decide first.
+ *
+ * @example
+ * ```ts
+ * import { PendingResponseSchema } from '@handshake/core';
+ *
+ * PendingResponseSchema.safeParse({ status: 'pending' }).success; // false: ids are missing
+ * ```
+ */
 export const PendingResponseSchema = z.object({
   status: z.literal('pending'),
   transactionId: z.string(),
@@ -110,28 +283,114 @@ export const PendingResponseSchema = z.object({
   paramsHash: z.string(),
   reasons: z.array(ApprovalReasonSchema).optional(),
 });
+/**
+ * The `202` answer of `POST /authorize`: someone must decide; wait on `GET /approvals/{approvalId}`.
+ *
+ * @example
+ * ```ts
+ * import type { PendingResponse } from '@handshake/core';
+ *
+ * function describe(answer: PendingResponse): string {
+ *   return `waiting for approval ${answer.approvalId} until ${answer.expiresAt}`;
+ * }
+ * ```
+ */
 export type PendingResponse = z.infer<typeof PendingResponseSchema>;
 
-/** Either answer of `POST /authorize`. */
+/**
+ * Either answer of `POST /authorize`.
+ *
+ * @example
+ * ```ts
+ * import { AuthorizeResponseSchema } from '@handshake/core';
+ *
+ * const answer = AuthorizeResponseSchema.parse({
+ *   status: 'pending',
+ *   transactionId: 'tx_1',
+ *   approvalId: 'apr_1',
+ *   expiresAt: '2026-03-02T10:05:00.000Z',
+ *   tier: 'RESTRICTED',
+ *   paramsHash: 'a'.repeat(64),
+ * });
+ * ```
+ */
 export const AuthorizeResponseSchema = z.discriminatedUnion('status', [
   AuthorizedResponseSchema,
   PendingResponseSchema,
 ]);
+/**
+ * Either answer of `POST /authorize`, told apart by `status`.
+ *
+ * @example
+ * ```ts
+ * import type { AuthorizeResponse } from '@handshake/core';
+ * declare const answer: AuthorizeResponse;
+ *
+ * if (answer.status === 'authorized') {
+ *   console.log('execute with the token before', answer.expiresAt);
+ * } else {
+ *   console.log('wait for approval', answer.approvalId);
+ * }
+ * ```
+ */
 export type AuthorizeResponse = z.infer<typeof AuthorizeResponseSchema>;
 
-/** `200` answer of `POST /execute`. */
+/**
+ * `200` answer of `POST /execute`.
+ *
+ * @example
+ * ```ts
+ * import { ExecuteResponseSchema } from '@handshake/core';
+ *
+ * const answer = ExecuteResponseSchema.parse({ status: 'completed', transactionId: 'tx_1', result: { ok: true } });
+ * ```
+ */
 export const ExecuteResponseSchema = z.object({
   status: z.literal('completed'),
   transactionId: z.string(),
   result: z.unknown(),
   replayed: z.boolean().optional(),
 });
+/**
+ * The `200` answer of `POST /execute`: the tool's result; `replayed` when it is the stored result of an execute that already ran.
+ *
+ * @example
+ * ```ts
+ * import type { ExecuteResponse } from '@handshake/core';
+ * declare const answer: ExecuteResponse;
+ *
+ * if (answer.replayed) console.log('the stored result of the call that already ran');
+ * console.log(answer.result);
+ * ```
+ */
 export type ExecuteResponse = z.infer<typeof ExecuteResponseSchema>;
 
-/** Approval statuses; all but `pending` are final. */
+/**
+ * Approval statuses; all but `pending` are final.
+ *
+ * @example
+ * ```ts
+ * import { ApprovalStatusSchema } from '@handshake/core';
+ *
+ * const status = ApprovalStatusSchema.parse('approved');
+ * const final = status !== 'pending';
+ * ```
+ */
 export const ApprovalStatusSchema = z.enum(['pending', 'approved', 'denied', 'expired']);
 
-/** `GET /approvals/{id}` answer, and the data of each `status` SSE event. */
+/**
+ * `GET /approvals/{id}` answer, and the data of each `status` SSE event.
+ *
+ * @example
+ * ```ts
+ * import { ApprovalViewSchema } from '@handshake/core';
+ *
+ * declare const event: { data: string }; // one `event: status` message of the approval stream
+ *
+ * const view = ApprovalViewSchema.parse(JSON.parse(event.data));
+ * if (view.status !== 'pending') console.log('final:', view.status);
+ * ```
+ */
 export const ApprovalViewSchema = z.object({
   approvalId: z.string(),
   transactionId: z.string(),
@@ -146,9 +405,31 @@ export const ApprovalViewSchema = z.object({
   amount: MoneySchema.optional(),
   reasons: z.array(ApprovalReasonSchema).optional(),
 });
+/**
+ * What the requesting session sees of an approval (`GET /approvals/{id}` and each SSE `status` event); the token appears once approved.
+ *
+ * @example
+ * ```ts
+ * import type { ApprovalView } from '@handshake/core';
+ * declare const view: ApprovalView;
+ *
+ * if (view.status === 'approved' && view.ephemeralToken) {
+ *   // execute before view.tokenExpiresAt
+ * }
+ * ```
+ */
 export type ApprovalView = z.infer<typeof ApprovalViewSchema>;
 
-/** What approvers see of an approval (`GET /approvals`). */
+/**
+ * What approvers see of an approval (`GET /approvals`).
+ *
+ * @example
+ * ```ts
+ * import { ApprovalSummarySchema } from '@handshake/core';
+ *
+ * const list = ApprovalSummarySchema.array().parse([]);
+ * ```
+ */
 export const ApprovalSummarySchema = ApprovalViewSchema.omit({ ephemeralToken: true }).extend({
   userId: z.string(),
   parameters: z.unknown(),
@@ -158,9 +439,33 @@ export const ApprovalSummarySchema = ApprovalViewSchema.omit({ ephemeralToken: t
   decidedBy: z.string().optional(),
   originalAmount: MoneySchema.optional(),
 });
+/**
+ * What approvers see of an approval in `GET /approvals`: who asked, for which tool, parameters and amount — never a token.
+ *
+ * @example
+ * ```ts
+ * import type { ApprovalSummary } from '@handshake/core';
+ * declare const pending: ApprovalSummary[];
+ *
+ * for (const approval of pending) {
+ *   console.log(approval.userId, approval.tool, approval.amount?.value, approval.payee);
+ * }
+ * ```
+ */
 export type ApprovalSummary = z.infer<typeof ApprovalSummarySchema>;
 
-/** One tool as listed by `GET /tools`. */
+/**
+ * One tool as listed by `GET /tools`.
+ *
+ * @example
+ * ```ts
+ * import { ToolListingSchema } from '@handshake/core';
+ *
+ * const tools = ToolListingSchema.array().parse([
+ *   { name: 'get_exchange_rate', description: 'Read a rate', tier: 'PUBLIC', movesMoney: false },
+ * ]);
+ * ```
+ */
 export const ToolListingSchema = z.object({
   name: z.string(),
   description: z.string(),
@@ -176,9 +481,32 @@ export const ToolListingSchema = z.object({
     })
     .optional(),
 });
+/**
+ * One tool as `GET /tools` lists it: name, description, tier, JSON Schema of the input, and whether it moves money.
+ *
+ * @example
+ * ```ts
+ * import type { ToolListing } from '@handshake/core';
+ * declare const tools: ToolListing[];
+ *
+ * const moneyMovers = tools.filter((tool) => tool.movesMoney).map((tool) => tool.name);
+ * ```
+ */
 export type ToolListing = z.infer<typeof ToolListingSchema>;
 
-/** The error envelope. */
+/**
+ * The error envelope.
+ *
+ * @example
+ * ```ts
+ * import { ErrorEnvelopeSchema } from '@handshake/core';
+ *
+ * const envelope = ErrorEnvelopeSchema.parse({
+ *   success: false,
+ *   error: { code: 'TOKEN_EXPIRED', message: 'Execute refused: the ephemeral token has expired' },
+ * });
+ * ```
+ */
 export const ErrorEnvelopeSchema = z.object({
   success: z.literal(false),
   error: z.object({ code: z.enum(ERROR_CODES), message: z.string() }),

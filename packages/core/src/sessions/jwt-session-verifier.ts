@@ -11,7 +11,21 @@ import {
 import { tokenDigest } from '../tokens/token.js';
 import type { SessionIdentity, SessionVerifierV1 } from './session-verifier.js';
 
-/** Options of {@link jwtSessionVerifier}. Give exactly one of `secret`, `publicKey`, `jwks`, `jwksUrl`. */
+/**
+ * Options of {@link jwtSessionVerifier}. Give exactly one of `secret`, `publicKey`, `jwks`, `jwksUrl`.
+ *
+ * @example
+ * ```ts
+ * import { type JwtSessionVerifierOptions, jwtSessionVerifier } from '@handshake/core';
+ *
+ * const options: JwtSessionVerifierOptions = {
+ *   jwksUrl: 'https://auth.example.com/.well-known/jwks.json',
+ *   issuer: 'https://auth.example.com/',
+ *   audience: 'handshake',
+ * };
+ * const sessions = jwtSessionVerifier(options);
+ * ```
+ */
 export interface JwtSessionVerifierOptions {
   /** HS256 shared secret (Supabase's JWT secret, for instance). */
   secret?: string | Uint8Array;

@@ -1,6 +1,19 @@
 import type { Awaitable } from '../types/common.js';
 
-/** Who a session belongs to. */
+/**
+ * Who a session belongs to.
+ *
+ * @example
+ * ```ts
+ * import type { SessionIdentity, SessionVerifierV1 } from '@handshake/core';
+ *
+ * const verifier: SessionVerifierV1 = {
+ *   specificationVersion: 'v1',
+ *   verify: (credential): SessionIdentity | undefined =>
+ *     credential === 'dev-token' ? { userId: 'alice', scopes: [], sessionId: 'dev' } : undefined,
+ * };
+ * ```
+ */
 export interface SessionIdentity {
   userId: string;
   /** Scopes granted to the session; `handshake:approve` lets it decide others' approvals. */

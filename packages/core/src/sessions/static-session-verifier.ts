@@ -1,7 +1,18 @@
 import { tokenDigest } from '../tokens/token.js';
 import type { SessionIdentity, SessionVerifierV1 } from './session-verifier.js';
 
-/** A user entry of the static verifier: a user id, or the id with scopes. */
+/**
+ * A user entry of the static verifier: a user id, or the id with scopes.
+ *
+ * @example
+ * ```ts
+ * import { type StaticSessionEntry, staticSessionVerifier } from '@handshake/core';
+ *
+ * const alice: StaticSessionEntry = 'alice';
+ * const ops: StaticSessionEntry = { userId: 'ops', scopes: ['handshake:approve'] };
+ * const sessions = staticSessionVerifier({ 'token-alice': alice, 'token-ops': ops });
+ * ```
+ */
 export type StaticSessionEntry = string | { userId: string; scopes?: readonly string[] };
 
 /**

@@ -19,7 +19,18 @@ export interface KeyResolverV1 {
   resolve(userId: string, keyId: string): Awaitable<Uint8Array | undefined>;
 }
 
-/** One registered key: base64url or raw 32 bytes. */
+/**
+ * One registered key: base64url or raw 32 bytes.
+ *
+ * @example
+ * ```ts
+ * import { generateSigningKey, type RegisteredKey, staticKeyResolver } from '@handshake/core';
+ *
+ * const { publicKey } = generateSigningKey();
+ * const key: RegisteredKey = { userId: 'alice', keyId: 'laptop', publicKey };
+ * const keys = staticKeyResolver([key]);
+ * ```
+ */
 export interface RegisteredKey {
   userId: string;
   keyId: string;

@@ -7,16 +7,46 @@ import { SignatureSchema } from '../schemas/wire.js';
 // Amounts are accepted as JSON numbers or decimal strings and converted exactly by
 // `parseMoney`; amounts in answers are always decimal strings.
 
-/** An ISO 4217 code this service knows. */
+/**
+ * An ISO 4217 code this service knows.
+ *
+ * @example
+ * ```ts
+ * import { CurrencyCodeSchema } from '@handshake/core';
+ *
+ * CurrencyCodeSchema.parse('EUR');
+ * CurrencyCodeSchema.safeParse('XYZ').success; // false: not an ISO 4217 code
+ * ```
+ */
 export const CurrencyCodeSchema = z
   .string()
   .regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as "USD"')
   .refine(isCurrency, 'an ISO 4217 currency code this service knows');
 
-/** An amount as a JSON number or a decimal string; converted exactly, never through a float. */
+/**
+ * An amount as a JSON number or a decimal string; converted exactly, never through a float.
+ *
+ * @example
+ * ```ts
+ * import { AmountInputSchema } from '@handshake/core';
+ *
+ * AmountInputSchema.parse('30.00'); // a decimal string
+ * AmountInputSchema.parse(30); // or a JSON number, converted exactly later
+ * ```
+ */
 export const AmountInputSchema = z.union([z.number(), z.string().max(40)]);
 
-/** A merchant's name: printable, without leading or trailing spaces, at most 200 characters. */
+/**
+ * A merchant's name: printable, without leading or trailing spaces, at most 200 characters.
+ *
+ * @example
+ * ```ts
+ * import { MerchantNameSchema } from '@handshake/core';
+ *
+ * MerchantNameSchema.parse('Example Books');
+ * MerchantNameSchema.safeParse(' Example Books').success; // false: leading space
+ * ```
+ */
 export const MerchantNameSchema = z
   .string()
   .min(1)
@@ -24,20 +54,57 @@ export const MerchantNameSchema = z
   .regex(/^[^\p{Cc}]+$/u, 'no control characters')
   .refine((name) => name.trim() === name, 'no leading or trailing spaces');
 
-/** Free-form product context passed on to approvers and the audit metadata, never hashed. */
+/**
+ * Free-form product context passed on to approvers and the audit metadata, never hashed.
+ *
+ * @example
+ * ```ts
+ * import { ProductContextSchema } from '@handshake/core';
+ *
+ * const product = ProductContextSchema.parse({ title: 'A Book', isbn: '978-0-00-000000-0' });
+ * ```
+ */
 export const ProductContextSchema = z
   .record(z.string().min(1).max(64), z.json())
   .refine((product) => Object.keys(product).length <= 32, 'at most 32 fields');
+/**
+ * Free-form product details (at most 32 JSON fields) shown to approvers and kept in the audit metadata.
+ *
+ * @example
+ * ```ts
+ * import type { ProductContext } from '@handshake/core';
+ *
+ * const product: ProductContext = { title: 'A Book', quantity: 1 };
+ * ```
+ */
 export type ProductContext = z.infer<typeof ProductContextSchema>;
 
-/** The agent's name, as the seed's `agent_name`. */
+/**
+ * The agent's name, as the seed's `agent_name`.
+ *
+ * @example
+ * ```ts
+ * import { AgentNameSchema } from '@handshake/core';
+ *
+ * AgentNameSchema.parse('shopping-assistant');
+ * ```
+ */
 export const AgentNameSchema = z
   .string()
   .min(1)
   .max(100)
   .regex(/^[^\p{Cc}]+$/u, 'no control characters');
 
-/** A postal address. */
+/**
+ * A postal address.
+ *
+ * @example
+ * ```ts
+ * import { AddressSchema } from '@handshake/core';
+ *
+ * AddressSchema.parse({ line1: '1 Main St', city: 'Springfield', postal_code: '12345', country: 'US' });
+ * ```
+ */
 export const AddressSchema = z
   .object({
     line1: z.string().min(1).max(200),
@@ -48,11 +115,28 @@ export const AddressSchema = z
     country: z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 code such as "US"'),
   })
   .strict();
+/**
+ * A postal address, as in the spend API's customer details.
+ *
+ * @example
+ * ```ts
+ * import type { Address } from '@handshake/core';
+ *
+ * const address: Address = { line1: '1 Main St', city: 'Springfield', postal_code: '12345', country: 'US' };
+ * ```
+ */
 export type Address = z.infer<typeof AddressSchema>;
 
 /**
  * The cardholder, as a card response carries it and the mock checkout accepts it:
  * an agent passes `customer` from the card straight on as `customer_details`.
+ *
+ * @example
+ * ```ts
+ * import { CustomerDetailsSchema } from '@handshake/core';
+ *
+ * CustomerDetailsSchema.parse({ name: 'Ada Lovelace', email: 'ada@example.com' });
+ * ```
  */
 export const CustomerDetailsSchema = z
   .object({
@@ -63,9 +147,33 @@ export const CustomerDetailsSchema = z
     shipping_address: AddressSchema.optional(),
   })
   .strict();
+/**
+ * The cardholder of a virtual card, passed on unchanged as a checkout's `customer_details`.
+ *
+ * @example
+ * ```ts
+ * import type { CustomerDetails } from '@handshake/core';
+ *
+ * const customer: CustomerDetails = { name: 'Ada Lovelace', email: 'ada@example.com' };
+ * ```
+ */
 export type CustomerDetails = z.infer<typeof CustomerDetailsSchema>;
 
-/** `POST /api/mcp/validate-transaction` body. */
+/**
+ * `POST /api/mcp/validate-transaction` body.
+ *
+ * @example
+ * ```ts
+ * import { ValidateTransactionRequestSchema } from '@handshake/core';
+ *
+ * const body = ValidateTransactionRequestSchema.parse({
+ *   merchant: { name: 'Example Books' },
+ *   amount: '30.00',
+ *   currency: 'USD',
+ *   timeout: 120,
+ * });
+ * ```
+ */
 export const ValidateTransactionRequestSchema = z
   .object({
     merchant: z.object({ name: MerchantNameSchema }).strict(),
@@ -77,9 +185,33 @@ export const ValidateTransactionRequestSchema = z
     timeout: z.number().int().min(10).max(300).optional(),
   })
   .strict();
+/**
+ * The body of `POST /api/mcp/validate-transaction`: a purchase to check against the user's spending limits.
+ *
+ * @example
+ * ```ts
+ * import type { ValidateTransactionRequest } from '@handshake/core';
+ *
+ * const request: ValidateTransactionRequest = {
+ *   merchant: { name: 'Example Books' },
+ *   amount: '30.00',
+ *   currency: 'USD',
+ * };
+ * ```
+ */
 export type ValidateTransactionRequest = z.infer<typeof ValidateTransactionRequestSchema>;
 
-/** `POST /api/mcp/create-virtual-card` body: the seed's fields plus the execute signature. */
+/**
+ * `POST /api/mcp/create-virtual-card` body: the seed's fields plus the execute signature.
+ *
+ * @example
+ * ```ts
+ * import { CreateVirtualCardRequestSchema } from '@handshake/core';
+ *
+ * const result = CreateVirtualCardRequestSchema.safeParse({ validation_token: 'hs_val_…' });
+ * result.success; // false: the merchant and amounts are required
+ * ```
+ */
 export const CreateVirtualCardRequestSchema = z
   .object({
     validation_token: z.string().min(1).max(256),
@@ -97,6 +229,25 @@ export const CreateVirtualCardRequestSchema = z
     signature: SignatureSchema.optional(),
   })
   .strict();
+/**
+ * The body of `POST /api/mcp/create-virtual-card`: consumes a validation token once for a single-use card.
+ *
+ * @example
+ * ```ts
+ * import type { CreateVirtualCardRequest, ValidationResponse } from '@handshake/core';
+ * declare const validation: ValidationResponse;
+ *
+ * const request: CreateVirtualCardRequest = {
+ *   validation_token: validation.validation_token ?? '',
+ *   merchant_name: 'Example Books',
+ *   transaction_amount: '30.00',
+ *   transaction_currency: 'USD',
+ *   card_amount: '30.00',
+ *   card_currency: 'USD',
+ *   transaction_id: validation.transaction_id,
+ * };
+ * ```
+ */
 export type CreateVirtualCardRequest = z.infer<typeof CreateVirtualCardRequestSchema>;
 
 const MonthSchema = z.union([
@@ -114,7 +265,20 @@ const YearSchema = z.union([
     .transform(Number),
 ]);
 
-/** `POST /api/mcp/mock-checkout` body. */
+/**
+ * `POST /api/mcp/mock-checkout` body.
+ *
+ * @example
+ * ```ts
+ * import { MockCheckoutRequestSchema } from '@handshake/core';
+ *
+ * const body = MockCheckoutRequestSchema.parse({
+ *   card_details: { card_number: '4242424242424242', cvc: '123', exp_month: 12, exp_year: 2030 },
+ *   customer_details: { name: 'Ada Lovelace' },
+ *   amount: '24.99',
+ * });
+ * ```
+ */
 export const MockCheckoutRequestSchema = z
   .object({
     card_details: z
@@ -133,11 +297,41 @@ export const MockCheckoutRequestSchema = z
     product: ProductContextSchema.optional(),
   })
   .strict();
+/**
+ * The body of `POST /api/mcp/mock-checkout`: charges a virtual card at a simulated merchant.
+ *
+ * @example
+ * ```ts
+ * import type { CardCreationResponse, MockCheckoutRequest } from '@handshake/core';
+ * declare const card: CardCreationResponse;
+ *
+ * const request: MockCheckoutRequest = {
+ *   card_details: { card_number: card.cardNumber, cvc: card.cvc, exp_month: card.expMonth, exp_year: card.expYear },
+ *   customer_details: { name: card.customer.name },
+ *   amount: '24.99',
+ * };
+ * ```
+ */
 export type MockCheckoutRequest = z.infer<typeof MockCheckoutRequestSchema>;
 
 // Responses: lenient objects (extra fields allowed) for clients to parse.
 
-/** One endpoint in `GET /api/mcp/info`. */
+/**
+ * One endpoint in `GET /api/mcp/info`.
+ *
+ * @example
+ * ```ts
+ * import { SpendEndpointSchema } from '@handshake/core';
+ *
+ * SpendEndpointSchema.parse({
+ *   method: 'GET',
+ *   path: '/api/mcp/limits',
+ *   description: 'The spending limits and what remains',
+ *   authentication: 'required',
+ *   responses: ['200'],
+ * });
+ * ```
+ */
 export const SpendEndpointSchema = z.object({
   method: z.enum(['GET', 'POST']),
   path: z.string(),
@@ -145,9 +339,29 @@ export const SpendEndpointSchema = z.object({
   authentication: z.enum(['required', 'optional', 'none']),
   responses: z.array(z.string()),
 });
+/**
+ * One endpoint listed by `GET /api/mcp/info`.
+ *
+ * @example
+ * ```ts
+ * import type { SpendApiInfo, SpendEndpoint } from '@handshake/core';
+ * declare const info: SpendApiInfo;
+ *
+ * const posts: SpendEndpoint[] = info.endpoints.filter((endpoint) => endpoint.method === 'POST');
+ * ```
+ */
 export type SpendEndpoint = z.infer<typeof SpendEndpointSchema>;
 
-/** `GET /api/mcp/info` answer. */
+/**
+ * `GET /api/mcp/info` answer.
+ *
+ * @example
+ * ```ts
+ * import { SpendApiInfoSchema } from '@handshake/core';
+ *
+ * const info = SpendApiInfoSchema.parse(await (await fetch('https://handshake.example.com/api/mcp/info')).json());
+ * ```
+ */
 export const SpendApiInfoSchema = z.object({
   name: z.string(),
   version: z.string(),
@@ -155,6 +369,17 @@ export const SpendApiInfoSchema = z.object({
   basePath: z.string(),
   endpoints: z.array(SpendEndpointSchema),
 });
+/**
+ * The answer of `GET /api/mcp/info`: the API's name, version, base path and endpoints.
+ *
+ * @example
+ * ```ts
+ * import type { SpendApiInfo } from '@handshake/core';
+ * declare const info: SpendApiInfo;
+ *
+ * console.log(`${info.name} ${info.version} at ${info.basePath}`);
+ * ```
+ */
 export type SpendApiInfo = z.infer<typeof SpendApiInfoSchema>;
 
 const WindowBalanceSchema = z.object({
@@ -165,7 +390,18 @@ const WindowBalanceSchema = z.object({
   resets_at: z.string(),
 });
 
-/** `GET /api/mcp/limits` answer. A window that is not configured is absent. */
+/**
+ * `GET /api/mcp/limits` answer. A window that is not configured is absent.
+ *
+ * @example
+ * ```ts
+ * import { SpendLimitsResponseSchema } from '@handshake/core';
+ *
+ * const limits = SpendLimitsResponseSchema.parse({
+ *   enabled: { daily: false, weekly: false, monthly: false, transaction: false },
+ * });
+ * ```
+ */
 export const SpendLimitsResponseSchema = z.object({
   currency: z.string().optional(),
   time_zone: z.string().optional(),
@@ -180,6 +416,17 @@ export const SpendLimitsResponseSchema = z.object({
     transaction: z.boolean(),
   }),
 });
+/**
+ * The answer of `GET /api/mcp/limits`: each configured window's amount, use and remainder, as decimal strings.
+ *
+ * @example
+ * ```ts
+ * import type { SpendLimitsResponse } from '@handshake/core';
+ * declare const limits: SpendLimitsResponse;
+ *
+ * if (limits.daily) console.log(`${limits.daily.remaining} ${limits.daily.currency} left today`);
+ * ```
+ */
 export type SpendLimitsResponse = z.infer<typeof SpendLimitsResponseSchema>;
 
 const ReasonSchema = z.enum(['tier', 'daily', 'weekly', 'monthly', 'transaction']);
@@ -187,6 +434,14 @@ const ReasonSchema = z.enum(['tier', 'daily', 'weekly', 'monthly', 'transaction'
 /**
  * The JSON answer of `validate-transaction`, and the `data` of each of its SSE events
  * (`pending`, `approved`, `denied`, `timeout`).
+ *
+ * @example
+ * ```ts
+ * import { ValidationResponseSchema } from '@handshake/core';
+ * declare const event: { data: string }; // one SSE event of a validation that waits for the user
+ *
+ * const validation = ValidationResponseSchema.parse(JSON.parse(event.data));
+ * ```
  */
 export const ValidationResponseSchema = z.object({
   status: z.enum(['auto_approved', 'pending', 'approved', 'denied', 'timeout']),
@@ -204,9 +459,36 @@ export const ValidationResponseSchema = z.object({
   reason: z.string().optional(),
   message: z.string(),
 });
+/**
+ * A validation's answer: `auto_approved` within every limit, else `pending` until the user decides (`approved`, `denied`, `timeout`).
+ *
+ * @example
+ * ```ts
+ * import type { ValidationResponse } from '@handshake/core';
+ * declare const validation: ValidationResponse;
+ *
+ * if (validation.status === 'auto_approved' || validation.status === 'approved') {
+ *   console.log('create the card before', validation.expires_at);
+ * }
+ * ```
+ */
 export type ValidationResponse = z.infer<typeof ValidationResponseSchema>;
 
-/** `GET /api/mcp/authorization-status?id=` answer. */
+/**
+ * `GET /api/mcp/authorization-status?id=` answer.
+ *
+ * @example
+ * ```ts
+ * import { AuthorizationStatusResponseSchema } from '@handshake/core';
+ *
+ * const status = AuthorizationStatusResponseSchema.parse({
+ *   status: 'pending',
+ *   authorization_id: 'apr_1',
+ *   transaction_id: 'tx_1',
+ *   message: 'Waiting for the user',
+ * });
+ * ```
+ */
 export const AuthorizationStatusResponseSchema = z.object({
   status: z.enum(['pending', 'approved', 'denied', 'expired']),
   authorization_id: z.string(),
@@ -216,9 +498,31 @@ export const AuthorizationStatusResponseSchema = z.object({
   reason: z.string().optional(),
   message: z.string(),
 });
+/**
+ * The answer of `GET /api/mcp/authorization-status?id=`: where a pending validation stands.
+ *
+ * @example
+ * ```ts
+ * import type { AuthorizationStatusResponse } from '@handshake/core';
+ * declare const status: AuthorizationStatusResponse;
+ *
+ * const done = status.status !== 'pending';
+ * ```
+ */
 export type AuthorizationStatusResponse = z.infer<typeof AuthorizationStatusResponseSchema>;
 
-/** `POST /api/mcp/create-virtual-card` answer (the seed's `CardCreationResponse`). */
+/**
+ * `POST /api/mcp/create-virtual-card` answer (the seed's `CardCreationResponse`).
+ *
+ * @example
+ * ```ts
+ * import { CardCreationResponseSchema } from '@handshake/core';
+ * declare const answer: unknown;
+ *
+ * const card = CardCreationResponseSchema.parse(answer);
+ * console.log(`card ending ${card.last4}`); // never log the number or the CVC
+ * ```
+ */
 export const CardCreationResponseSchema = z.object({
   cardId: z.string(),
   cardNumber: z.string(),
@@ -238,9 +542,31 @@ export const CardCreationResponseSchema = z.object({
   agentName: z.string().optional(),
   replayed: z.boolean().optional(),
 });
+/**
+ * A single-use virtual card: number, CVC, expiry and spending limit. Show `last4` only.
+ *
+ * @example
+ * ```ts
+ * import type { CardCreationResponse } from '@handshake/core';
+ * declare const card: CardCreationResponse;
+ *
+ * console.log(`${card.brand} ending ${card.last4}, limit ${card.spendingLimit} ${card.currency}`);
+ * ```
+ */
 export type CardCreationResponse = z.infer<typeof CardCreationResponseSchema>;
 
-/** `POST /api/mcp/mock-checkout` answer. */
+/**
+ * `POST /api/mcp/mock-checkout` answer.
+ *
+ * @example
+ * ```ts
+ * import { CheckoutResponseSchema } from '@handshake/core';
+ * declare const answer: unknown;
+ *
+ * const order = CheckoutResponseSchema.parse(answer);
+ * console.log(order.order_id, order.status);
+ * ```
+ */
 export const CheckoutResponseSchema = z.object({
   order_id: z.string(),
   status: z.enum(['confirmed', 'processing', 'failed']),
@@ -259,4 +585,15 @@ export const CheckoutResponseSchema = z.object({
   merchant: z.object({ name: z.string() }).loose(),
   receipt: z.record(z.string(), z.unknown()),
 });
+/**
+ * The answer of `POST /api/mcp/mock-checkout`: the simulated order and the charge.
+ *
+ * @example
+ * ```ts
+ * import type { CheckoutResponse } from '@handshake/core';
+ * declare const order: CheckoutResponse;
+ *
+ * console.log(`${order.payment.amount} ${order.payment.currency} charged to card ending ${order.payment.last4}`);
+ * ```
+ */
 export type CheckoutResponse = z.infer<typeof CheckoutResponseSchema>;

@@ -21,7 +21,26 @@ import {
 import { CREATE_VIRTUAL_CARD, cardPurchaseParameters, type SpendTools } from './spend-tools.js';
 import { systemTimers, type TimerScheduler, validationEventStream } from './validation-stream.js';
 
-/** Options of {@link spendApiRoutes}. */
+/**
+ * Options of {@link spendApiRoutes}.
+ *
+ * @example
+ * ```ts
+ * import {
+ *   createHandshake,
+ *   createHandshakeHandler,
+ *   type SpendApiOptions,
+ *   simulatedCardIssuer,
+ *   spendApiRoutes,
+ *   spendTools,
+ * } from '@handshake/core';
+ *
+ * const tools = spendTools({ issuer: simulatedCardIssuer() });
+ * const engine = createHandshake({ tools: [tools], limits: { currency: 'USD', daily: '200.00' } });
+ * const options: SpendApiOptions = { tools, basePath: '/api/mcp', info: { name: 'Example spend API' } };
+ * const handler = createHandshakeHandler(engine, { routes: spendApiRoutes(engine, options) });
+ * ```
+ */
 export interface SpendApiOptions {
   /** The card-purchase tools registered with the same engine (`spendTools(…)`). */
   tools: SpendTools;

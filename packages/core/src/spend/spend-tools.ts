@@ -32,6 +32,16 @@ export const CREATE_VIRTUAL_CARD = 'create_virtual_card';
  * and `create-virtual-card` can reconstruct, so the parameters hash binds the merchant
  * and the amount. The amount is in canonical form (`formatMoney`), so `30`, `30.0` and
  * `"30.00"` all validate the same purchase.
+ *
+ * @example
+ * ```ts
+ * import { CardPurchaseParametersSchema } from '@handshake/core';
+ *
+ * CardPurchaseParametersSchema.safeParse({
+ *   merchant_name: 'Example Books',
+ *   amount: { value: '30.0', currency: 'USD' },
+ * }).success; // false: the amount must be in canonical form, '30.00'
+ * ```
  */
 export const CardPurchaseParametersSchema = z
   .object({
@@ -65,6 +75,17 @@ export const CardPurchaseParametersSchema = z
       });
     }
   });
+/**
+ * The parameters of `create_virtual_card`: the merchant and the amount in canonical form.
+ *
+ * @example
+ * ```ts
+ * import { type CardPurchaseParameters, cardPurchaseParameters } from '@handshake/core';
+ *
+ * const purchase: CardPurchaseParameters = cardPurchaseParameters('Example Books', '30', 'USD');
+ * // { merchant_name: 'Example Books', amount: { value: '30.00', currency: 'USD' } }
+ * ```
+ */
 export type CardPurchaseParameters = z.infer<typeof CardPurchaseParametersSchema>;
 
 /**
@@ -125,7 +146,20 @@ export function maxCardMinor(
   return top / bottom;
 }
 
-/** The card a route asks for, checked against the validated amount. */
+/**
+ * The card a route asks for, checked against the validated amount.
+ *
+ * @example
+ * ```ts
+ * import type { CardTerms } from '@handshake/core';
+ *
+ * const terms: CardTerms = {
+ *   spendingLimit: { value: '54.25', currency: 'USD' },
+ *   exchangeRate: '1.0850', // validated in EUR, card in USD
+ *   agentName: 'shopping-assistant',
+ * };
+ * ```
+ */
 export interface CardTerms {
   /** The card's spending limit. */
   spendingLimit: Money;
@@ -134,7 +168,21 @@ export interface CardTerms {
   agentName?: string;
 }
 
-/** Options of {@link spendTools}. */
+/**
+ * Options of {@link spendTools}.
+ *
+ * @example
+ * ```ts
+ * import { type SpendToolsOptions, simulatedCardIssuer, simulatedExchangeRates, spendTools } from '@handshake/core';
+ *
+ * const options: SpendToolsOptions = {
+ *   issuer: simulatedCardIssuer(),
+ *   exchangeRates: simulatedExchangeRates(),
+ *   customer: (userId) => ({ name: `Customer ${userId}` }),
+ * };
+ * const tools = spendTools(options);
+ * ```
+ */
 export interface SpendToolsOptions {
   /** Issues the cards. */
   issuer: CardIssuerV1;
@@ -148,7 +196,17 @@ export interface SpendToolsOptions {
   customer?: (userId: string) => Awaitable<CustomerDetails>;
 }
 
-/** The card-purchase tool provider, with what the spend API routes need of it. */
+/**
+ * The card-purchase tool provider, with what the spend API routes need of it.
+ *
+ * @example
+ * ```ts
+ * import { type SpendTools, simulatedCardIssuer, spendTools } from '@handshake/core';
+ *
+ * const tools: SpendTools = spendTools({ issuer: simulatedCardIssuer() });
+ * const definitions = await tools.listTools(); // [{ name: 'create_virtual_card', tier: 'CONFIDENTIAL', … }]
+ * ```
+ */
 export interface SpendTools extends ToolProviderV1 {
   readonly issuer: CardIssuerV1;
   /**

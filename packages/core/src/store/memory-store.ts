@@ -31,10 +31,29 @@ interface SpendState {
   reservations: Map<string, Reservation>;
 }
 
-/** Options of {@link MemoryStore}. */
+/**
+ * Options of {@link MemoryStore}.
+ *
+ * @example
+ * ```ts
+ * import { MemoryStore, type MemoryStoreOptions } from '@handshake/core';
+ *
+ * const options: MemoryStoreOptions = { sweepStep: 16 };
+ * const store = new MemoryStore(options);
+ * ```
+ */
 export interface MemoryStoreOptions {
-  /** Sweep expired entries every this many operations (default 1024). */
-  sweepEvery?: number;
+  /**
+   * Entries examined for expiry at each operation (default 8). Sweeping a few entries
+   * per operation, round the store, keeps every operation's cost flat however many
+   * tokens are live; `Infinity` sweeps the whole store at every operation.
+   */
+  sweepStep?: number;
+  /**
+   * How long an approval is kept after its decision deadline (or its token's expiry,
+   * if later), as in the Redis store (default 24 h). Older approvals are swept.
+   */
+  approvalRetentionMs?: number;
 }
 
 /**
@@ -60,11 +79,17 @@ export class MemoryStore implements StoreV1 {
   readonly #spend = new Map<string, SpendState>();
   readonly #rate = new Map<string, { count: number; endsAt: number }>();
   readonly #listeners = new Set<(event: ApprovalEvent) => void>();
-  readonly #sweepEvery: number;
-  #ops = 0;
+  readonly #sweepStep: number;
+  readonly #sweeper: Generator<boolean, never, number>;
+  readonly #approvalRetentionMs: number;
 
   constructor(options: MemoryStoreOptions = {}) {
-    this.#sweepEvery = options.sweepEvery ?? 1024;
+    const step = options.sweepStep ?? 8;
+    if (!(step >= 1)) throw new TypeError('sweepStep must be at least 1');
+    this.#sweepStep = step;
+    this.#approvalRetentionMs = options.approvalRetentionMs ?? 24 * 60 * 60 * 1000;
+    this.#sweeper = this.#sweep();
+    this.#sweeper.next(0);
   }
 
   /** Number of token entries (live and tombstones) currently held. */
@@ -350,16 +375,45 @@ export class MemoryStore implements StoreV1 {
     }
   }
 
+  /** Examines the next `sweepStep` entries, stopping early at the end of a pass. */
   #tick(now: number): void {
-    this.#ops += 1;
-    if (this.#ops % this.#sweepEvery !== 0) return;
-    for (const [key, entry] of this.#tokens) if (entry.dropAt <= now) this.#tokens.delete(key);
-    for (const [key, entry] of this.#rate) if (entry.endsAt <= now) this.#rate.delete(key);
-    for (const state of this.#spend.values()) {
-      for (const [key, entry] of state.committed)
-        if (entry.endsAt <= now) state.committed.delete(key);
-      for (const [id, r] of state.reservations)
-        if (r.holdUntil <= now) state.reservations.delete(id);
+    for (let i = 0; i < this.#sweepStep; i += 1) {
+      if (this.#sweeper.next(now).value) return;
+    }
+  }
+
+  /**
+   * Walks every map round and round, one entry per step, dropping what has expired by
+   * the `now` each step is given; yields `true` at the end of each pass. (Deleting the
+   * entry a Map iterator is on is safe, and entries added meanwhile are visited.)
+   */
+  *#sweep(): Generator<boolean, never, number> {
+    let now = 0;
+    for (;;) {
+      for (const [key, entry] of this.#tokens) {
+        if (entry.dropAt <= now) this.#tokens.delete(key);
+        now = yield false;
+      }
+      for (const [key, entry] of this.#rate) {
+        if (entry.endsAt <= now) this.#rate.delete(key);
+        now = yield false;
+      }
+      for (const [key, approval] of this.#approvals) {
+        const until = Math.max(approval.expiresAt, approval.tokenExpiresAt ?? 0);
+        if (until + this.#approvalRetentionMs <= now) this.#approvals.delete(key);
+        now = yield false;
+      }
+      for (const state of this.#spend.values()) {
+        for (const [key, entry] of state.committed) {
+          if (entry.endsAt <= now) state.committed.delete(key);
+          now = yield false;
+        }
+        for (const [id, reservation] of state.reservations) {
+          if (reservation.holdUntil <= now) state.reservations.delete(id);
+          now = yield false;
+        }
+      }
+      now = yield true;
     }
   }
 }

@@ -3,6 +3,24 @@ import type { Tier } from '../types/common.js';
 /**
  * The transaction an ephemeral token authorizes, stored under the token's digest.
  * Amounts are minor units as decimal strings so records stay JSON.
+ *
+ * @example
+ * ```ts
+ * import type { TransactionRecord } from '@handshake/core';
+ *
+ * const record: TransactionRecord = {
+ *   transactionId: 'tx_1',
+ *   userId: 'alice',
+ *   sessionId: 's:1',
+ *   tool: 'create_refund',
+ *   tier: 'RESTRICTED',
+ *   paramsHash: 'a'.repeat(64),
+ *   createdAt: Date.parse('2026-03-02T10:00:00Z'),
+ *   expiresAt: Date.parse('2026-03-02T10:00:30Z'),
+ *   amountMinor: '1250', // minor units as a decimal string, so the record stays JSON
+ *   currency: 'USD',
+ * };
+ * ```
  */
 export interface TransactionRecord {
   transactionId: string;
@@ -26,7 +44,20 @@ export interface TransactionRecord {
   approvalId?: string;
 }
 
-/** What remains of a consumed token: enough to answer replays and in-progress retries. */
+/**
+ * What remains of a consumed token: enough to answer replays and in-progress retries.
+ *
+ * @example
+ * ```ts
+ * import type { ConsumeOutcome } from '@handshake/core';
+ * declare const outcome: ConsumeOutcome;
+ *
+ * if (outcome.status === 'used') {
+ *   const { tombstone } = outcome;
+ *   console.log(tombstone.state, tombstone.consumedAt, tombstone.outcome?.status);
+ * }
+ * ```
+ */
 export interface Tombstone {
   transactionId: string;
   userId: string;
@@ -38,20 +69,60 @@ export interface Tombstone {
   outcome?: ExecutionOutcome;
 }
 
-/** The stored outcome of an execute, replayed to an identical retry. */
+/**
+ * The stored outcome of an execute, replayed to an identical retry.
+ *
+ * @example
+ * ```ts
+ * import type { ExecutionOutcome } from '@handshake/core';
+ *
+ * const completed: ExecutionOutcome = { status: 'completed', result: { refund_id: 'R-1' } };
+ * const failed: ExecutionOutcome = { status: 'failed', code: 'PROVIDER_ERROR', message: 'The provider refused the call' };
+ * ```
+ */
 export type ExecutionOutcome =
   | { status: 'completed'; result: unknown }
   | { status: 'failed'; code: 'PROVIDER_ERROR'; message: string };
 
-/** Why an approval was asked for. */
+/**
+ * Why an approval was asked for.
+ *
+ * @example
+ * ```ts
+ * import type { ApprovalReason } from '@handshake/core';
+ *
+ * const reasons: ApprovalReason[] = [{ kind: 'tier' }, { kind: 'limit', window: 'daily' }];
+ * ```
+ */
 export type ApprovalReason =
   | { kind: 'tier' }
   | { kind: 'limit'; window: 'daily' | 'weekly' | 'monthly' | 'transaction' };
 
-/** Status of an approval. `approved`, `denied` and `expired` are final. */
+/**
+ * Status of an approval. `approved`, `denied` and `expired` are final.
+ *
+ * @example
+ * ```ts
+ * import type { ApprovalStatus } from '@handshake/core';
+ *
+ * const final = (status: ApprovalStatus) => status !== 'pending';
+ * ```
+ */
 export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired';
 
-/** A request waiting for (or decided by) an approver. */
+/**
+ * A request waiting for (or decided by) an approver.
+ *
+ * @example
+ * ```ts
+ * import type { ApprovalRecord } from '@handshake/core';
+ *
+ * function summary(approval: ApprovalRecord): string {
+ *   const amount = approval.amount ? ` ${approval.amount.value} ${approval.amount.currency}` : '';
+ *   return `${approval.userId} asks ${approval.tool}${amount} (v${approval.version}, ${approval.status})`;
+ * }
+ * ```
+ */
 export interface ApprovalRecord {
   approvalId: string;
   transactionId: string;

@@ -7,7 +7,17 @@ import type {
   TransactionRecord,
 } from './records.js';
 
-/** One calendar window of a spending limit, computed by the engine. */
+/**
+ * One calendar window of a spending limit, computed by the engine.
+ *
+ * @example
+ * ```ts
+ * import { type SpendWindow, spendWindows } from '@handshake/core';
+ *
+ * const windows: SpendWindow[] = spendWindows(Date.parse('2026-11-21T12:00:00Z'), 'UTC', { daily: 100_000n });
+ * windows[0]?.key; // 'daily:2026-11-21'
+ * ```
+ */
 export interface SpendWindow {
   /** `daily`, `weekly`, `monthly`. */
   window: 'daily' | 'weekly' | 'monthly';
@@ -19,7 +29,22 @@ export interface SpendWindow {
   endsAt: number;
 }
 
-/** A spend reservation the store must make atomically with the authorization. */
+/**
+ * A spend reservation the store must make atomically with the authorization.
+ *
+ * @example
+ * ```ts
+ * import type { SpendRequest } from '@handshake/core';
+ *
+ * const request: SpendRequest = {
+ *   reservationId: 'r_1',
+ *   amountMinor: 3_000n,
+ *   windows: [{ window: 'daily', key: 'daily:2026-11-21', limitMinor: 100_000n, endsAt: Date.parse('2026-11-22T00:00:00Z') }],
+ *   perTransactionMinor: 50_000n,
+ *   holdUntil: Date.parse('2026-11-21T12:00:30Z'),
+ * };
+ * ```
+ */
 export interface SpendRequest {
   reservationId: string;
   amountMinor: bigint;
@@ -30,14 +55,42 @@ export interface SpendRequest {
   holdUntil: number;
 }
 
-/** A fixed-window rate-limit hit, folded into the authorize operation. */
+/**
+ * A fixed-window rate-limit hit, folded into the authorize operation.
+ *
+ * @example
+ * ```ts
+ * import type { RateLimitHit } from '@handshake/core';
+ *
+ * const hit: RateLimitHit = { limit: 120, windowMs: 60_000 }; // the engine's default
+ * const windowStart = (now: number) => now - (now % hit.windowMs);
+ * ```
+ */
 export interface RateLimitHit {
   /** Limit per window. */
   limit: number;
   windowMs: number;
 }
 
-/** Everything `authorize` stores, in one atomic operation. */
+/**
+ * Everything `authorize` stores, in one atomic operation.
+ *
+ * @example
+ * ```ts
+ * import type { AuthorizeOp, AuthorizeOutcome } from '@handshake/core';
+ *
+ * // The heart of a store's `authorize`, for one user, inside one transaction or lock.
+ * function decide(op: AuthorizeOp, usedMinor: (windowKey: string) => bigint): AuthorizeOutcome {
+ *   const exceeded = (op.spend?.windows ?? [])
+ *     .filter((w) => usedMinor(w.key) + (op.spend?.amountMinor ?? 0n) > w.limitMinor)
+ *     .map((w) => w.window);
+ *   if (op.requiresApproval || exceeded.length > 0) {
+ *     return { status: 'pending', reserved: exceeded.length === 0 && op.spend !== undefined, exceeded };
+ *   }
+ *   return { status: 'authorized', reserved: op.spend !== undefined };
+ * }
+ * ```
+ */
 export interface AuthorizeOp {
   /** Partition key (derived from the user); stores co-locate a user's keys by it. */
   partition: string;
@@ -58,7 +111,19 @@ export interface AuthorizeOp {
   retainMs: number;
 }
 
-/** The outcome of {@link AuthorizeOp}. */
+/**
+ * The outcome of {@link AuthorizeOp}.
+ *
+ * @example
+ * ```ts
+ * import type { AuthorizeOutcome, StoreV1 } from '@handshake/core';
+ * declare const store: StoreV1;
+ * declare const op: Parameters<StoreV1['authorize']>[0];
+ *
+ * const outcome: AuthorizeOutcome = await store.authorize(op);
+ * if (outcome.status === 'rate_limited') console.log(`retry in ${outcome.retryAfterMs} ms`);
+ * ```
+ */
 export type AuthorizeOutcome =
   | { status: 'authorized'; reserved: boolean }
   | {
@@ -69,7 +134,23 @@ export type AuthorizeOutcome =
     }
   | { status: 'rate_limited'; retryAfterMs: number };
 
-/** Consume a token once, on the condition that it matches the request. */
+/**
+ * Consume a token once, on the condition that it matches the request.
+ *
+ * @example
+ * ```ts
+ * import type { ConsumeOp } from '@handshake/core';
+ *
+ * const op: ConsumeOp = {
+ *   partition: '0123456789abcdef',
+ *   digest: 'b'.repeat(64), // SHA-256 of the token: stores never see the token itself
+ *   now: Date.now(),
+ *   expect: { userId: 'alice', tool: 'create_refund', paramsHash: 'a'.repeat(64) },
+ *   sessionId: 's:1',
+ *   retainMs: 10 * 60_000,
+ * };
+ * ```
+ */
 export interface ConsumeOp {
   partition: string;
   digest: string;
@@ -79,7 +160,24 @@ export interface ConsumeOp {
   retainMs: number;
 }
 
-/** The outcome of {@link ConsumeOp}. */
+/**
+ * The outcome of {@link ConsumeOp}.
+ *
+ * @example
+ * ```ts
+ * import type { ConsumeOutcome } from '@handshake/core';
+ *
+ * function explain(outcome: ConsumeOutcome): string {
+ *   switch (outcome.status) {
+ *     case 'ok': return `run ${outcome.record.tool}`;
+ *     case 'mismatch': return `refused: ${outcome.field} differs; the token is still valid`;
+ *     case 'used': return `already used at ${outcome.tombstone.consumedAt}`;
+ *     case 'expired': return 'expired';
+ *     case 'unknown': return 'no such token';
+ *   }
+ * }
+ * ```
+ */
 export type ConsumeOutcome =
   | { status: 'ok'; record: TransactionRecord }
   /** The token exists but the request does not match it; the token was NOT consumed. */
@@ -88,7 +186,23 @@ export type ConsumeOutcome =
   | { status: 'expired' }
   | { status: 'unknown' };
 
-/** Record the outcome of an execute and settle its spend reservation. */
+/**
+ * Record the outcome of an execute and settle its spend reservation.
+ *
+ * @example
+ * ```ts
+ * import type { CompleteOp } from '@handshake/core';
+ *
+ * const op: CompleteOp = {
+ *   partition: '0123456789abcdef',
+ *   digest: 'b'.repeat(64),
+ *   now: Date.now(),
+ *   outcome: { status: 'completed', result: { refund_id: 'R-1' } },
+ *   retainMs: 10 * 60_000,
+ *   spend: { reservationId: 'r_1', action: 'commit' },
+ * };
+ * ```
+ */
 export interface CompleteOp {
   partition: string;
   digest: string;
@@ -99,7 +213,25 @@ export interface CompleteOp {
   spend?: { reservationId: string; action: 'commit' | 'release' };
 }
 
-/** Decide an approval by compare-and-set on its status. */
+/**
+ * Decide an approval by compare-and-set on its status.
+ *
+ * @example
+ * ```ts
+ * import type { DecideOp } from '@handshake/core';
+ *
+ * const op: DecideOp = {
+ *   partition: '0123456789abcdef',
+ *   approvalId: 'apr_0123456789abcdef_x',
+ *   now: Date.now(),
+ *   expectedStatus: 'pending', // compare-and-set: a decided approval is never decided again
+ *   status: 'denied',
+ *   decidedBy: 'ops',
+ *   reason: 'not this customer',
+ *   spend: { action: 'release', reservationId: 'r_1' },
+ * };
+ * ```
+ */
 export interface DecideOp {
   partition: string;
   approvalId: string;
@@ -121,7 +253,17 @@ export interface DecideOp {
     | { action: 'release'; reservationId: string };
 }
 
-/** The outcome of {@link DecideOp}. */
+/**
+ * The outcome of {@link DecideOp}.
+ *
+ * @example
+ * ```ts
+ * import type { DecideOutcome } from '@handshake/core';
+ * declare const outcome: DecideOutcome;
+ *
+ * if (outcome.status === 'conflict') console.log(`already ${outcome.approval.status}`);
+ * ```
+ */
 export type DecideOutcome =
   | { status: 'ok'; approval: ApprovalRecord }
   | { status: 'conflict'; approval: ApprovalRecord }
@@ -131,6 +273,20 @@ export type DecideOutcome =
  * Issue (or re-issue) the token of an approved request to its session. A new token
  * replaces the previous one, which stops working, so a lost response never strands
  * an approval and two live tokens never exist for one approval.
+ *
+ * @example
+ * ```ts
+ * import type { IssueOp, TransactionRecord } from '@handshake/core';
+ * declare const record: TransactionRecord;
+ *
+ * const op: IssueOp = {
+ *   partition: '0123456789abcdef',
+ *   approvalId: 'apr_0123456789abcdef_x',
+ *   now: Date.now(),
+ *   token: { digest: 'c'.repeat(64), record }, // replaces the token issued before, if any
+ *   retainMs: 10 * 60_000,
+ * };
+ * ```
  */
 export interface IssueOp {
   partition: string;
@@ -140,7 +296,17 @@ export interface IssueOp {
   retainMs: number;
 }
 
-/** The outcome of {@link IssueOp}. */
+/**
+ * The outcome of {@link IssueOp}.
+ *
+ * @example
+ * ```ts
+ * import type { IssueOutcome } from '@handshake/core';
+ * declare const outcome: IssueOutcome;
+ *
+ * if (outcome.status === 'issued') console.log(`token valid until ${outcome.approval.tokenExpiresAt}`);
+ * ```
+ */
 export type IssueOutcome =
   | { status: 'issued'; approval: ApprovalRecord }
   /** The token issued earlier was already consumed: the approval is spent. */
@@ -149,13 +315,42 @@ export type IssueOutcome =
   | { status: 'not_approved'; approval: ApprovalRecord }
   | { status: 'unknown' };
 
-/** Current spend counted per window, reservations included. */
+/**
+ * Current spend counted per window, reservations included.
+ *
+ * @example
+ * ```ts
+ * import type { SpendUsage, StoreV1 } from '@handshake/core';
+ * declare const store: StoreV1;
+ *
+ * const usage: SpendUsage = await store.spendUsage({
+ *   partition: '0123456789abcdef',
+ *   userId: 'alice',
+ *   now: Date.now(),
+ *   windows: [{ window: 'daily', key: 'daily:2026-11-21', limitMinor: 100_000n, endsAt: Date.parse('2026-11-22T00:00:00Z') }],
+ * });
+ * usage.used['daily:2026-11-21']; // committed plus live reservations, minor units
+ * ```
+ */
 export interface SpendUsage {
   /** Window key → minor units used (committed plus live reservations). */
   used: Record<string, bigint>;
 }
 
-/** A change of an approval, delivered to subscribers (on every instance, for shared stores). */
+/**
+ * A change of an approval, delivered to subscribers (on every instance, for shared stores).
+ *
+ * @example
+ * ```ts
+ * import type { ApprovalEvent, StoreV1 } from '@handshake/core';
+ * declare const store: StoreV1;
+ *
+ * const stop = store.subscribeApprovals?.((event: ApprovalEvent) => {
+ *   console.log(`${event.approvalId} is now ${event.status} (version ${event.version})`);
+ * });
+ * stop?.();
+ * ```
+ */
 export interface ApprovalEvent {
   approvalId: string;
   status: ApprovalStatus;

@@ -2,14 +2,42 @@ import assert from 'node:assert/strict';
 import type { ApprovalRecord, TransactionRecord } from '../store/records.js';
 import type { AuthorizeOp, SpendRequest, SpendWindow, StoreV1 } from '../store/store-v1.js';
 
-/** The test functions of your runner (Vitest, Jest, `node:test`). */
+/**
+ * The test functions of your runner (Vitest, Jest, `node:test`).
+ *
+ * @example
+ * ```ts
+ * import { describe, it } from 'node:test';
+ * import { MemoryStore } from '@handshake/core';
+ * import { type ConformanceRunner, storeConformance } from '@handshake/core/testing';
+ *
+ * // node:test works as well as Vitest or Jest
+ * const runner: ConformanceRunner = {
+ *   describe: (name, body) => void describe(name, body),
+ *   it: (name, body) => void it(name, async () => body()),
+ * };
+ * storeConformance('MemoryStore', () => new MemoryStore(), runner);
+ * ```
+ */
 export interface ConformanceRunner {
   describe(name: string, body: () => void): void;
   it(name: string, body: () => Promise<void> | void, timeoutMs?: number): void;
   afterEach?(body: () => Promise<void> | void): void;
 }
 
-/** Options of {@link storeConformance}. */
+/**
+ * Options of {@link storeConformance}.
+ *
+ * @example
+ * ```ts
+ * import { describe, it } from 'vitest';
+ * import { MemoryStore } from '@handshake/core';
+ * import { type StoreConformanceOptions, storeConformance } from '@handshake/core/testing';
+ *
+ * const options: StoreConformanceOptions = { concurrency: 50 }; // fewer racing operations for a slow backend
+ * storeConformance('MemoryStore', () => new MemoryStore(), { describe, it }, options);
+ * ```
+ */
 export interface StoreConformanceOptions {
   /** Concurrent operations in the race tests (default 200). */
   concurrency?: number;

@@ -19,7 +19,17 @@ export const TOKEN_KINDS = Object.freeze([
   'session',
 ] as const);
 
-/** A kind of token or identifier: secret bearer tokens, or public identifiers. */
+/**
+ * A kind of token or identifier: secret bearer tokens, or public identifiers.
+ *
+ * @example
+ * ```ts
+ * import { generateToken, type TokenKind, tokenKind } from '@handshake/core';
+ *
+ * const kind: TokenKind = 'approval';
+ * tokenKind(generateToken(kind)); // 'approval'
+ * ```
+ */
 export type TokenKind = (typeof TOKEN_KINDS)[number];
 
 /**
@@ -64,6 +74,15 @@ export const TOKEN_BYTE_LENGTHS = Object.freeze({
 /**
  * Fills `bytes` with cryptographically secure random bytes and returns them. Injected
  * wherever randomness is used, so tests can be deterministic.
+ *
+ * @example
+ * ```ts
+ * import { generateToken, type RandomSource } from '@handshake/core';
+ *
+ * // deterministic bytes for a test; never in production
+ * const fixed: RandomSource = (bytes) => bytes.fill(7);
+ * generateToken('ephemeral', fixed);
+ * ```
  */
 export type RandomSource = (bytes: Uint8Array) => Uint8Array;
 

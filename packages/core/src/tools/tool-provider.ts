@@ -3,6 +3,14 @@ import type { Awaitable, Money, Tier } from '../types/common.js';
 /**
  * A schema in the Standard Schema form (`~standard`), which zod 3.24+, zod 4,
  * valibot and arktype implement. Handshake only calls `validate`.
+ *
+ * @example
+ * ```ts
+ * import type { StandardSchema } from '@handshake/core';
+ * import { z } from 'zod';
+ *
+ * const input: StandardSchema = z.object({ order_id: z.string() }); // zod 4 implements Standard Schema
+ * ```
  */
 export interface StandardSchema<Output = unknown> {
   readonly '~standard': {
@@ -12,7 +20,17 @@ export interface StandardSchema<Output = unknown> {
   };
 }
 
-/** The result of a Standard Schema validation. */
+/**
+ * The result of a Standard Schema validation.
+ *
+ * @example
+ * ```ts
+ * import type { StandardResult } from '@handshake/core';
+ *
+ * const ok: StandardResult<{ id: string }> = { value: { id: 'O-1' } };
+ * const failed: StandardResult<{ id: string }> = { issues: [{ message: 'required', path: ['id'] }] };
+ * ```
+ */
 export type StandardResult<Output> =
   | { readonly value: Output; readonly issues?: undefined }
   | {
@@ -22,7 +40,21 @@ export type StandardResult<Output> =
       }>;
     };
 
-/** A regular-expression rule on one parameter, checked at authorize for CONFIDENTIAL and above. */
+/**
+ * A regular-expression rule on one parameter, checked at authorize for CONFIDENTIAL and above.
+ *
+ * @example
+ * ```ts
+ * import type { ParameterRule } from '@handshake/core';
+ *
+ * const rule: ParameterRule = {
+ *   path: 'amount.currency_code',
+ *   pattern: /^(USD|EUR)$/,
+ *   required: true,
+ *   description: 'refunds in USD or EUR only',
+ * };
+ * ```
+ */
 export interface ParameterRule {
   /** Dotted path into the parameters, e.g. `invoice.amount.currency_code`. */
   path: string;
@@ -34,7 +66,16 @@ export interface ParameterRule {
   description?: string;
 }
 
-/** MCP tool annotations, passed through to agents. */
+/**
+ * MCP tool annotations, passed through to agents.
+ *
+ * @example
+ * ```ts
+ * import type { ToolAnnotations } from '@handshake/core';
+ *
+ * const annotations: ToolAnnotations = { readOnlyHint: false, destructiveHint: true, idempotentHint: false };
+ * ```
+ */
 export interface ToolAnnotations {
   readOnlyHint?: boolean;
   destructiveHint?: boolean;
@@ -42,7 +83,25 @@ export interface ToolAnnotations {
   openWorldHint?: boolean;
 }
 
-/** What the engine tells a tool when it runs. */
+/**
+ * What the engine tells a tool when it runs.
+ *
+ * @example
+ * ```ts
+ * import type { ToolContext } from '@handshake/core';
+ *
+ * async function execute(name: string, parameters: unknown, context: ToolContext) {
+ *   // pass the signal on, so a call past its deadline stops
+ *   const response = await fetch('https://ledger.example.com/transfers', {
+ *     method: 'POST',
+ *     headers: { 'idempotency-key': context.transactionId },
+ *     body: JSON.stringify(parameters),
+ *     signal: context.signal,
+ *   });
+ *   return response.json();
+ * }
+ * ```
+ */
 export interface ToolContext {
   transactionId: string;
   userId: string;
@@ -50,7 +109,27 @@ export interface ToolContext {
   signal: AbortSignal;
 }
 
-/** One tool a provider offers. */
+/**
+ * One tool a provider offers.
+ *
+ * @example
+ * ```ts
+ * import type { ToolDefinition } from '@handshake/core';
+ * import { z } from 'zod';
+ *
+ * const transfer: ToolDefinition = {
+ *   name: 'transfer',
+ *   description: 'Move money between two ledger accounts',
+ *   tier: 'RESTRICTED',
+ *   inputSchema: z.object({ from: z.string(), to: z.string(), amount: z.string(), currency: z.string() }),
+ *   amount: (parameters) => {
+ *     const { amount, currency } = parameters as { amount: string; currency: string };
+ *     return { value: amount, currency };
+ *   },
+ *   payee: (parameters) => (parameters as { to: string }).to,
+ * };
+ * ```
+ */
 export interface ToolDefinition {
   name: string;
   description: string;
@@ -68,7 +147,7 @@ export interface ToolDefinition {
    */
   amount?: (parameters: unknown) => Awaitable<Money | undefined>;
   /** Merchant or payee shown to approvers. */
-  payee?: (parameters: unknown) => string | undefined;
+  payee?: (parameters: unknown) => Awaitable<string | undefined>;
   /**
    * The last four digits of a card the call issued, read from its result for the
    * execute audit event. Anything but exactly four digits is ignored, so the audit

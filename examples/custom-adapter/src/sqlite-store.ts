@@ -1,0 +1,555 @@
+import { DatabaseSync } from 'node:sqlite';
+import {
+  type ApprovalEvent,
+  type ApprovalRecord,
+  type AuthorizeOp,
+  type AuthorizeOutcome,
+  type CompleteOp,
+  type ConsumeOp,
+  type ConsumeOutcome,
+  type DecideOp,
+  type DecideOutcome,
+  HandshakeError,
+  type IssueOp,
+  type IssueOutcome,
+  type SpendRequest,
+  type SpendUsage,
+  type SpendWindow,
+  type StoreV1,
+  type Tombstone,
+  type TransactionRecord,
+} from '@handshake/core';
+
+/** Options of {@link SqliteStore}. */
+export interface SqliteStoreOptions {
+  /**
+   * The database file (default `:memory:`). Several processes on one host may share a
+   * file: every operation is one `BEGIN IMMEDIATE` transaction, so they serialize on
+   * SQLite's write lock.
+   */
+  path?: string;
+  /**
+   * How long an operation waits for another connection's write lock before it fails
+   * with `STORE_UNAVAILABLE` (default 2000 ms).
+   */
+  busyTimeoutMs?: number;
+  /** How long an approval is kept after its deadline or its token's expiry (default 24 h). */
+  approvalRetentionMs?: number;
+}
+
+type Limit = 'daily' | 'weekly' | 'monthly' | 'transaction';
+
+// Amounts are INTEGER minor units, read back as bigint: SQLite integers are 64-bit, far
+// beyond any real payment. Records are JSON, as the core keeps them.
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS hs_tokens (
+  partition TEXT NOT NULL,
+  digest TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('live', 'used')),
+  body TEXT NOT NULL,
+  drop_at INTEGER NOT NULL,
+  PRIMARY KEY (partition, digest)
+);
+CREATE INDEX IF NOT EXISTS hs_tokens_drop ON hs_tokens (drop_at);
+CREATE TABLE IF NOT EXISTS hs_approvals (
+  partition TEXT NOT NULL,
+  approval_id TEXT NOT NULL,
+  status TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  drop_at INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  PRIMARY KEY (partition, approval_id)
+);
+CREATE INDEX IF NOT EXISTS hs_approvals_created ON hs_approvals (created_at DESC);
+CREATE INDEX IF NOT EXISTS hs_approvals_drop ON hs_approvals (drop_at);
+CREATE TABLE IF NOT EXISTS hs_rate (
+  partition TEXT NOT NULL,
+  window_start INTEGER NOT NULL,
+  hits INTEGER NOT NULL,
+  ends_at INTEGER NOT NULL,
+  PRIMARY KEY (partition, window_start)
+);
+CREATE TABLE IF NOT EXISTS hs_spent (
+  partition TEXT NOT NULL,
+  window_key TEXT NOT NULL,
+  minor INTEGER NOT NULL,
+  ends_at INTEGER NOT NULL,
+  PRIMARY KEY (partition, window_key)
+);
+CREATE TABLE IF NOT EXISTS hs_reservations (
+  partition TEXT NOT NULL,
+  reservation_id TEXT NOT NULL,
+  amount INTEGER NOT NULL,
+  hold_until INTEGER NOT NULL,
+  PRIMARY KEY (partition, reservation_id)
+);
+CREATE INDEX IF NOT EXISTS hs_reservations_hold ON hs_reservations (hold_until);
+CREATE TABLE IF NOT EXISTS hs_reservation_windows (
+  partition TEXT NOT NULL,
+  reservation_id TEXT NOT NULL,
+  window_key TEXT NOT NULL,
+  ends_at INTEGER NOT NULL,
+  PRIMARY KEY (partition, reservation_id, window_key),
+  FOREIGN KEY (partition, reservation_id)
+    REFERENCES hs_reservations (partition, reservation_id) ON DELETE CASCADE
+);
+CREATE INDEX IF NOT EXISTS hs_reservation_windows_key ON hs_reservation_windows (partition, window_key);
+`;
+
+const SQLITE_BUSY = 5;
+const SQLITE_LOCKED = 6;
+
+function unavailable(error: unknown): HandshakeError {
+  // The message names the failure, never a key or a record.
+  return new HandshakeError('STORE_UNAVAILABLE', 'The SQLite store is busy or closed', {
+    cause: error,
+    retryAfterSeconds: 1,
+  });
+}
+
+function isBusy(error: unknown): boolean {
+  const code = (error as { errcode?: unknown; code?: unknown } | null)?.errcode;
+  return code === SQLITE_BUSY || code === SQLITE_LOCKED;
+}
+
+function isClosed(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === 'ERR_INVALID_STATE';
+}
+
+/** The statements of the store, prepared once per connection. */
+function prepare(db: DatabaseSync) {
+  const sql = (text: string, bigints = false) => {
+    const statement = db.prepare(text);
+    statement.setReadBigInts(bigints);
+    return statement;
+  };
+  return {
+    token: sql('SELECT state, body, drop_at FROM hs_tokens WHERE partition = ? AND digest = ?'),
+    putToken: sql(
+      'INSERT OR REPLACE INTO hs_tokens (partition, digest, state, body, drop_at) VALUES (?, ?, ?, ?, ?)',
+    ),
+    dropToken: sql('DELETE FROM hs_tokens WHERE partition = ? AND digest = ?'),
+    approval: sql('SELECT body FROM hs_approvals WHERE partition = ? AND approval_id = ?'),
+    putApproval: sql(
+      `INSERT OR REPLACE INTO hs_approvals (partition, approval_id, status, created_at, drop_at, body)
+       VALUES (?, ?, ?, ?, ?, ?)`,
+    ),
+    listAll: sql('SELECT body FROM hs_approvals ORDER BY created_at DESC LIMIT ?'),
+    listByStatus: sql(
+      'SELECT body FROM hs_approvals WHERE status = ? ORDER BY created_at DESC LIMIT ?',
+    ),
+    rate: sql('SELECT hits FROM hs_rate WHERE partition = ? AND window_start = ?'),
+    hit: sql(
+      `INSERT INTO hs_rate (partition, window_start, hits, ends_at) VALUES (?, ?, 1, ?)
+       ON CONFLICT (partition, window_start) DO UPDATE SET hits = hits + 1`,
+    ),
+    spent: sql('SELECT minor FROM hs_spent WHERE partition = ? AND window_key = ?', true),
+    held: sql(
+      `SELECT COALESCE(SUM(r.amount), 0) AS minor
+         FROM hs_reservations r
+         JOIN hs_reservation_windows w USING (partition, reservation_id)
+        WHERE w.partition = ? AND w.window_key = ? AND r.hold_until > ?`,
+      true,
+    ),
+    reservation: sql(
+      'SELECT amount FROM hs_reservations WHERE partition = ? AND reservation_id = ?',
+      true,
+    ),
+    reservationWindows: sql(
+      'SELECT window_key, ends_at FROM hs_reservation_windows WHERE partition = ? AND reservation_id = ?',
+    ),
+    putReservation: sql(
+      'INSERT OR REPLACE INTO hs_reservations (partition, reservation_id, amount, hold_until) VALUES (?, ?, ?, ?)',
+    ),
+    putReservationWindow: sql(
+      'INSERT INTO hs_reservation_windows (partition, reservation_id, window_key, ends_at) VALUES (?, ?, ?, ?)',
+    ),
+    extend: sql(
+      'UPDATE hs_reservations SET hold_until = ? WHERE partition = ? AND reservation_id = ?',
+    ),
+    dropReservation: sql('DELETE FROM hs_reservations WHERE partition = ? AND reservation_id = ?'),
+    commit: sql(
+      `INSERT INTO hs_spent (partition, window_key, minor, ends_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (partition, window_key) DO UPDATE SET minor = minor + excluded.minor`,
+    ),
+    sweepTokens: sql('DELETE FROM hs_tokens WHERE drop_at <= ?'),
+    sweepApprovals: sql('DELETE FROM hs_approvals WHERE drop_at <= ?'),
+    sweepRate: sql('DELETE FROM hs_rate WHERE ends_at <= ?'),
+    sweepSpent: sql('DELETE FROM hs_spent WHERE ends_at <= ?'),
+    sweepReservations: sql('DELETE FROM hs_reservations WHERE hold_until <= ?'),
+  };
+}
+
+type Statements = ReturnType<typeof prepare>;
+
+/**
+ * A `StoreV1` over SQLite, with Node's built-in `node:sqlite`: each operation is one
+ * `BEGIN IMMEDIATE` transaction, so a token is consumed once and reservations never
+ * overrun a limit, across every connection to the file. State survives a restart —
+ * live tokens, tombstones for replay, approvals and the spend counted against limits.
+ *
+ * Approval notifications reach listeners of this store object only; another process
+ * sharing the file is heard by the engine's polling safety net.
+ *
+ * @example
+ * ```ts
+ * import { createHandshake, type ToolProviderV1 } from '@handshake/core';
+ * import { SqliteStore } from './sqlite-store.js';
+ * declare const tools: ToolProviderV1;
+ *
+ * const engine = createHandshake({ tools, store: new SqliteStore({ path: 'handshake.db' }) });
+ * ```
+ */
+export class SqliteStore implements StoreV1 {
+  readonly specificationVersion = 'v1' as const;
+
+  readonly #db: DatabaseSync;
+  readonly #retentionMs: number;
+  readonly #listeners = new Set<(event: ApprovalEvent) => void>();
+  #outbox: ApprovalEvent[] = [];
+  readonly #sql: Statements;
+
+  constructor(options: SqliteStoreOptions = {}) {
+    this.#retentionMs = options.approvalRetentionMs ?? 24 * 60 * 60 * 1000;
+    this.#db = new DatabaseSync(options.path ?? ':memory:', {
+      timeout: options.busyTimeoutMs ?? 2_000,
+      enableForeignKeyConstraints: true,
+    });
+    // WAL lets readers proceed while one connection writes; the default FULL sync
+    // keeps committed spend through a power loss.
+    this.#db.exec('PRAGMA journal_mode = WAL');
+    this.#db.exec(SCHEMA);
+    this.#sql = prepare(this.#db);
+  }
+
+  authorize(op: AuthorizeOp): AuthorizeOutcome {
+    return this.#atomic(() => {
+      this.#sweep(op.now);
+      if (op.rateLimit) {
+        const { limit, windowMs } = op.rateLimit;
+        const windowStart = Math.floor(op.now / windowMs) * windowMs;
+        const row = this.#sql.rate.get(op.partition, windowStart) as { hits: number } | undefined;
+        if ((row?.hits ?? 0) >= limit) {
+          return { status: 'rate_limited', retryAfterMs: windowStart + windowMs - op.now };
+        }
+        this.#sql.hit.run(op.partition, windowStart, windowStart + windowMs);
+      }
+      let reserved = false;
+      const exceeded: Limit[] = [];
+      if (op.spend) {
+        exceeded.push(...this.#exceeded(op.partition, op.spend, op.now));
+        if (exceeded.length === 0) {
+          this.#reserve(op.partition, op.spend);
+          reserved = true;
+        }
+      }
+      if (op.requiresApproval || exceeded.length > 0) {
+        const approval: ApprovalRecord = {
+          ...op.approval,
+          reasons: [
+            ...op.approval.reasons,
+            ...exceeded.map((window) => ({ kind: 'limit' as const, window })),
+          ],
+        };
+        if (reserved && op.spend) approval.reservationId = op.spend.reservationId;
+        else delete approval.reservationId;
+        this.#putApproval(op.partition, approval);
+        return { status: 'pending', reserved, exceeded };
+      }
+      const record: TransactionRecord = { ...op.token.record };
+      if (!reserved) delete record.reservationId;
+      this.#putToken(op.partition, op.token.digest, record, record.expiresAt + op.retainMs);
+      return { status: 'authorized', reserved };
+    });
+  }
+
+  consume(op: ConsumeOp): ConsumeOutcome {
+    return this.#atomic(() => {
+      const entry = this.#token(op.partition, op.digest);
+      if (!entry || entry.dropAt <= op.now) return { status: 'unknown' };
+      if (entry.state === 'used') return { status: 'used', tombstone: entry.body as Tombstone };
+      const record = entry.body as TransactionRecord;
+      if (record.expiresAt <= op.now) return { status: 'expired' };
+      if (record.userId !== op.expect.userId) return { status: 'mismatch', field: 'userId' };
+      if (record.tool !== op.expect.tool) return { status: 'mismatch', field: 'tool' };
+      if (record.paramsHash !== op.expect.paramsHash) {
+        return { status: 'mismatch', field: 'paramsHash' };
+      }
+      if (
+        op.expect.transactionId !== undefined &&
+        record.transactionId !== op.expect.transactionId
+      ) {
+        return { status: 'mismatch', field: 'transactionId' };
+      }
+      const tombstone: Tombstone = {
+        transactionId: record.transactionId,
+        userId: record.userId,
+        sessionId: op.sessionId,
+        tool: record.tool,
+        paramsHash: record.paramsHash,
+        state: 'executing',
+        consumedAt: op.now,
+      };
+      this.#putToken(op.partition, op.digest, tombstone, op.now + op.retainMs, 'used');
+      return { status: 'ok', record };
+    });
+  }
+
+  complete(op: CompleteOp): void {
+    this.#atomic(() => {
+      const entry = this.#token(op.partition, op.digest);
+      if (entry?.state === 'used') {
+        const tombstone: Tombstone = {
+          ...(entry.body as Tombstone),
+          state: 'completed',
+          outcome: op.outcome,
+        };
+        this.#putToken(op.partition, op.digest, tombstone, op.now + op.retainMs, 'used');
+      }
+      if (op.spend) this.#settle(op.partition, op.spend.reservationId, op.spend.action);
+    });
+  }
+
+  getApproval(partition: string, approvalId: string): ApprovalRecord | undefined {
+    return this.#guard(() => this.#approval(partition, approvalId));
+  }
+
+  listApprovals(filter: {
+    status?: ApprovalRecord['status'];
+    limit: number;
+  }): readonly ApprovalRecord[] {
+    return this.#guard(() => {
+      const rows =
+        filter.status === undefined
+          ? this.#sql.listAll.all(filter.limit)
+          : this.#sql.listByStatus.all(filter.status, filter.limit);
+      return rows.map((row) => JSON.parse(String(row.body)) as ApprovalRecord);
+    });
+  }
+
+  decideApproval(op: DecideOp): DecideOutcome {
+    return this.#atomic(() => {
+      const current = this.#approval(op.partition, op.approvalId);
+      if (!current) return { status: 'unknown' };
+      if (current.status !== op.expectedStatus) return { status: 'conflict', approval: current };
+      const next: ApprovalRecord = {
+        ...current,
+        status: op.status,
+        decidedAt: op.now,
+        version: current.version + 1,
+      };
+      if (op.decidedBy !== undefined) next.decidedBy = op.decidedBy;
+      if (op.reason !== undefined) next.reason = op.reason;
+      if (op.tokenExpiresAt !== undefined) next.tokenExpiresAt = op.tokenExpiresAt;
+      if (op.spend?.action === 'force') {
+        this.#reserve(op.partition, op.spend.request);
+        next.reservationId = op.spend.request.reservationId;
+      } else if (op.spend?.action === 'extend') {
+        this.#sql.extend.run(op.spend.holdUntil, op.partition, op.spend.reservationId);
+      } else if (op.spend?.action === 'release') {
+        this.#settle(op.partition, op.spend.reservationId, 'release');
+      }
+      this.#putApproval(op.partition, next);
+      return { status: 'ok', approval: next };
+    });
+  }
+
+  issueApprovalToken(op: IssueOp): IssueOutcome {
+    return this.#atomic(() => {
+      const approval = this.#approval(op.partition, op.approvalId);
+      if (!approval) return { status: 'unknown' };
+      if (approval.status !== 'approved') return { status: 'not_approved', approval };
+      if (approval.tokenDigest !== undefined) {
+        const previous = this.#token(op.partition, approval.tokenDigest);
+        if (previous?.state === 'used') return { status: 'used', approval };
+        // A re-issue retires the token issued before: two live tokens never exist.
+        this.#sql.dropToken.run(op.partition, approval.tokenDigest);
+      }
+      if (approval.tokenExpiresAt === undefined || approval.tokenExpiresAt <= op.now) {
+        return { status: 'expired', approval };
+      }
+      const record = { ...op.token.record };
+      this.#putToken(op.partition, op.token.digest, record, record.expiresAt + op.retainMs);
+      const next: ApprovalRecord = { ...approval, tokenDigest: op.token.digest };
+      // Same status and version: issuing a token is not a change waiters hear about.
+      this.#putApproval(op.partition, next, { notify: false });
+      return { status: 'issued', approval: next };
+    });
+  }
+
+  spendUsage(op: { partition: string; now: number; windows: readonly SpendWindow[] }): SpendUsage {
+    return this.#atomic(() => {
+      const used: Record<string, bigint> = {};
+      for (const window of op.windows) {
+        used[window.key] = this.#used(op.partition, window.key, op.now);
+      }
+      return { used };
+    });
+  }
+
+  subscribeApprovals(listener: (event: ApprovalEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => {
+      this.#listeners.delete(listener);
+    };
+  }
+
+  close(): void {
+    this.#listeners.clear();
+    if (this.#db.isOpen) this.#db.close();
+  }
+
+  // #region atomic
+  /** Runs `work` as one write transaction; approval events go out after it commits. */
+  #atomic<T>(work: () => T): T {
+    const result = this.#guard(() => {
+      this.#db.exec('BEGIN IMMEDIATE');
+      try {
+        const value = work();
+        this.#db.exec('COMMIT');
+        return value;
+      } catch (error) {
+        this.#outbox = [];
+        if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
+        throw error;
+      }
+    });
+    const events = this.#outbox;
+    this.#outbox = [];
+    for (const event of events) this.#emit(event);
+    return result;
+  }
+  // #endregion atomic
+
+  /** Turns a busy or closed database into `STORE_UNAVAILABLE`; anything else is a bug. */
+  #guard<T>(work: () => T): T {
+    try {
+      return work();
+    } catch (error) {
+      if (isBusy(error) || isClosed(error)) throw unavailable(error);
+      throw error;
+    }
+  }
+
+  #emit(event: ApprovalEvent): void {
+    for (const listener of [...this.#listeners]) {
+      queueMicrotask(() => {
+        try {
+          listener(event);
+        } catch {
+          // A listener owns its errors; the operation has already committed.
+        }
+      });
+    }
+  }
+
+  #token(
+    partition: string,
+    digest: string,
+  ): { state: 'live' | 'used'; body: unknown; dropAt: number } | undefined {
+    const row = this.#sql.token.get(partition, digest) as
+      | { state: 'live' | 'used'; body: string; drop_at: number }
+      | undefined;
+    return row && { state: row.state, body: JSON.parse(row.body), dropAt: row.drop_at };
+  }
+
+  #putToken(
+    partition: string,
+    digest: string,
+    body: TransactionRecord | Tombstone,
+    dropAt: number,
+    state: 'live' | 'used' = 'live',
+  ): void {
+    this.#sql.putToken.run(partition, digest, state, JSON.stringify(body), dropAt);
+  }
+
+  #approval(partition: string, approvalId: string): ApprovalRecord | undefined {
+    const row = this.#sql.approval.get(partition, approvalId) as { body: string } | undefined;
+    return row && (JSON.parse(row.body) as ApprovalRecord);
+  }
+
+  #putApproval(partition: string, approval: ApprovalRecord, { notify = true } = {}): void {
+    const until = Math.max(approval.expiresAt, approval.tokenExpiresAt ?? 0);
+    this.#sql.putApproval.run(
+      partition,
+      approval.approvalId,
+      approval.status,
+      approval.createdAt,
+      until + this.#retentionMs,
+      JSON.stringify(approval),
+    );
+    if (notify) {
+      this.#outbox.push({
+        approvalId: approval.approvalId,
+        status: approval.status,
+        version: approval.version,
+      });
+    }
+  }
+
+  /** Committed spend plus live reservations in one window instance. */
+  #used(partition: string, windowKey: string, now: number): bigint {
+    const spent = this.#sql.spent.get(partition, windowKey) as { minor: bigint } | undefined;
+    const held = this.#sql.held.get(partition, windowKey, now) as { minor: bigint } | undefined;
+    return (spent?.minor ?? 0n) + (held?.minor ?? 0n);
+  }
+
+  #exceeded(partition: string, request: SpendRequest, now: number): Limit[] {
+    const exceeded: Limit[] = [];
+    if (
+      request.perTransactionMinor !== undefined &&
+      request.amountMinor > request.perTransactionMinor
+    ) {
+      exceeded.push('transaction');
+    }
+    for (const window of request.windows) {
+      if (this.#used(partition, window.key, now) + request.amountMinor > window.limitMinor) {
+        exceeded.push(window.window);
+      }
+    }
+    return exceeded;
+  }
+
+  #reserve(partition: string, request: SpendRequest): void {
+    // REPLACE deletes a previous row of the same id, and its windows with it (cascade).
+    this.#sql.putReservation.run(
+      partition,
+      request.reservationId,
+      request.amountMinor,
+      request.holdUntil,
+    );
+    for (const window of request.windows) {
+      this.#sql.putReservationWindow.run(
+        partition,
+        request.reservationId,
+        window.key,
+        window.endsAt,
+      );
+    }
+  }
+
+  #settle(partition: string, reservationId: string, action: 'commit' | 'release'): void {
+    const row = this.#sql.reservation.get(partition, reservationId) as
+      | { amount: bigint }
+      | undefined;
+    if (!row) return;
+    const windows = this.#sql.reservationWindows.all(partition, reservationId) as Array<{
+      window_key: string;
+      ends_at: number;
+    }>;
+    this.#sql.dropReservation.run(partition, reservationId);
+    if (action === 'release') return;
+    for (const window of windows) {
+      this.#sql.commit.run(partition, window.window_key, row.amount, window.ends_at);
+    }
+  }
+
+  /** Drops what has expired; every read also checks times, so this only bounds the file. */
+  #sweep(now: number): void {
+    this.#sql.sweepTokens.run(now);
+    this.#sql.sweepApprovals.run(now);
+    this.#sql.sweepRate.run(now);
+    this.#sql.sweepSpent.run(now);
+    this.#sql.sweepReservations.run(now);
+  }
+}
