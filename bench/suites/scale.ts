@@ -1,0 +1,363 @@
+import { execFileSync, fork } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  type ApprovalRecord,
+  MemoryStore,
+  partitionOf,
+  type TransactionRecord,
+} from '@handshake/core';
+import { serve } from '@handshake/core/node';
+import { startService } from '../http/harness.js';
+import { benchEngine, handshake, steppingClock, tierCalls } from '../lib/fixtures.js';
+import { collectGarbage, type Timing, time } from '../lib/measure.js';
+import { bytes, duration, ms, printLine, printTable, times } from '../lib/report.js';
+import type { ClientCommand, ClientReport } from '../scale/sse-clients.js';
+
+const WAITERS = Number(process.env.BENCH_WAITERS ?? 10_000);
+const LIVE_TOKENS = Number(process.env.BENCH_LIVE_TOKENS ?? 1_000_000);
+
+/** Figures for the targets table. */
+export const scaleResults: {
+  bytesPerWaiter?: number;
+  flatRatio?: number;
+  flatMedianRatio?: number;
+  waiters?: number;
+} = {};
+
+/** (6) Memory per pending SSE waiter, and handshake cost with 1,000,000 live tokens. */
+export async function scaleSuite(): Promise<void> {
+  // BENCH_SCALE=waiters or BENCH_SCALE=tokens runs one half.
+  const only = process.env.BENCH_SCALE;
+  if (only !== 'tokens') await waitersAtScale();
+  if (only !== 'waiters') await liveTokens();
+}
+
+function openFileLimit(): number {
+  try {
+    return Number(execFileSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).trim()) || 1024;
+  } catch {
+    return 1024;
+  }
+}
+
+/** Waits until this process holds at most `max` TCP sockets (closed ones linger briefly). */
+async function socketsBelow(max: number): Promise<void> {
+  for (let i = 0; i < 200; i += 1) {
+    const sockets = process.getActiveResourcesInfo().filter((kind) => kind === 'TCPSocketWrap');
+    if (sockets.length <= max) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function memory() {
+  collectGarbage();
+  const m = process.memoryUsage();
+  return { rss: m.rss, heap: m.heapUsed, external: m.external + m.arrayBuffers };
+}
+
+/**
+ * Memory once garbage collection has settled: closed sockets and streams are released
+ * over a few turns of the event loop (weak callbacks, finalizers), so one GC is not
+ * enough right after a change.
+ */
+async function settledMemory() {
+  let last = memory();
+  for (let i = 0; i < 20; i += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const next = memory();
+    const settled = Math.abs(next.heap - last.heap) < last.heap * 0.002;
+    last = next;
+    if (settled) break;
+  }
+  return last;
+}
+
+async function waitersAtScale(): Promise<void> {
+  // Each waiter is one socket in this process and one in the client's.
+  const limit = openFileLimit();
+  const count = Math.min(WAITERS, limit - 256);
+  const running = await startService();
+  const child = fork(new URL('../scale/sse-clients.ts', import.meta.url), [], {
+    execArgv: process.execArgv,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const reply = () => once(child, 'message').then(([message]) => message as ClientReport);
+  const send = (command: ClientCommand) => child.send(command);
+  try {
+    const engine = running.service.engine;
+    const waiters: Array<{ approvalId: string; session: string }> = [];
+    for (let i = 0; i < count; i += 1) {
+      const session = running.sessions[i % running.sessions.length]!;
+      const answer = await engine.authorize(
+        {
+          tool: 'create_refund',
+          parameters: { capture_id: `CAPTURE-${i}`, amount: { value: '25.00', currency: 'USD' } },
+        },
+        session,
+      );
+      if (answer.status !== 'pending') throw new Error('create_refund should wait for approval');
+      waiters.push({ approvalId: answer.approvalId, session });
+    }
+    const before = await settledMemory();
+    const url = new URL(running.url);
+    const opening = performance.now();
+    send({ kind: 'open', host: url.hostname, port: Number(url.port), waiters });
+    const opened = await reply();
+    const openSeconds = (performance.now() - opening) / 1000;
+    if (opened.kind !== 'opened' || opened.failed > 0) {
+      throw new Error(`could not open the waiters: ${JSON.stringify(opened)}`);
+    }
+    const during = await settledMemory();
+    const cpuStart = process.cpuUsage();
+    const idleStart = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, 4_000));
+    const cpu = process.cpuUsage(cpuStart);
+    const idleShare = (cpu.user + cpu.system) / 1000 / (performance.now() - idleStart);
+
+    // Deliveries while every waiter is open: decide one approval, time its event.
+    const deliveries: number[] = [];
+    for (let i = 0; i < 5; i += 1) {
+      const { approvalId } = waiters[Math.floor((i * count) / 5)]!;
+      send({ kind: 'watch', approvalId });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const sent = process.hrtime.bigint();
+      await engine.decide(approvalId, { decision: 'approve' }, 'bench-approver-token-0001');
+      const seen = await reply();
+      if (seen.kind !== 'approved') throw new Error('expected the approved event');
+      deliveries.push(Number(BigInt(seen.at) - sent) / 1e6);
+    }
+    send({ kind: 'close' });
+    await reply();
+    await socketsBelow(16);
+    const after = await settledMemory();
+
+    // The floor: the same connections held by node:http alone, answering the same
+    // bytes (retry, one status event) and holding the response open.
+    const event = `id: 1\nevent: status\ndata: ${JSON.stringify(await engine.approvalStatus(waiters[1]!.approvalId, waiters[1]!.session))}\n\n`;
+    const raw = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8' });
+      res.write('retry: 2000\n\n');
+      res.write(event);
+    });
+    await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
+    const rawBefore = await settledMemory();
+    send({ kind: 'open', host: '127.0.0.1', port: (raw.address() as AddressInfo).port, waiters });
+    const rawOpened = await reply();
+    if (rawOpened.kind !== 'opened' || rawOpened.failed > 0)
+      throw new Error('floor connections failed');
+    const rawDuring = await settledMemory();
+    send({ kind: 'close' });
+    await reply();
+    raw.closeAllConnections();
+    raw.close();
+    await socketsBelow(16);
+    const floor =
+      (rawDuring.heap + rawDuring.external - rawBefore.heap - rawBefore.external) / count;
+
+    // The Web adapter's share: serve() answering the same bytes from a Web ReadableStream
+    // that stays open, without any of Handshake's handler, engine or store.
+    const encoder = new TextEncoder();
+    const web = await serve(
+      async () =>
+        new Response(
+          new ReadableStream<Uint8Array>({
+            start(controller) {
+              controller.enqueue(encoder.encode('retry: 2000\n\n'));
+              controller.enqueue(encoder.encode(event));
+            },
+          }),
+          { headers: { 'content-type': 'text/event-stream; charset=utf-8' } },
+        ),
+      { port: 0 },
+    );
+    const webBefore = await settledMemory();
+    send({ kind: 'open', host: '127.0.0.1', port: web.port, waiters });
+    const webOpened = await reply();
+    if (webOpened.kind !== 'opened' || webOpened.failed > 0)
+      throw new Error('adapter connections failed');
+    const webDuring = await settledMemory();
+    send({ kind: 'close' });
+    await reply();
+    await web.close();
+    await socketsBelow(16);
+    const adapter =
+      (webDuring.heap + webDuring.external - webBefore.heap - webBefore.external) / count;
+
+    const per = (field: 'rss' | 'heap' | 'external') => (during[field] - before[field]) / count;
+    const total = per('heap') + per('external');
+    scaleResults.bytesPerWaiter = total;
+    scaleResults.waiters = count;
+    printTable({
+      title: `6a. ${count.toLocaleString('en-US')} pending SSE waiters open at once (reference service, memory store)`,
+      columns: ['measure', 'value'],
+      rows: [
+        ['JS heap + buffers per waiter', bytes(total)],
+        ['of which JS heap', bytes(per('heap'))],
+        ['time to open all (250 at a time)', `${openSeconds.toFixed(1)} s`],
+        ['CPU while they wait (share of one core)', `${(idleShare * 100).toFixed(1)}%`],
+        [
+          'delivery of one decision with all open (p50 of 5)',
+          ms([...deliveries].sort((a, b) => a - b)[2]!),
+        ],
+        [
+          'heap + buffers left after all closed, per waiter',
+          bytes((after.heap + after.external - before.heap - before.external) / count),
+        ],
+        ['floor: node:http alone holding the same responses open', bytes(floor)],
+        ['floor: serve() with a bare Web stream holding them open', bytes(adapter)],
+      ],
+      notes: [
+        `Each waiter is GET /approvals/{id} with Accept: text/event-stream, held open from a child`,
+        `process over loopback; the ${count.toLocaleString('en-US')} approvals exist before the first byte is`,
+        'measured, so the figures are the waiters alone (socket, request, stream, timers,',
+        'subscription). Measured after a full GC (node --expose-gc). Kernel socket buffers',
+        'are not in either figure.',
+        ...(count < WAITERS
+          ? [
+              `The open-file limit (ulimit -n ${limit}) allowed ${count} waiters, not ${WAITERS}; per-waiter`,
+              'figures extrapolate linearly.',
+            ]
+          : []),
+      ],
+    });
+  } finally {
+    child.kill();
+    await running.close();
+  }
+}
+
+async function liveTokens(): Promise<void> {
+  // PUBLIC shows the store's share best (no signature to verify); INTERNAL is the
+  // common signed call.
+  const calls = [tierCalls()[0]!, tierCalls()[1]!];
+  // One clock per store, carried across its measurements, so the rate limit's windows
+  // move on as they would for a user calling once a second.
+  const clocks = new WeakMap<MemoryStore, ReturnType<typeof steppingClock>>();
+  const measure = async (store: MemoryStore, call: (typeof calls)[number]) => {
+    const clock = clocks.get(store) ?? steppingClock();
+    clocks.set(store, clock);
+    const engine = benchEngine(store, clock);
+    await engine.ready();
+    const run = handshake(engine, call);
+    const timing = await time(
+      async () => {
+        clock.tick();
+        await run();
+      },
+      { budgetMs: 1_500 },
+    );
+    await engine.flushAudit();
+    return timing;
+  };
+  const empty: Timing[] = [];
+  for (const call of calls) empty.push(await measure(new MemoryStore(), call));
+
+  const store = new MemoryStore();
+  const start = Date.UTC(2026, 0, 1);
+  const before = memory();
+  const filling = performance.now();
+  const approval = {} as ApprovalRecord;
+  const partitions = Array.from({ length: 1_000 }, (_, i) => partitionOf(`filler-${i}`));
+  for (let i = 0; i < LIVE_TOKENS; i += 1) {
+    const digest = createHash('sha256').update(`filler-token-${i}`).digest('hex');
+    const record: TransactionRecord = {
+      transactionId: `tx_filler${i.toString(36).padStart(17, '0')}`,
+      userId: `filler-${i % 1_000}`,
+      sessionId: `s:${digest.slice(0, 32)}`,
+      tool: 'show_order_details',
+      tier: 'INTERNAL',
+      paramsHash: digest,
+      // Live for the whole measurement: the stepping clock moves one second per call.
+      expiresAt: start + 30 * 86_400_000,
+      createdAt: start,
+    };
+    store.authorize({
+      partition: partitions[i % 1_000]!,
+      userId: record.userId,
+      now: start,
+      requiresApproval: false,
+      token: { digest, record },
+      approval,
+      retainMs: 600_000,
+    });
+  }
+  const fillSeconds = (performance.now() - filling) / 1000;
+  const filled = memory();
+  if (store.size < LIVE_TOKENS) throw new Error(`the store holds ${store.size} tokens`);
+  // After the fill, the full store and a fresh empty one are measured in turn, twice,
+  // in the same process (same heap, same garbage collector): their ratio is what the
+  // store's size costs. The empty store measured before the fill shows what holding the
+  // tokens' 600 MB costs the whole process besides (garbage collection marks them).
+  // The median of three rounds for each figure: rounds disturbed by other work on the
+  // machine fall out, amortized costs that recur in every round stay in.
+  const median = (rounds: Timing[]): Timing => {
+    const pick = (key: 'avg' | 'p50' | 'p99') =>
+      rounds.map((t) => t[key]).sort((a, b) => a - b)[Math.floor(rounds.length / 2)]!;
+    return {
+      avg: pick('avg'),
+      p50: pick('p50'),
+      p99: pick('p99'),
+      min: Math.min(...rounds.map((t) => t.min)),
+      calls: rounds.reduce((sum, t) => sum + t.calls, 0),
+    };
+  };
+  const full: Timing[] = [];
+  const alongside: Timing[] = [];
+  for (const call of calls) {
+    const fullRounds: Timing[] = [];
+    const emptyRounds: Timing[] = [];
+    for (let round = 0; round < 3; round += 1) {
+      fullRounds.push(await measure(store, call));
+      emptyRounds.push(await measure(new MemoryStore(), call));
+    }
+    full.push(median(fullRounds));
+    alongside.push(median(emptyRounds));
+  }
+  scaleResults.flatRatio = Math.max(...full.map((timing, i) => timing.avg / alongside[i]!.avg));
+  scaleResults.flatMedianRatio = Math.max(
+    ...full.map((timing, i) => timing.p50 / alongside[i]!.p50),
+  );
+  const rows: string[][] = [];
+  calls.forEach((call, i) => {
+    const [e, a, f] = [empty[i]!, alongside[i]!, full[i]!];
+    const row = (store: string, t: Timing) => [
+      call.tier,
+      store,
+      duration(t.avg),
+      duration(t.p50),
+      duration(t.p99),
+      times(t.avg / a.avg),
+      times(t.p50 / a.p50),
+    ];
+    rows.push(row('empty, before the fill', e));
+    rows.push(row('empty, alongside the full one', a));
+    rows.push(row(`${LIVE_TOKENS.toLocaleString('en-US')} live tokens`, f));
+  });
+  printTable({
+    title: `6b. Handshake cost as the MemoryStore holds ${LIVE_TOKENS.toLocaleString('en-US')} live tokens`,
+    columns: [
+      'tier',
+      'store',
+      'handshake mean',
+      'p50',
+      'p99',
+      'mean ÷ empty alongside',
+      'p50 ÷ empty alongside',
+    ],
+    rows,
+    notes: [
+      `In-process handshake (authorize + execute). The tokens were put through the`,
+      `store's own authorize operation (${fillSeconds.toFixed(1)} s; ${bytes((filled.heap - before.heap) / LIVE_TOKENS)} of heap per live token),`,
+      'spread over 1,000 users, and stay live for the whole measurement. The full store and',
+      'a fresh empty one are measured in turn, three rounds each, after the fill (same',
+      'heap); each figure is the median of its rounds. The empty store measured before the',
+      'fill shows the cost of the larger heap itself. The mean is the verdict: it carries',
+      'what sweeping the whole store every so many operations cost (the store before this',
+      'work), which the median alone would hide.',
+    ],
+  });
+  printLine('');
+}
