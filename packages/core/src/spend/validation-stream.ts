@@ -1,5 +1,6 @@
 import type { HandshakeEngine } from '../engine/engine.js';
 import { HandshakeError } from '../errors/handshake-error.js';
+import { eventStreamResponse } from '../http/event-stream.js';
 import type { SessionIdentity } from '../sessions/session-verifier.js';
 import type { ApprovalRecord } from '../store/records.js';
 import type { ValidationResponse } from './schemas.js';
@@ -54,8 +55,6 @@ export interface ValidationStreamOptions {
   signal: AbortSignal;
 }
 
-const encoder = new TextEncoder();
-
 /**
  * The SSE answer of a validation that waits for a person: `pending` first, then
  * exactly one of `approved` (with the validation token), `denied` or `timeout`, then
@@ -67,162 +66,128 @@ const encoder = new TextEncoder();
 export function validationEventStream(options: ValidationStreamOptions): Response {
   const { engine, pending, timers } = options;
   const approvalId = pending.authorization_id;
-  let cleanup = () => {};
-  const stream = new ReadableStream<Uint8Array>({
-    start(controller) {
-      let closed = false;
-      let version = 1;
-      let queue: Promise<void> = Promise.resolve();
-      const handles = new Set<unknown>();
+  return eventStreamResponse((channel) => {
+    const { write, finish } = channel;
+    let version = 1;
+    let queue: Promise<void> = Promise.resolve();
+    const handles = new Set<unknown>();
 
-      const write = (text: string) => {
-        if (closed) return;
-        try {
-          controller.enqueue(encoder.encode(text));
-        } catch {
+    const send = (event: string, data: ValidationResponse) => {
+      write(`id: ${version}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    };
+    const schedule = (callback: () => void, ms: number) => {
+      const handle = timers.setTimeout(() => {
+        handles.delete(handle);
+        callback();
+      }, ms);
+      handles.add(handle);
+    };
+    // One check at a time, in order: a decision, a poll and the timeout never race.
+    const enqueue = (task: () => Promise<void>) => {
+      queue = queue
+        .then(() => (channel.closed ? undefined : task()))
+        .catch((error: unknown) => {
+          const code = HandshakeError.isInstance(error) ? error.code : 'INTERNAL_ERROR';
+          write(`event: error\ndata: ${JSON.stringify({ code })}\n\n`);
           finish();
-        }
-      };
-      const send = (event: string, data: ValidationResponse) => {
-        write(`id: ${version}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-      };
-      const finish = () => {
-        if (closed) return;
-        closed = true;
-        cleanup();
-        try {
-          controller.close();
-        } catch {
-          // already closed by the consumer
-        }
-      };
-      const schedule = (callback: () => void, ms: number) => {
-        const handle = timers.setTimeout(() => {
-          handles.delete(handle);
-          callback();
-        }, ms);
-        handles.add(handle);
-      };
-      // One check at a time, in order: a decision, a poll and the timeout never race.
-      const enqueue = (task: () => Promise<void>) => {
-        queue = queue
-          .then(() => (closed ? undefined : task()))
-          .catch((error: unknown) => {
-            const code = HandshakeError.isInstance(error) ? error.code : 'INTERNAL_ERROR';
-            write(`event: error\ndata: ${JSON.stringify({ code })}\n\n`);
-            finish();
-          });
-      };
+        });
+    };
 
-      const base = {
-        authorization_id: approvalId,
-        transaction_id: pending.transaction_id,
-        ...(pending.amount ? { amount: pending.amount } : {}),
-      };
-      const settle = async (record: ApprovalRecord): Promise<boolean> => {
-        version = record.version;
-        if (record.status === 'pending') return false;
-        if (record.status === 'approved') {
-          // Issued through the same path as `authorization-status` and `GET /approvals/{id}`.
-          const view = await engine.approvalStatus(approvalId, options.credential);
-          send('approved', {
-            status: 'approved',
-            ...base,
-            ...(view.ephemeralToken ? { validation_token: view.ephemeralToken } : {}),
-            ...(view.tokenExpiresAt ? { expires_at: view.tokenExpiresAt } : {}),
-            message: view.ephemeralToken
-              ? 'Approved: create the virtual card with this validation token before it expires'
-              : 'Approved, but the validation token was already used or has lapsed',
-          });
-        } else if (record.status === 'denied') {
-          send('denied', {
-            status: 'denied',
-            ...base,
-            ...(record.reason !== undefined ? { reason: record.reason } : {}),
-            message: 'The purchase was denied',
-          });
-        } else {
+    const base = {
+      authorization_id: approvalId,
+      transaction_id: pending.transaction_id,
+      ...(pending.amount ? { amount: pending.amount } : {}),
+    };
+    const settle = async (record: ApprovalRecord): Promise<boolean> => {
+      version = record.version;
+      if (record.status === 'pending') return false;
+      if (record.status === 'approved') {
+        // Issued through the same path as `authorization-status` and `GET /approvals/{id}`.
+        const view = await engine.approvalStatus(approvalId, options.credential);
+        send('approved', {
+          status: 'approved',
+          ...base,
+          ...(view.ephemeralToken ? { validation_token: view.ephemeralToken } : {}),
+          ...(view.tokenExpiresAt ? { expires_at: view.tokenExpiresAt } : {}),
+          message: view.ephemeralToken
+            ? 'Approved: create the virtual card with this validation token before it expires'
+            : 'Approved, but the validation token was already used or has lapsed',
+        });
+      } else if (record.status === 'denied') {
+        send('denied', {
+          status: 'denied',
+          ...base,
+          ...(record.reason !== undefined ? { reason: record.reason } : {}),
+          message: 'The purchase was denied',
+        });
+      } else {
+        send('timeout', {
+          status: 'timeout',
+          ...base,
+          message: 'No decision was made before the authorization expired',
+        });
+      }
+      finish();
+      return true;
+    };
+    const check = () =>
+      enqueue(async () => {
+        const record = await engine.approvalForSession(approvalId, options.identity);
+        if (!record) {
+          throw new HandshakeError('NOT_FOUND', 'No such approval');
+        }
+        await settle(record);
+      });
+
+    const unsubscribe = engine.store.subscribeApprovals?.((event) => {
+      if (event.approvalId === approvalId) check();
+    });
+    const heartbeat = () => {
+      write(': heartbeat\n\n');
+      if (!channel.closed) schedule(heartbeat, options.heartbeatMs);
+    };
+    const poll = () => {
+      check();
+      if (!channel.closed) schedule(poll, options.pollMs);
+    };
+    const onAbort = () => finish();
+    options.signal.addEventListener('abort', onAbort, { once: true });
+    channel.onClose(() => {
+      unsubscribe?.();
+      for (const handle of handles) timers.clearTimeout(handle);
+      handles.clear();
+      options.signal.removeEventListener('abort', onAbort);
+    });
+
+    if (options.signal.aborted) {
+      finish();
+      return;
+    }
+    send('pending', pending);
+    schedule(heartbeat, options.heartbeatMs);
+    schedule(poll, options.pollMs);
+    const approvalDeadline = Date.parse(pending.expires_at ?? '');
+    const untilExpiry = Number.isFinite(approvalDeadline)
+      ? approvalDeadline - engine.clock.now() + 5
+      : Number.POSITIVE_INFINITY;
+    if (untilExpiry < options.timeoutMs) schedule(check, Math.max(0, untilExpiry));
+    schedule(
+      () =>
+        enqueue(async () => {
+          // A decision that arrived just now wins over the timeout.
+          const record = await engine.approvalForSession(approvalId, options.identity);
+          if (record && (await settle(record))) return;
           send('timeout', {
             status: 'timeout',
             ...base,
-            message: 'No decision was made before the authorization expired',
+            message:
+              'No decision yet; the authorization is still pending: poll authorization-status or validate again',
           });
-        }
-        finish();
-        return true;
-      };
-      const check = () =>
-        enqueue(async () => {
-          const record = await engine.approvalForSession(approvalId, options.identity);
-          if (!record) {
-            throw new HandshakeError('NOT_FOUND', 'No such approval');
-          }
-          await settle(record);
-        });
-
-      const unsubscribe = engine.store.subscribeApprovals?.((event) => {
-        if (event.approvalId === approvalId) check();
-      });
-      const heartbeat = () => {
-        write(': heartbeat\n\n');
-        if (!closed) schedule(heartbeat, options.heartbeatMs);
-      };
-      const poll = () => {
-        check();
-        if (!closed) schedule(poll, options.pollMs);
-      };
-      const onAbort = () => finish();
-      options.signal.addEventListener('abort', onAbort, { once: true });
-      cleanup = () => {
-        unsubscribe?.();
-        for (const handle of handles) timers.clearTimeout(handle);
-        handles.clear();
-        options.signal.removeEventListener('abort', onAbort);
-      };
-
-      if (options.signal.aborted) {
-        finish();
-        return;
-      }
-      send('pending', pending);
-      schedule(heartbeat, options.heartbeatMs);
-      schedule(poll, options.pollMs);
-      const approvalDeadline = Date.parse(pending.expires_at ?? '');
-      const untilExpiry = Number.isFinite(approvalDeadline)
-        ? approvalDeadline - engine.clock.now() + 5
-        : Number.POSITIVE_INFINITY;
-      if (untilExpiry < options.timeoutMs) schedule(check, Math.max(0, untilExpiry));
-      schedule(
-        () =>
-          enqueue(async () => {
-            // A decision that arrived just now wins over the timeout.
-            const record = await engine.approvalForSession(approvalId, options.identity);
-            if (record && (await settle(record))) return;
-            send('timeout', {
-              status: 'timeout',
-              ...base,
-              message:
-                'No decision yet; the authorization is still pending: poll authorization-status or validate again',
-            });
-            finish();
-          }),
-        options.timeoutMs,
-      );
-      // A decision made between authorize and subscribe is not missed.
-      check();
-    },
-    cancel() {
-      cleanup();
-    },
-  });
-  return new Response(stream, {
-    status: 200,
-    headers: {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-store',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-      'x-content-type-options': 'nosniff',
-    },
+          finish();
+        }),
+      options.timeoutMs,
+    );
+    // A decision made between authorize and subscribe is not missed.
+    check();
   });
 }
