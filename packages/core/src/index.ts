@@ -130,7 +130,12 @@ export {
   type JwtSessionVerifierOptions,
   jwtSessionVerifier,
 } from './sessions/jwt-session-verifier.js';
-export type { SessionIdentity, SessionVerifierV1 } from './sessions/session-verifier.js';
+export {
+  isReservedUserId,
+  RESERVED_USER_IDS,
+  type SessionIdentity,
+  type SessionVerifierV1,
+} from './sessions/session-verifier.js';
 export {
   parseSessionList,
   type StaticSessionEntry,

@@ -19,7 +19,11 @@ import type {
   ExecuteResponse,
   ToolListing,
 } from '../schemas/wire.js';
-import type { SessionIdentity, SessionVerifierV1 } from '../sessions/session-verifier.js';
+import {
+  isReservedUserId,
+  type SessionIdentity,
+  type SessionVerifierV1,
+} from '../sessions/session-verifier.js';
 import { verifyExecuteSignature } from '../signing/signature.js';
 import { MemoryStore } from '../store/memory-store.js';
 import type { ApprovalReason, ApprovalRecord, TransactionRecord } from '../store/records.js';
@@ -276,7 +280,10 @@ export class HandshakeEngine {
   async identify(credential: string | undefined): Promise<SessionIdentity> {
     if (!credential) throw new HandshakeError('UNAUTHORIZED', 'A session credential is required');
     const identity = this.#sessions ? await this.#sessions.verify(credential) : undefined;
-    if (!identity) throw new HandshakeError('UNAUTHORIZED', 'The session credential is not valid');
+    // A reserved id (`anonymous`) would share the partition of callers without a session.
+    if (!identity || isReservedUserId(identity.userId)) {
+      throw new HandshakeError('UNAUTHORIZED', 'The session credential is not valid');
+    }
     return identity;
   }
 
@@ -286,7 +293,7 @@ export class HandshakeEngine {
     const name = this.#approverCredentials.get(tokenDigest(credential));
     if (name !== undefined) return { name };
     const identity = this.#sessions ? await this.#sessions.verify(credential) : undefined;
-    if (identity?.scopes.includes(APPROVE_SCOPE)) {
+    if (identity?.scopes.includes(APPROVE_SCOPE) && !isReservedUserId(identity.userId)) {
       return { name: identity.userId, userId: identity.userId };
     }
     throw new HandshakeError('UNAUTHORIZED', 'The approver credential is not valid');

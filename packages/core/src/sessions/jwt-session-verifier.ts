@@ -9,7 +9,11 @@ import {
   type KeyObject,
 } from 'jose';
 import { tokenDigest } from '../tokens/token.js';
-import type { SessionIdentity, SessionVerifierV1 } from './session-verifier.js';
+import {
+  isReservedUserId,
+  type SessionIdentity,
+  type SessionVerifierV1,
+} from './session-verifier.js';
 
 /**
  * Options of {@link jwtSessionVerifier}. Give exactly one of `secret`, `publicKey`, `jwks`, `jwksUrl`.
@@ -43,6 +47,12 @@ export interface JwtSessionVerifierOptions {
   userClaim?: string;
   /** Allowed clock skew in seconds (default 5). */
   clockToleranceSeconds?: number;
+  /**
+   * The longest lifetime a token may have, in seconds (default 86 400, one day). Every
+   * token must carry `exp`; one whose `exp` lies further ahead than this (from now, or
+   * from its `iat`) is refused, so a leaked token never works for longer.
+   */
+  maxLifetimeSeconds?: number;
   /** Current time, for tests. */
   now?: () => number;
 }
@@ -51,6 +61,9 @@ export interface JwtSessionVerifierOptions {
  * Verifies JWT bearer credentials with `jose` (HS256, RS256, EdDSA). The user is the
  * `sub` claim; scopes come from `scope` (space separated) or `scopes`; the session id
  * from `sid` (Supabase's `session_id` too), else from the token's digest.
+ *
+ * A token without `exp`, or living longer than `maxLifetimeSeconds`, is refused, and so
+ * is a reserved user id such as `anonymous` (see {@link isReservedUserId}).
  *
  * @example
  * ```ts
@@ -82,6 +95,11 @@ export function jwtSessionVerifier(options: JwtSessionVerifierOptions): SessionV
   const algorithms =
     options.algorithms ?? (options.secret !== undefined ? ['HS256'] : ['RS256', 'EdDSA']);
   const userClaim = options.userClaim ?? 'sub';
+  const maxLifetimeSeconds = options.maxLifetimeSeconds ?? 86_400;
+  if (!Number.isFinite(maxLifetimeSeconds) || maxLifetimeSeconds <= 0) {
+    throw new TypeError('maxLifetimeSeconds must be a positive number of seconds');
+  }
+  const clockTolerance = options.clockToleranceSeconds ?? 5;
   return {
     specificationVersion: 'v1',
     async verify(credential) {
@@ -89,7 +107,8 @@ export function jwtSessionVerifier(options: JwtSessionVerifierOptions): SessionV
       try {
         const verifyOptions = {
           algorithms,
-          clockTolerance: options.clockToleranceSeconds ?? 5,
+          clockTolerance,
+          requiredClaims: ['exp'],
           ...(options.issuer !== undefined ? { issuer: options.issuer } : {}),
           ...(options.audience !== undefined ? { audience: options.audience } : {}),
           ...(options.now !== undefined ? { currentDate: new Date(options.now()) } : {}),
@@ -102,8 +121,14 @@ export function jwtSessionVerifier(options: JwtSessionVerifierOptions): SessionV
       } catch {
         return undefined;
       }
+      const nowSeconds = (options.now?.() ?? Date.now()) / 1000;
+      const exp = payload.exp as number;
+      const from = typeof payload.iat === 'number' ? Math.min(payload.iat, nowSeconds) : nowSeconds;
+      if (exp - from > maxLifetimeSeconds + clockTolerance) return undefined;
       const userId = payload[userClaim];
-      if (typeof userId !== 'string' || userId === '') return undefined;
+      if (typeof userId !== 'string' || userId === '' || isReservedUserId(userId)) {
+        return undefined;
+      }
       const scopeClaim = payload.scope ?? payload.scopes;
       const scopes =
         typeof scopeClaim === 'string'

@@ -40,3 +40,32 @@ export interface SessionVerifierV1 {
   readonly specificationVersion: 'v1';
   verify(credential: string): Awaitable<SessionIdentity | undefined>;
 }
+
+/**
+ * User ids no session may claim: `anonymous` is who calls PUBLIC tools without a
+ * session, and a session of that name would share its tokens and rate-limit bucket.
+ *
+ * @example
+ * ```ts
+ * import { RESERVED_USER_IDS } from '@handshake/core';
+ *
+ * RESERVED_USER_IDS.includes('anonymous'); // true
+ * ```
+ */
+export const RESERVED_USER_IDS: readonly string[] = Object.freeze(['anonymous']);
+
+/**
+ * True for a user id no session may claim (see {@link RESERVED_USER_IDS}); the engine
+ * refuses such an identity from any verifier.
+ *
+ * @example
+ * ```ts
+ * import { isReservedUserId } from '@handshake/core';
+ *
+ * isReservedUserId('anonymous'); // true
+ * isReservedUserId('alice'); // false
+ * ```
+ */
+export function isReservedUserId(userId: string): boolean {
+  return RESERVED_USER_IDS.includes(userId);
+}
