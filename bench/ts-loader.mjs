@@ -12,10 +12,9 @@
 //   as @handshake/core does (`@noble/curves`).
 import { registerHooks } from 'node:module';
 
-const workspacePackages = [
-  '../examples/remote-service/package.json',
-  '../packages/core/package.json',
-].map((path) => new URL(path, import.meta.url).href);
+const workspacePackages = ['../packages/server/package.json', '../packages/core/package.json'].map(
+  (path) => new URL(path, import.meta.url).href,
+);
 
 registerHooks({
   resolve(specifier, context, nextResolve) {

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ed25519PublicKey, type StoreV1 } from '@handshake/core';
 import { serve } from '@handshake/core/node';
-import { loadConfig } from '../../examples/remote-service/src/config.js';
-import { demoShopTools, exchangeRateTool } from '../../examples/remote-service/src/demo-tools.js';
-import { createService, type Service } from '../../examples/remote-service/src/service.js';
+import { loadConfig } from '../../packages/server/src/config.js';
+import { demoShopTools, exchangeRateTool } from '../../packages/server/src/demo-tools.js';
+import { createService, type Service } from '../../packages/server/src/service.js';
 import { KEY_ID, SIGNING_SEED } from '../lib/fixtures.js';
 import type { LoadRequest, LoadResult } from './load-generator.js';
 
@@ -23,7 +23,7 @@ export interface RunningService {
 }
 
 /**
- * The reference service (`examples/remote-service`) as `pnpm start` builds it, with
+ * The reference service (`packages/server`) as `pnpm start` builds it, with
  * `USERS` development sessions, one signing key registered for each, an approver
  * token, and a JSON-lines audit file, served by `serve` on 127.0.0.1.
  *

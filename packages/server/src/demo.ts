@@ -408,7 +408,7 @@ async function main() {
   await running.close();
   await service.close();
   console.log(
-    `\n${took} ${dim('Keep it running with its console: pnpm demo --serve. The service alone: pnpm --dir examples/remote-service start')}`,
+    `\n${took} ${dim('Keep it running with its console: pnpm demo --serve. The service alone: pnpm --dir packages/server start')}`,
   );
 }
 
