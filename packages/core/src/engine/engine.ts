@@ -5,6 +5,7 @@ import { type AuditFields, AuditLog } from '../audit/audit-log.js';
 import { hashParams, sha256Hex } from '../canonical/hash.js';
 import { HandshakeError } from '../errors/handshake-error.js';
 import { convertMinor } from '../limits/convert.js';
+import { rateForCallerAmount } from '../limits/exchange-rates.js';
 import type { SpendingLimits } from '../limits/spending-limits.js';
 import { spendWindows } from '../limits/windows.js';
 import { formatMoney, parseMoney } from '../money/money.js';
@@ -1243,7 +1244,7 @@ export class HandshakeEngine {
         { path: 'parameters' },
       );
     }
-    const rate = await rates.getRate(money.currency, limits.currency);
+    const rate = await rateForCallerAmount(rates, money.currency, limits.currency, 'parameters');
     return {
       original: money,
       minor: convertMinor(minor, money.currency, limits.currency, rate.rate),

@@ -42,12 +42,13 @@ describe('simulatedExchangeRates', () => {
     expect((await rates.getRate('JPY', 'EUR')).rate).toBe('0.006096');
   });
 
-  it('refuses a pair it cannot derive with PROVIDER_ERROR', async () => {
+  it('refuses a pair it cannot derive with VALIDATION_ERROR naming the pair', async () => {
     const rates = simulatedExchangeRates({ EURUSD: '1.0850' });
     const error = await Promise.resolve()
       .then(() => rates.getRate('EUR', 'SEK'))
       .catch((e: unknown) => e);
-    expect(HandshakeError.isInstance(error) && error.code).toBe('PROVIDER_ERROR');
+    expect(HandshakeError.isInstance(error) && error.code).toBe('VALIDATION_ERROR');
+    expect((error as Error).message).toContain('EUR/SEK');
   });
 
   it('refuses a malformed table when it is built', () => {

@@ -127,7 +127,7 @@ export interface SimulatedExchangeRatesOptions {
  * from a fixed table (default {@link SIMULATED_RATES}) and never touches a network.
  * A pair missing from the table is derived: the inverse of the opposite pair, or a
  * cross rate through USD, rounded half up to 6 decimals. A pair it cannot derive
- * fails with `PROVIDER_ERROR`.
+ * fails with `VALIDATION_ERROR` naming both currencies.
  *
  * @example
  * ```ts
@@ -173,7 +173,8 @@ export function simulatedExchangeRates(
         }
       }
       if (rate === undefined || !isExchangeRate(rate)) {
-        throw new HandshakeError('PROVIDER_ERROR', `No exchange rate is known for ${from}/${to}`);
+        // The caller's currency, not the provider, is at fault: a 4xx (see ExchangeRateProviderV1).
+        throw new HandshakeError('VALIDATION_ERROR', `No exchange rate is known for ${from}/${to}`);
       }
       return { rate, asOf: clock.now() };
     },
@@ -263,4 +264,29 @@ export function cachedExchangeRates(
       return pending.then((rate) => ({ ...rate }));
     },
   };
+}
+
+/**
+ * Reads the rate from `from` to `to`, for an amount the caller sent. A provider that
+ * knows no rate for the pair throws `VALIDATION_ERROR`; that refusal is answered `400`
+ * naming both currencies and the field at `path`. Any other failure is passed on.
+ */
+export async function rateForCallerAmount(
+  provider: ExchangeRateProviderV1,
+  from: string,
+  to: string,
+  path: string,
+): Promise<ExchangeRate> {
+  try {
+    return await provider.getRate(from, to);
+  } catch (error) {
+    if (HandshakeError.isInstance(error) && error.code === 'VALIDATION_ERROR') {
+      throw new HandshakeError(
+        'VALIDATION_ERROR',
+        `Amounts in ${from} cannot be converted to ${to}: no exchange rate is known for ${from}/${to}`,
+        { path, cause: error },
+      );
+    }
+    throw error;
+  }
 }

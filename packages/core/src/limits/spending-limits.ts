@@ -64,6 +64,10 @@ export interface ExchangeRate {
 /**
  * Supplies exchange rates for counting foreign-currency amounts against limits.
  *
+ * `getRate` throws `HandshakeError('VALIDATION_ERROR', …)` for a pair it has no rate
+ * for: the caller chose that currency, so the service answers `400` naming it. Any
+ * other failure (a rates service down) is a `PROVIDER_ERROR`, answered `502`.
+ *
  * @example
  * ```ts
  * import { simulatedExchangeRates } from '@handshake/core';

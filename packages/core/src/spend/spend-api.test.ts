@@ -801,6 +801,45 @@ describe('validations that wait for the user (SSE)', () => {
 });
 
 describe('currency conversion', () => {
+  it('answers 400 naming a currency without a rate, for a validation and for a card, never 5xx', async () => {
+    const t = await start({
+      limits: limitsUsd,
+      exchangeRates: cachedExchangeRates(simulatedExchangeRates()),
+    });
+    // Kuwaiti dinars against dollar limits: a well-formed request, but no rate is known.
+    const dinars = await t.validate({
+      merchant: { name: 'Souq' },
+      amount: '10.000',
+      currency: 'KWD',
+    });
+    expect(await failure(dinars)).toMatchObject({
+      status: 400,
+      code: 'VALIDATION_ERROR',
+      message: expect.stringContaining('KWD'),
+    });
+    expect((await t.limits()).daily?.used).toBe('0.00');
+    // A dollar validation asking for a dinar card.
+    const validation = await json<ValidationResponse>(
+      await t.validate({ merchant: { name: books.merchant }, amount: 30, currency: 'USD' }),
+    );
+    const card = await t.post(
+      '/create-virtual-card',
+      t.cardBody(validation, books, { amount: '9.000', currency: 'KWD' }),
+      CREDENTIALS.alice,
+    );
+    expect(await failure(card)).toMatchObject({
+      status: 400,
+      code: 'VALIDATION_ERROR',
+      message: expect.stringContaining('KWD'),
+    });
+    // The validation's token was left usable: the same card in dollars is issued.
+    expect(
+      await json<CardCreationResponse>(
+        await t.post('/create-virtual-card', t.cardBody(validation, books), CREDENTIALS.alice),
+      ),
+    ).toMatchObject({ spendingLimit: '30.00', currency: 'USD' });
+  });
+
   it('counts a foreign amount at the cached simulated rate, refetched after 24 hours', async () => {
     const calls: string[] = [];
     const clock = { now: () => T0 };

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { CardIssuerV1, IssuedCard } from '../cards/card-issuer.js';
 import { HandshakeError } from '../errors/handshake-error.js';
-import { compareRates, isExchangeRate } from '../limits/exchange-rates.js';
+import { compareRates, isExchangeRate, rateForCallerAmount } from '../limits/exchange-rates.js';
 import type { ExchangeRateProviderV1 } from '../limits/spending-limits.js';
 import { currencyExponent } from '../money/currencies.js';
 import { formatMoney, parseMoney } from '../money/money.js';
@@ -349,7 +349,14 @@ export function spendTools(options: SpendToolsOptions): SpendTools {
           { path: 'card_currency' },
         );
       }
-      rate = (await options.exchangeRates.getRate(purchase.amount.currency, card.currency)).rate;
+      rate = (
+        await rateForCallerAmount(
+          options.exchangeRates,
+          purchase.amount.currency,
+          card.currency,
+          'card_currency',
+        )
+      ).rate;
       maxMinor = maxCardMinor(validatedMinor, purchase.amount.currency, card.currency, rate);
     }
     if (stated !== undefined && compareRates(stated, rate ?? '1') !== 0) {
