@@ -46,6 +46,7 @@ export {
   simulatedCardIssuer,
 } from './cards/simulated-card-issuer.js';
 export {
+  APPROVE_OWN_SCOPE,
   APPROVE_SCOPE,
   type ApproverIdentity,
   createHandshake,
@@ -108,6 +109,7 @@ export {
   AuthorizeRequestSchema,
   type AuthorizeResponse,
   AuthorizeResponseSchema,
+  type DecisionChannel,
   type DecisionRequest,
   DecisionRequestSchema,
   ErrorEnvelopeSchema,

@@ -38,6 +38,8 @@ export const CREDENTIALS = {
   bob: 'session-bob-0123456789',
   opsSession: 'session-ops-with-approve-scope',
   approver: 'approver-token-0123456789',
+  /** Alice's own approver credential, as an app's server holds it for in-chat approval. */
+  aliceChat: 'approver-own-alice-0123456789',
 } as const;
 
 const InvoiceSchema = z
@@ -119,6 +121,7 @@ export function testEngine(overrides: Partial<HandshakeOptions> & { approver?: A
       [CREDENTIALS.aliceOtherDevice]: 'alice',
       [CREDENTIALS.bob]: 'bob',
       [CREDENTIALS.opsSession]: { userId: 'alice', scopes: ['handshake:approve'] },
+      [CREDENTIALS.aliceChat]: { userId: 'alice', scopes: ['handshake:approve:own'] },
     }),
     keys: staticKeyResolver([
       { userId: 'alice', keyId: 'alice-key', publicKey: aliceKey.publicKey },

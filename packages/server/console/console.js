@@ -290,7 +290,13 @@ async function decide(view, decision) {
         'content-type': 'application/json',
         accept: 'application/json',
       },
-      body: JSON.stringify(reason ? { decision, reason } : { decision }),
+      // The hash binds the decision to the parameters shown; the channel goes to the audit.
+      body: JSON.stringify({
+        decision,
+        ...(reason ? { reason } : {}),
+        paramsHash: view.summary.paramsHash,
+        channel: 'console',
+      }),
       cache: 'no-store',
       credentials: 'omit',
     });

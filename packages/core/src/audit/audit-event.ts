@@ -54,6 +54,8 @@ export interface AuditEvent {
   amount?: { value: string; currency: string };
   /** Who decided an approval. */
   decidedBy?: string;
+  /** Where the decision was taken: `console`, `chat`, `api` or `mcp`. */
+  channel?: 'console' | 'chat' | 'api' | 'mcp';
   /** Short, secret-free explanation. */
   detail?: string;
   /** Last four digits of an issued card, at most. */

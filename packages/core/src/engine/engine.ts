@@ -16,6 +16,7 @@ import type {
   ApprovalView,
   AuthorizeRequest,
   AuthorizeResponse,
+  DecisionChannel,
   ExecuteRequest,
   ExecuteResponse,
   ToolListing,
@@ -46,6 +47,24 @@ import type { HandshakeOptions } from './options.js';
  * ```
  */
 export const APPROVE_SCOPE = 'handshake:approve';
+
+/**
+ * The scope of a person's own approver credential: it decides only that person's own
+ * requests, each naming the exact parameters it approves (`paramsHash`). An app's
+ * server holds it for the signed-in person to approve in chat; the agent's session
+ * never carries it.
+ *
+ * @example
+ * ```ts
+ * import { APPROVE_OWN_SCOPE, staticSessionVerifier } from '@handshake/core';
+ *
+ * const sessions = staticSessionVerifier({
+ *   'agent-session-alice': 'alice',
+ *   'chat-approver-alice': { userId: 'alice', scopes: [APPROVE_OWN_SCOPE] },
+ * });
+ * ```
+ */
+export const APPROVE_OWN_SCOPE = 'handshake:approve:own';
 
 const ANONYMOUS: SessionIdentity = { userId: 'anonymous', scopes: [], sessionId: 'anonymous' };
 
@@ -83,6 +102,8 @@ export interface ApproverIdentity {
   name: string;
   /** The approver's own user id when it is a session, to refuse self-approval. */
   userId?: string;
+  /** A person's own approver credential ({@link APPROVE_OWN_SCOPE}): their requests only. */
+  ownOnly?: boolean;
 }
 
 /**
@@ -296,6 +317,9 @@ export class HandshakeEngine {
     const identity = this.#sessions ? await this.#sessions.verify(credential) : undefined;
     if (identity?.scopes.includes(APPROVE_SCOPE) && !isReservedUserId(identity.userId)) {
       return { name: identity.userId, userId: identity.userId };
+    }
+    if (identity?.scopes.includes(APPROVE_OWN_SCOPE)) {
+      return { name: identity.userId, userId: identity.userId, ownOnly: true };
     }
     throw new HandshakeError('UNAUTHORIZED', 'The approver credential is not valid');
   }
@@ -961,7 +985,7 @@ export class HandshakeEngine {
     filter: { status?: ApprovalRecord['status']; limit?: number },
     credential: string | undefined,
   ): Promise<ApprovalSummary[]> {
-    await this.identifyApprover(credential);
+    const approver = await this.identifyApprover(credential);
     const limit = Math.min(Math.max(filter.limit ?? 50, 1), 200);
     const records = await this.#storeCall(() =>
       this.store.listApprovals({ ...(filter.status ? { status: filter.status } : {}), limit }),
@@ -970,6 +994,7 @@ export class HandshakeEngine {
     for (const record of records) {
       const current = await this.#expireIfDue(record);
       if (filter.status && current.status !== filter.status) continue;
+      if (approver.ownOnly && current.userId !== approver.userId) continue;
       out.push(toSummary(current));
     }
     return out;
@@ -980,8 +1005,11 @@ export class HandshakeEngine {
     approvalId: string,
     credential: string | undefined,
   ): Promise<ApprovalSummary> {
-    await this.identifyApprover(credential);
+    const approver = await this.identifyApprover(credential);
     const record = await this.#approvalRecord(approvalId);
+    if (approver.ownOnly && record.userId !== approver.userId) {
+      throw new HandshakeError('NOT_FOUND', 'No such approval');
+    }
     return toSummary(await this.#expireIfDue(record));
   }
 
@@ -1009,7 +1037,12 @@ export class HandshakeEngine {
    */
   async decide(
     approvalId: string,
-    decision: { decision: 'approve' | 'deny'; reason?: string },
+    decision: {
+      decision: 'approve' | 'deny';
+      reason?: string;
+      paramsHash?: string;
+      channel?: DecisionChannel;
+    },
     credential: string | undefined,
   ): Promise<ApprovalSummary> {
     const approver = await this.identifyApprover(credential);
@@ -1018,7 +1051,29 @@ export class HandshakeEngine {
       { userId: record.userId, tool: record.tool, tier: record.tier },
       'decide',
     );
-    if (approver.userId !== undefined && approver.userId === record.userId) {
+    const fields = {
+      userId: record.userId,
+      tool: record.tool,
+      tier: record.tier,
+      paramsHash: record.paramsHash,
+    };
+    if (approver.ownOnly && approver.userId !== record.userId) {
+      void this.#refuse(fields, 'FORBIDDEN', 'another user');
+      throw new HandshakeError('FORBIDDEN', 'This credential decides only its own user’s requests');
+    }
+    if (approver.ownOnly && decision.paramsHash === undefined) {
+      throw new HandshakeError('VALIDATION_ERROR', 'paramsHash is required with this credential', {
+        path: 'paramsHash',
+      });
+    }
+    if (decision.paramsHash !== undefined && decision.paramsHash !== record.paramsHash) {
+      void this.#refuse(fields, 'TRANSACTION_MISMATCH', 'other parameters');
+      throw new HandshakeError(
+        'TRANSACTION_MISMATCH',
+        'The decision names other parameters than the request',
+      );
+    }
+    if (!approver.ownOnly && approver.userId !== undefined && approver.userId === record.userId) {
       void this.#refuse(
         {
           userId: record.userId,
@@ -1045,6 +1100,7 @@ export class HandshakeEngine {
       decision.decision,
       approver,
       decision.reason,
+      decision.channel,
     );
     return toSummary(decided);
   }
@@ -1055,6 +1111,7 @@ export class HandshakeEngine {
     decision: 'approve' | 'deny',
     approver: ApproverIdentity,
     reason: string | undefined,
+    channel?: DecisionChannel,
   ): Promise<ApprovalRecord> {
     const approvalId = record.approvalId;
     const now = this.clock.now();
@@ -1113,6 +1170,7 @@ export class HandshakeEngine {
       tier: decided.tier,
       paramsHash: decided.paramsHash,
       decidedBy: approver.name,
+      ...(channel ? { channel } : {}),
       ...(decided.amount ? { amount: decided.amount } : {}),
     });
     return decided;

@@ -196,8 +196,27 @@ export const DecisionRequestSchema = z
   .object({
     decision: z.enum(['approve', 'deny']),
     reason: z.string().max(500).optional(),
+    /** The parameters the approver saw; a decision naming others is refused. */
+    paramsHash: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/, 'a SHA-256 hex digest')
+      .optional(),
+    /** Where the person decided, recorded in the audit trail. */
+    channel: z.enum(['console', 'chat', 'api', 'mcp']).optional(),
   })
   .strict();
+
+/**
+ * Where a decision was taken: the approval console, a chat, an API client or an MCP host.
+ *
+ * @example
+ * ```ts
+ * import type { DecisionChannel } from '@handshake/core';
+ *
+ * const channel: DecisionChannel = 'chat';
+ * ```
+ */
+export type DecisionChannel = NonNullable<z.infer<typeof DecisionRequestSchema>['channel']>;
 /**
  * An approver's decision: `approve` or `deny`, with an optional reason shown to the requester.
  *
