@@ -3,13 +3,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 // Tool parameters built from PayPal's own request examples (paypal-rest-api-
-// specifications @ec4d8f36, Apache-2.0), read from ../shared/vectors/paypal as the
-// vectors' README asks. Larger bodies repeat the examples' list members (purchase
+// specifications @ec4d8f36, Apache-2.0), copied into
+// packages/paypal/test-vectors/spec-examples. Larger bodies repeat the examples' list members (purchase
 // units, invoice line items) with distinct names and amounts, as a real order or
 // invoice with more lines would.
 
 const here = dirname(fileURLToPath(import.meta.url));
-const vectors = join(here, '..', '..', '..', 'shared', 'vectors', 'paypal', 'spec-examples');
+const vectors = join(here, '..', '..', 'packages', 'paypal', 'test-vectors', 'spec-examples');
 
 function example(name: string): Record<string, unknown> {
   return JSON.parse(readFileSync(join(vectors, name), 'utf8')) as Record<string, unknown>;

@@ -1,12 +1,12 @@
 // RFC 8785 (JSON Canonicalization Scheme) test vectors from the testdata/ folder of
-// cyberphone/json-canonicalization @19d51d7f, Apache-2.0, read from shared/vectors/jcs
-// beside the repository (see shared/vectors/README.md). input/X.json must canonicalize to
+// cyberphone/json-canonicalization @19d51d7f, Apache-2.0, copied into ./jcs
+// (see README.md here). input/X.json must canonicalize to
 // the exact bytes of output/X.json, which outhex/X.txt spells in hex.
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { canonicalize } from '../src/canonical/canonicalize.js';
 
-const vectors = new URL('../../../../shared/vectors/jcs/', import.meta.url);
+const vectors = new URL('./jcs/', import.meta.url);
 const names = readdirSync(new URL('input/', vectors))
   .filter((name) => name.endsWith('.json'))
   .sort();

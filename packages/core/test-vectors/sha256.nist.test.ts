@@ -1,12 +1,12 @@
 // SHA-256 test vectors from NIST CAVS 11.0 (public domain): the 65 byte-oriented short
 // messages of SHA256ShortMsg.rsp, and the 16 message/digest pairs of sha256-vectors.json
 // (CAVS short and long messages plus the FIPS 180-4 examples), read from
-// shared/vectors/sha256 beside the repository (see shared/vectors/README.md).
+// ./sha256 (see README.md here).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { sha256Hex } from '../src/canonical/hash.js';
 
-const vectors = new URL('../../../../shared/vectors/sha256/', import.meta.url);
+const vectors = new URL('./sha256/', import.meta.url);
 
 interface Vector {
   lenBits: number;

@@ -1,8 +1,8 @@
 // The simulated PayPal API checked against PayPal's own OpenAPI documents (Orders v2,
 // Payments v2, Invoicing v2) of paypal/paypal-rest-api-specifications @ec4d8f36
 // (Apache-2.0), and against the response bodies srmklive/laravel-paypal recorded
-// (tests/Mocks/Responses @df4122ca, MIT), read from shared/vectors/paypal beside the
-// repository (see shared/vectors/README.md). Validation follows schema-check.json there:
+// (tests/Mocks/Responses @df4122ca, MIT), copied into this folder
+// (see README.md here). Validation follows schema-check.json here:
 // ajv 8 with strict off, all errors, unicodeRegExp off, and ajv-formats.
 import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
@@ -10,7 +10,7 @@ import addFormats from 'ajv-formats';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { SIMULATED_ACCESS_TOKEN, startPayPalSimulator } from '../src/testing/index.js';
 
-const vectors = new URL('../../../../shared/vectors/paypal/', import.meta.url);
+const vectors = new URL('./', import.meta.url);
 const read = (path: string) => JSON.parse(readFileSync(new URL(path, vectors), 'utf8'));
 
 const ajv = new Ajv({ strict: false, allErrors: true, unicodeRegExp: false });

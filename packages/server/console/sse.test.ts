@@ -1,6 +1,6 @@
-// The Server-Sent Events cases of shared/vectors/sse (transcribed from
+// The Server-Sent Events cases of packages/client/test-vectors/sse (transcribed from
 // rexxars/eventsource-parser tests @6519a0f7 and web-platform-tests eventsource/format-*,
-// MIT / BSD-3; see shared/vectors/README.md): each stream is fed in the chunks given,
+// MIT / BSD-3; see the README there): each stream is fed in the chunks given,
 // since chunk boundaries matter, and must produce exactly the events, ids and retry
 // values listed.
 import { readFileSync } from 'node:fs';
@@ -14,7 +14,7 @@ interface Case {
 }
 
 const vectors = JSON.parse(
-  readFileSync(new URL('../../../../shared/vectors/sse/sse-cases.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../../client/test-vectors/sse/sse-cases.json', import.meta.url), 'utf8'),
 ) as { cases: Case[] };
 
 function run(chunks: readonly string[]) {

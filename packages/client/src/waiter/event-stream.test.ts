@@ -1,4 +1,4 @@
-// Third-party vectors: ../shared/vectors/sse/sse-cases.json, transcribed from
+// Third-party vectors: packages/client/test-vectors/sse/sse-cases.json, transcribed from
 // rexxars/eventsource-parser's tests @6519a0f7 and web-platform-tests eventsource/format-*
 // (MIT / BSD-3). Each case lists the chunks a network may deliver and what a conforming
 // parser dispatches; see the file's `format` key.
@@ -19,7 +19,7 @@ interface Case {
   raw_file: string;
 }
 
-const vectorsDir = fileURLToPath(new URL('../../../../../shared/vectors/sse/', import.meta.url));
+const vectorsDir = fileURLToPath(new URL('../../test-vectors/sse/', import.meta.url));
 const file = JSON.parse(readFileSync(`${vectorsDir}sse-cases.json`, 'utf8')) as {
   format: string;
   cases: Case[];

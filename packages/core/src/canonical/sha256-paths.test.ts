@@ -1,6 +1,6 @@
 // sha256Hex runs on the runtime's native SHA-256 where it has one and on @noble/hashes
 // elsewhere: both paths must give the same digests and refuse the same input. Vectors:
-// NIST CAVS 11.0 (public domain), read from shared/vectors/sha256 beside the repository.
+// NIST CAVS 11.0 (public domain), copied into packages/core/test-vectors/sha256.
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -8,10 +8,7 @@ import { SHA256_PATH, type Sha256Path, sha256Hex, sha256HexOn } from './hash.js'
 
 const PATHS: Sha256Path[] = ['native', 'portable'];
 const vectors = JSON.parse(
-  readFileSync(
-    new URL('../../../../../shared/vectors/sha256/sha256-vectors.json', import.meta.url),
-    'utf8',
-  ),
+  readFileSync(new URL('../../test-vectors/sha256/sha256-vectors.json', import.meta.url), 'utf8'),
 ) as { vectors: Array<{ msgHex: string; digestHex: string }> };
 
 describe('SHA-256 on both paths', () => {
