@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 // Vitest 4+ no longer reads workspace files; this file keeps the project's
@@ -21,6 +22,11 @@ export default defineConfig({
         exclude: ['**/node_modules/**', '**/dist/**'],
       },
     })),
+    // After the summary, name any test file that failed to load (its tests are not counted).
+    reporters: [
+      'default',
+      fileURLToPath(new URL('./test/support/load-failures-reporter.ts', import.meta.url)),
+    ],
     testTimeout: 20_000,
     hookTimeout: 20_000,
   },
