@@ -4,6 +4,7 @@ import {
   type ApprovalRecord,
   type AuthorizeOp,
   type AuthorizeOutcome,
+  amountBinding,
   type CompleteOp,
   type ConsumeOp,
   type ConsumeOutcome,
@@ -280,6 +281,9 @@ export class SqliteStore implements StoreV1 {
         record.transactionId !== op.expect.transactionId
       ) {
         return { status: 'mismatch', field: 'transactionId' };
+      }
+      if (op.expect.amount !== undefined && amountBinding(record) !== op.expect.amount) {
+        return { status: 'mismatch', field: 'amount' };
       }
       const tombstone: Tombstone = {
         transactionId: record.transactionId,

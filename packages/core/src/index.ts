@@ -203,6 +203,7 @@ export {
   TEST_CUSTOMER,
 } from './spend/spend-tools.js';
 export { systemTimers, type TimerScheduler } from './spend/validation-stream.js';
+export { amountBinding, moneyBinding } from './store/amount-binding.js';
 export { MemoryStore, type MemoryStoreOptions } from './store/memory-store.js';
 export type {
   ApprovalReason,
@@ -217,6 +218,7 @@ export type {
   AuthorizeOp,
   AuthorizeOutcome,
   CompleteOp,
+  ConsumeMismatchField,
   ConsumeOp,
   ConsumeOutcome,
   DecideOp,

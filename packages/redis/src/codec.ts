@@ -1,6 +1,7 @@
 import {
   type ApprovalReason,
   type ApprovalRecord,
+  amountBinding,
   HandshakeError,
   type SpendRequest,
   type Tombstone,
@@ -51,6 +52,7 @@ export function tokenFields(record: TransactionRecord, retainMs: number) {
     t: record.tool,
     h: record.paramsHash,
     x: record.transactionId,
+    a: amountBinding(record),
   };
 }
 

@@ -5,6 +5,7 @@ import {
   type AuthorizeOp,
   type AuthorizeOutcome,
   type CompleteOp,
+  type ConsumeMismatchField,
   type ConsumeOp,
   type ConsumeOutcome,
   type DecideOp,
@@ -278,6 +279,7 @@ export class RedisStore implements StoreV1 {
       t: op.expect.tool,
       h: op.expect.paramsHash,
       ...(op.expect.transactionId !== undefined ? { x: op.expect.transactionId } : {}),
+      ...(op.expect.amount !== undefined ? { a: op.expect.amount } : {}),
       sid: op.sessionId,
       retain: op.retainMs,
       // Identifies this call, so a resend of it after a lost reply is answered alike.
@@ -294,7 +296,7 @@ export class RedisStore implements StoreV1 {
       case 'mismatch':
         return {
           status: 'mismatch',
-          field: reply[1] as 'userId' | 'tool' | 'paramsHash' | 'transactionId',
+          field: reply[1] as ConsumeMismatchField,
         };
       case 'used':
         return { status: 'used', tombstone: decodeTombstone(reply) };

@@ -39,7 +39,7 @@ end
 local function put_token(key, t, record, now)
   redis.call('DEL', key)
   redis.call('HSET', key, 's', 'live', 'rec', record, 'exp', int(t.exp), 'drop', int(t.drop),
-    'u', t.u, 't', t.t, 'h', t.h, 'x', t.x)
+    'u', t.u, 't', t.t, 'h', t.h, 'x', t.x, 'a', t.a)
   redis.call('PEXPIRE', key, int(math.max(1, t.drop - now)))
 end
 
@@ -188,7 +188,7 @@ return { 'authorized', reserved and '1' or '0' }
  * A mismatch leaves the token live. The tombstone keeps what a replay needs.
  *
  * KEYS: 1 token
- * ARGV: 1 op { now, u, t, h, x?, sid, retain, n }
+ * ARGV: 1 op { now, u, t, h, x?, a?, sid, retain, n }
  * Reply: { 'ok', recordJSON } | { 'mismatch', field } | { 'expired' } | { 'unknown' }
  *      | { 'used', state, transactionId, userId, tool, paramsHash, sessionId, consumedAt, outcome }
  */
@@ -196,7 +196,7 @@ const CONSUME = `${COMMON}
 local op = cjson.decode(ARGV[1])
 local now = op.now
 local f = redis.call('HMGET', KEYS[1], 's', 'drop', 'exp', 'u', 't', 'h', 'x', 'rec', 'sid', 'at',
-  'out', 'n')
+  'out', 'n', 'a')
 local state = f[1]
 if not state or tonumber(f[2]) <= now then return { 'unknown' } end
 if state ~= 'live' then
@@ -209,6 +209,8 @@ if f[4] ~= op.u then return { 'mismatch', 'userId' } end
 if f[5] ~= op.t then return { 'mismatch', 'tool' } end
 if f[6] ~= op.h then return { 'mismatch', 'paramsHash' } end
 if op.x and f[7] ~= op.x then return { 'mismatch', 'transactionId' } end
+-- A token written before amounts were bound has no 'a': the engine compares it instead.
+if op.a and f[13] and f[13] ~= op.a then return { 'mismatch', 'amount' } end
 redis.call('HSET', KEYS[1], 's', 'used', 'sid', op.sid, 'at', int(now), 'drop',
   int(now + op.retain), 'n', op.n)
 redis.call('HDEL', KEYS[1], 'exp')

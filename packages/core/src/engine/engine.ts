@@ -27,9 +27,15 @@ import {
   type SessionVerifierV1,
 } from '../sessions/session-verifier.js';
 import { verifyExecuteSignature } from '../signing/signature.js';
+import { amountBinding, moneyBinding } from '../store/amount-binding.js';
 import { MemoryStore } from '../store/memory-store.js';
 import type { ApprovalReason, ApprovalRecord, TransactionRecord } from '../store/records.js';
-import type { SpendRequest, SpendWindow, StoreV1 } from '../store/store-v1.js';
+import type {
+  ConsumeMismatchField,
+  SpendRequest,
+  SpendWindow,
+  StoreV1,
+} from '../store/store-v1.js';
 import { generateToken, type RandomSource, tokenDigest } from '../tokens/token.js';
 import type { ToolDefinition, ToolProviderV1 } from '../tools/tool-provider.js';
 import { type Clock, type Money, systemClock, type Tier, tierRank } from '../types/common.js';
@@ -628,6 +634,13 @@ export class HandshakeEngine {
     if (tierRank(tier) >= tierRank('INTERNAL')) {
       await this.#checkSignature(request, identity, paramsHash, base);
     }
+    // An amount read from outside the parameters (an order at the provider) is read again
+    // and bound into the consume: a changed amount leaves the token unused.
+    const { definition } = registered;
+    const amountNow =
+      definition.recheckAmount && definition.amount
+        ? moneyBinding(await this.#declaredAmount(definition, request.parameters, base))
+        : undefined;
     if (this.#auditFailure[tier] === 'closed') {
       // Before the token is touched: a refusal here leaves it usable for a retry.
       try {
@@ -662,6 +675,7 @@ export class HandshakeEngine {
             ...(request.transactionId !== undefined
               ? { transactionId: request.transactionId }
               : {}),
+            ...(amountNow !== undefined ? { amount: amountNow } : {}),
           },
           sessionId: identity.sessionId,
           retainMs: this.#retainMs,
@@ -737,6 +751,29 @@ export class HandshakeEngine {
         break;
     }
     const record = consumed.record;
+    if (amountNow !== undefined && amountBinding(record) !== amountNow) {
+      // The store did not compare the amount and consumed the token: the call still
+      // does not run, and its reservation is given back.
+      const message = 'Execute refused: the amount differs from what was authorized';
+      await this.#completeOrReport(() =>
+        this.store.complete({
+          partition,
+          digest,
+          now: this.clock.now(),
+          outcome: { status: 'failed', code: 'TRANSACTION_MISMATCH', message },
+          retainMs: this.#retainMs,
+          ...(record.reservationId
+            ? { spend: { reservationId: record.reservationId, action: 'release' } }
+            : {}),
+        }),
+      );
+      void this.#refuse(
+        { ...base, paramsHash, transactionId: record.transactionId },
+        'TRANSACTION_MISMATCH',
+        'execute: amount',
+      );
+      throw new HandshakeError('TRANSACTION_MISMATCH', message);
+    }
     return this.#run(registered, request, record, partition, digest, base, paramsHash);
   }
 
@@ -1273,21 +1310,7 @@ export class HandshakeEngine {
     parameters: unknown,
     base: { userId: string; tool: string; tier: Tier },
   ): Promise<ResolvedAmount | undefined> {
-    if (!definition.amount) return undefined;
-    let money: Money | undefined;
-    try {
-      money = await definition.amount(parameters);
-    } catch (error) {
-      void this.#refuse(base, codeOf(error), 'amount');
-      if (HandshakeError.isInstance(error)) throw error;
-      throw new HandshakeError(
-        'PROVIDER_ERROR',
-        `The amount of ${definition.name} could not be determined`,
-        {
-          cause: error,
-        },
-      );
-    }
+    const money = await this.#declaredAmount(definition, parameters, base);
     if (!money) return undefined;
     const minor = parseMoney(money.value, money.currency, { allowZero: true });
     const limits = await this.#limitsFor(base.userId);
@@ -1309,6 +1332,26 @@ export class HandshakeEngine {
       currency: limits.currency,
       rate: rate.rate,
     };
+  }
+
+  /** The amount the tool declares for these parameters, as the tool answers it. */
+  async #declaredAmount(
+    definition: ToolDefinition,
+    parameters: unknown,
+    base: { userId: string; tool: string; tier: Tier },
+  ): Promise<Money | undefined> {
+    if (!definition.amount) return undefined;
+    try {
+      return await definition.amount(parameters);
+    } catch (error) {
+      void this.#refuse(base, codeOf(error), 'amount');
+      if (HandshakeError.isInstance(error)) throw error;
+      throw new HandshakeError(
+        'PROVIDER_ERROR',
+        `The amount of ${definition.name} could not be determined`,
+        { cause: error },
+      );
+    }
   }
 
   async #limitsFor(userId: string): Promise<SpendingLimits | undefined> {
@@ -1415,12 +1458,13 @@ function codeOf(error: unknown): string {
   return HandshakeError.isInstance(error) ? error.code : 'INTERNAL_ERROR';
 }
 
-function describeField(field: 'userId' | 'tool' | 'paramsHash' | 'transactionId'): string {
+function describeField(field: ConsumeMismatchField): string {
   return {
     userId: 'user',
     tool: 'tool',
     paramsHash: 'parameters hash',
     transactionId: 'transaction',
+    amount: 'amount',
   }[field];
 }
 

@@ -1,3 +1,4 @@
+import { amountBinding } from './amount-binding.js';
 import type { ApprovalRecord, Tombstone, TransactionRecord } from './records.js';
 import type {
   ApprovalEvent,
@@ -160,6 +161,9 @@ export class MemoryStore implements StoreV1 {
     }
     if (op.expect.transactionId !== undefined && record.transactionId !== op.expect.transactionId) {
       return { status: 'mismatch', field: 'transactionId' };
+    }
+    if (op.expect.amount !== undefined && amountBinding(record) !== op.expect.amount) {
+      return { status: 'mismatch', field: 'amount' };
     }
     this.#tokens.set(key, {
       kind: 'used',

@@ -82,7 +82,12 @@ export interface Tombstone {
  */
 export type ExecutionOutcome =
   | { status: 'completed'; result: unknown }
-  | { status: 'failed'; code: 'PROVIDER_ERROR'; message: string };
+  | {
+      status: 'failed';
+      /** `TRANSACTION_MISMATCH` when the amount changed and the store consumed the token anyway. */
+      code: 'PROVIDER_ERROR' | 'TRANSACTION_MISMATCH';
+      message: string;
+    };
 
 /**
  * Why an approval was asked for.

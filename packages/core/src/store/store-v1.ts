@@ -155,10 +155,33 @@ export interface ConsumeOp {
   partition: string;
   digest: string;
   now: number;
-  expect: { userId: string; tool: string; paramsHash: string; transactionId?: string };
+  expect: {
+    userId: string;
+    tool: string;
+    paramsHash: string;
+    transactionId?: string;
+    /**
+     * The amount the call moves now, as `amountBinding` writes it (`''` for none). Given
+     * for tools whose amount lives outside their parameters (an order at PayPal): a
+     * record authorized for another amount is a `mismatch` on `amount`, and stays live.
+     */
+    amount?: string;
+  };
   sessionId: string;
   retainMs: number;
 }
+
+/**
+ * What a consume found different from the record; the token stays live.
+ *
+ * @example
+ * ```ts
+ * import type { ConsumeMismatchField } from '@handshake/core';
+ *
+ * const field: ConsumeMismatchField = 'amount'; // the order's amount changed at the provider
+ * ```
+ */
+export type ConsumeMismatchField = 'userId' | 'tool' | 'paramsHash' | 'transactionId' | 'amount';
 
 /**
  * The outcome of {@link ConsumeOp}.
@@ -181,7 +204,7 @@ export interface ConsumeOp {
 export type ConsumeOutcome =
   | { status: 'ok'; record: TransactionRecord }
   /** The token exists but the request does not match it; the token was NOT consumed. */
-  | { status: 'mismatch'; field: 'userId' | 'tool' | 'paramsHash' | 'transactionId' }
+  | { status: 'mismatch'; field: ConsumeMismatchField }
   | { status: 'used'; tombstone: Tombstone }
   | { status: 'expired' }
   | { status: 'unknown' };

@@ -319,6 +319,94 @@ export function storeConformance(
       assert.equal((await store.consume({ ...base, expect: good })).status, 'ok');
     });
 
+    it('binds the amount: a different amount or currency does not consume', async () => {
+      const store = await fresh();
+      const p = part();
+      // Authorized for EUR 10.00, counted as USD 11.00 against the limits.
+      const rec = record(p, {
+        amountMinor: '1100',
+        currency: 'USD',
+        originalAmount: { value: '10.00', currency: 'EUR' },
+        exchangeRate: '1.1',
+      });
+      const o = op(p, { record: rec });
+      await store.authorize(o);
+      const base = {
+        partition: p,
+        digest: o.token.digest,
+        now: T0 + 1,
+        sessionId: 's:1',
+        retainMs: 600_000,
+      };
+      const expect = { userId: rec.userId, tool: rec.tool, paramsHash: rec.paramsHash };
+      for (const amount of ['EUR 1200', 'USD 1000', 'USD 1100', '']) {
+        const changed = await store.consume({ ...base, expect: { ...expect, amount } });
+        assert.deepEqual(changed, { status: 'mismatch', field: 'amount' }, amount);
+      }
+      const same = await store.consume({ ...base, expect: { ...expect, amount: 'EUR 1000' } });
+      assert.equal(same.status, 'ok');
+
+      // The same on a token issued for an approval, and for a record without an amount.
+      const q = part();
+      const plain = op(q, { requiresApproval: true });
+      await store.authorize(plain);
+      await store.decideApproval({
+        partition: q,
+        approvalId: plain.approval.approvalId,
+        now: T0 + 5,
+        expectedStatus: 'pending',
+        status: 'approved',
+        tokenExpiresAt: T0 + 35_000,
+      });
+      const issued = await store.issueApprovalToken({
+        partition: q,
+        approvalId: plain.approval.approvalId,
+        now: T0 + 10,
+        token: {
+          digest: '6'.repeat(64),
+          record: { ...plain.token.record, amountMinor: '500', currency: 'JPY' },
+        },
+        retainMs: 600_000,
+      });
+      assert.equal(issued.status, 'issued');
+      const approved = {
+        ...base,
+        partition: q,
+        digest: '6'.repeat(64),
+        now: T0 + 20,
+        expect: {
+          userId: plain.userId,
+          tool: plain.token.record.tool,
+          paramsHash: plain.token.record.paramsHash,
+        },
+      };
+      const more = await store.consume({
+        ...approved,
+        expect: { ...approved.expect, amount: 'JPY 501' },
+      });
+      assert.deepEqual(more, { status: 'mismatch', field: 'amount' });
+      const exact = await store.consume({
+        ...approved,
+        expect: { ...approved.expect, amount: 'JPY 500' },
+      });
+      assert.equal(exact.status, 'ok');
+      const none = part();
+      const free = op(none);
+      await store.authorize(free);
+      const unbound = await store.consume({
+        ...base,
+        partition: none,
+        digest: free.token.digest,
+        expect: {
+          userId: free.userId,
+          tool: free.token.record.tool,
+          paramsHash: free.token.record.paramsHash,
+          amount: '',
+        },
+      });
+      assert.equal(unbound.status, 'ok');
+    });
+
     it('tells expired from unknown, by the time each operation carries', async () => {
       const store = await fresh();
       const p = part();

@@ -146,6 +146,13 @@ export interface ToolDefinition {
    * May be async (e.g. fetch an order to learn what paying it costs).
    */
   amount?: (parameters: unknown) => Awaitable<Money | undefined>;
+  /**
+   * Set when `amount` reads the amount from outside the parameters (an order at the
+   * payment provider) and it may change after authorize. Execute then calls `amount`
+   * again before the token is consumed, and refuses a different amount or currency
+   * with `TRANSACTION_MISMATCH`; the token stays usable for the amount authorized.
+   */
+  recheckAmount?: boolean;
   /** Merchant or payee shown to approvers. */
   payee?: (parameters: unknown) => Awaitable<string | undefined>;
   /**
