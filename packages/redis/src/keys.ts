@@ -38,17 +38,24 @@ export const SUFFIX = {
  * const keys = new RedisKeys('hs');
  * keys.token('1c59c4fcb66c5bbf', 'ab12…'); // 'hs:{1c59c4fcb66c5bbf}:tok:ab12…'
  * keys.approvalIndex; // 'hs:approvals'
+ * new RedisKeys('hs', 9).approvalChannel; // 'hs:approval-events:9'
  * ```
  */
 export class RedisKeys {
   readonly prefix: string;
+  /** The logical database the keys live in (always 0 on a cluster). */
+  readonly database: number;
 
-  constructor(prefix: string) {
+  constructor(prefix: string, database = 0) {
     if (prefix === '' || /[{}]/.test(prefix)) {
       // Braces in the prefix would move the hash tag away from the partition.
       throw new TypeError('keyPrefix must be non-empty and contain no braces');
     }
+    if (!Number.isSafeInteger(database) || database < 0) {
+      throw new TypeError('database must be a non-negative integer');
+    }
     this.prefix = prefix;
+    this.database = database;
   }
 
   /** `<prefix>:{<partition>}:` — every key of the partition starts with it. */
@@ -89,13 +96,21 @@ export class RedisKeys {
     return [this.reservations(partition), this.reservationDue(partition), this.held(partition)];
   }
 
-  /** Sorted set of `[partition, approvalId]` JSON members scored by `createdAt`, for listings. */
+  /**
+   * Sorted set of `[partition, approvalId]` JSON members scored by `createdAt`, for
+   * listings. It expires `2 × approvalRetentionMs` after the deadline of the newest
+   * approval it lists, when every record it lists has expired too.
+   */
   get approvalIndex(): string {
     return `${this.prefix}:approvals`;
   }
 
-  /** Pub/sub channel of approval events. */
+  /**
+   * Pub/sub channel of approval events. Channels are shared by every database of a
+   * server, so the name holds the database as well as the prefix: deployments on one
+   * server never hear each other's events.
+   */
   get approvalChannel(): string {
-    return `${this.prefix}:approval-events`;
+    return `${this.prefix}:approval-events:${this.database}`;
   }
 }

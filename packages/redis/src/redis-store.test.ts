@@ -189,6 +189,32 @@ describe.skipIf(!available)('RedisStore keys and TTLs', () => {
     expect(listed.map((a) => a.approvalId)).toEqual(['apr_6', 'apr_5', 'apr_4']);
   });
 
+  it('bounds the approval index: twice the retention after the newest deadline, never shortened', async () => {
+    store = new RedisStore({
+      url: REDIS_URL,
+      keyPrefix: uniquePrefix('idx'),
+      approvalRetentionMs: 3_600_000,
+    });
+    const k = store.keys;
+    const pending = (id: string, deadline: number) =>
+      authorizeOp(partition, {
+        requiresApproval: true,
+        spend: undefined,
+        approval: { ...approval(record(), id), expiresAt: deadline },
+      });
+    expect((await store.authorize(pending('apr_1', NOW + 300_000))).status).toBe('pending');
+    // The deadline (5 min) plus twice the retention (2 h).
+    const bound = 300_000 + 2 * 3_600_000;
+    expect(await pttl(k.approvalIndex)).toBeGreaterThan(bound - 10_000);
+    expect(await pttl(k.approvalIndex)).toBeLessThanOrEqual(bound);
+    // An approval with a shorter deadline does not shorten it.
+    await store.authorize(pending('apr_2', NOW + 1_000));
+    expect(await pttl(k.approvalIndex)).toBeGreaterThan(bound - 10_000);
+    // A longer one extends it.
+    await store.authorize(pending('apr_3', NOW + 3_600_000));
+    expect(await pttl(k.approvalIndex)).toBeGreaterThan(3_600_000 + 2 * 3_600_000 - 10_000);
+  });
+
   it('refuses amounts it cannot count exactly, before touching Redis', async () => {
     store = new RedisStore({ url: REDIS_URL, keyPrefix: uniquePrefix('big') });
     const op = authorizeOp(partition);
@@ -207,5 +233,59 @@ describe.skipIf(!available)('RedisStore keys and TTLs', () => {
     prefixed.disconnect();
     expect(() => new RedisStore({ url: REDIS_URL, keyPrefix: 'a{b}' })).toThrow(/braces/);
     store = new RedisStore({ url: REDIS_URL, keyPrefix: uniquePrefix('x') });
+  });
+});
+
+describe.skipIf(!available)('RedisStore approval events', () => {
+  it('are heard only by instances of the same prefix and database', async () => {
+    const prefix = uniquePrefix('chan');
+    const other = uniquePrefix('chan');
+    const db = (n: number) => `${REDIS_URL.replace(/\/\d+$/, '')}/${n}`;
+    // Each listener has a writer of its own deployment, to send it a marker event.
+    const deployments = {
+      same: { url: db(0), keyPrefix: prefix },
+      otherDatabase: { url: db(9), keyPrefix: prefix },
+      otherPrefix: { url: db(0), keyPrefix: other },
+    };
+    const listeners = new Map<string, RedisStore>();
+    const writers = new Map<string, RedisStore>();
+    const heard = new Map<string, string[]>();
+    const waiting = new Map<string, () => void>();
+    try {
+      for (const [name, options] of Object.entries(deployments)) {
+        const listener = new RedisStore(options);
+        listeners.set(name, listener);
+        writers.set(name, new RedisStore(options));
+        heard.set(name, []);
+        listener.subscribeApprovals((event) => {
+          heard.get(name)!.push(event.approvalId);
+          if (event.approvalId === `apr_${name}`) waiting.get(name)?.();
+        });
+        await listener.ready();
+      }
+      const write = async (name: string) => {
+        const heardIt = new Promise<void>((resolve) => waiting.set(name, resolve));
+        const op = authorizeOp('p0123456789abcdef', { requiresApproval: true, spend: undefined });
+        const marker = { ...op.approval, approvalId: `apr_${name}` };
+        expect((await writers.get(name)!.authorize({ ...op, approval: marker })).status).toBe(
+          'pending',
+        );
+        await heardIt;
+      };
+      // The first deployment's event, then each other deployment's own marker: a
+      // subscriber connection receives messages in the order they were published, so
+      // once a listener has its marker it would already have had the first event.
+      await write('same');
+      await write('otherDatabase');
+      await write('otherPrefix');
+      expect(heard.get('same')).toContain('apr_same');
+      expect(heard.get('otherDatabase')).toEqual(['apr_otherDatabase']);
+      expect(heard.get('otherPrefix')).toEqual(['apr_otherPrefix']);
+      expect(listeners.get('otherDatabase')!.keys.approvalChannel).toBe(
+        `${prefix}:approval-events:9`,
+      );
+    } finally {
+      await Promise.all([...listeners.values(), ...writers.values()].map((store) => store.close()));
+    }
   });
 });

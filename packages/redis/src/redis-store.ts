@@ -17,7 +17,7 @@ import {
   type SpendWindow,
   type StoreV1,
 } from '@handshake/core';
-import { type Cluster, Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import {
   decodeApproval,
   decodeTombstone,
@@ -149,13 +149,17 @@ export class RedisStore implements StoreV1 {
   readonly #delivered = new Map<string, number>();
   /** Index entries whose write failed, retried by the next index write or listing. */
   readonly #unindexed = new Map<string, number>();
+  /** How long the index must live for the newest approval it lists. */
+  #indexTtlMs = 0;
   #readyWaiter: Promise<void> | undefined;
   /** Settles when the subscription of `#subscriber` is confirmed. */
   #subscribed: Promise<unknown> | undefined;
   #closed = false;
 
   constructor(options: RedisStoreOptions = {}) {
-    this.keys = new RedisKeys(options.keyPrefix ?? 'hs');
+    const prefix = options.keyPrefix ?? 'hs';
+    // Checked before a connection is opened.
+    this.keys = new RedisKeys(prefix);
     this.#timeoutMs = positive(options.commandTimeoutMs ?? 2_000, 'commandTimeoutMs');
     this.#retentionMs = positive(options.approvalRetentionMs ?? DAY_MS, 'approvalRetentionMs');
     this.#maxIndexed = positive(options.maxIndexedApprovals ?? 10_000, 'maxIndexedApprovals');
@@ -189,6 +193,7 @@ export class RedisStore implements StoreV1 {
       this.#ownsClient = true;
     }
     for (const [name, lua] of Object.entries(SCRIPTS)) this.#client.defineCommand(name, { lua });
+    this.keys = new RedisKeys(prefix, databaseOf(this.#client));
   }
 
   async authorize(op: AuthorizeOp): Promise<AuthorizeOutcome> {
@@ -258,7 +263,10 @@ export class RedisStore implements StoreV1 {
     if (status === 'rate_limited') return { status, retryAfterMs: Number(second) };
     const reserved = second === '1';
     if (status === 'authorized') return { status, reserved };
-    await this.#index(partition, op.approval.approvalId, op.approval.createdAt);
+    await this.#index(partition, op.approval.approvalId, op.approval.createdAt, {
+      now,
+      deadline: op.approval.expiresAt,
+    });
     this.#deliver({
       approvalId: op.approval.approvalId,
       status: op.approval.status,
@@ -570,8 +578,16 @@ export class RedisStore implements StoreV1 {
     }
   }
 
-  async #index(partition: string, approvalId: string, createdAt: number): Promise<void> {
+  async #index(
+    partition: string,
+    approvalId: string,
+    createdAt: number,
+    at: { now: number; deadline: number },
+  ): Promise<void> {
     this.#unindexed.set(JSON.stringify([partition, approvalId]), createdAt);
+    // Every record listed expires by its deadline + retention, or — decided, with a token
+    // — by the token's expiry + retention; twice the retention covers both.
+    this.#indexTtlMs = Math.max(1, at.deadline - at.now) + 2 * this.#retentionMs;
     try {
       await this.#call(() => this.#flushIndex());
     } catch {
@@ -591,7 +607,7 @@ export class RedisStore implements StoreV1 {
     await this.#invoke(
       'handshakeIndexV1',
       [this.keys.approvalIndex],
-      [String(this.#maxIndexed), ...scored],
+      [String(this.#maxIndexed), String(this.#indexTtlMs), ...scored],
     );
     for (const [member] of entries) this.#unindexed.delete(member);
   }
@@ -704,4 +720,10 @@ function isApprovalEvent(value: unknown): value is ApprovalEvent {
     STATUSES.has(event.status) &&
     typeof event.version === 'number'
   );
+}
+
+/** The logical database a client selects (a cluster has only database 0). */
+function databaseOf(client: Redis | Cluster): number {
+  if (client instanceof Cluster) return 0;
+  return Number((client.options as { db?: number }).db ?? 0);
 }

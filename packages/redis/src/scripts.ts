@@ -345,9 +345,13 @@ return out
  * KEYS: 1 index
  * ARGV: 1 how many entries to keep, then score, member, score, member, …
  */
+// ARGV: the most entries kept, the TTL the index needs (ms), then score/member pairs.
+// The TTL only grows: an older approval written late must not shorten it.
 const INDEX = `
-redis.call('ZADD', KEYS[1], unpack(ARGV, 2))
+redis.call('ZADD', KEYS[1], unpack(ARGV, 3))
 redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(tonumber(ARGV[1]) + 1))
+local ttl = tonumber(ARGV[2])
+if redis.call('PTTL', KEYS[1]) < ttl then redis.call('PEXPIRE', KEYS[1], ttl) end
 return 'OK'
 `;
 
