@@ -1,4 +1,5 @@
 import { HandshakeError } from '../errors/handshake-error.js';
+import { Utf8Output, utf8Bytes } from './utf8-output.js';
 
 /**
  * Options accepted by {@link canonicalize}.
@@ -33,39 +34,6 @@ export interface CanonicalizeOptions {
 export const CANONICALIZE_MAX_DEPTH = 128;
 
 /**
- * An array or object being written, with the position of the next element to write.
- * Frames hold no path: a path is built from the stack only when input is refused, so
- * valid input never pays for one (see {@link pathOf}).
- */
-type Frame =
-  | {
-      readonly kind: 'array';
-      readonly source: readonly unknown[];
-      next: number;
-    }
-  | {
-      readonly kind: 'object';
-      readonly source: object;
-      /** Member names in RFC 8785 order, and their values in the same order. */
-      readonly keys: readonly string[];
-      readonly values: readonly unknown[];
-      next: number;
-    };
-
-/**
- * Where the item being written sits: `$`, then the member or index each open container
- * is at (its `next` has already moved past the item).
- */
-function pathOf(stack: readonly Frame[]): string {
-  let path = '$';
-  for (const frame of stack) {
-    const index = frame.next - 1;
-    path = frame.kind === 'array' ? `${path}[${index}]` : memberPath(path, frame.keys[index]!);
-  }
-  return path;
-}
-
-/**
  * Serializes a JSON value in the canonical form of RFC 8785 (JSON Canonicalization
  * Scheme): no whitespace, object members sorted by the UTF-16 code units of their names,
  * numbers and strings written exactly as ECMAScript's `JSON.stringify` writes them.
@@ -93,138 +61,182 @@ function pathOf(stack: readonly Frame[]): string {
  * ```
  */
 export function canonicalize(value: unknown, options: CanonicalizeOptions = {}): string {
-  const maxDepth = resolveMaxDepth(options.maxDepth);
-  const copy = canonicalCopy(value, maxDepth);
-  return copy === WRITE_BY_HAND ? writeCanonical(value, maxDepth) : JSON.stringify(copy);
+  return canonicalUtf8(value, options, (output) => output.text());
 }
-
-// The fast path. RFC 8785 is ECMAScript's own JSON serialization of strings and
-// numbers with members sorted, so `JSON.stringify` of a checked copy whose members were
-// added in sorted order writes exactly the canonical form, natively. The copies' objects
-// inherit from a frozen empty prototype, so no setter or `toJSON` planted on
-// Object.prototype can change them. The text is written by hand instead when:
-// - a member name is an array index ("0", "12"): engines list those first, in numeric
-//   order, where RFC 8785 §3.2.3 sorts by code units ("12" before "9");
-// - nesting is deeper than JSON.stringify's own recursion can be trusted with;
-// - arrays would meet a `toJSON` planted on their prototypes.
-const WRITE_BY_HAND = Symbol('write by hand');
-const INDEX_NAME = /^(?:0|[1-9]\d{0,9})$/;
-const STRINGIFY_DEPTH = 256;
-const NO_PROTOTYPE_MEMBERS: object = Object.freeze(Object.create(null));
-
-type CopyFrame = Frame & { readonly target: unknown[] | Record<string, unknown> };
 
 /**
- * Checks `value` exactly as {@link writeCanonical} does (same refusals, same paths, in
- * the same order) while building a copy with members in canonical order; answers
- * {@link WRITE_BY_HAND} when `JSON.stringify` could not be trusted with the copy.
+ * Writes the canonical form of `value` as UTF-8 and hands the output to `use` (its bytes
+ * are valid only during the call): {@link hashParams} hashes them without making a string.
+ * Refuses what {@link canonicalize} refuses.
  */
-function canonicalCopy(value: unknown, maxDepth: number): unknown {
-  if ('toJSON' in Array.prototype) return WRITE_BY_HAND;
-  const stack: CopyFrame[] = [];
-  const ancestors = new Set<object>();
-  let byHand = false;
-
-  const enter = (item: unknown): unknown => {
-    if (item === null || typeof item !== 'object') {
-      checkPrimitive(item, stack);
-      return item;
-    }
-    if (ancestors.has(item)) throw refuse(pathOf(stack), 'circular reference');
-    if (stack.length >= maxDepth) {
-      throw refuse(pathOf(stack), `nested deeper than ${maxDepth} levels`);
-    }
-    if (stack.length >= STRINGIFY_DEPTH) byHand = true;
-    let target: unknown[] | Record<string, unknown>;
-    if (Array.isArray(item)) {
-      target = new Array(item.length);
-      stack.push({ kind: 'array', source: item, target, next: 0 });
-    } else {
-      const members = sortedMembers(item, stack);
-      for (const key of members.keys) if (INDEX_NAME.test(key)) byHand = true;
-      target = Object.create(NO_PROTOTYPE_MEMBERS) as Record<string, unknown>;
-      stack.push({ kind: 'object', source: item, ...members, target, next: 0 });
-    }
-    ancestors.add(item);
-    return target;
-  };
-
-  const result = enter(value);
-  while (stack.length > 0) {
-    const frame = stack[stack.length - 1]!;
-    const length = frame.kind === 'array' ? frame.source.length : frame.keys.length;
-    if (frame.next === length) {
-      stack.pop();
-      ancestors.delete(frame.source);
-      continue;
-    }
-    const index = frame.next++;
-    if (frame.kind === 'array') {
-      const item = frame.source[index];
-      if (item === undefined) {
-        throw refuse(pathOf(stack), 'undefined (or a hole) in an array is not a JSON value');
-      }
-      (frame.target as unknown[])[index] = enter(item);
-    } else {
-      // Nothing up the copy's prototype chain intercepts this, `__proto__` included.
-      (frame.target as Record<string, unknown>)[frame.keys[index]!] = enter(frame.values[index]);
-    }
+export function canonicalUtf8<T>(
+  value: unknown,
+  options: CanonicalizeOptions,
+  use: (output: Utf8Output) => T,
+): T {
+  const maxDepth = resolveMaxDepth(options.maxDepth);
+  const output = Utf8Output.take();
+  try {
+    if (value === null || typeof value !== 'object') writePrimitive(value, output, NO_STACK);
+    else new Writer(maxDepth, output).write(value);
+    return use(output);
+  } finally {
+    output.release();
   }
-  return byHand ? WRITE_BY_HAND : result;
 }
 
-/** The slow path: the canonical text written member by member. */
-function writeCanonical(value: unknown, maxDepth: number): string {
-  const stack: Frame[] = [];
-  // Only the containers currently open: the same object may appear twice side by side,
-  // but never inside itself.
-  const ancestors = new Set<object>();
-  let out = '';
+/**
+ * The open arrays and objects, outermost first, as parallel lists: the container, its
+ * member names in RFC 8785 order (`null` for an array), and the position just past the
+ * item being written. Nothing else is kept per level, and no path: a path is built from
+ * the stack only when input is refused (see {@link pathOf}).
+ */
+interface Stack {
+  readonly containers: object[];
+  readonly names: (string[] | null)[];
+  readonly next: number[];
+  depth: number;
+}
 
-  const write = (item: unknown): void => {
-    if (item === null || typeof item !== 'object') {
-      out += serializePrimitive(item, stack);
-      return;
-    }
-    if (ancestors.has(item)) throw refuse(pathOf(stack), 'circular reference');
-    if (stack.length >= maxDepth) {
-      throw refuse(pathOf(stack), `nested deeper than ${maxDepth} levels`);
-    }
-    if (Array.isArray(item)) {
-      stack.push({ kind: 'array', source: item, next: 0 });
-      out += '[';
-    } else {
-      stack.push({ kind: 'object', source: item, ...sortedMembers(item, stack), next: 0 });
-      out += '{';
-    }
-    ancestors.add(item);
-  };
+const NO_STACK: Stack = { containers: [], names: [], next: [], depth: 0 };
 
-  write(value);
-  while (stack.length > 0) {
-    const frame = stack[stack.length - 1]!;
-    const length = frame.kind === 'array' ? frame.source.length : frame.keys.length;
-    if (frame.next === length) {
-      out += frame.kind === 'array' ? ']' : '}';
-      stack.pop();
-      ancestors.delete(frame.source);
-      continue;
-    }
-    const index = frame.next++;
-    if (index > 0) out += ',';
-    if (frame.kind === 'array') {
-      const item = frame.source[index];
-      if (item === undefined) {
-        // JSON.stringify writes null here, which would change the meaning of the data.
-        throw refuse(pathOf(stack), 'undefined (or a hole) in an array is not a JSON value');
+/**
+ * Containers up to this depth are checked for cycles by scanning the stack, which is
+ * faster than a set for the few levels real parameters have; deeper ones also go in a set,
+ * so deep input stays linear.
+ */
+const SCANNED_LEVELS = 32;
+
+const OPEN_ARRAY = 0x5b;
+const CLOSE_ARRAY = 0x5d;
+const OPEN_OBJECT = 0x7b;
+const CLOSE_OBJECT = 0x7d;
+const COMMA = 0x2c;
+
+/**
+ * Writes the canonical form in one walk over the input, straight into the output: each
+ * container is checked when it is entered, each primitive when it is written, each member
+ * value read once. An explicit stack, so deep input ends in an error, never a stack
+ * overflow. One writer per call: a getter may itself call {@link canonicalize}.
+ */
+class Writer implements Stack {
+  readonly containers: object[] = [];
+  readonly names: (string[] | null)[] = [];
+  readonly next: number[] = [];
+  depth = 0;
+  /** Only the containers open deeper than {@link SCANNED_LEVELS}. */
+  private deepAncestors: Set<object> | undefined;
+
+  constructor(
+    private readonly maxDepth: number,
+    private readonly output: Utf8Output,
+  ) {}
+
+  write(root: object): void {
+    const output = this.output;
+    this.open(root);
+    // Set when the innermost container already holds a member, so the next needs a comma.
+    // Closing a container always leaves its parent with one member more.
+    let comma = false;
+    while (this.depth > 0) {
+      const level = this.depth - 1;
+      const container = this.containers[level]!;
+      const names = this.names[level]!;
+      let index = this.next[level]!;
+      let child: object | undefined;
+      if (names === null) {
+        const items = container as unknown[];
+        while (index < items.length) {
+          const item = items[index++];
+          if (comma) output.byte(COMMA);
+          comma = true;
+          if (item !== null && typeof item === 'object') {
+            child = item;
+            break;
+          }
+          // Printable ASCII is well formed; anything else is checked by writePrimitive.
+          if (typeof item === 'string' && output.plainString(item)) continue;
+          this.next[level] = index;
+          if (item === undefined) {
+            // JSON.stringify writes null here, which would change the meaning of the data.
+            throw refuse(pathOf(this), 'undefined (or a hole) in an array is not a JSON value');
+          }
+          writePrimitive(item, output, this);
+        }
+      } else {
+        const record = container as Record<string, unknown>;
+        while (index < names.length) {
+          const name = names[index++]!;
+          const item = record[name];
+          if (item === undefined) continue;
+          writeMemberName(name, comma, output);
+          comma = true;
+          if (item !== null && typeof item === 'object') {
+            child = item;
+            break;
+          }
+          // Printable ASCII is well formed; anything else is checked by writePrimitive.
+          if (typeof item === 'string' && output.plainString(item)) continue;
+          this.next[level] = index;
+          writePrimitive(item, output, this);
+        }
       }
-      write(item);
-    } else {
-      out += `${quote(frame.keys[index]!)}:`;
-      write(frame.values[index]);
+      this.next[level] = index;
+      if (child !== undefined) {
+        this.open(child);
+        comma = false;
+      } else {
+        output.byte(names === null ? CLOSE_ARRAY : CLOSE_OBJECT);
+        this.close();
+        comma = true;
+      }
     }
   }
-  return out;
+
+  /** Checks a container, pushes it, and writes its opening bracket. */
+  private open(item: object): void {
+    const depth = this.depth;
+    if (this.isOpen(item)) throw refuse(pathOf(this), 'circular reference');
+    if (depth >= this.maxDepth) {
+      throw refuse(pathOf(this), `nested deeper than ${this.maxDepth} levels`);
+    }
+    const names = Array.isArray(item) ? null : sortedNames(item, this);
+    this.containers[depth] = item;
+    this.names[depth] = names;
+    this.next[depth] = 0;
+    this.depth = depth + 1;
+    if (depth >= SCANNED_LEVELS) {
+      this.deepAncestors ??= new Set();
+      this.deepAncestors.add(item);
+    }
+    this.output.byte(names === null ? OPEN_ARRAY : OPEN_OBJECT);
+  }
+
+  private close(): void {
+    const depth = --this.depth;
+    if (depth >= SCANNED_LEVELS) this.deepAncestors?.delete(this.containers[depth]!);
+  }
+
+  /** Only the containers currently open: the same object may appear twice side by side. */
+  private isOpen(item: object): boolean {
+    const scanned = Math.min(this.depth, SCANNED_LEVELS);
+    for (let level = 0; level < scanned; level++) if (this.containers[level] === item) return true;
+    return this.deepAncestors?.has(item) === true;
+  }
+}
+
+/**
+ * Where the item being written sits: `$`, then the member or index each open container
+ * is at (its position has already moved past the item).
+ */
+function pathOf(stack: Stack): string {
+  let path = '$';
+  for (let level = 0; level < stack.depth; level++) {
+    const index = stack.next[level]! - 1;
+    const names = stack.names[level];
+    path = names ? memberPath(path, names[index]!) : `${path}[${index}]`;
+  }
+  return path;
 }
 
 const nativeIsWellFormed = (String.prototype as { isWellFormed?: (this: string) => boolean })
@@ -256,44 +268,27 @@ export function isWellFormedUnicode(text: string): boolean {
   return true;
 }
 
-// Strings JSON writes as they are: printable ASCII without `"` or `\`.
-const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
-
-/** The JSON text of a well-formed string, as `JSON.stringify` writes it. */
-function quote(text: string): string {
-  return PLAIN.test(text) ? `"${text}"` : JSON.stringify(text);
-}
-
-function serializePrimitive(value: unknown, stack: readonly Frame[]): string {
-  checkPrimitive(value, stack);
+/** Writes a primitive, or refuses one that is not JSON. */
+function writePrimitive(value: unknown, output: Utf8Output, stack: Stack): void {
   switch (typeof value) {
     case 'string':
-      // RFC 8785 §3.2.2.2 is ECMAScript's JSON string serialization, which this is.
-      return quote(value);
-    case 'number':
-      // RFC 8785 §3.2.2.3 is ECMAScript's Number::toString, which writes -0 as "0".
-      return String(value);
-    case 'boolean':
-      return value ? 'true' : 'false';
-    default:
-      return 'null';
-  }
-}
-
-/** Refuses a primitive that is not JSON. */
-function checkPrimitive(value: unknown, stack: readonly Frame[]): void {
-  switch (typeof value) {
-    case 'string':
-      // RFC 8785 §3.2.2.2: lone surrogates MUST be an error.
+      // RFC 8785 §3.2.2.2 is ECMAScript's JSON string serialization, which `jsonString`
+      // writes; lone surrogates MUST be an error.
       if (!isWellFormedUnicode(value)) {
         throw refuse(pathOf(stack), 'the string contains a lone surrogate (RFC 8785 §3.2.2.2)');
       }
+      output.jsonString(value);
       return;
     case 'number':
-      // RFC 8785 §3.2.2.3: NaN and Infinity MUST be an error.
+      // RFC 8785 §3.2.2.3: NaN and Infinity MUST be an error; ECMAScript's
+      // Number::toString writes the rest, and -0 as "0".
       if (!Number.isFinite(value)) {
         throw refuse(pathOf(stack), 'NaN and Infinity are not JSON numbers (RFC 8785 §3.2.2.3)');
       }
+      output.ascii(String(value));
+      return;
+    case 'boolean':
+      output.ascii(value ? 'true' : 'false');
       return;
     case 'bigint':
       throw refuse(pathOf(stack), 'a bigint is not a JSON number; send it as a decimal string');
@@ -304,42 +299,77 @@ function checkPrimitive(value: unknown, stack: readonly Frame[]): void {
     case 'symbol':
       throw refuse(pathOf(stack), 'a symbol is not a JSON value');
     default:
+      output.ascii('null');
   }
 }
 
-/** The members to write, sorted as RFC 8785 §3.2.3 requires; each value read once. */
-function sortedMembers(
-  object: object,
-  stack: readonly Frame[],
-): { keys: string[]; values: unknown[] } {
+/** The member names to write, sorted as RFC 8785 §3.2.3 requires. */
+function sortedNames(object: object, stack: Stack): string[] {
   assertPlainObject(object, stack);
-  const record = object as Record<string, unknown>;
   // Object.keys: own enumerable string keys only, so `__proto__` from JSON.parse is an
   // ordinary key and nothing is read from the prototype chain.
-  const names = Object.keys(record);
-  for (const key of names) {
-    if (!isWellFormedUnicode(key)) {
+  const names = Object.keys(object);
+  for (const name of names) {
+    if (!isWellFormedUnicode(name)) {
       throw refuse(
-        memberPath(pathOf(stack), key),
+        memberPath(pathOf(stack), name),
         'the property name contains a lone surrogate (RFC 8785 §3.2.2.2)',
       );
     }
   }
   // RFC 8785 §3.2.3: compare UTF-16 code units as unsigned integers, which is exactly
-  // what the default sort does on strings; localeCompare would not. Names are unique.
-  names.sort();
-  const keys: string[] = [];
-  const values: unknown[] = [];
-  for (const key of names) {
-    const item = record[key];
-    if (item === undefined) continue;
-    keys.push(key);
-    values.push(item);
-  }
-  return { keys, values };
+  // what the default sort does on strings; localeCompare would not. Array-index names
+  // ("10", "9"), which Object.keys lists numerically, are sorted as text too.
+  return sortNames(names);
 }
 
-function assertPlainObject(object: object, stack: readonly Frame[]): void {
+/**
+ * Sorts in place by UTF-16 code units, as the default sort does: `<` on strings compares
+ * code units too. An insertion sort for the few members objects usually have (already
+ * sorted input costs one comparison per name), the default sort beyond.
+ */
+function sortNames(names: string[]): string[] {
+  if (names.length > 16) return names.sort();
+  for (let i = 1; i < names.length; i++) {
+    const name = names[i]!;
+    let j = i - 1;
+    if (names[j]! < name) continue;
+    while (j >= 0 && names[j]! > name) {
+      names[j + 1] = names[j]!;
+      j--;
+    }
+    names[j + 1] = name;
+  }
+  return names;
+}
+
+/**
+ * Writes `"name":`, or `,"name":` after another member, for a well-formed member name. The
+ * same few names recur in every body of a tool, so their UTF-8 bytes are kept (at most
+ * {@link MEMBER_TEXTS} names, each short).
+ */
+function writeMemberName(name: string, comma: boolean, output: Utf8Output): void {
+  const texts = comma ? laterMemberTexts : firstMemberTexts;
+  let bytes = texts.get(name);
+  if (bytes === undefined) {
+    if (name.length > 64) {
+      if (comma) output.byte(COMMA);
+      output.jsonString(name);
+      output.byte(0x3a);
+      return;
+    }
+    bytes = utf8Bytes(`${comma ? ',' : ''}${JSON.stringify(name)}:`);
+    if (texts.size >= MEMBER_TEXTS) texts.clear();
+    texts.set(name, bytes);
+  }
+  output.append(bytes);
+}
+
+const MEMBER_TEXTS = 2048;
+const firstMemberTexts = new Map<string, Uint8Array>();
+const laterMemberTexts = new Map<string, Uint8Array>();
+
+function assertPlainObject(object: object, stack: Stack): void {
   const prototype: unknown = Object.getPrototypeOf(object);
   if (prototype === null) return;
   // A plain object from any realm: its prototype is that realm's Object.prototype, whose

@@ -1,7 +1,7 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { HandshakeError } from '../errors/handshake-error.js';
-import { canonicalize, isWellFormedUnicode } from './canonicalize.js';
+import { canonicalUtf8, isWellFormedUnicode } from './canonicalize.js';
 
 interface NativeCrypto {
   createHash(algorithm: 'sha256'): {
@@ -94,5 +94,7 @@ export function sha256Hex(input: string | Uint8Array): string {
  * ```
  */
 export function hashParams(value: unknown): string {
-  return sha256Hex(canonicalize(value));
+  // The canonical bytes are valid UTF-8 (every string was checked for lone surrogates as
+  // it was written), hashed as they are: no string is made.
+  return canonicalUtf8(value, {}, (output) => sha256HexOn(SHA256_PATH, output.view()));
 }

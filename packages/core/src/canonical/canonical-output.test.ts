@@ -1,0 +1,116 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { HandshakeError } from '../errors/handshake-error.js';
+import { canonicalize } from './canonicalize.js';
+import { hashParams, sha256Hex, sha256HexOn } from './hash.js';
+
+// canonicalize and hashParams write UTF-8 bytes into a shared, growing buffer and keep
+// the bytes of member names they have seen. These tests hold the writer to the text it
+// must produce wherever those mechanisms could go wrong.
+
+/** An object whose members were added in canonical order, so JSON.stringify writes it canonically. */
+function sortedObject(
+  names: string[],
+  memberValue: (name: string) => unknown,
+): Record<string, unknown> {
+  const object: Record<string, unknown> = {};
+  for (const name of [...names].sort()) object[name] = memberValue(name);
+  return object;
+}
+
+describe('canonical bytes', () => {
+  it('hashParams hashes exactly the UTF-8 bytes of the canonical text, for any JSON value', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.jsonValue({ stringUnit: 'binary' }),
+          fc.jsonValue({ stringUnit: 'grapheme' }),
+          fc.dictionary(fc.string({ unit: 'binary' }), fc.string({ unit: 'binary' })),
+        ),
+        (value) => {
+          const text = canonicalize(value);
+          expect(hashParams(value)).toBe(sha256Hex(text));
+          expect(hashParams(value)).toBe(sha256HexOn('portable', text));
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  it('grows past its first buffer, in ASCII, in escapes and in multi-byte text', () => {
+    const ascii = 'a'.repeat(70_000);
+    const euros = '€'.repeat(30_000);
+    const escapes = '"\\\n'.repeat(10_000);
+    const emoji = '😀'.repeat(20_000);
+    for (const text of [ascii, euros, escapes, emoji, `${ascii}${euros}`]) {
+      expect(canonicalize(text)).toBe(JSON.stringify(text));
+      expect(canonicalize({ b: [text, 1], a: text })).toBe(
+        `{"a":${JSON.stringify(text)},"b":[${JSON.stringify(text)},1]}`,
+      );
+      expect(hashParams({ a: text })).toBe(sha256Hex(`{"a":${JSON.stringify(text)}}`));
+    }
+    const items = Array.from({ length: 5_000 }, (_, n) => ({ name: `item ${n}`, price: n / 4 }));
+    expect(canonicalize({ items })).toBe(JSON.stringify({ items }));
+  });
+
+  it('writes member names right past the names it keeps, and names too long to keep', () => {
+    const many = Array.from({ length: 5_000 }, (_, n) => `name_${n.toString(36)}`);
+    const long = ['x'.repeat(65), `é${'y'.repeat(80)}`, `"${'z'.repeat(100)}\\`];
+    for (let round = 0; round < 2; round++) {
+      const object = sortedObject([...many, ...long], (name) => name.length);
+      expect(canonicalize(object)).toBe(JSON.stringify(object));
+      expect(canonicalize({ z: object, a: [object] })).toBe(
+        `{"a":[${JSON.stringify(object)}],"z":${JSON.stringify(object)}}`,
+      );
+    }
+  });
+
+  it('gives a getter that canonicalizes while it is being written its own output', () => {
+    const inner = { b: 'two', a: 'one' };
+    const seen: string[] = [];
+    const outer = {
+      z: 'last',
+      get m() {
+        seen.push(canonicalize(inner), hashParams(inner));
+        return { y: 1, x: 2 };
+      },
+      a: 'first',
+    };
+    expect(canonicalize(outer)).toBe('{"a":"first","m":{"x":2,"y":1},"z":"last"}');
+    expect(seen).toEqual(['{"a":"one","b":"two"}', sha256Hex('{"a":"one","b":"two"}')]);
+    expect(canonicalize(inner)).toBe('{"a":"one","b":"two"}');
+  });
+
+  it('leaves the shared output usable after refusing input halfway', () => {
+    expect(() => canonicalize({ a: 'x'.repeat(10_000), b: Number.NaN })).toThrow(HandshakeError);
+    expect(canonicalize({ b: 2, a: 1 })).toBe('{"a":1,"b":2}');
+    expect(hashParams({ b: 2, a: 1 })).toBe(sha256Hex('{"a":1,"b":2}'));
+  });
+
+  it('finds a cycle and accepts repeated siblings at any depth', () => {
+    const nest = (depth: number, leaf: unknown): Record<string, unknown> => {
+      let value = leaf as Record<string, unknown>;
+      for (let i = 0; i < depth; i++) value = { n: value };
+      return value;
+    };
+    for (const depth of [3, 31, 32, 33, 60]) {
+      const bottom: Record<string, unknown> = { leaf: true };
+      const root = nest(depth, bottom);
+      bottom.back = root;
+      const error = (() => {
+        try {
+          canonicalize(root);
+        } catch (caught) {
+          return caught as HandshakeError;
+        }
+        throw new Error('a cycle was not refused');
+      })();
+      expect(error.message).toMatch(/circular/);
+      expect(error.path).toBe(`$${'.n'.repeat(depth)}.back`);
+
+      const shared = { k: 'v' };
+      const siblings = nest(depth, { a: shared, b: [shared, shared] });
+      expect(canonicalize(siblings)).toBe(JSON.stringify(siblings));
+    }
+  });
+});
