@@ -144,6 +144,60 @@ describe("simulated bodies satisfy PayPal's response schemas", () => {
       errorsOf('payments', '/v2/payments/captures/{capture_id}/refund', 'post', 422, over.body),
     ).toEqual([]);
   });
+
+  it('orders: update (PATCH) takes a patch_request, answers 204 and documented errors', async () => {
+    const orders = read('openapi/checkout_orders_v2.json');
+    const operation = orders.paths['/v2/checkout/orders/{id}'].patch;
+    const validRequest = ajv.getSchema('orders#/components/schemas/patch_request');
+    const update = (id: string, body: unknown) =>
+      fetch(`https://api-m.sandbox.paypal.com/v2/checkout/orders/${id}`, {
+        method: 'PATCH',
+        headers: {
+          authorization: `Bearer ${SIMULATED_ACCESS_TOKEN}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify(body),
+      });
+    const unit = "/purchase_units/@reference_id=='default'";
+    const replaceAmount = [
+      { op: 'replace', path: `${unit}/amount`, value: { currency_code: 'USD', value: '150.00' } },
+    ];
+    expect(validRequest?.(replaceAmount)).toBe(true);
+    const done = await update(paypal.state.ids.approvedOrderId, replaceAmount);
+    expect(Object.keys(operation.responses)).toContain(String(done.status));
+    expect([done.status, await done.text()]).toEqual([204, '']);
+
+    const refusals: Array<[string, unknown]> = [
+      [paypal.state.ids.capturedOrderId, replaceAmount],
+      [
+        paypal.state.ids.approvedOrderId,
+        [
+          {
+            op: 'replace',
+            path: `${unit}/amount`,
+            value: {
+              currency_code: 'USD',
+              value: '150.00',
+              breakdown: { item_total: { currency_code: 'USD', value: '100.00' } },
+            },
+          },
+        ],
+      ],
+      [paypal.state.ids.approvedOrderId, [{ op: 'replace', path: `${unit}/payee/x`, value: 1 }]],
+      [paypal.state.ids.approvedOrderId, [{ op: 'remove', path: `${unit}/amount` }]],
+      [paypal.state.ids.approvedOrderId, [{ op: 'replace', path: `${unit}/amount` }]],
+      [paypal.state.ids.approvedOrderId, { op: 'replace' }],
+      ['ABCDEFGHJKLMNPQRS', replaceAmount],
+    ];
+    for (const [id, body] of refusals) {
+      const response = await update(id, body);
+      const answer = await response.json();
+      expect(
+        errorsOf('orders', '/v2/checkout/orders/{id}', 'patch', response.status, answer),
+        JSON.stringify(answer),
+      ).toEqual([]);
+    }
+  });
 });
 
 describe('simulated bodies match what laravel-paypal recorded', () => {

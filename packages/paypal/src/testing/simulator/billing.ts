@@ -14,6 +14,7 @@ import {
   readMoney,
   unprocessable,
 } from './http.js';
+import { REQUEST_ID_RETENTION_MS } from './request-ids.js';
 import { iso, type JsonObject } from './state.js';
 
 const PRODUCT_TYPES = ['PHYSICAL', 'DIGITAL', 'SERVICE'];
@@ -159,6 +160,7 @@ export const billingRoutes: Route[] = [
   {
     method: 'POST',
     path: '/v1/catalogs/products',
+    requestIdRetentionMs: REQUEST_ID_RETENTION_MS.billing,
     async handle(context) {
       const { state, clock, origin } = context;
       const body = await context.json();
@@ -233,6 +235,7 @@ export const billingRoutes: Route[] = [
   {
     method: 'POST',
     path: '/v1/billing/plans',
+    requestIdRetentionMs: REQUEST_ID_RETENTION_MS.billing,
     async handle(context) {
       const { state, clock, origin } = context;
       const body = await context.json();
@@ -345,6 +348,7 @@ export const billingRoutes: Route[] = [
   {
     method: 'POST',
     path: '/v1/billing/subscriptions',
+    requestIdRetentionMs: REQUEST_ID_RETENTION_MS.billing,
     async handle(context) {
       const { state, clock, origin } = context;
       const body = await context.json();

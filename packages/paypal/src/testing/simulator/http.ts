@@ -25,6 +25,11 @@ export interface Route {
   path: string;
   /** Set to false for the OAuth token endpoint. */
   auth?: false;
+  /**
+   * Set where PayPal honours `PayPal-Request-Id`: how long it keeps the id (see
+   * `REQUEST_ID_RETENTION_MS`). A repeat within that time gets the first answer.
+   */
+  requestIdRetentionMs?: number;
   handle(context: RouteContext): Response | Promise<Response>;
 }
 

@@ -3,6 +3,7 @@
 // PaymentRefunds.php @df4122ca, MIT) and the Orders/Payments v2 OpenAPI documents of
 // paypal/paypal-rest-api-specifications @ec4d8f36 (Apache-2.0).
 import {
+  type InternalState,
   invalid,
   isObject,
   json,
@@ -16,6 +17,7 @@ import {
   scale,
   unprocessable,
 } from './http.js';
+import { REQUEST_ID_RETENTION_MS } from './request-ids.js';
 import {
   iso,
   type JsonObject,
@@ -161,6 +163,34 @@ function sumAmounts(values: unknown[], currency: string): bigint {
   }, 0n);
 }
 
+/** A purchase unit's amount, whose breakdown (when given) must add up to it. */
+export function readUnitAmount(
+  state: InternalState,
+  value: unknown,
+  field: string,
+  referenceId: string,
+): SimulatedPurchaseUnit['amount'] {
+  const amount = readMoney(state, value, field);
+  const breakdown = isObject(value) ? value.breakdown : undefined;
+  if (isObject(breakdown)) {
+    const currency = amount.currency_code;
+    const plus = sumAmounts(
+      [breakdown.item_total, breakdown.tax_total, breakdown.shipping, breakdown.handling],
+      currency,
+    );
+    const minus = sumAmounts([breakdown.discount, breakdown.shipping_discount], currency);
+    if (plus - minus !== minorOf(amount)) {
+      throw unprocessable(
+        state,
+        'AMOUNT_MISMATCH',
+        'Should equal item_total + tax_total + shipping + handling + insurance - shipping_discount - discount.',
+        `/purchase_units/@reference_id=='${referenceId}'/amount/value`,
+      );
+    }
+  }
+  return { ...amount, ...(isObject(breakdown) ? { breakdown } : {}) };
+}
+
 function readPurchaseUnits(context: RouteContext, value: unknown): SimulatedPurchaseUnit[] {
   const { state } = context;
   if (!Array.isArray(value) || value.length === 0) {
@@ -173,27 +203,10 @@ function readPurchaseUnits(context: RouteContext, value: unknown): SimulatedPurc
   }
   return value.map((raw, index) => {
     const unit = isObject(raw) ? raw : {};
-    const amount = readMoney(state, unit.amount, `/purchase_units/${index}/amount`);
-    const breakdown = isObject(unit.amount) ? unit.amount.breakdown : undefined;
-    if (isObject(breakdown)) {
-      const currency = amount.currency_code;
-      const plus = sumAmounts(
-        [breakdown.item_total, breakdown.tax_total, breakdown.shipping, breakdown.handling],
-        currency,
-      );
-      const minus = sumAmounts([breakdown.discount, breakdown.shipping_discount], currency);
-      if (plus - minus !== minorOf(amount)) {
-        throw unprocessable(
-          state,
-          'AMOUNT_MISMATCH',
-          'Should equal item_total + tax_total + shipping + handling + insurance - shipping_discount - discount.',
-          `/purchase_units/@reference_id=='${String(unit.reference_id ?? 'default')}'/amount/value`,
-        );
-      }
-    }
+    const referenceId = typeof unit.reference_id === 'string' ? unit.reference_id : 'default';
     return {
-      referenceId: typeof unit.reference_id === 'string' ? unit.reference_id : 'default',
-      amount: { ...amount, ...(isObject(breakdown) ? { breakdown } : {}) },
+      referenceId,
+      amount: readUnitAmount(state, unit.amount, `/purchase_units/${index}/amount`, referenceId),
       payee: {
         email_address: SIMULATED_MERCHANT.email,
         merchant_id: SIMULATED_MERCHANT.merchantId,
@@ -215,6 +228,7 @@ export const orderRoutes: Route[] = [
   {
     method: 'POST',
     path: '/v2/checkout/orders',
+    requestIdRetentionMs: REQUEST_ID_RETENTION_MS.orders,
     async handle(context) {
       const { state, clock, request } = context;
       const body = await context.json();
@@ -259,6 +273,7 @@ export const orderRoutes: Route[] = [
   {
     method: 'POST',
     path: '/v2/checkout/orders/:id/capture',
+    requestIdRetentionMs: REQUEST_ID_RETENTION_MS.orders,
     handle(context) {
       const { state, clock } = context;
       const found = order(context);
@@ -323,6 +338,7 @@ export const orderRoutes: Route[] = [
   {
     method: 'POST',
     path: '/v2/payments/captures/:id/refund',
+    requestIdRetentionMs: REQUEST_ID_RETENTION_MS.payments,
     async handle(context) {
       const { state, clock, request, origin } = context;
       const capture = state.captures.get(context.params.id ?? '');

@@ -4,8 +4,10 @@ import { billingRoutes } from './billing.js';
 import { disputeRoutes } from './disputes.js';
 import { type InternalState, invalid, json, PayPalFailure, type Route } from './http.js';
 import { invoiceRoutes } from './invoices.js';
+import { orderUpdateRoutes } from './order-updates.js';
 import { orderRoutes } from './orders.js';
 import { reportingRoutes } from './reporting.js';
+import { RequestIdReplies } from './request-ids.js';
 import { shippingRoutes } from './shipping.js';
 import { type PayPalSimulatorState, seedState } from './state.js';
 
@@ -155,6 +157,7 @@ function routes(options: PayPalSimulatorOptions, tokenLifetime: number): Route[]
   return [
     oauth,
     ...orderRoutes,
+    ...orderUpdateRoutes,
     ...invoiceRoutes,
     ...disputeRoutes,
     ...billingRoutes,
@@ -193,6 +196,7 @@ export function createPayPalSimulator(options: PayPalSimulatorOptions = {}): Pay
   const clock = options.clock ?? systemClock;
   const tokenLifetime = options.tokenLifetimeSeconds ?? 32_400;
   let state: InternalState = fresh();
+  let replies = new RequestIdReplies();
 
   function fresh(): InternalState {
     const seeded = seedState(clock);
@@ -211,6 +215,7 @@ export function createPayPalSimulator(options: PayPalSimulatorOptions = {}): Pay
         http[method](`${base}${route.path}`, async ({ request, params }) => {
           const url = new URL(request.url);
           const current = state;
+          const currentReplies = replies;
           let body: unknown;
           const respond = async (): Promise<Response> => {
             if (route.auth !== false) {
@@ -251,13 +256,25 @@ export function createPayPalSimulator(options: PayPalSimulatorOptions = {}): Pay
               throw error;
             }
           };
-          const response = await respond();
+          const requestId = request.headers.get('paypal-request-id') ?? undefined;
+          const retainMs = route.requestIdRetentionMs;
+          const { response, replayed } =
+            requestId && retainMs !== undefined
+              ? await currentReplies.answer(
+                  `${route.method} ${url.pathname} ${requestId}`,
+                  retainMs,
+                  clock,
+                  respond,
+                )
+              : { response: await respond(), replayed: false };
           current.requests.push({
             method: route.method,
             url: `${url.host}${url.pathname}`,
             ...(url.search ? { query: url.search } : {}),
             ...(body !== undefined ? { body } : {}),
             status: response.status,
+            ...(requestId ? { requestId } : {}),
+            ...(replayed ? { replayed: true as const } : {}),
           });
           return response;
         }),
@@ -288,6 +305,7 @@ export function createPayPalSimulator(options: PayPalSimulatorOptions = {}): Pay
     },
     reset() {
       state = fresh();
+      replies = new RequestIdReplies();
     },
   };
 }

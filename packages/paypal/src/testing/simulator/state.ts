@@ -209,6 +209,10 @@ export interface RecordedRequest {
   /** The JSON body, when the endpoint read one. */
   body?: unknown;
   status: number;
+  /** The `PayPal-Request-Id` header, when the request carried one. */
+  requestId?: string;
+  /** True when the answer was the stored one of an earlier request with the same id. */
+  replayed?: true;
 }
 
 /**
