@@ -36,7 +36,7 @@ import type {
   SpendWindow,
   StoreV1,
 } from '../store/store-v1.js';
-import { generateToken, type RandomSource, tokenDigest } from '../tokens/token.js';
+import { generateToken, generateTokens, type RandomSource, tokenDigest } from '../tokens/token.js';
 import type { ToolDefinition, ToolProviderV1 } from '../tools/tool-provider.js';
 import { type Clock, type Money, systemClock, type Tier, tierRank } from '../types/common.js';
 import type { HandshakeOptions } from './options.js';
@@ -374,9 +374,11 @@ export class HandshakeEngine {
     const amount = await this.#resolveAmount(definition, request.parameters, base);
     const limits = await this.#limitsFor(identity.userId);
     const partition = partitionOf(identity.userId);
-    const transactionId = generateToken('transaction', this.#random);
-    const approvalId = `apr_${partition}_${generateToken('approval', this.#random).slice(4)}`;
-    const token = generateToken('ephemeral', this.#random);
+    const [transactionId, approvalToken, token] = generateTokens(
+      ['transaction', 'approval', 'ephemeral'],
+      this.#random,
+    ) as [string, string, string];
+    const approvalId = `apr_${partition}_${approvalToken.slice(4)}`;
     const reservationId = `r_${transactionId}`;
     const requiresApproval = tier === 'RESTRICTED';
     const approvalDeadline = now + this.#approvalTtlMs;

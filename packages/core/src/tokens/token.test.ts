@@ -7,6 +7,7 @@ import {
   base64urlEncode,
   cryptoRandomSource,
   generateToken,
+  generateTokens,
   type RandomSource,
   TOKEN_BYTE_LENGTHS,
   TOKEN_KINDS,
@@ -94,6 +95,48 @@ describe('generateToken', () => {
     );
     expect(() => generateToken('session', () => [] as unknown as Uint8Array)).toThrow(
       HandshakeError,
+    );
+  });
+});
+
+describe('generateTokens', () => {
+  it('draws the bytes of all its tokens at once, each token from its own bytes', () => {
+    const requests: number[] = [];
+    const recording: RandomSource = (bytes) => {
+      requests.push(bytes.length);
+      return counting(bytes);
+    };
+    const kinds: TokenKind[] = ['transaction', 'approval', 'ephemeral'];
+    const tokens = generateTokens(kinds, recording);
+    expect(requests).toEqual([16 + 16 + 32]);
+    const all = Array.from({ length: 64 }, (_, i) => i);
+    const encoded = (from: number, to: number) =>
+      Buffer.from(all.slice(from, to)).toString('base64url');
+    expect(tokens).toEqual([
+      `tx_${encoded(0, 16)}`,
+      `apr_${encoded(16, 32)}`,
+      `hset_${encoded(32, 64)}`,
+    ]);
+    expect(tokens.map(tokenKind)).toEqual(kinds);
+  });
+
+  it('makes tokens as generateToken does, never two alike', () => {
+    const seen = new Set<string>();
+    for (let round = 0; round < 200; round++) {
+      for (const token of generateTokens(['transaction', 'approval', 'ephemeral', 'session'])) {
+        expect(tokenKind(token)).toBeDefined();
+        seen.add(token.slice(token.indexOf('_') + 1));
+      }
+    }
+    expect(seen.size).toBe(800);
+  });
+
+  it('refuses an unknown kind, or a random source that does not return the bytes asked for', () => {
+    expect(() => generateTokens(['approval', 'admin' as TokenKind])).toThrow(
+      expect.objectContaining({ code: 'VALIDATION_ERROR' }),
+    );
+    expect(() => generateTokens(['approval', 'session'], () => new Uint8Array(47))).toThrow(
+      expect.objectContaining({ code: 'INTERNAL_ERROR' }),
     );
   });
 });
