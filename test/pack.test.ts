@@ -55,6 +55,12 @@ const PUBLISHED: readonly Published[] = [
     requireWithoutEsm: true,
   },
   {
+    dir: 'packages/dynamodb',
+    name: '@handshake/dynamodb',
+    exports: { '.': ['DynamoDBStore', 'createDynamoDBTable', 'dynamoDBTableDefinition'] },
+    requireWithoutEsm: true,
+  },
+  {
     dir: 'packages/paypal',
     name: '@handshake/paypal',
     exports: {
@@ -68,7 +74,13 @@ const PUBLISHED: readonly Published[] = [
 
 /** Peer dependencies a user brings, at the versions the workspace tests against. */
 async function peers(): Promise<string[]> {
-  const wanted = ['ioredis', '@paypal/agent-toolkit', '@modelcontextprotocol/sdk', 'msw'];
+  const wanted = [
+    'ioredis',
+    '@aws-sdk/client-dynamodb',
+    '@paypal/agent-toolkit',
+    '@modelcontextprotocol/sdk',
+    'msw',
+  ];
   const found = new Map<string, string>();
   for (const pkg of PUBLISHED) {
     const manifest = JSON.parse(await readFile(join(repo, pkg.dir, 'package.json'), 'utf8'));

@@ -121,6 +121,7 @@ describe('TSDoc', () => {
     expect(packages.map((pkg) => pkg.name).sort()).toEqual([
       '@handshake/client',
       '@handshake/core',
+      '@handshake/dynamodb',
       '@handshake/paypal',
       '@handshake/redis',
     ]);

@@ -1,0 +1,318 @@
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import type {
+  ApprovalEvent,
+  ApprovalRecord,
+  ApprovalStatus,
+  AuthorizeOp,
+  AuthorizeOutcome,
+  CompleteOp,
+  ConsumeOp,
+  ConsumeOutcome,
+  DecideOp,
+  DecideOutcome,
+  IssueOp,
+  IssueOutcome,
+  SpendUsage,
+  SpendWindow,
+  StoreV1,
+} from '@handshake/core';
+import { ApprovalWatch } from './approval-watch.js';
+import {
+  approvalItem,
+  completeIssued,
+  consumeIssued,
+  decide,
+  decodeApproval,
+  issue,
+  readApproval,
+} from './approvals.js';
+import { Connection, S } from './connection.js';
+import { exceededBy, extend, reserve, settle, usedIn } from './ledger.js';
+import { changeLedger, countHit, readLedger } from './ledger-item.js';
+import { checkTable } from './provision.js';
+import { APPROVALS_INDEX, statusKey } from './table.js';
+import { completePlain, consumePlain, tokenItem } from './tokens.js';
+
+/**
+ * Options of {@link DynamoDBStore}.
+ *
+ * @example
+ * ```ts
+ * import type { DynamoDBStoreOptions } from '@handshake/dynamodb';
+ *
+ * const options: DynamoDBStoreOptions = {
+ *   tableName: 'handshake',
+ *   clientConfig: { region: 'eu-west-1' },
+ *   requestTimeoutMs: 1_500,
+ *   approvalPollMs: 500,
+ * };
+ * ```
+ */
+export interface DynamoDBStoreOptions {
+  /** The table (see `dynamoDBTableDefinition`). */
+  tableName: string;
+  /**
+   * A client you manage; `close()` leaves it open. Without it the store makes one from
+   * `clientConfig` and the SDK's standard configuration (`AWS_REGION`, credentials,
+   * `AWS_ENDPOINT_URL_DYNAMODB`, `AWS_MAX_ATTEMPTS`…).
+   */
+  client?: DynamoDBClient;
+  /** Configuration of the client the store makes, over the SDK's defaults. */
+  clientConfig?: DynamoDBClientConfig;
+  /**
+   * Longest one DynamoDB request may take, the SDK's retries with back-off included,
+   * before the store call fails with `STORE_UNAVAILABLE` (default 2000 ms).
+   */
+  requestTimeoutMs?: number;
+  /**
+   * How long an approval is kept after its decision deadline, or after the token it
+   * minted expires, for listings and replays (default 24 h).
+   */
+  approvalRetentionMs?: number;
+  /**
+   * How often the pending approvals this instance has seen are read again, while a
+   * waiter listens, to hear decisions made by other instances (default 1000 ms). It is
+   * the longest delay before such a decision reaches a waiter here.
+   */
+  approvalPollMs?: number;
+  /** Hears failed polls and failing listeners (default: ignored). */
+  onError?: (error: unknown) => void;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The store on Amazon DynamoDB: one table shared by any number of service instances
+ * (Lambda functions included). Every atomic step is a single-item conditional write —
+ * no transactions — on a table keyed by user (`pk`) and item (`sk`): a token, an
+ * approval, a rate-limit window, or the user's spend ledger. Items carry a `ttl` for
+ * DynamoDB's own expiry, which is lazy, so every read compares times itself.
+ *
+ * Decisions made by other instances reach waiters by polling (`approvalPollMs`).
+ *
+ * @example
+ * ```ts
+ * import { createHandshake } from '@handshake/core';
+ * import { DynamoDBStore } from '@handshake/dynamodb';
+ *
+ * const engine = createHandshake({
+ *   tools: {
+ *     specificationVersion: 'v1',
+ *     listTools: () => [{ name: 'get_exchange_rate', description: 'Rates', tier: 'PUBLIC' }],
+ *     execute: () => ({ rate: '1.0850' }),
+ *   },
+ *   store: new DynamoDBStore({ tableName: 'handshake' }),
+ * });
+ * ```
+ */
+export class DynamoDBStore implements StoreV1 {
+  readonly specificationVersion = 'v1' as const;
+  /** The table this store uses. */
+  readonly tableName: string;
+
+  readonly #db: Connection;
+  readonly #ownsClient: boolean;
+  readonly #retentionMs: number;
+  readonly #watch: ApprovalWatch;
+
+  constructor(options: DynamoDBStoreOptions) {
+    if (!options.tableName) throw new TypeError('tableName is required');
+    this.tableName = options.tableName;
+    const timeoutMs = positive(options.requestTimeoutMs ?? 2_000, 'requestTimeoutMs');
+    this.#retentionMs = positive(options.approvalRetentionMs ?? DAY_MS, 'approvalRetentionMs');
+    const pollMs = positive(options.approvalPollMs ?? 1_000, 'approvalPollMs');
+    const client =
+      options.client ??
+      new DynamoDBClient({
+        // Each attempt may use the whole bound; the store's own bound covers them all.
+        requestHandler: { connectionTimeout: timeoutMs, requestTimeout: timeoutMs },
+        ...options.clientConfig,
+      });
+    this.#ownsClient = options.client === undefined;
+    this.#db = new Connection(client, options.tableName, timeoutMs);
+    this.#watch = new ApprovalWatch(this.#db, pollMs, options.onError ?? (() => {}));
+  }
+
+  /**
+   * Checks that the table exists and is usable. Rejects with an error naming the table
+   * when it does not, or with `STORE_UNAVAILABLE` when DynamoDB cannot be reached.
+   *
+   * @example
+   * ```ts
+   * import { DynamoDBStore } from '@handshake/dynamodb';
+   *
+   * const store = new DynamoDBStore({ tableName: 'handshake' });
+   * await store.ready(); // before taking traffic
+   * ```
+   */
+  async ready(): Promise<void> {
+    await checkTable(this.#db.client, this.tableName, this.#db.timeoutMs);
+  }
+
+  async authorize(op: AuthorizeOp): Promise<AuthorizeOutcome> {
+    const { partition, now } = op;
+    if (op.rateLimit) {
+      const hit = await countHit(this.#db, partition, now, op.rateLimit);
+      if (hit.limited) return { status: 'rate_limited', retryAfterMs: hit.retryAfterMs };
+    }
+    let reserved = false;
+    let exceeded: ReturnType<typeof exceededBy> = [];
+    const spend = op.spend;
+    if (spend) {
+      // Reserving first and storing the token or approval second: if the second write
+      // is lost, the reservation lapses at its hold time (never an overspend).
+      exceeded = await changeLedger(this.#db, partition, now, (doc) => {
+        if (doc.r[spend.reservationId]) return { next: undefined, value: [] };
+        const over = exceededBy(doc, spend, now);
+        return { next: over.length === 0 ? reserve(doc, spend) : undefined, value: over };
+      });
+      reserved = exceeded.length === 0;
+    }
+    if (op.requiresApproval || exceeded.length > 0) {
+      const approval: ApprovalRecord = {
+        ...op.approval,
+        reasons: [
+          ...op.approval.reasons,
+          ...exceeded.map((window) => ({ kind: 'limit' as const, window })),
+        ],
+      };
+      if (reserved && spend) approval.reservationId = spend.reservationId;
+      else delete approval.reservationId;
+      // Refused only when a resend of this very write landed first: ids are random.
+      await this.#db.put({
+        Item: approvalItem(partition, approval, this.#retentionMs),
+        ConditionExpression: 'attribute_not_exists(pk)',
+      });
+      this.#watch.seen(partition, approval);
+      return { status: 'pending', reserved, exceeded };
+    }
+    const record = { ...op.token.record };
+    if (!reserved) delete record.reservationId;
+    await this.#db.put({
+      Item: tokenItem(partition, op.token.digest, record, op.retainMs),
+      ConditionExpression: 'attribute_not_exists(pk)',
+    });
+    return { status: 'authorized', reserved };
+  }
+
+  async consume(op: ConsumeOp): Promise<ConsumeOutcome> {
+    // Identifies this call, so its own write resent by the SDK after a lost reply is
+    // recognised as this call's success rather than someone else's use.
+    const nonce = crypto.randomUUID();
+    const plain = await consumePlain(this.#db, op, nonce);
+    if (plain.status !== 'issued') return plain;
+    return consumeIssued(this.#db, op, plain.item, nonce);
+  }
+
+  async complete(op: CompleteOp): Promise<void> {
+    const spend = op.spend;
+    // The spend first: if the tombstone write is then lost, a replay says "in progress"
+    // but the amount is counted as it should be.
+    if (spend) await this.#settle(op.partition, op.now, spend.reservationId, spend.action);
+    const pointer = await completePlain(this.#db, op);
+    if (pointer) await completeIssued(this.#db, op, pointer);
+  }
+
+  async getApproval(partition: string, approvalId: string): Promise<ApprovalRecord | undefined> {
+    const item = await readApproval(this.#db, partition, approvalId);
+    if (!item) return undefined;
+    const record = decodeApproval(item);
+    this.#watch.seen(partition, record);
+    return record;
+  }
+
+  async listApprovals(filter: {
+    status?: ApprovalStatus;
+    limit: number;
+  }): Promise<readonly ApprovalRecord[]> {
+    const statuses: ApprovalStatus[] = filter.status
+      ? [filter.status]
+      : ['pending', 'approved', 'denied', 'expired'];
+    const pages = await Promise.all(
+      statuses.map((status) =>
+        this.#db.query({
+          IndexName: APPROVALS_INDEX,
+          KeyConditionExpression: 'gpk = :gpk',
+          ExpressionAttributeValues: { ':gpk': S(statusKey(status)) },
+          ScanIndexForward: false,
+          Limit: filter.limit,
+        }),
+      ),
+    );
+    return pages
+      .flat()
+      .map(decodeApproval)
+      .sort((a, b) => b.createdAt - a.createdAt)
+      .slice(0, filter.limit);
+  }
+
+  async decideApproval(op: DecideOp): Promise<DecideOutcome> {
+    const spend = op.spend;
+    // A forced reservation is made before the decision and undone if the decision is
+    // refused: counted too early at worst, never missing while the token is live.
+    if (spend?.action === 'force') {
+      await changeLedger(this.#db, op.partition, op.now, (doc) => ({
+        next: reserve(doc, spend.request),
+        value: undefined,
+      }));
+    } else if (spend?.action === 'extend') {
+      await changeLedger(this.#db, op.partition, op.now, (doc) => ({
+        next: extend(doc, spend.reservationId, spend.holdUntil),
+        value: undefined,
+      }));
+    }
+    const outcome = await decide(this.#db, op, this.#retentionMs);
+    if (spend?.action === 'force' && outcome.status !== 'ok') {
+      await this.#settle(op.partition, op.now, spend.request.reservationId, 'release');
+    }
+    if (spend?.action === 'release' && outcome.status === 'ok') {
+      await this.#settle(op.partition, op.now, spend.reservationId, 'release');
+    }
+    if (outcome.status === 'ok') this.#watch.seen(op.partition, outcome.approval);
+    return outcome;
+  }
+
+  issueApprovalToken(op: IssueOp): Promise<IssueOutcome> {
+    return issue(this.#db, op);
+  }
+
+  async spendUsage(op: {
+    partition: string;
+    userId: string;
+    now: number;
+    windows: readonly SpendWindow[];
+  }): Promise<SpendUsage> {
+    const { doc } = await readLedger(this.#db, op.partition, op.now);
+    const used: Record<string, bigint> = {};
+    for (const window of op.windows) used[window.key] = usedIn(doc, window.key, op.now);
+    return { used };
+  }
+
+  /**
+   * Hears approval changes: this instance's own at once, other instances' by polling
+   * the pending approvals this instance has seen, every `approvalPollMs`.
+   */
+  subscribeApprovals(listener: (event: ApprovalEvent) => void): () => void {
+    return this.#watch.subscribe(listener);
+  }
+
+  /** Stops polling and, when the store made its client, destroys it. */
+  close(): void {
+    this.#watch.close();
+    if (this.#ownsClient) this.#db.client.destroy();
+  }
+
+  async #settle(partition: string, now: number, id: string, action: 'commit' | 'release') {
+    await changeLedger(this.#db, partition, now, (doc) => ({
+      next: settle(doc, id, action),
+      value: undefined,
+    }));
+  }
+}
+
+function positive(value: number, name: string): number {
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new TypeError(`${name} must be a positive number`);
+  }
+  return value;
+}

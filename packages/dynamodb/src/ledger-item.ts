@@ -1,0 +1,99 @@
+import type { RateLimitHit } from '@handshake/core';
+import { HandshakeError } from '@handshake/core';
+import { type Connection, type Item, N, num, S, str, ttlSeconds } from './connection.js';
+import { namesOf } from './expression.js';
+import { type Ledger, type LedgerDoc, ledgerEnd, parseLedger, prune } from './ledger.js';
+import { itemKey } from './table.js';
+
+const MAX_ATTEMPTS = 100;
+const BACKOFF_CAP_MS = 100;
+
+function ledgerOf(item: Item | undefined): Ledger {
+  return { doc: parseLedger(str(item, 'doc')), version: num(item, 'ver') ?? 0 };
+}
+
+/**
+ * Reads the user's ledger item (strongly consistent), pruned at `now`.
+ */
+export async function readLedger(db: Connection, partition: string, now: number): Promise<Ledger> {
+  const ledger = ledgerOf(await db.get(db.key(itemKey.pk(partition), itemKey.ledger)));
+  return { doc: prune(ledger.doc, now), version: ledger.version };
+}
+
+/**
+ * Changes the user's ledger by optimistic concurrency: read it, let `change` compute the
+ * next document, write it on the condition that its version is still the one read, and
+ * start again when another writer came first. Every spend decision of a user is thus
+ * made on the one item holding all of that user's spend, so racing requests can never
+ * together reserve past a limit. `change` returns `next: undefined` when nothing is to
+ * be written (a limit exceeded, or the change already made by an earlier attempt of the
+ * same call whose reply was lost: reservations are keyed by id).
+ */
+export async function changeLedger<T>(
+  db: Connection,
+  partition: string,
+  now: number,
+  change: (doc: LedgerDoc) => { next: LedgerDoc | undefined; value: T },
+): Promise<T> {
+  const key = db.key(itemKey.pk(partition), itemKey.ledger);
+  let ledger = ledgerOf(await db.get(key));
+  for (let attempt = 1; ; attempt += 1) {
+    const { next, value } = change(prune(ledger.doc, now));
+    if (!next) return value;
+    const condition = ledger.version === 0 ? 'attribute_not_exists(#ver)' : '#ver = :ver';
+    const update = 'SET #doc = :doc, #ver = :next, #ttl = :ttl';
+    const result = await db.update({
+      Key: key,
+      ConditionExpression: condition,
+      UpdateExpression: update,
+      ExpressionAttributeNames: namesOf(condition, update),
+      ExpressionAttributeValues: {
+        ...(ledger.version === 0 ? {} : { ':ver': N(ledger.version) }),
+        ':next': N(ledger.version + 1),
+        ':doc': S(JSON.stringify(next)),
+        // Kept a day past the last window, so an idle user's ledger goes by itself.
+        ':ttl': ttlSeconds(Math.max(ledgerEnd(next), now) + 86_400_000),
+      },
+    });
+    if (result.ok) return value;
+    if (attempt >= MAX_ATTEMPTS) {
+      throw new HandshakeError('STORE_UNAVAILABLE', 'The state store is too busy; retry shortly', {
+        retryAfterSeconds: 1,
+      });
+    }
+    ledger = ledgerOf(result.item);
+    // Writers racing on one user's ledger: back off exponentially, with full jitter.
+    const ceiling = Math.min(BACKOFF_CAP_MS, 2 ** attempt);
+    await new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
+  }
+}
+
+/**
+ * Counts one hit in the fixed window holding `now`: one conditional `ADD` on the
+ * window's item, refused once the count reaches the limit. Answers the time until the
+ * window ends when refused.
+ */
+export async function countHit(
+  db: Connection,
+  partition: string,
+  now: number,
+  hit: RateLimitHit,
+): Promise<{ limited: false } | { limited: true; retryAfterMs: number }> {
+  const start = Math.floor(now / hit.windowMs) * hit.windowMs;
+  const endsAt = start + hit.windowMs;
+  if (hit.limit <= 0) return { limited: true, retryAfterMs: endsAt - now };
+  const condition = 'attribute_not_exists(#cnt) OR #cnt < :limit';
+  const update = 'ADD #cnt :one SET #ttl = :ttl';
+  const result = await db.update({
+    Key: db.key(itemKey.pk(partition), itemKey.rate(start)),
+    ConditionExpression: condition,
+    UpdateExpression: update,
+    ExpressionAttributeNames: namesOf(condition, update),
+    ExpressionAttributeValues: {
+      ':limit': N(hit.limit),
+      ':one': N(1),
+      ':ttl': ttlSeconds(endsAt),
+    },
+  });
+  return result.ok ? { limited: false } : { limited: true, retryAfterMs: endsAt - now };
+}
