@@ -27,7 +27,7 @@ export interface Dynalite {
   endpoint: string;
   /** Stops it with SIGKILL, as a crash or a lost network would. */
   kill(): Promise<void>;
-  /** Starts it again on the same port: empty, as a fresh in-memory server is. */
+  /** Starts it again on the same port: empty in memory, or with the data kept at `path`. */
   restart(): Promise<void>;
 }
 
@@ -51,16 +51,20 @@ async function answers(port: number): Promise<boolean> {
   }
 }
 
-/** Starts `dynalite` on a free loopback port and waits until it accepts connections. */
-export async function startDynalite(port?: number): Promise<Dynalite> {
+/**
+ * Starts `dynalite` on a free loopback port and waits until it accepts connections. In
+ * memory by default; with `path`, on LevelDB files there, which outlive a restart.
+ */
+export async function startDynalite(options: { path?: string } = {}): Promise<Dynalite> {
   const cli = dynaliteCli();
   if (!cli) throw new Error('dynalite is not installed');
-  const chosen = port ?? (await freePort());
+  const chosen = await freePort();
+  const storage = options.path ? ['--path', options.path] : [];
   let child: ChildProcess | undefined;
   const start = async () => {
     child = spawn(
       process.execPath,
-      [cli, '--host', '127.0.0.1', '--port', String(chosen), '--createTableMs', '0'],
+      [cli, '--host', '127.0.0.1', '--port', String(chosen), '--createTableMs', '0', ...storage],
       { stdio: 'ignore' },
     );
     const started = Date.now();
