@@ -1,10 +1,12 @@
-import type {
-  CompleteOp,
-  ConsumeOp,
-  ConsumeOutcome,
-  ExecutionOutcome,
-  Tombstone,
-  TransactionRecord,
+import {
+  amountBinding,
+  type CompleteOp,
+  type ConsumeMismatchField,
+  type ConsumeOp,
+  type ConsumeOutcome,
+  type ExecutionOutcome,
+  type Tombstone,
+  type TransactionRecord,
 } from '@handshake/core';
 import { type Connection, type Item, N, num, S, str, ttlSeconds } from './connection.js';
 import { namesOf } from './expression.js';
@@ -35,6 +37,7 @@ export function tokenItem(
     tool: S(record.tool),
     ph: S(record.paramsHash),
     tx: S(record.transactionId),
+    amt: S(amountBinding(record)),
     exp: N(record.expiresAt),
     drop: N(drop),
     ttl: ttlSeconds(drop),
@@ -53,13 +56,14 @@ export const present = (item: Item | undefined, now: number): item is Item =>
 export function mismatchOf(
   record: TransactionRecord,
   expect: ConsumeOp['expect'],
-): 'userId' | 'tool' | 'paramsHash' | 'transactionId' | undefined {
+): ConsumeMismatchField | undefined {
   if (record.userId !== expect.userId) return 'userId';
   if (record.tool !== expect.tool) return 'tool';
   if (record.paramsHash !== expect.paramsHash) return 'paramsHash';
   if (expect.transactionId !== undefined && record.transactionId !== expect.transactionId) {
     return 'transactionId';
   }
+  if (expect.amount !== undefined && amountBinding(record) !== expect.amount) return 'amount';
   return undefined;
 }
 
@@ -104,7 +108,10 @@ export async function consumePlain(
   nonce: string,
 ): Promise<ConsumeOutcome | { status: 'issued'; item: Item }> {
   const hasTx = op.expect.transactionId !== undefined;
-  const condition = `#k = :live AND #exp > :now AND #drop > :now AND #uid = :u AND #tool = :t AND #ph = :h${hasTx ? ' AND #tx = :x' : ''}`;
+  const hasAmount = op.expect.amount !== undefined;
+  const condition = `#k = :live AND #exp > :now AND #drop > :now AND #uid = :u AND #tool = :t AND #ph = :h${
+    hasTx ? ' AND #tx = :x' : ''
+  }${hasAmount ? ' AND #amt = :amt' : ''}`;
   const update =
     'SET #k = :used, #sid = :sid, #st = :executing, #cat = :now, #n = :n, #drop = :drop, #ttl = :ttl';
   const drop = op.now + op.retainMs;
@@ -120,6 +127,7 @@ export async function consumePlain(
       ':t': S(op.expect.tool),
       ':h': S(op.expect.paramsHash),
       ...(hasTx ? { ':x': S(op.expect.transactionId as string) } : {}),
+      ...(hasAmount ? { ':amt': S(op.expect.amount as string) } : {}),
       ':drop': N(drop),
       ':ttl': ttlSeconds(drop),
       ...consumedFields(op, nonce),
