@@ -213,6 +213,7 @@ export type {
   Tombstone,
   TransactionRecord,
 } from './store/records.js';
+export type { OutcomeKey } from './store/sealed-outcomes.js';
 export type {
   ApprovalEvent,
   AuthorizeOp,

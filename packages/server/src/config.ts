@@ -1,6 +1,7 @@
 import {
   type HandshakeError,
   isCurrency,
+  type OutcomeKey,
   parseKeyList,
   parseMoney,
   parseSessionList,
@@ -14,6 +15,8 @@ export interface ServiceConfig {
   store: { kind: 'memory' } | { kind: 'redis'; url: string };
   sessions: Record<string, string>;
   jwtSecret: string | undefined;
+  /** Keys sealing stored outcomes that hold secrets, newest first; empty: a random key per process. */
+  outcomeKeys: OutcomeKey[];
   keys: RegisteredKey[];
   approverToken: string | undefined;
   tokenTtlSeconds: number;
@@ -36,6 +39,26 @@ export class ConfigError extends Error {
 }
 
 const LIMIT_WINDOWS = ['daily', 'weekly', 'monthly', 'transaction'] as const;
+
+/** `id:base64,id:base64`, newest first; each key 32 bytes. Never echoes a key. */
+function parseOutcomeKeys(text: string): OutcomeKey[] {
+  const name = 'HANDSHAKE_OUTCOME_KEYS';
+  const keys = text.split(',').map((entry, i) => {
+    const [id = '', key = '', ...rest] = entry.trim().split(':');
+    const bytes = Buffer.from(key, 'base64');
+    if (rest.length > 0 || !/^[A-Za-z0-9_-]{1,64}$/.test(id) || bytes.length !== 32) {
+      throw new ConfigError(
+        name,
+        `entry ${i + 1} must be id:key with 32 bytes of base64 (openssl rand -base64 32)`,
+      );
+    }
+    return { id, key };
+  });
+  if (new Set(keys.map((k) => k.id)).size !== keys.length) {
+    throw new ConfigError(name, 'names a key id twice');
+  }
+  return keys;
+}
 
 function parseLimits(text: string): SpendingLimits {
   const name = 'HANDSHAKE_LIMITS';
@@ -151,6 +174,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
   if (jwtSecret !== undefined && jwtSecret.length < 32) {
     throw new ConfigError('HANDSHAKE_JWT_SECRET', 'must be at least 32 characters');
   }
+  const outcomeKeys = env.HANDSHAKE_OUTCOME_KEYS
+    ? parseOutcomeKeys(env.HANDSHAKE_OUTCOME_KEYS)
+    : [];
   let keys: RegisteredKey[] = [];
   if (env.HANDSHAKE_KEYS) {
     try {
@@ -175,6 +201,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
     store,
     sessions,
     jwtSecret,
+    outcomeKeys,
     keys,
     approverToken,
     tokenTtlSeconds: integer(env, 'HANDSHAKE_TOKEN_TTL_SECONDS', 30, 1, 3600),

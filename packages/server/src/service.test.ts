@@ -19,6 +19,11 @@ describe('configuration', () => {
     [{ HANDSHAKE_SESSIONS: 'alice' }, 'HANDSHAKE_SESSIONS'],
     [{ HANDSHAKE_JWT_SECRET: 'short' }, 'HANDSHAKE_JWT_SECRET'],
     [{ HANDSHAKE_KEYS: 'alice:key' }, 'HANDSHAKE_KEYS'],
+    [{ HANDSHAKE_OUTCOME_KEYS: 'k1:c2hvcnQ=' }, 'HANDSHAKE_OUTCOME_KEYS'],
+    [
+      { HANDSHAKE_OUTCOME_KEYS: `k1:${'A'.repeat(43)}=,k1:${'A'.repeat(43)}=` },
+      'HANDSHAKE_OUTCOME_KEYS',
+    ],
     [{ HANDSHAKE_APPROVER_TOKEN: 'x' }, 'HANDSHAKE_APPROVER_TOKEN'],
     [{ HANDSHAKE_TOKEN_TTL_SECONDS: '0' }, 'HANDSHAKE_TOKEN_TTL_SECONDS'],
     [{ HANDSHAKE_LIMITS: '{"currency":"usd"}' }, 'HANDSHAKE_LIMITS'],

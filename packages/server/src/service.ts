@@ -141,6 +141,7 @@ export async function createService(
     exchangeRates,
     ...clockOption,
     tokenTtlMs: config.tokenTtlSeconds * 1000,
+    ...(config.outcomeKeys.length > 0 ? { outcomeKeys: config.outcomeKeys } : {}),
     ...overrides.engine,
     onAuditError: (error, event) => {
       console.error(

@@ -30,6 +30,7 @@ import { verifyExecuteSignature } from '../signing/signature.js';
 import { amountBinding, moneyBinding } from '../store/amount-binding.js';
 import { MemoryStore } from '../store/memory-store.js';
 import type { ApprovalReason, ApprovalRecord, TransactionRecord } from '../store/records.js';
+import { sealOutcomes } from '../store/sealed-outcomes.js';
 import type {
   ConsumeMismatchField,
   SpendRequest,
@@ -229,7 +230,12 @@ export class HandshakeEngine {
 
   constructor(options: HandshakeOptions) {
     this.#options = options;
-    this.store = options.store ?? new MemoryStore();
+    // Outcomes holding secrets are sealed before any store sees them.
+    this.store = sealOutcomes(
+      options.store ?? new MemoryStore(),
+      options.outcomeKeys,
+      options.random,
+    );
     this.clock = options.clock ?? systemClock;
     this.#providers = Array.isArray(options.tools)
       ? (options.tools as readonly ToolProviderV1[])

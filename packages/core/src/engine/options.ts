@@ -3,6 +3,7 @@ import type { AuditEvent, AuditSinkV1 } from '../audit/audit-event.js';
 import type { ExchangeRateProviderV1, LimitsSource } from '../limits/spending-limits.js';
 import type { SessionVerifierV1 } from '../sessions/session-verifier.js';
 import type { KeyResolverV1 } from '../signing/key-resolver.js';
+import type { OutcomeKey } from '../store/sealed-outcomes.js';
 import type { StoreV1 } from '../store/store-v1.js';
 import type { RandomSource } from '../tokens/token.js';
 import type { ToolProviderV1 } from '../tools/tool-provider.js';
@@ -83,4 +84,10 @@ export interface HandshakeOptions {
   rateLimit?: { limit: number; windowMs: number } | false;
   /** Name of this instance's audit chain (default: random). */
   instanceId?: string;
+  /**
+   * Keys sealing stored outcomes that hold secrets (a virtual card's number and CVC),
+   * newest first; give every instance the same list. Default: a random key of this
+   * process, so such a replay works only on the instance that ran the call.
+   */
+  outcomeKeys?: readonly OutcomeKey[];
 }
