@@ -29,7 +29,7 @@ import {
 import { Connection, S } from './connection.js';
 import { exceededBy, extend, reserve, settle, usedIn } from './ledger.js';
 import { changeLedger, countHit, readLedger } from './ledger-item.js';
-import { checkTable } from './provision.js';
+import { checkTable, createDynamoDBTable } from './provision.js';
 import { APPROVALS_INDEX, statusKey } from './table.js';
 import { completePlain, consumePlain, tokenItem } from './tokens.js';
 
@@ -134,8 +134,9 @@ export class DynamoDBStore implements StoreV1 {
   }
 
   /**
-   * Checks that the table exists and is usable. Rejects with an error naming the table
-   * when it does not, or with `STORE_UNAVAILABLE` when DynamoDB cannot be reached.
+   * Checks that the table exists and is laid out for the store. Rejects with an error
+   * naming the table when it is not, or with `STORE_UNAVAILABLE` when DynamoDB cannot be
+   * reached. With `createTable`, a missing table is created first (for development).
    *
    * @example
    * ```ts
@@ -145,7 +146,8 @@ export class DynamoDBStore implements StoreV1 {
    * await store.ready(); // before taking traffic
    * ```
    */
-  async ready(): Promise<void> {
+  async ready(options: { createTable?: boolean } = {}): Promise<void> {
+    if (options.createTable) await createDynamoDBTable(this.#db.client, this.tableName);
     await checkTable(this.#db.client, this.tableName, this.#db.timeoutMs);
   }
 

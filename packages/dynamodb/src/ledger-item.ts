@@ -20,6 +20,9 @@ export async function readLedger(db: Connection, partition: string, now: number)
   return { doc: prune(ledger.doc, now), version: ledger.version };
 }
 
+/** Per connection and user: the tail of the queued ledger changes, and the ledger last written. */
+const lanes = new WeakMap<Connection, Map<string, { tail: Promise<unknown>; known?: Ledger }>>();
+
 /**
  * Changes the user's ledger by optimistic concurrency: read it, let `change` compute the
  * next document, write it on the condition that its version is still the one read, and
@@ -28,18 +31,54 @@ export async function readLedger(db: Connection, partition: string, now: number)
  * together reserve past a limit. `change` returns `next: undefined` when nothing is to
  * be written (a limit exceeded, or the change already made by an earlier attempt of the
  * same call whose reply was lost: reservations are keyed by id).
+ *
+ * Changes of one user through one store run one after another, each starting from the
+ * ledger the previous one wrote: racing requests on one instance then cost one write
+ * each instead of rounds of refused writes. Other instances are met by the condition.
  */
-export async function changeLedger<T>(
+export function changeLedger<T>(
   db: Connection,
   partition: string,
   now: number,
   change: (doc: LedgerDoc) => { next: LedgerDoc | undefined; value: T },
 ): Promise<T> {
+  let byUser = lanes.get(db);
+  if (!byUser) {
+    byUser = new Map();
+    lanes.set(db, byUser);
+  }
+  const lane = byUser.get(partition) ?? { tail: Promise.resolve() };
+  const run = lane.tail.then(() => writeLedger(db, partition, now, change, lane));
+  const tail = run.catch(() => {
+    lane.known = undefined;
+  });
+  lane.tail = tail;
+  byUser.set(partition, lane);
+  void tail.then(() => {
+    if (lane.tail === tail) byUser.delete(partition);
+  });
+  return run;
+}
+
+async function writeLedger<T>(
+  db: Connection,
+  partition: string,
+  now: number,
+  change: (doc: LedgerDoc) => { next: LedgerDoc | undefined; value: T },
+  lane: { known?: Ledger },
+): Promise<T> {
   const key = db.key(itemKey.pk(partition), itemKey.ledger);
-  let ledger = ledgerOf(await db.get(key));
+  let ledger = lane.known ?? ledgerOf(await db.get(key));
+  let fresh = lane.known === undefined;
   for (let attempt = 1; ; attempt += 1) {
     const { next, value } = change(prune(ledger.doc, now));
-    if (!next) return value;
+    if (!next) {
+      // Nothing to write: decide on the ledger as it is now, not as this lane last saw it.
+      if (fresh) return value;
+      ledger = ledgerOf(await db.get(key));
+      fresh = true;
+      continue;
+    }
     const condition = ledger.version === 0 ? 'attribute_not_exists(#ver)' : '#ver = :ver';
     const update = 'SET #doc = :doc, #ver = :next, #ttl = :ttl';
     const result = await db.update({
@@ -55,14 +94,18 @@ export async function changeLedger<T>(
         ':ttl': ttlSeconds(Math.max(ledgerEnd(next), now) + 86_400_000),
       },
     });
-    if (result.ok) return value;
+    if (result.ok) {
+      lane.known = { doc: next, version: ledger.version + 1 };
+      return value;
+    }
     if (attempt >= MAX_ATTEMPTS) {
       throw new HandshakeError('STORE_UNAVAILABLE', 'The state store is too busy; retry shortly', {
         retryAfterSeconds: 1,
       });
     }
     ledger = ledgerOf(result.item);
-    // Writers racing on one user's ledger: back off exponentially, with full jitter.
+    fresh = true;
+    // Another instance wrote meanwhile: back off exponentially, with full jitter.
     const ceiling = Math.min(BACKOFF_CAP_MS, 2 ** attempt);
     await new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
   }

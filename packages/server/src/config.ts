@@ -12,7 +12,10 @@ import {
 /** The service's configuration, read from the environment. */
 export interface ServiceConfig {
   port: number;
-  store: { kind: 'memory' } | { kind: 'redis'; url: string };
+  store:
+    | { kind: 'memory' }
+    | { kind: 'redis'; url: string }
+    | { kind: 'dynamodb'; tableName: string; createTable: boolean };
   sessions: Record<string, string>;
   jwtSecret: string | undefined;
   /** Keys sealing stored outcomes that hold secrets, newest first; empty: a random key per process. */
@@ -160,7 +163,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
       throw new ConfigError('HANDSHAKE_STORE', 'is not a valid redis:// URL');
     }
     store = { kind: 'redis', url: storeText };
-  } else throw new ConfigError('HANDSHAKE_STORE', 'must be "memory" or a redis:// URL');
+  } else if (storeText.startsWith('dynamodb://')) {
+    const tableName = storeText.slice('dynamodb://'.length);
+    // DynamoDB's own rule for table names.
+    if (!/^[A-Za-z0-9_.-]{3,255}$/.test(tableName)) {
+      throw new ConfigError(
+        'HANDSHAKE_STORE',
+        'needs a DynamoDB table name after dynamodb:// (3 to 255 letters, digits, "_", "-" or ".")',
+      );
+    }
+    const create = env.HANDSHAKE_DYNAMODB_CREATE_TABLE ?? '';
+    if (!['', '0', '1'].includes(create)) {
+      throw new ConfigError('HANDSHAKE_DYNAMODB_CREATE_TABLE', 'must be 1 (create the table) or 0');
+    }
+    store = { kind: 'dynamodb', tableName, createTable: create === '1' };
+  } else {
+    throw new ConfigError(
+      'HANDSHAKE_STORE',
+      'must be "memory", a redis:// URL or dynamodb://<table>',
+    );
+  }
 
   let sessions: Record<string, string> = {};
   if (env.HANDSHAKE_SESSIONS) {

@@ -83,9 +83,27 @@ async function openPayPal(
 }
 
 async function openStore(config: ServiceConfig): Promise<StoreV1 | undefined> {
-  if (config.store.kind === 'memory') return undefined;
-  const { RedisStore } = await import('@handshake/redis');
-  return new RedisStore({ url: config.store.url });
+  const chosen = config.store;
+  if (chosen.kind === 'memory') return undefined;
+  if (chosen.kind === 'redis') {
+    const { RedisStore } = await import('@handshake/redis');
+    return new RedisStore({ url: chosen.url });
+  }
+  // Region, credentials and AWS_ENDPOINT_URL_DYNAMODB: the AWS SDK's standard configuration.
+  const { DynamoDBStore } = await import('@handshake/dynamodb');
+  const store = new DynamoDBStore({ tableName: chosen.tableName });
+  try {
+    await store.ready({ createTable: chosen.createTable });
+  } catch (error) {
+    store.close();
+    const missing = /does not exist|is not laid out/.test((error as Error).message);
+    if (!missing) throw error;
+    throw new ConfigError(
+      'HANDSHAKE_STORE',
+      `${(error as Error).message}; create it as docs/deployment.md shows, or set HANDSHAKE_DYNAMODB_CREATE_TABLE=1 (development)`,
+    );
+  }
+  return store;
 }
 
 /**
