@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { generateSigningKey, hashParams, signExecute } from '@handshake/core';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -52,6 +53,8 @@ function start(env: Record<string, string>) {
         AWS_SECRET_ACCESS_KEY: 'test',
         HANDSHAKE_SESSIONS: `alice:${SESSION}`,
         HANDSHAKE_KEYS: `alice:laptop:${KEY.publicKey}`,
+        // Instances sharing a store share the key sealing stored outcomes (card numbers).
+        HANDSHAKE_OUTCOME_KEYS: OUTCOME_KEYS,
         HANDSHAKE_LIMITS: '{"currency":"USD","daily":"1000.00"}',
         ...env,
       },
@@ -83,6 +86,7 @@ function start(env: Record<string, string>) {
 
 const SESSION = 'dynamodb-service-session-0001';
 const KEY = generateSigningKey();
+const OUTCOME_KEYS = `k1:${randomBytes(32).toString('base64')}`;
 
 describe.skipIf(!server)('the reference service on DynamoDB', () => {
   const running: Array<ReturnType<typeof start>> = [];
