@@ -24,7 +24,7 @@ async function dump(redis: Redis, prefix: string): Promise<string> {
       const type = await redis.type(key);
       if (type === 'hash') return JSON.stringify(await redis.hgetall(key));
       if (type === 'string') return (await redis.get(key)) ?? '';
-      if (type === 'zset') return (await redis.zrange(key, 0, -1)).join(' ');
+      if (type === 'zset') return (await redis.zrange(key, '0', '-1')).join(' ');
       return `${type} ${key}`;
     }),
   );
