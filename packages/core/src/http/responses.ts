@@ -22,7 +22,34 @@ export function jsonResponse(
   body: unknown,
   headers: Record<string, string> = {},
 ): Response {
-  return new Response(JSON.stringify(body), { status, headers: { ...BASE_HEADERS, ...headers } });
+  const text = JSON.stringify(body);
+  const response = new Response(text, { status, headers: { ...BASE_HEADERS, ...headers } });
+  (response as Response & { [TEXT_BODY]?: string })[TEXT_BODY] = text;
+  return response;
+}
+
+/**
+ * Where a {@link jsonResponse} keeps the text its body was made from, so that a server
+ * adapter can send it as it is instead of reading the body stream back (see
+ * {@link textBodyOf}). A registered symbol: the Node entry and the main entry may be
+ * bundled apart.
+ */
+const TEXT_BODY = Symbol.for('@handshake/core:text-body');
+
+/**
+ * The text of a {@link jsonResponse}'s body while that body has not been read, otherwise
+ * `undefined` (then read the body).
+ *
+ * @example
+ * ```ts
+ * import { jsonResponse, textBodyOf } from './responses.js'; // internal: not exported by the package
+ *
+ * textBodyOf(jsonResponse(200, { status: 'ok' })); // '{"status":"ok"}'
+ * ```
+ */
+export function textBodyOf(response: Response): string | undefined {
+  const text = (response as Response & { [TEXT_BODY]?: unknown })[TEXT_BODY];
+  return typeof text === 'string' && !response.bodyUsed ? text : undefined;
 }
 
 /**

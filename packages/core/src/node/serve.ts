@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { textBodyOf } from '../http/responses.js';
 
 /**
  * A Web-standard handler.
@@ -179,6 +180,13 @@ function writeResponse(response: Response, res: ServerResponse, head: boolean): 
   });
   if (!response.body || head) {
     res.end();
+    return Promise.resolve();
+  }
+  // A JSON answer of the handler's own goes out as the text it was made from, in one
+  // write with its length, without reading its body stream back.
+  const text = textBodyOf(response);
+  if (text !== undefined) {
+    res.end(text);
     return Promise.resolve();
   }
   // The Response itself is not kept while its body streams (an event stream may last
