@@ -47,6 +47,8 @@ export interface AmountSource {
 export interface MoneyDeclaration {
   amount: (parameters: unknown) => Promise<Money | undefined>;
   payee?: (parameters: unknown) => string | undefined;
+  /** The amount may change at PayPal after authorize: read it again at execute. */
+  recheck?: true;
 }
 
 function validated(tool: string, schema: ToolkitSchema, parameters: unknown) {
@@ -93,7 +95,10 @@ class PayeeMemo {
   readonly #entries = new Map<string, string>();
 
   set(key: string, payee: string | undefined) {
-    if (payee === undefined || payee === '') return;
+    if (payee === undefined || payee === '') {
+      this.#entries.delete(key);
+      return;
+    }
     if (this.#entries.size >= 1000) this.#entries.clear();
     this.#entries.set(key, payee);
   }
@@ -135,7 +140,9 @@ async function fetchJson(api: PayPalAPI, tool: string, path: string): Promise<un
  * The amount (and payee) of every money-moving toolkit tool:
  *
  * - `pay_order` carries only the order id, so the order is fetched through the toolkit's
- *   own `get_order` and its purchase units summed; the payee is the order's payee.
+ *   own `get_order` and its purchase units summed; the payee is the order's payee. The
+ *   merchant can still update the order, so it is fetched again at execute and a changed
+ *   amount is refused (`recheck`).
  * - `create_refund` uses the `amount` it names, or — for a full refund, which names none —
  *   the captured amount, fetched from `/v2/payments/captures/{id}` (an upper bound when
  *   the capture was already partly refunded).
@@ -156,6 +163,9 @@ export function moneyDeclarations(
   const payOrder = schemas.get('pay_order');
   if (payOrder) {
     out.pay_order = {
+      // The merchant can update an approved order's amount (PATCH /v2/checkout/orders/{id})
+      // until it is captured.
+      recheck: true,
       amount: async (parameters) => {
         const { id } = validated('pay_order', payOrder, parameters) as { id: string };
         const api = await source.api();

@@ -5,6 +5,7 @@ import {
   createHandshakeHandler,
   generateSigningKey,
   type HandshakeEngine,
+  parseMoney,
   signExecute,
   staticKeyResolver,
   staticSessionVerifier,
@@ -239,5 +240,63 @@ describe('PayPal tools behind the handshake', () => {
     expect(view.body).toMatchObject({ status: 'denied' });
     expect(paypal.state.orders.get(approvedOrderId)?.status).toBe('APPROVED');
     expect(paypal.state.requests.map((request) => request.method)).toEqual(['GET']);
+  });
+
+  it('refuses pay_order when the order changed at PayPal after approval, and keeps the token', async () => {
+    const { approvedOrderId } = paypal.state.ids;
+    const parameters = { id: approvedOrderId };
+    const daily = async () =>
+      parseMoney(
+        (await engine.limits(SESSION))?.windows.find((w) => w.window === 'daily')?.used ?? '',
+        'USD',
+        { allowZero: true },
+      );
+    const usedBefore = await daily();
+    const pending = await call('POST', '/authorize', SESSION, { tool: 'pay_order', parameters });
+    const approvalPath = `/approvals/${String(pending.body.approvalId)}`;
+    await call('POST', `${approvalPath}/decision`, APPROVER, { decision: 'approve' });
+    const view = await call('GET', approvalPath, SESSION);
+    const execute = () =>
+      call(
+        'POST',
+        '/execute',
+        SESSION,
+        signed('pay_order', parameters, { ...pending.body, ...view.body }),
+      );
+    const setAmount = (value: string, currency = 'USD') =>
+      fetch(`https://api-m.sandbox.paypal.com/v2/checkout/orders/${approvedOrderId}`, {
+        method: 'PATCH',
+        headers: { authorization: `Bearer ${SIMULATED_ACCESS_TOKEN}` },
+        body: JSON.stringify([
+          {
+            op: 'replace',
+            path: "/purchase_units/@reference_id=='default'/amount",
+            value: { currency_code: currency, value },
+          },
+        ]),
+      });
+
+    // The merchant raises the approved USD 100.00 order, then changes its currency.
+    for (const [value, currency] of [
+      ['250.00', 'USD'],
+      ['100.00', 'EUR'],
+    ] as const) {
+      expect((await setAmount(value, currency)).status).toBe(204);
+      const refused = await execute();
+      expect(refused.status).toBe(403);
+      expect(refused.body).toMatchObject({ error: { code: 'TRANSACTION_MISMATCH' } });
+    }
+    expect(paypal.state.orders.get(approvedOrderId)?.status).toBe('APPROVED');
+    expect(paypal.state.requests.some((request) => request.url.endsWith('/capture'))).toBe(false);
+
+    // Back at the approved amount, the same token captures it, once.
+    await setAmount('100.00');
+    const done = await execute();
+    expect(done.status).toBe(200);
+    const captures = paypal.state.orders.get(approvedOrderId)?.captureIds ?? [];
+    expect(captures.map((id) => paypal.state.captures.get(id)?.amount)).toEqual([
+      { currency_code: 'USD', value: '100.00' },
+    ]);
+    expect(await daily()).toBe(usedBefore + 10_000n);
   });
 });

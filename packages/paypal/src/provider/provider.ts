@@ -13,6 +13,7 @@ import {
   type UnavailablePayPalTool,
 } from '../toolkit/catalog.js';
 import { PayPalConnection, type PayPalConnectionOptions } from '../toolkit/connection.js';
+import { PAYPAL_REQUEST_ID_TOOLS, paypalRequestId, withRequestId } from '../toolkit/request-id.js';
 import { interpretToolkitResult } from '../toolkit/result.js';
 import { parseToolParameters, standardSchemaOf } from '../toolkit/validate.js';
 import { PAYPAL_ALL_ACTIONS, type PayPalToolName } from '../tools/tool-names.js';
@@ -71,7 +72,11 @@ export function jsonSchemaOf(spec: PayPalToolSpec): Record<string, unknown> {
  *   with a safe message;
  * - each tool carries its tier ({@link paypalToolTiers}), MCP annotations and JSON
  *   Schema, and money-moving tools declare their amount for spending limits (`pay_order`
- *   fetches the order to learn it);
+ *   fetches the order to learn it, and again at execute: a changed amount is refused
+ *   with `TRANSACTION_MISMATCH` and the token stays usable);
+ * - order creation and capture, refunds, and product, plan and subscription creation send
+ *   `PayPal-Request-Id: handshake-<transactionId>`, so a run of a transaction repeated
+ *   after a crash gets PayPal's first answer instead of moving money again;
  * - `update_product` (no implementation in 1.8) is not offered;
  * - the environment is `sandbox` unless you pass `environment: 'live'`, and a toolkit
  *   you built is refused when it would silently talk to live.
@@ -113,6 +118,7 @@ export function createPayPalToolProvider(options: PayPalToolProviderOptions): Pa
       jsonSchema: jsonSchemaOf(spec),
       annotations: { ...spec.annotations },
       ...(declared ? { amount: declared.amount } : {}),
+      ...(declared?.recheck ? { recheckAmount: true } : {}),
       ...(declared?.payee ? { payee: declared.payee } : {}),
     };
   });
@@ -122,7 +128,7 @@ export function createPayPalToolProvider(options: PayPalToolProviderOptions): Pa
     environment: connection.environment,
     unavailable: catalog.unavailable,
     listTools: () => definitions,
-    async execute(name, parameters) {
+    async execute(name, parameters, context) {
       const spec = specs.get(name);
       if (!spec) {
         const reason = unavailable.get(name);
@@ -135,7 +141,13 @@ export function createPayPalToolProvider(options: PayPalToolProviderOptions): Pa
       }
       const parsed = parseToolParameters(name, spec.schema, parameters);
       const api = await connection.api();
-      return interpretToolkitResult(name, await api.run(name, parsed));
+      // Every run of one transaction sends PayPal the same request id, so a run repeated
+      // after a crash gets PayPal's first answer instead of moving money again.
+      const scoped =
+        context && PAYPAL_REQUEST_ID_TOOLS.has(spec.name)
+          ? withRequestId(api, paypalRequestId(context.transactionId))
+          : api;
+      return interpretToolkitResult(name, await scoped.run(name, parsed));
     },
   };
 }

@@ -22,8 +22,9 @@ export const PAYPAL_API_BASE: Readonly<Record<PayPalEnvironment, string>> = Obje
 
 /**
  * The parts of the toolkit's `context` a provider passes on. `request_id` is left out on
- * purpose: the toolkit sends it as `PayPal-Request-Id` on every request, and PayPal
- * answers a repeated id with the first request's stored response.
+ * purpose: the toolkit would send that one id as `PayPal-Request-Id` on every request,
+ * and PayPal answers a repeated id with the first request's stored response. The
+ * provider sends its own id per transaction instead, where PayPal takes one.
  *
  * @example
  * ```ts

@@ -84,7 +84,7 @@ export const paypalToolTiers = Object.freeze({
   // Read: one order.
   get_order: 'INTERNAL',
   // Money: captures the payment of an approved order. The parameters carry no amount, so
-  // the provider fetches the order to learn it before anyone is asked.
+  // the provider fetches the order to learn it before anyone is asked, and again at execute.
   pay_order: 'RESTRICTED',
 
   // Disputes ---------------------------------------------------------------------------------
