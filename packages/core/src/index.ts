@@ -45,6 +45,11 @@ export {
   type SimulatedCardIssuerOptions,
   simulatedCardIssuer,
 } from './cards/simulated-card-issuer.js';
+export type {
+  CardAuthorizationDecision,
+  CardCapture,
+  CardCaptureOutcome,
+} from './engine/card-activity.js';
 export {
   APPROVE_OWN_SCOPE,
   APPROVE_SCOPE,
@@ -204,6 +209,11 @@ export {
 } from './spend/spend-tools.js';
 export { systemTimers, type TimerScheduler } from './spend/validation-stream.js';
 export { amountBinding, moneyBinding } from './store/amount-binding.js';
+export {
+  type CaptureSpendOp,
+  type CaptureSpendOutcome,
+  capturedShare,
+} from './store/capture-spend.js';
 export { MemoryStore, type MemoryStoreOptions } from './store/memory-store.js';
 export type {
   ApprovalReason,

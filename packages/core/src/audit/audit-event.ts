@@ -18,7 +18,11 @@ export type AuditEventType =
   | 'approval.decided'
   | 'approval.token_issued'
   | 'execute'
-  | 'refusal';
+  | 'refusal'
+  /** A card issuer's decision on a merchant's charge (approved or declined). */
+  | 'card.authorization'
+  /** A merchant's capture on a card, counted against spending limits. */
+  | 'card.capture';
 
 /**
  * One audit event. It carries `paramsHash`, never the parameters, and never a token,
@@ -60,6 +64,8 @@ export interface AuditEvent {
   detail?: string;
   /** Last four digits of an issued card, at most. */
   cardLast4?: string;
+  /** The merchant of a card event, as the card network names it (and its category). */
+  merchant?: string;
   /** Hash of the previous event (64 zeros for the first). */
   prevHash: string;
   /** SHA-256 of the canonical form of this event without `hash`. */

@@ -1,3 +1,4 @@
+import type { CustomerDetails } from '../spend/schemas.js';
 import type { Awaitable, Money } from '../types/common.js';
 
 /**
@@ -25,6 +26,13 @@ export interface CardIssueRequest {
   merchantName: string;
   /** The card's spending limit: the approved amount, in the card's currency. */
   spendingLimit: Money;
+  /** The cardholder's details, for issuers that register cardholders. */
+  customer?: CustomerDetails;
+  /**
+   * Merchant categories the card may be used at, where the approval names them (the
+   * issuer's own category names, e.g. Stripe's `book_stores`); none means any.
+   */
+  merchantCategories?: readonly string[];
   /** Aborted when the engine gives up on the call. */
   signal?: AbortSignal;
 }

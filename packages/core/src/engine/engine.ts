@@ -40,6 +40,11 @@ import type {
 import { generateToken, generateTokens, type RandomSource, tokenDigest } from '../tokens/token.js';
 import type { ToolDefinition, ToolProviderV1 } from '../tools/tool-provider.js';
 import { type Clock, type Money, systemClock, type Tier, tierRank } from '../types/common.js';
+import type {
+  CardAuthorizationDecision,
+  CardCapture,
+  CardCaptureOutcome,
+} from './card-activity.js';
 import type { HandshakeOptions } from './options.js';
 
 /**
@@ -1271,6 +1276,97 @@ export class HandshakeEngine {
     const record = await this.#storeCall(() => this.store.getApproval(partition, approvalId));
     if (!record || record.userId !== identity.userId) return undefined;
     return this.#expireIfDue(record);
+  }
+
+  /**
+   * Counts a card purchase at what the merchant captured: the part of the
+   * transaction's spend that the capture used stays counted, the rest is given back
+   * to the user's limits. Once per transaction: a repeated or late delivery answers
+   * `already_captured` and changes nothing. Audited (merchant and last four digits,
+   * never the card number).
+   *
+   * @example
+   * ```ts
+   * import type { HandshakeEngine } from '@handshake/core';
+   * declare const engine: HandshakeEngine;
+   *
+   * const outcome = await engine.captureCardSpend({
+   *   userId: 'alice',
+   *   transactionId: 'tx_1',
+   *   captured: { value: '24.00', currency: 'USD' },
+   *   cardLimit: { value: '30.00', currency: 'USD' },
+   * });
+   * ```
+   */
+  async captureCardSpend(capture: CardCapture): Promise<CardCaptureOutcome> {
+    const { currency } = capture.cardLimit;
+    if (capture.captured.currency !== currency) {
+      throw new HandshakeError('VALIDATION_ERROR', `A capture must be in the card's currency`);
+    }
+    const share = {
+      part: parseMoney(capture.captured.value, currency, { allowZero: true }),
+      whole: parseMoney(capture.cardLimit.value, currency),
+    };
+    const store = this.store;
+    const outcome: CardCaptureOutcome = store.captureSpend
+      ? await this.#storeCall(() =>
+          store.captureSpend!({
+            partition: partitionOf(capture.userId),
+            reservationId: `r_${capture.transactionId}`,
+            now: this.clock.now(),
+            share,
+          }),
+        )
+      : { status: 'unsupported' };
+    if (outcome.status !== 'already_captured') {
+      await this.#audit.record({
+        type: 'card.capture',
+        outcome: outcome.status,
+        userId: capture.userId,
+        transactionId: capture.transactionId,
+        amount: capture.captured,
+        ...(capture.merchantName !== undefined ? { merchant: capture.merchantName } : {}),
+        ...(capture.cardLast4 !== undefined ? { cardLast4: capture.cardLast4 } : {}),
+        ...(outcome.status === 'captured'
+          ? { detail: `released ${outcome.releasedMinor} minor units of the counted spend` }
+          : {}),
+      });
+    }
+    return outcome;
+  }
+
+  /**
+   * Records a card issuer's decision on a merchant's charge in the audit trail: the
+   * decision, its reason, the merchant and the amount; never the card number.
+   *
+   * @example
+   * ```ts
+   * import type { HandshakeEngine } from '@handshake/core';
+   * declare const engine: HandshakeEngine;
+   *
+   * await engine.recordCardAuthorization({
+   *   transactionId: 'tx_1',
+   *   approved: true,
+   *   reason: 'approved',
+   *   merchantName: 'Example Books',
+   *   amount: { value: '30.00', currency: 'USD' },
+   * });
+   * ```
+   */
+  recordCardAuthorization(decision: CardAuthorizationDecision): Promise<void> {
+    const merchant = [decision.merchantName, decision.merchantCategory]
+      .filter((part) => part !== undefined)
+      .join(' / ');
+    return this.#audit.record({
+      type: 'card.authorization',
+      outcome: decision.approved ? 'approved' : 'declined',
+      detail: decision.reason,
+      ...(decision.userId !== undefined ? { userId: decision.userId } : {}),
+      ...(decision.transactionId !== undefined ? { transactionId: decision.transactionId } : {}),
+      ...(merchant !== '' ? { merchant } : {}),
+      ...(decision.amount !== undefined ? { amount: decision.amount } : {}),
+      ...(decision.cardLast4 !== undefined ? { cardLast4: decision.cardLast4 } : {}),
+    });
   }
 
   /** Waits until every audit event recorded so far is written. */

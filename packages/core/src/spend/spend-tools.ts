@@ -415,6 +415,7 @@ export function spendTools(options: SpendToolsOptions): SpendTools {
       transactionId: context.transactionId,
       merchantName: purchase.merchant_name,
       spendingLimit: terms.spendingLimit,
+      customer,
       signal: context.signal,
     });
     return {

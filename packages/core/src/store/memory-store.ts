@@ -1,4 +1,5 @@
 import { amountBinding } from './amount-binding.js';
+import { type CaptureSpendOp, type CaptureSpendOutcome, capturedShare } from './capture-spend.js';
 import type { ApprovalRecord, Tombstone, TransactionRecord } from './records.js';
 import type {
   ApprovalEvent,
@@ -27,9 +28,17 @@ interface Reservation {
   holdUntil: number;
 }
 
+/** A committed reservation, kept until its windows end so a capture can settle it. */
+interface Settled {
+  amount: bigint;
+  windows: { key: string; endsAt: number }[];
+  captured: boolean;
+}
+
 interface SpendState {
   committed: Map<string, { minor: bigint; endsAt: number }>;
   reservations: Map<string, Reservation>;
+  settled: Map<string, Settled>;
 }
 
 /**
@@ -317,7 +326,7 @@ export class MemoryStore implements StoreV1 {
   #spendState(partition: string): SpendState {
     let state = this.#spend.get(partition);
     if (!state) {
-      state = { committed: new Map(), reservations: new Map() };
+      state = { committed: new Map(), reservations: new Map(), settled: new Map() };
       this.#spend.set(partition, state);
     }
     return state;
@@ -372,11 +381,41 @@ export class MemoryStore implements StoreV1 {
     if (!reservation) return;
     state.reservations.delete(reservationId);
     if (action === 'release') return;
-    for (const window of reservation.windows) {
+    this.#count(state, reservation.windows, reservation.amount);
+    state.settled.set(reservationId, {
+      amount: reservation.amount,
+      windows: reservation.windows,
+      captured: false,
+    });
+  }
+
+  #count(state: SpendState, windows: Settled['windows'], minor: bigint): void {
+    for (const window of windows) {
       const entry = state.committed.get(window.key) ?? { minor: 0n, endsAt: window.endsAt };
-      entry.minor += reservation.amount;
+      entry.minor += minor;
       state.committed.set(window.key, entry);
     }
+  }
+
+  captureSpend(op: CaptureSpendOp): CaptureSpendOutcome {
+    this.#tick(op.now);
+    const state = this.#spendState(op.partition);
+    const settled = state.settled.get(op.reservationId);
+    if (settled?.captured) return { status: 'already_captured' };
+    const live = state.reservations.get(op.reservationId);
+    if (live && live.holdUntil > op.now) {
+      // Captured before the card's creation was recorded: commit only the captured part.
+      const kept = capturedShare(live.amount, op.share);
+      state.reservations.delete(op.reservationId);
+      this.#count(state, live.windows, kept);
+      state.settled.set(op.reservationId, { ...live, captured: true });
+      return { status: 'captured', keptMinor: kept, releasedMinor: live.amount - kept };
+    }
+    if (!settled) return { status: 'unknown' };
+    const kept = capturedShare(settled.amount, op.share);
+    this.#count(state, settled.windows, kept - settled.amount);
+    settled.captured = true;
+    return { status: 'captured', keptMinor: kept, releasedMinor: settled.amount - kept };
   }
 
   /** Examines the next `sweepStep` entries, stopping early at the end of a pass. */
@@ -414,6 +453,10 @@ export class MemoryStore implements StoreV1 {
         }
         for (const [id, reservation] of state.reservations) {
           if (reservation.holdUntil <= now) state.reservations.delete(id);
+          now = yield false;
+        }
+        for (const [id, settled] of state.settled) {
+          if (settled.windows.every((window) => window.endsAt <= now)) state.settled.delete(id);
           now = yield false;
         }
       }

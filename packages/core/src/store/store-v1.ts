@@ -1,4 +1,5 @@
 import type { Awaitable } from '../types/common.js';
+import type { CaptureSpendOp, CaptureSpendOutcome } from './capture-spend.js';
 import type {
   ApprovalRecord,
   ApprovalStatus,
@@ -416,6 +417,11 @@ export interface StoreV1 {
     now: number;
     windows: readonly SpendWindow[];
   }): Awaitable<SpendUsage>;
+  /**
+   * Counts a committed (or still reserved) card purchase at the amount captured, once.
+   * Optional: a store without it leaves the whole reserved amount counted.
+   */
+  captureSpend?(op: CaptureSpendOp): Awaitable<CaptureSpendOutcome>;
   /**
    * Hears approval changes from every writer. Optional: without it, waiters poll.
    * Returns a function that unsubscribes.
