@@ -102,6 +102,11 @@ export interface CardChargeRequest {
    * `parseMoney` does); the currency defaults to the card's.
    */
   amount?: { value: string | number; currency?: string };
+  /**
+   * The merchant charging the card (default: the merchant it was issued for). A card
+   * is locked to its merchant: another merchant is declined.
+   */
+  merchant?: { name: string; category?: string };
   /** Used to describe the purchase on the charge; never needed to authorize it. */
   description?: string;
 }

@@ -124,6 +124,23 @@ describe('simulatedCardIssuer', () => {
     }
   });
 
+  it('declines another merchant and accepts the one the card was issued for', () => {
+    const { issuer, issue } = setup();
+    const card = issue();
+    const details = {
+      cardNumber: card.cardNumber,
+      cvc: card.cvc,
+      expMonth: card.expMonth,
+      expYear: card.expYear,
+    };
+    const other = refusal(() =>
+      issuer.simulateCharge({ ...details, merchant: { name: 'Other Shop' } }),
+    );
+    expect(other.message).toMatch(/locked to the merchant/);
+    const charge = issuer.simulateCharge({ ...details, merchant: { name: 'Example Books' } });
+    expect(charge.merchantName).toBe('Example Books');
+  });
+
   it('blocks a card after three wrong CVCs, even for the right one', () => {
     const { issuer, issue } = setup();
     const card = issue();

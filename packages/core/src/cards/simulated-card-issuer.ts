@@ -246,6 +246,9 @@ export function simulatedCardIssuer(options: SimulatedCardIssuerOptions = {}): S
     if (Number(request.expMonth) !== card.expMonth || Number(request.expYear) !== card.expYear) {
       throw declined('The card was declined: the expiry date does not match');
     }
+    if (request.merchant !== undefined && request.merchant.name !== card.merchantName) {
+      throw declined('The card was declined: it is locked to the merchant it was issued for');
+    }
     if (card.used) {
       throw new HandshakeError('TOKEN_ALREADY_USED', 'The card was declined: it was already used');
     }

@@ -290,6 +290,18 @@ export const MockCheckoutRequestSchema = z
       })
       .strict(),
     customer_details: CustomerDetailsSchema,
+    /** The merchant charging the card. Default: the merchant the card was issued for. */
+    merchant: z
+      .object({
+        name: MerchantNameSchema,
+        /** The merchant's category, as the card network names it (e.g. `book_stores`). */
+        category: z
+          .string()
+          .regex(/^[a-z0-9_]{1,100}$/, 'a category name such as "book_stores"')
+          .optional(),
+      })
+      .strict()
+      .optional(),
     /** Default: the card's whole spending limit. */
     amount: AmountInputSchema.optional(),
     /** Default: the card's currency. */

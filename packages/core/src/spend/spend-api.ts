@@ -401,6 +401,7 @@ export function spendApiRoutes(
           cvc: body.card_details.cvc,
           expMonth: body.card_details.exp_month,
           expYear: body.card_details.exp_year,
+          ...(body.merchant !== undefined ? { merchant: body.merchant } : {}),
           ...(body.amount !== undefined
             ? {
                 amount: {
