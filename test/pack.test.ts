@@ -70,6 +70,16 @@ const PUBLISHED: readonly Published[] = [
     // Its engines start at Node 22.12, and msw (a peer, for `./testing`) is ESM-only.
     requireWithoutEsm: false,
   },
+  {
+    dir: 'packages/stripe',
+    name: '@handshake/stripe',
+    exports: {
+      '.': ['stripeCardIssuer', 'stripeIssuingWebhook', 'sameMerchant'],
+      './testing': ['createStripeIssuingSimulator', 'startStripeIssuingSimulator'],
+    },
+    // msw (a peer, for `./testing`) is ESM-only.
+    requireWithoutEsm: false,
+  },
 ];
 
 /** Peer dependencies a user brings, at the versions the workspace tests against. */
@@ -80,6 +90,7 @@ async function peers(): Promise<string[]> {
     '@paypal/agent-toolkit',
     '@modelcontextprotocol/sdk',
     'msw',
+    'stripe',
   ];
   const found = new Map<string, string>();
   for (const pkg of PUBLISHED) {

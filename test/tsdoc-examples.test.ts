@@ -124,6 +124,7 @@ describe('TSDoc', () => {
       '@handshake/dynamodb',
       '@handshake/paypal',
       '@handshake/redis',
+      '@handshake/stripe',
     ]);
     for (const pkg of packages) {
       expect(pkg.entries.length, pkg.name).toBeGreaterThan(0);
