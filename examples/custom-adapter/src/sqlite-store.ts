@@ -227,13 +227,15 @@ export class SqliteStore implements StoreV1 {
     return this.#atomic(() => {
       this.#sweep(op.now);
       if (op.rateLimit) {
-        const { limit, windowMs } = op.rateLimit;
+        const { limit, windowMs, bucket } = op.rateLimit;
         const windowStart = Math.floor(op.now / windowMs) * windowMs;
-        const row = this.#sql.rate.get(op.partition, windowStart) as { hits: number } | undefined;
+        // A bucket (callers without a session, per client) counts apart in the partition.
+        const counter = bucket ? `${op.partition}:${bucket}` : op.partition;
+        const row = this.#sql.rate.get(counter, windowStart) as { hits: number } | undefined;
         if ((row?.hits ?? 0) >= limit) {
           return { status: 'rate_limited', retryAfterMs: windowStart + windowMs - op.now };
         }
-        this.#sql.hit.run(op.partition, windowStart, windowStart + windowMs);
+        this.#sql.hit.run(counter, windowStart, windowStart + windowMs);
       }
       let reserved = false;
       const exceeded: Limit[] = [];

@@ -60,7 +60,7 @@ export {
   partitionOf,
   type RegisteredTool,
 } from './engine/engine.js';
-export type { HandshakeOptions } from './engine/options.js';
+export type { CallerContext, HandshakeOptions } from './engine/options.js';
 export { ERROR_CODES, ERROR_STATUS, type ErrorCode, isErrorCode } from './errors/codes.js';
 export {
   type ErrorEnvelope,
@@ -69,6 +69,7 @@ export {
   type HandshakeErrorOptions,
 } from './errors/handshake-error.js';
 export {
+  type ConnectionInfo,
   createHandshakeHandler,
   type HandshakeHandlerOptions,
   type HandshakeRoute,

@@ -128,7 +128,7 @@ export async function countHit(
   const condition = 'attribute_not_exists(#cnt) OR #cnt < :limit';
   const update = 'ADD #cnt :one SET #ttl = :ttl';
   const result = await db.update({
-    Key: db.key(itemKey.pk(partition), itemKey.rate(start)),
+    Key: db.key(itemKey.pk(partition), itemKey.rate(start, hit.bucket)),
     ConditionExpression: condition,
     UpdateExpression: update,
     ExpressionAttributeNames: namesOf(condition, update),

@@ -14,7 +14,9 @@ export const itemKey = {
   pk: (partition: string) => `U#${partition}`,
   token: (digest: string) => `T#${digest}`,
   approval: (approvalId: string) => `A#${approvalId}`,
-  rate: (windowStart: number) => `R#${windowStart}`,
+  /** A rate-limit counter; a bucket (a client's digest) counts apart inside the partition. */
+  rate: (windowStart: number, bucket?: string) =>
+    bucket ? `R#${bucket}#${windowStart}` : `R#${windowStart}`,
   ledger: 'L',
 } as const;
 

@@ -71,8 +71,9 @@ export class RedisKeys {
     return this.base(partition) + SUFFIX.approval + approvalId;
   }
 
-  rate(partition: string, windowStart: number): string {
-    return this.base(partition) + SUFFIX.rate + windowStart;
+  /** A rate-limit counter; a `bucket` (a client's digest) counts apart inside the partition. */
+  rate(partition: string, windowStart: number, bucket?: string): string {
+    return this.base(partition) + SUFFIX.rate + (bucket ? `${bucket}:` : '') + windowStart;
   }
 
   spent(partition: string, windowKey: string): string {

@@ -249,7 +249,11 @@ export class RedisStore implements StoreV1 {
     const keys = [
       k.token(partition, op.token.digest),
       k.approval(partition, op.approval.approvalId),
-      k.rate(partition, op.rateLimit ? windowStart(now, op.rateLimit.windowMs) : 0),
+      k.rate(
+        partition,
+        op.rateLimit ? windowStart(now, op.rateLimit.windowMs) : 0,
+        op.rateLimit?.bucket,
+      ),
       ...k.spendKeys(partition),
       ...windows.map((w) => k.spent(partition, w.key)),
     ];

@@ -23,6 +23,8 @@ export interface ServiceConfig {
   keys: RegisteredKey[];
   approverToken: string | undefined;
   tokenTtlSeconds: number;
+  /** Reverse proxies in front of the service that append to X-Forwarded-For (0: none trusted). */
+  trustedProxies: number;
   auditFile: string | undefined;
   limits: SpendingLimits | undefined;
   paypalMode: 'simulated' | 'sandbox' | 'live';
@@ -227,6 +229,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
     keys,
     approverToken,
     tokenTtlSeconds: integer(env, 'HANDSHAKE_TOKEN_TTL_SECONDS', 30, 1, 3600),
+    trustedProxies: integer(env, 'HANDSHAKE_TRUSTED_PROXIES', 0, 0, 10),
     auditFile: env.HANDSHAKE_AUDIT_FILE || undefined,
     limits: env.HANDSHAKE_LIMITS ? parseLimits(env.HANDSHAKE_LIMITS) : undefined,
     paypalMode: mode,

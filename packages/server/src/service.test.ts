@@ -26,6 +26,7 @@ describe('configuration', () => {
     ],
     [{ HANDSHAKE_APPROVER_TOKEN: 'x' }, 'HANDSHAKE_APPROVER_TOKEN'],
     [{ HANDSHAKE_TOKEN_TTL_SECONDS: '0' }, 'HANDSHAKE_TOKEN_TTL_SECONDS'],
+    [{ HANDSHAKE_TRUSTED_PROXIES: '-1' }, 'HANDSHAKE_TRUSTED_PROXIES'],
     [{ HANDSHAKE_LIMITS: '{"currency":"usd"}' }, 'HANDSHAKE_LIMITS'],
     [{ HANDSHAKE_LIMITS: '{"currency":"USD","daily":"10.001"}' }, 'HANDSHAKE_LIMITS'],
     [{ HANDSHAKE_LIMITS: '{"currency":"USD","hourly":"1"}' }, 'HANDSHAKE_LIMITS'],
@@ -59,6 +60,7 @@ describe('configuration', () => {
       port: 8787,
       store: { kind: 'memory' },
       tokenTtlSeconds: 30,
+      trustedProxies: 0,
       paypalMode: 'simulated',
     });
     expect(config.limits).toBeUndefined();

@@ -2,6 +2,7 @@ import {
   type AuditSinkV1,
   type CardIssuerV1,
   type Clock,
+  type ConnectionInfo,
   cachedExchangeRates,
   createHandshake,
   createHandshakeHandler,
@@ -40,7 +41,7 @@ export interface ServiceOverrides {
 /** The assembled service: the engine, its HTTP handler, and a way to stop it. */
 export interface Service {
   engine: HandshakeEngine;
-  handler: (request: Request) => Promise<Response>;
+  handler: (request: Request, info?: ConnectionInfo) => Promise<Response>;
   close(): Promise<void>;
 }
 
@@ -170,6 +171,7 @@ export async function createService(
   await engine.ready();
   const handler = createHandshakeHandler(engine, {
     onError: (error) => console.error('unexpected error:', error),
+    trustedProxies: config.trustedProxies,
     ...overrides.handler,
     // The approval console at /console/, after any routes a caller adds.
     routes: [

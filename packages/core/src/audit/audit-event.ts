@@ -66,6 +66,13 @@ export interface AuditEvent {
   cardLast4?: string;
   /** The merchant of a card event, as the card network names it (and its category). */
   merchant?: string;
+  /** The client address of a refused caller, when the HTTP surface knows it. */
+  source?: string;
+  /**
+   * On a refusal summary: how many more refusals of this code, user and source the
+   * window held after the one written at its start.
+   */
+  count?: number;
   /** Hash of the previous event (64 zeros for the first). */
   prevHash: string;
   /** SHA-256 of the canonical form of this event without `hash`. */

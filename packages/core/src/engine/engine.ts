@@ -2,6 +2,7 @@ import type { ApprovalRequest, ApprovalVerdict, ApproverV1 } from '../approvals/
 import { humanApprover } from '../approvals/approver.js';
 import type { AuditEvent, AuditSinkV1 } from '../audit/audit-event.js';
 import { type AuditFields, AuditLog } from '../audit/audit-log.js';
+import { RefusalAggregator } from '../audit/refusal-aggregator.js';
 import { hashParams, sha256Hex } from '../canonical/hash.js';
 import { HandshakeError } from '../errors/handshake-error.js';
 import { convertMinor } from '../limits/convert.js';
@@ -45,7 +46,7 @@ import type {
   CardCapture,
   CardCaptureOutcome,
 } from './card-activity.js';
-import type { HandshakeOptions } from './options.js';
+import type { CallerContext, HandshakeOptions } from './options.js';
 
 /**
  * The scope that lets a session decide other users' approvals.
@@ -231,6 +232,7 @@ export class HandshakeEngine {
   readonly #retainMs: number;
   readonly #executionTimeoutMs: number;
   readonly #auditFailure: Partial<Record<Tier, 'closed' | 'buffer'>>;
+  readonly #refusals: RefusalAggregator | undefined;
   #tools: Promise<Map<string, RegisteredTool>> | undefined;
 
   constructor(options: HandshakeOptions) {
@@ -271,6 +273,14 @@ export class HandshakeEngine {
       ...(options.auditRetryMs ? { retryMs: options.auditRetryMs } : {}),
     });
     this.#auditFailure = options.auditFailure ?? { RESTRICTED: 'closed' };
+    this.#refusals =
+      options.refusalWindowMs === false
+        ? undefined
+        : new RefusalAggregator({
+            windowMs: positive(options.refusalWindowMs ?? 60_000, 'refusalWindowMs'),
+            now: () => this.clock.now(),
+            write: (fields) => this.#audit.record(fields),
+          });
   }
 
   /** Loads the tools of every provider and checks the policy against them. */
@@ -354,13 +364,17 @@ export class HandshakeEngine {
    * if (answer.status === 'authorized') console.log(answer.transactionId);
    * ```
    */
-  async authorize(request: AuthorizeRequest, credential?: string): Promise<AuthorizeResponse> {
+  async authorize(
+    request: AuthorizeRequest,
+    credential?: string,
+    caller: CallerContext = {},
+  ): Promise<AuthorizeResponse> {
     const tools = await this.ready();
     const registered = tools.get(request.tool);
     const identity =
       registered?.tier === 'PUBLIC' && !credential
         ? ANONYMOUS
-        : await this.#identifyOrAudit(credential, request.tool);
+        : await this.#identifyOrAudit(credential, request.tool, caller);
     if (!registered) {
       void this.#refuse({ tool: request.tool, userId: identity.userId }, 'TOOL_NOT_ALLOWED');
       throw new HandshakeError('TOOL_NOT_ALLOWED', `Tool ${request.tool} is not allowed`);
@@ -464,10 +478,15 @@ export class HandshakeEngine {
       ...amountFields,
       ...(payee ? { payee } : {}),
     };
-    const rateLimit =
+    const configured =
       this.#options.rateLimit === false
         ? undefined
         : (this.#options.rateLimit ?? { limit: 120, windowMs: 60_000 });
+    // Callers without a session share a partition; each client address counts apart.
+    const rateLimit =
+      configured && identity === ANONYMOUS && caller.clientAddress
+        ? { ...configured, bucket: clientBucket(caller.clientAddress) }
+        : configured;
     const outcome = await this.#storeCall(
       () =>
         this.store.authorize({
@@ -490,7 +509,7 @@ export class HandshakeEngine {
       ? { amount: { value: formatMoney(amount.minor, amount.currency), currency: amount.currency } }
       : {};
     if (outcome.status === 'rate_limited') {
-      void this.#refuse({ ...base, paramsHash }, 'RATE_LIMITED', 'authorize');
+      void this.#refuse({ ...base, paramsHash, ...sourceOf(caller) }, 'RATE_LIMITED', 'authorize');
       const seconds = Math.max(1, Math.ceil(outcome.retryAfterMs / 1000));
       throw new HandshakeError('RATE_LIMITED', `Too many authorizations; retry in ${seconds} s`, {
         retryAfterSeconds: seconds,
@@ -621,13 +640,17 @@ export class HandshakeEngine {
    * console.log(done.result, done.replayed === true);
    * ```
    */
-  async execute(request: ExecuteRequest, credential?: string): Promise<ExecuteResponse> {
+  async execute(
+    request: ExecuteRequest,
+    credential?: string,
+    caller: CallerContext = {},
+  ): Promise<ExecuteResponse> {
     const tools = await this.ready();
     const registered = tools.get(request.tool);
     const identity =
       registered?.tier === 'PUBLIC' && !credential
         ? ANONYMOUS
-        : await this.#identifyOrAudit(credential, request.tool);
+        : await this.#identifyOrAudit(credential, request.tool, caller);
     if (!registered) {
       void this.#refuse({ tool: request.tool, userId: identity.userId }, 'TOOL_NOT_ALLOWED');
       throw new HandshakeError('TOOL_NOT_ALLOWED', `Tool ${request.tool} is not allowed`);
@@ -1396,15 +1419,20 @@ export class HandshakeEngine {
    * events stay in `auditBacklog()`) and closes the store.
    */
   async close(): Promise<void> {
+    await this.#refusals?.close();
     await this.#audit.close();
     await this.store.close?.();
   }
 
-  async #identifyOrAudit(credential: string | undefined, tool: string): Promise<SessionIdentity> {
+  async #identifyOrAudit(
+    credential: string | undefined,
+    tool: string,
+    caller: CallerContext,
+  ): Promise<SessionIdentity> {
     try {
       return await this.identify(credential);
     } catch (error) {
-      void this.#refuse({ tool }, 'UNAUTHORIZED');
+      void this.#refuse({ tool, ...sourceOf(caller) }, 'UNAUTHORIZED');
       throw error;
     }
   }
@@ -1513,16 +1541,31 @@ export class HandshakeEngine {
   }
 
   #refuse(fields: Partial<AuditFields>, code: string, detail?: string): Promise<void> {
-    return this.#audit.record({
+    const event: AuditFields = {
       type: 'refusal',
       outcome: code,
       ...fields,
       ...(detail ? { detail } : {}),
-    });
+    };
+    // Refusals of callers nobody identified are counted per source, not written one by one.
+    const unidentified =
+      code === 'UNAUTHORIZED' ||
+      code === 'RATE_LIMITED' ||
+      event.userId === undefined ||
+      event.userId === ANONYMOUS.userId;
+    return this.#refusals && unidentified
+      ? this.#refusals.record(event)
+      : this.#audit.record(event);
   }
 }
 
 class ExecutionTimeout extends Error {}
+
+const sourceOf = (caller: CallerContext) =>
+  caller.clientAddress ? { source: caller.clientAddress } : {};
+
+/** A client address as a rate-limit bucket: a digest, so no address is written into a key. */
+const clientBucket = (address: string) => sha256Hex(`handshake:client:${address}`).slice(0, 16);
 
 /** Added to an execute event's detail when the store could not record the outcome. */
 const NOT_STORED = '; outcome not stored';

@@ -90,4 +90,31 @@ export interface HandshakeOptions {
    * process, so such a replay works only on the instance that ran the call.
    */
   outcomeKeys?: readonly OutcomeKey[];
+  /**
+   * Refusals of callers nobody identified (bad credentials, rate limits, callers without
+   * a session) are written once per code, user and client address in this window, then
+   * summed up in one event with their `count` (default 60 s); `false` writes each one.
+   */
+  refusalWindowMs?: number | false;
+}
+
+/**
+ * What the HTTP surface knows of a caller besides its credential.
+ *
+ * @example
+ * ```ts
+ * import { type CallerContext, createHandshake, type ToolProviderV1 } from '@handshake/core';
+ * declare const tools: ToolProviderV1;
+ *
+ * const engine = createHandshake({ tools });
+ * const caller: CallerContext = { clientAddress: '203.0.113.7' };
+ * await engine.authorize({ tool: 'get_rate', parameters: {} }, undefined, caller);
+ * ```
+ */
+export interface CallerContext {
+  /**
+   * The client's address, as the handler resolved it: callers without a session are
+   * rate-limited per address, and refusals are counted per address.
+   */
+  clientAddress?: string;
 }

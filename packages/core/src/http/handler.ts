@@ -60,6 +60,8 @@ export interface RouteContext {
   engine: HandshakeEngine;
   /** The bearer credential of the request, if any. */
   credential: string | undefined;
+  /** The client's address, resolved with the handler's `trustedProxies`, when known. */
+  clientAddress: string | undefined;
   /** Reads and parses the JSON body with the handler's limits and a strict schema. */
   body<T extends z.ZodType>(schema: T): Promise<z.infer<T>>;
 }
@@ -98,6 +100,53 @@ export interface HandshakeHandlerOptions {
   routes?: readonly HandshakeRoute[];
   /** Hears unexpected errors (answered as `500 INTERNAL_ERROR` without detail). */
   onError?: (error: unknown, request: Request) => void;
+  /**
+   * How many reverse proxies in front of the service append the address they received
+   * from to `X-Forwarded-For` (default 0: the header is ignored and the connection's
+   * address is the client's). Callers without a session are rate-limited per client
+   * address, so trust only proxies you run: a client can write the header itself.
+   */
+  trustedProxies?: number;
+}
+
+/**
+ * What a runtime adapter knows of the connection a request came on; `serve` and
+ * `toNodeListener` pass it as the handler's second argument.
+ *
+ * @example
+ * ```ts
+ * import { type ConnectionInfo, createHandshakeHandler, type HandshakeEngine } from '@handshake/core';
+ * declare const engine: HandshakeEngine;
+ *
+ * const handler = createHandshakeHandler(engine);
+ * const info: ConnectionInfo = { remoteAddress: '203.0.113.7' };
+ * await handler(new Request('http://localhost/tools'), info);
+ * ```
+ */
+export interface ConnectionInfo {
+  /** The peer's IP address. */
+  remoteAddress?: string;
+}
+
+/**
+ * The client's address: the connection's, or with `trustedProxies` hops the entry of
+ * `X-Forwarded-For` the outermost trusted proxy appended (Express's "trust proxy" count).
+ */
+function clientAddress(
+  request: Request,
+  info: ConnectionInfo | undefined,
+  trustedProxies: number,
+): string | undefined {
+  const chain: string[] = [];
+  if (trustedProxies > 0) {
+    for (const header of request.headers.get('x-forwarded-for')?.split(',') ?? []) {
+      const entry = header.trim();
+      if (entry !== '') chain.push(entry);
+    }
+  }
+  if (info?.remoteAddress) chain.push(info.remoteAddress);
+  if (chain.length === 0) return undefined;
+  return chain[Math.max(0, chain.length - 1 - trustedProxies)];
 }
 
 interface CompiledRoute {
@@ -153,7 +202,11 @@ export function bearer(request: Request): string | undefined {
 export function createHandshakeHandler(
   engine: HandshakeEngine,
   options: HandshakeHandlerOptions = {},
-): (request: Request) => Promise<Response> {
+): (request: Request, info?: ConnectionInfo) => Promise<Response> {
+  const trustedProxies = options.trustedProxies ?? 0;
+  if (!Number.isSafeInteger(trustedProxies) || trustedProxies < 0) {
+    throw new TypeError('trustedProxies must be a non-negative integer');
+  }
   const basePath = (options.basePath ?? '').replace(/\/$/, '');
   const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024;
   const sse = {
@@ -179,7 +232,9 @@ export function createHandshakeHandler(
       path: '/authorize',
       async handle(ctx) {
         const body = await ctx.body(AuthorizeRequestSchema);
-        const answer = await engine.authorize(body, ctx.credential ?? body.sessionToken);
+        const answer = await engine.authorize(body, ctx.credential ?? body.sessionToken, {
+          ...(ctx.clientAddress ? { clientAddress: ctx.clientAddress } : {}),
+        });
         return jsonResponse(answer.status === 'pending' ? 202 : 200, answer);
       },
     },
@@ -196,6 +251,7 @@ export function createHandshakeHandler(
         const answer = await engine.execute(
           { ...body, ...(token ? { ephemeralToken: token } : {}) },
           ctx.credential ?? body.sessionToken,
+          ctx.clientAddress ? { clientAddress: ctx.clientAddress } : {},
         );
         return jsonResponse(200, answer);
       },
@@ -280,7 +336,7 @@ export function createHandshakeHandler(
 
   const routes = [...(options.routes ?? []), ...builtIn].map((route) => compile(route, basePath));
 
-  return async (request: Request): Promise<Response> => {
+  return async (request: Request, info?: ConnectionInfo): Promise<Response> => {
     try {
       const url = new URL(request.url);
       let pathMatched = false;
@@ -304,6 +360,7 @@ export function createHandshakeHandler(
           params,
           engine,
           credential: bearer(request),
+          clientAddress: clientAddress(request, info, trustedProxies),
           body: (schema) => readJsonBody(request, schema, maxBodyBytes),
         };
         return await route.handle(context);

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import type { ConnectionInfo } from '../http/handler.js';
 import { textBodyOf } from '../http/responses.js';
 
 /**
@@ -15,7 +16,7 @@ import { textBodyOf } from '../http/responses.js';
  * await running.close();
  * ```
  */
-export type FetchHandler = (request: Request) => Promise<Response>;
+export type FetchHandler = (request: Request, info?: ConnectionInfo) => Promise<Response>;
 
 // Request bodies that declare a length up to this are read before the handler runs
 // (the handler's own limit, 64 KiB by default, is checked on the length first); longer
@@ -46,7 +47,13 @@ export function toNodeListener(
     const method = req.method ?? 'GET';
     const hasBody = method !== 'GET' && method !== 'HEAD';
     const dispatch = (body: Uint8Array | ReadableStream<Uint8Array> | undefined) =>
-      respond(handler, webRequest(req, method, controller.signal, body), res, method === 'HEAD');
+      respond(
+        handler,
+        webRequest(req, method, controller.signal, body),
+        { ...(req.socket.remoteAddress ? { remoteAddress: req.socket.remoteAddress } : {}) },
+        res,
+        method === 'HEAD',
+      );
     if (!hasBody) return dispatch(undefined);
     const declared = Number(req.headers['content-length']);
     if (!Number.isSafeInteger(declared) || declared > BUFFERED_BODY_BYTES) {
@@ -141,8 +148,14 @@ function webRequest(
  * referenced while a body streams (the callbacks below) holds the response, not the
  * request that was answered.
  */
-function respond(handler: FetchHandler, request: Request, res: ServerResponse, head: boolean) {
-  void handler(request)
+function respond(
+  handler: FetchHandler,
+  request: Request,
+  info: ConnectionInfo,
+  res: ServerResponse,
+  head: boolean,
+) {
+  void handler(request, info)
     .then((response) => writeResponse(response, res, head))
     .catch(() => {
       if (!res.headersSent) {

@@ -1,4 +1,5 @@
 import type { HandshakeEngine, LimitsView } from '../engine/engine.js';
+import type { CallerContext } from '../engine/options.js';
 import { HandshakeError } from '../errors/handshake-error.js';
 import type { HandshakeRoute, RouteContext } from '../http/handler.js';
 import { jsonResponse } from '../http/responses.js';
@@ -250,6 +251,7 @@ export function spendApiRoutes(
             ...(Object.keys(metadata).length > 0 ? { metadata } : {}),
           },
           credential,
+          callerOf(ctx),
         );
         if (answer.status === 'authorized') {
           const approved: ValidationResponse = {
@@ -362,6 +364,7 @@ export function spendApiRoutes(
               ...(body.signature !== undefined ? { signature: body.signature } : {}),
             },
             credential,
+            callerOf(ctx),
           );
         // Without a transaction id the signature check refuses before any card is made.
         const answer =
@@ -459,4 +462,9 @@ export function spendApiRoutes(
       },
     },
   ];
+}
+
+/** The caller's address, for rate limits and refusal counts. */
+function callerOf(ctx: RouteContext): CallerContext {
+  return ctx.clientAddress ? { clientAddress: ctx.clientAddress } : {};
 }

@@ -111,7 +111,7 @@ export class MemoryStore implements StoreV1 {
     this.#tick(op.now);
     if (op.rateLimit) {
       const windowStart = Math.floor(op.now / op.rateLimit.windowMs) * op.rateLimit.windowMs;
-      const key = `${op.partition}:${windowStart}`;
+      const key = `${op.partition}:${op.rateLimit.bucket ?? ''}:${windowStart}`;
       const entry = this.#rate.get(key) ?? {
         count: 0,
         endsAt: windowStart + op.rateLimit.windowMs,

@@ -71,6 +71,11 @@ export interface RateLimitHit {
   /** Limit per window. */
   limit: number;
   windowMs: number;
+  /**
+   * A bucket of its own inside the partition, counted apart from the others: callers
+   * without a session share one partition, and get a bucket per client address.
+   */
+  bucket?: string;
 }
 
 /**

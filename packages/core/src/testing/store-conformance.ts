@@ -455,6 +455,27 @@ export function storeConformance(
       );
     });
 
+    it('counts each rate-limit bucket of a partition apart', async () => {
+      const store = await fresh();
+      const p = part();
+      const limit = (bucket: string) => ({ limit: 2, windowMs: 60_000, bucket });
+      for (let i = 0; i < 2; i += 1) {
+        assert.equal(
+          (await store.authorize(op(p, { rateLimit: limit('a'), now: T0 + i }))).status,
+          'authorized',
+        );
+      }
+      assert.equal(
+        (await store.authorize(op(p, { rateLimit: limit('a'), now: T0 + 5 }))).status,
+        'rate_limited',
+      );
+      // Another bucket of the same partition still has its own allowance.
+      assert.equal(
+        (await store.authorize(op(p, { rateLimit: limit('b'), now: T0 + 5 }))).status,
+        'authorized',
+      );
+    });
+
     it('reserves spend, asks for approval over a limit, and commits or releases', async () => {
       const store = await fresh();
       const p = part();
