@@ -18,6 +18,8 @@ export interface ServiceConfig {
     | { kind: 'dynamodb'; tableName: string; createTable: boolean };
   sessions: Record<string, string>;
   jwtSecret: string | undefined;
+  /** The longest lifetime a JWT session may have (its `exp` is required). */
+  jwtMaxLifetimeSeconds: number;
   /** Keys sealing stored outcomes that hold secrets, newest first; empty: a random key per process. */
   outcomeKeys: OutcomeKey[];
   keys: RegisteredKey[];
@@ -225,6 +227,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
     store,
     sessions,
     jwtSecret,
+    jwtMaxLifetimeSeconds: integer(
+      env,
+      'HANDSHAKE_JWT_MAX_LIFETIME_SECONDS',
+      86_400,
+      60,
+      2_592_000,
+    ),
     outcomeKeys,
     keys,
     approverToken,

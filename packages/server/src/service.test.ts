@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { generateSigningKey, hashParams, signExecute } from '@handshake/core';
 import { type RunningServer, serve } from '@handshake/core/node';
@@ -18,6 +19,7 @@ describe('configuration', () => {
     [{ HANDSHAKE_STORE: 'postgres://x' }, 'HANDSHAKE_STORE'],
     [{ HANDSHAKE_SESSIONS: 'alice' }, 'HANDSHAKE_SESSIONS'],
     [{ HANDSHAKE_JWT_SECRET: 'short' }, 'HANDSHAKE_JWT_SECRET'],
+    [{ HANDSHAKE_JWT_MAX_LIFETIME_SECONDS: '0' }, 'HANDSHAKE_JWT_MAX_LIFETIME_SECONDS'],
     [{ HANDSHAKE_KEYS: 'alice:key' }, 'HANDSHAKE_KEYS'],
     [{ HANDSHAKE_OUTCOME_KEYS: 'k1:c2hvcnQ=' }, 'HANDSHAKE_OUTCOME_KEYS'],
     [
@@ -54,6 +56,34 @@ describe('configuration', () => {
     });
   });
 
+  it('gives JWT sessions the configured maximum lifetime', async () => {
+    const secret = 'a-32-byte-or-longer-shared-secret!!';
+    const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const jwt = (claims: Record<string, unknown>) => {
+      const unsigned = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64(claims)}`;
+      return `${unsigned}.${createHmac('sha256', secret).update(unsigned).digest('base64url')}`;
+    };
+    const service = await createService(
+      loadConfig({ HANDSHAKE_JWT_SECRET: secret, HANDSHAKE_JWT_MAX_LIFETIME_SECONDS: '600' }),
+    );
+    try {
+      const now = Math.floor(Date.now() / 1000);
+      expect(await service.engine.identify(jwt({ sub: 'alice', exp: now + 300 }))).toMatchObject({
+        userId: 'alice',
+      });
+      await expect(
+        service.engine.identify(jwt({ sub: 'alice', exp: now + 3600 })),
+      ).rejects.toMatchObject({
+        code: 'UNAUTHORIZED',
+      });
+      await expect(service.engine.identify(jwt({ sub: 'alice' }))).rejects.toMatchObject({
+        code: 'UNAUTHORIZED',
+      });
+    } finally {
+      await service.close();
+    }
+  });
+
   it('reads the documented defaults', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({
@@ -61,6 +91,7 @@ describe('configuration', () => {
       store: { kind: 'memory' },
       tokenTtlSeconds: 30,
       trustedProxies: 0,
+      jwtMaxLifetimeSeconds: 86_400,
       paypalMode: 'simulated',
     });
     expect(config.limits).toBeUndefined();

@@ -49,7 +49,14 @@ function sessionVerifier(config: ServiceConfig): SessionVerifierV1 | undefined {
   const verifiers: SessionVerifierV1[] = [];
   if (Object.keys(config.sessions).length > 0)
     verifiers.push(staticSessionVerifier(config.sessions));
-  if (config.jwtSecret) verifiers.push(jwtSessionVerifier({ secret: config.jwtSecret }));
+  if (config.jwtSecret) {
+    verifiers.push(
+      jwtSessionVerifier({
+        secret: config.jwtSecret,
+        maxLifetimeSeconds: config.jwtMaxLifetimeSeconds,
+      }),
+    );
+  }
   if (verifiers.length <= 1) return verifiers[0];
   return {
     specificationVersion: 'v1',
