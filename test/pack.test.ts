@@ -80,6 +80,19 @@ const PUBLISHED: readonly Published[] = [
     // msw (a peer, for `./testing`) is ESM-only.
     requireWithoutEsm: false,
   },
+  {
+    dir: 'packages/agents',
+    name: '@handshake/agents',
+    exports: {
+      '.': ['toModelRefusal', 'createChatApprover', 'memoryPendingCalls'],
+      './ai-sdk': ['createHandshakeTools'],
+      './openai-agents': ['createHandshakeTools'],
+      './langchain': ['createHandshakeTools'],
+      './testing': ['startSimulatedService'],
+    },
+    // `ai` 7, a peer, is ESM-only.
+    requireWithoutEsm: false,
+  },
 ];
 
 /** Peer dependencies a user brings, at the versions the workspace tests against. */
@@ -91,6 +104,11 @@ async function peers(): Promise<string[]> {
     '@modelcontextprotocol/sdk',
     'msw',
     'stripe',
+    'ai',
+    '@openai/agents',
+    '@langchain/core',
+    '@langchain/langgraph',
+    'zod',
   ];
   const found = new Map<string, string>();
   for (const pkg of PUBLISHED) {

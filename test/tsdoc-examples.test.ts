@@ -119,6 +119,7 @@ function undocumentedExports(): ExportReport[] {
 describe('TSDoc', () => {
   it('finds the published packages and their examples', () => {
     expect(packages.map((pkg) => pkg.name).sort()).toEqual([
+      '@handshake/agents',
       '@handshake/client',
       '@handshake/core',
       '@handshake/dynamodb',

@@ -1,0 +1,8 @@
+// The AI SDK adapter of @handshake/agents. `ai` is an optional peer dependency: this
+// entry is the only one that imports it.
+export {
+  createHandshakeTools,
+  type HandshakeTools,
+  type HandshakeToolsOptions,
+  type PendingOutput,
+} from './tools.js';
