@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { HandshakeError } from '../errors/handshake-error.js';
-import { canonicalize } from './canonicalize.js';
+import { canonicalize, canonicalUtf8 } from './canonicalize.js';
 import { hashParams, sha256Hex, sha256HexOn } from './hash.js';
+import { UTF8_OUTPUT_PATH } from './utf8-output.js';
 
 // canonicalize and hashParams write UTF-8 bytes into a shared, growing buffer and keep
 // the bytes of member names they have seen. These tests hold the writer to the text it
@@ -19,6 +20,29 @@ function sortedObject(
 }
 
 describe('canonical bytes', () => {
+  it('copies text with Buffer on this runtime, and with the portable loop gives the same bytes', () => {
+    expect(UTF8_OUTPUT_PATH).toBe('native');
+    const bytesOn = (value: unknown, path: 'native' | 'portable') =>
+      canonicalUtf8(value, {}, (output) => Buffer.from(output.view()).toString('hex'), path);
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.jsonValue({ stringUnit: 'binary' }),
+          fc.jsonValue({ stringUnit: 'grapheme' }),
+          fc.array(fc.string({ unit: 'binary', maxLength: 3_000 })),
+        ),
+        (value) => {
+          const native = bytesOn(value, 'native');
+          expect(bytesOn(value, 'portable')).toBe(native);
+          expect(native).toBe(Buffer.from(canonicalize(value), 'utf8').toString('hex'));
+        },
+      ),
+      { numRuns: 200 },
+    );
+    const big = { a: 'x'.repeat(70_000), b: '€'.repeat(30_000), c: '"\\\n'.repeat(5_000) };
+    expect(bytesOn(big, 'portable')).toBe(bytesOn(big, 'native'));
+  });
+
   it('hashParams hashes exactly the UTF-8 bytes of the canonical text, for any JSON value', () => {
     fc.assert(
       fc.property(

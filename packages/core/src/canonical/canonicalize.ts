@@ -1,5 +1,5 @@
 import { HandshakeError } from '../errors/handshake-error.js';
-import { Utf8Output, utf8Bytes } from './utf8-output.js';
+import { Utf8Output, type Utf8OutputPath, utf8Bytes } from './utf8-output.js';
 
 /**
  * Options accepted by {@link canonicalize}.
@@ -67,15 +67,17 @@ export function canonicalize(value: unknown, options: CanonicalizeOptions = {}):
 /**
  * Writes the canonical form of `value` as UTF-8 and hands the output to `use` (its bytes
  * are valid only during the call): {@link hashParams} hashes them without making a string.
- * Refuses what {@link canonicalize} refuses.
+ * Refuses what {@link canonicalize} refuses. `path` chooses how text is copied (see
+ * {@link Utf8OutputPath}); tests compare both.
  */
 export function canonicalUtf8<T>(
   value: unknown,
   options: CanonicalizeOptions,
   use: (output: Utf8Output) => T,
+  path?: Utf8OutputPath,
 ): T {
   const maxDepth = resolveMaxDepth(options.maxDepth);
-  const output = Utf8Output.take();
+  const output = Utf8Output.take(path);
   try {
     if (value === null || typeof value !== 'object') writePrimitive(value, output, NO_STACK);
     else new Writer(maxDepth, output).write(value);
@@ -133,16 +135,16 @@ class Writer implements Stack {
   ) {}
 
   write(root: object): void {
-    const output = this.output;
+    const { output, containers, names: nameLists, next } = this;
     this.open(root);
     // Set when the innermost container already holds a member, so the next needs a comma.
     // Closing a container always leaves its parent with one member more.
     let comma = false;
     while (this.depth > 0) {
       const level = this.depth - 1;
-      const container = this.containers[level]!;
-      const names = this.names[level]!;
-      let index = this.next[level]!;
+      const container = containers[level]!;
+      const names = nameLists[level]!;
+      let index = next[level]!;
       let child: object | undefined;
       if (names === null) {
         const items = container as unknown[];
@@ -156,7 +158,7 @@ class Writer implements Stack {
           }
           // Printable ASCII is well formed; anything else is checked by writePrimitive.
           if (typeof item === 'string' && output.plainString(item)) continue;
-          this.next[level] = index;
+          next[level] = index;
           if (item === undefined) {
             // JSON.stringify writes null here, which would change the meaning of the data.
             throw refuse(pathOf(this), 'undefined (or a hole) in an array is not a JSON value');
@@ -177,11 +179,11 @@ class Writer implements Stack {
           }
           // Printable ASCII is well formed; anything else is checked by writePrimitive.
           if (typeof item === 'string' && output.plainString(item)) continue;
-          this.next[level] = index;
+          next[level] = index;
           writePrimitive(item, output, this);
         }
       }
-      this.next[level] = index;
+      next[level] = index;
       if (child !== undefined) {
         this.open(child);
         comma = false;
