@@ -8,6 +8,7 @@ import {
   type RegisteredKey,
   type SpendingLimits,
 } from '@handshake/core';
+import { type CardIssuerConfig, loadCardIssuerConfig } from './card-issuer-config.js';
 
 /** The service's configuration, read from the environment. */
 export interface ServiceConfig {
@@ -32,6 +33,8 @@ export interface ServiceConfig {
   paypalMode: 'simulated' | 'sandbox' | 'live';
   paypalClientId: string | undefined;
   paypalClientSecret: string | undefined;
+  /** The spend API's card issuer (`HANDSHAKE_CARD_ISSUER` and the Stripe variables). */
+  cardIssuer: CardIssuerConfig;
 }
 
 /** A configuration error; its message names the variable and never echoes a secret. */
@@ -244,5 +247,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
     paypalMode: mode,
     paypalClientId: env.PAYPAL_CLIENT_ID || undefined,
     paypalClientSecret: env.PAYPAL_CLIENT_SECRET || undefined,
+    cardIssuer: loadCardIssuerConfig(env),
   };
 }

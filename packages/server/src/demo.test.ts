@@ -90,11 +90,33 @@ describe('pnpm demo', () => {
     );
     expect(output).toContain('approved over SSE');
     expect(output).toMatch(/checkout: order confirmed, 119\.99 USD charged to •••• \d{4}/);
+    expect(output).toContain('checkout at Other Shop → declined, VALIDATION_ERROR');
     expect(output).toContain('daily: 65.00 of 250.00 USD left today (185.00 used)');
     expect(output).toContain('no token, session credential or card number appears in it');
     // Cards are shown by their last four digits only; no validation token in full.
     expect(output).not.toMatch(/\d(?:[ -]?\d){15}/);
     expect(output).not.toMatch(/hset_[A-Za-z0-9_-]{20,}/);
+  }, 40_000);
+
+  it('with HANDSHAKE_CARD_ISSUER=stripe, pays through Stripe Issuing locked to the merchant', async () => {
+    const demo = startDemo([], { HANDSHAKE_CARD_ISSUER: 'stripe' });
+    const code = await within(demo.exited, 30_000, 'the demo');
+    const output = demo.output();
+    expect(code, output).toBe(0);
+    expect(output).toContain(
+      'Virtual cards: Stripe Issuing (test mode, API simulated in process), webhook POST /webhooks/stripe.',
+    );
+    expect(output).toContain(
+      'checkout at Other Shop → declined, VALIDATION_ERROR (the card is locked to Example Books)',
+    );
+    expect(output).toMatch(/checkout: order confirmed, 40\.00 USD charged to •••• \d{4}/);
+    expect(output).toMatch(/checkout: order confirmed, 119\.99 USD charged to •••• \d{4}/);
+    // The 120.00 card was captured at 119.99: the cent went back to the limits.
+    expect(output).toContain('daily: 65.01 of 250.00 USD left today (184.99 used)');
+    expect(output).toMatch(/card\.authorization, card\.capture/);
+    expect(output).toContain('no token, session credential or card number appears in it');
+    expect(output).not.toMatch(/sk_test_|whsec_/);
+    expect(output).not.toMatch(/\d(?:[ -]?\d){15}/);
   }, 40_000);
 
   it('with --serve, keeps the service up on PORT with its console until Ctrl-C', async () => {

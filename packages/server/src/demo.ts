@@ -22,6 +22,10 @@ import {
   verifyAuditChain,
 } from '@handshake/core';
 import { serve } from '@handshake/core/node';
+import {
+  SIMULATED_STRIPE_SECRET_KEY,
+  SIMULATED_STRIPE_WEBHOOK_SECRET,
+} from '@handshake/stripe/testing';
 import { loadConfig } from './config.js';
 import { createService } from './service.js';
 
@@ -50,6 +54,25 @@ const foreground = process.argv.slice(2).includes('--serve');
 /** A limit's name as a person says it: the `transaction` window is the per-purchase limit. */
 const limitName = (window: string) => (window === 'transaction' ? 'per-purchase' : window);
 
+/**
+ * `HANDSHAKE_CARD_ISSUER=stripe pnpm demo`: cards through the Stripe issuer and its
+ * authorization webhook. Without keys of your own, test-mode keys of the simulation,
+ * and Stripe's API simulated in process (STRIPE_API=simulated) unless you say otherwise.
+ */
+function stripeSettings(): Record<string, string> {
+  if (process.env.HANDSHAKE_CARD_ISSUER !== 'stripe') return {};
+  const env = process.env;
+  return {
+    HANDSHAKE_CARD_ISSUER: 'stripe',
+    STRIPE_SECRET_KEY: env.STRIPE_SECRET_KEY ?? SIMULATED_STRIPE_SECRET_KEY,
+    STRIPE_WEBHOOK_SECRET: env.STRIPE_WEBHOOK_SECRET ?? SIMULATED_STRIPE_WEBHOOK_SECRET,
+    STRIPE_API: env.STRIPE_API ?? 'simulated',
+    ...(env.HANDSHAKE_STRIPE_ALLOW_LIVE
+      ? { HANDSHAKE_STRIPE_ALLOW_LIVE: env.HANDSHAKE_STRIPE_ALLOW_LIVE }
+      : {}),
+  };
+}
+
 async function main() {
   const started = Date.now();
   // The demo owns its clock so it can show expiry without waiting 30 seconds.
@@ -67,6 +90,7 @@ async function main() {
     // day, the user is asked. The RESTRICTED refund below counts against them too.
     HANDSHAKE_LIMITS: '{"currency":"USD","daily":"250.00","transaction":"100.00"}',
     ...(foreground && process.env.PORT ? { PORT: process.env.PORT } : {}),
+    ...stripeSettings(),
   });
   const service = await createService(config, { clock, audit: [audit] });
   // Loopback only: the demo's credentials are printed and published in this file.
@@ -87,6 +111,7 @@ async function main() {
     dim('Every call is authorized first (bound to the tool and the hash of its parameters),'),
   );
   console.log(dim('then executed once with the single-use token that authorization returned.'));
+  console.log(dim(`Virtual cards: ${service.cards}.`));
 
   const tools = await service.engine.listTools();
   step("The service lists its tools and their tiers: PayPal's agent toolkit (simulated) and more");
@@ -314,6 +339,12 @@ async function main() {
   );
   const bookCard = await client.spend.createVirtualCard(bookValidation);
   ok(`${cardLine(bookCard)} ${dim('(request signed by the agent key)')}`);
+  const elsewhere = await client.spend
+    .mockCheckout({ card: bookCard, merchant: 'Other Shop' })
+    .catch((error: unknown) => error);
+  refused(
+    `checkout at Other Shop → ${HandshakeError.isInstance(elsewhere) ? `declined, ${elsewhere.code}` : 'accepted?!'} (the card is locked to ${book.merchant})`,
+  );
   const bookOrder = await client.spend.mockCheckout({
     card: bookCard,
     product: { name: 'A field guide to birds' },
@@ -361,6 +392,8 @@ async function main() {
   refused(
     `the same card again → ${HandshakeError.isInstance(reuse) ? reuse.code : 'accepted?!'} (single use)`,
   );
+  // With Stripe, the capture arrives as an event and is counted at the captured amount.
+  await service.cardEventsDelivered();
   const after = await client.spend.limits();
   say(`daily: ${remaining(after)}`);
 

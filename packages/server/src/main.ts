@@ -12,6 +12,7 @@ async function main() {
   console.log(
     `  store: ${config.store.kind}; token lifetime ${config.tokenTtlSeconds} s; PayPal: ${config.paypalMode}`,
   );
+  console.log(`  cards: ${service.cards}`);
   console.log(`  ${tools.length} tools: ${tools.map((t) => `${t.name} (${t.tier})`).join(', ')}`);
   if (!config.approverToken)
     console.log('  no HANDSHAKE_APPROVER_TOKEN: approvals can only time out');

@@ -12,7 +12,6 @@ import {
   jwtSessionVerifier,
   type SessionVerifierV1,
   type StoreV1,
-  simulatedCardIssuer,
   simulatedExchangeRates,
   spendApiRoutes,
   spendTools,
@@ -21,6 +20,7 @@ import {
   type ToolProviderV1,
 } from '@handshake/core';
 import { jsonLinesAuditSink } from '@handshake/core/node';
+import { type CardIssuing, openCardIssuing } from './cards.js';
 import { ConfigError, type ServiceConfig } from './config.js';
 import { consoleRoutes } from './console.js';
 import { exchangeRateTool } from './demo-tools.js';
@@ -42,6 +42,10 @@ export interface ServiceOverrides {
 export interface Service {
   engine: HandshakeEngine;
   handler: (request: Request, info?: ConnectionInfo) => Promise<Response>;
+  /** Which card issuer the spend API uses, for the start-up banner (no secret in it). */
+  cards: string;
+  /** Waits until the card events an in-process Stripe simulation queued were delivered. */
+  cardEventsDelivered(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -142,10 +146,17 @@ export async function createService(
     simulatedExchangeRates(undefined, clockOption),
     clockOption,
   );
-  const spend = spendTools({
-    issuer: overrides.issuer ?? simulatedCardIssuer(clockOption),
-    exchangeRates,
-  });
+  const cards: CardIssuing = overrides.issuer
+    ? {
+        issuer: overrides.issuer,
+        description: 'given',
+        routes: () => [],
+        idle: async () => {},
+        attach: () => {},
+        close: () => {},
+      }
+    : await openCardIssuing(config.cardIssuer, clockOption);
+  const spend = spendTools({ issuer: cards.issuer, exchangeRates });
   // PayPal's tools (every toolkit tool with its tier) and the PUBLIC get_exchange_rate,
   // unless a caller brings its own.
   const paypal = overrides.tools ? undefined : await openPayPal(config, clockOption);
@@ -183,16 +194,21 @@ export async function createService(
     // The approval console at /console/, after any routes a caller adds.
     routes: [
       ...(overrides.handler?.routes ?? []),
+      ...cards.routes(engine),
       ...spendApiRoutes(engine, { tools: spend }),
       ...consoleRoutes(),
     ],
   });
+  cards.attach(handler);
   return {
     engine,
     handler,
+    cards: cards.description,
+    cardEventsDelivered: () => cards.idle(),
     close: async () => {
       await engine.close();
       paypal?.close();
+      cards.close();
     },
   };
 }

@@ -224,8 +224,17 @@ describe('spend client: within the limits', () => {
       signature: { keyId: KEY_ID },
     });
 
+    // The card is locked to the merchant it was validated for.
+    const elsewhere = await client.spend
+      .mockCheckout({ card, merchant: 'Other Shop' })
+      .catch((error: unknown) => error);
+    expect(elsewhere).toMatchObject({ code: 'VALIDATION_ERROR' });
+    expect(
+      JSON.parse(recorder.requests.findLast((r) => r.url.endsWith('/mock-checkout'))?.body ?? '{}'),
+    ).toMatchObject({ merchant: { name: 'Other Shop' } });
     const order = await client.spend.mockCheckout({
       card,
+      merchant: { name: 'Example Books' },
       amount: '24.99',
       product: { name: 'A field guide to birds' },
     });
@@ -243,7 +252,7 @@ describe('spend client: within the limits', () => {
     const again = await client.spend.mockCheckout({ card }).catch((error: unknown) => error);
     expect(again).toMatchObject({ code: 'TOKEN_ALREADY_USED' });
     expect(String(again)).not.toContain(card.cardNumber);
-    expect(recorder.requests.filter((r) => r.url.endsWith('/mock-checkout'))).toHaveLength(2);
+    expect(recorder.requests.filter((r) => r.url.endsWith('/mock-checkout'))).toHaveLength(3);
   });
 
   it('makes a smaller card than validated, and refuses a larger one before using the token', async () => {

@@ -280,6 +280,11 @@ export interface MockCheckoutInput {
   amount?: string | number;
   /** Default: the card's currency (another is refused). */
   currency?: string;
+  /**
+   * The merchant charging the card (default: the one it was issued for). A card is
+   * locked to its merchant: another is declined.
+   */
+  merchant?: string | { name: string; category?: string };
   product?: ProductContext;
 }
 
@@ -654,6 +659,12 @@ export class SpendApi implements SpendClient {
         customer_details: customerDetails(customer),
         ...(amount !== undefined ? { amount } : {}),
         ...(input.currency !== undefined ? { currency } : {}),
+        ...(input.merchant !== undefined
+          ? {
+              merchant:
+                typeof input.merchant === 'string' ? { name: input.merchant } : input.merchant,
+            }
+          : {}),
         ...(input.product !== undefined ? { product: input.product } : {}),
       },
       policy: 'none',

@@ -108,7 +108,9 @@ export function testCharges(context: {
         }),
       );
       if (!authorization.approved) {
-        const reason = authorization.metadata?.[DECISION_METADATA_KEY] as DeclineReason | undefined;
+        // The webhook's reason, or Stripe's own when it declined first (spending controls, a cancelled card).
+        const reason = (authorization.metadata?.[DECISION_METADATA_KEY] ??
+          authorization.request_history.at(-1)?.reason) as DeclineReason | undefined;
         const code = (reason && DECLINE_CODES[reason]) ?? 'VALIDATION_ERROR';
         throw new HandshakeError(code, `The card was declined (${reason ?? 'declined_by_issuer'})`);
       }

@@ -1,5 +1,5 @@
 import { type Clock, luhnCheckDigit, systemClock } from '@handshake/core';
-import { type HttpHandler, HttpResponse, http } from 'msw';
+import { getResponse, type HttpHandler, HttpResponse, http } from 'msw';
 import Stripe from 'stripe';
 import { decodeForm, type FormValue } from './form.js';
 import {
@@ -22,7 +22,7 @@ import { type WebhookEndpoint, webhookDelivery } from './webhook-delivery.js';
  * const stripe = new Stripe(SIMULATED_STRIPE_SECRET_KEY);
  * ```
  */
-export const SIMULATED_STRIPE_SECRET_KEY = 'sk_test_handshake_simulated_0000000000';
+export const SIMULATED_STRIPE_SECRET_KEY = 'sk_test_HandshakeSimulated00000000000000';
 /**
  * The webhook signing secret the simulation signs with by default.
  *
@@ -33,7 +33,7 @@ export const SIMULATED_STRIPE_SECRET_KEY = 'sk_test_handshake_simulated_00000000
  * const webhookSecret = SIMULATED_STRIPE_WEBHOOK_SECRET; // give it to stripeIssuingWebhook
  * ```
  */
-export const SIMULATED_STRIPE_WEBHOOK_SECRET = 'whsec_handshake_simulated_0000000000';
+export const SIMULATED_STRIPE_WEBHOOK_SECRET = 'whsec_HandshakeSimulated00000000000000';
 
 const API = 'https://api.stripe.com';
 
@@ -419,8 +419,28 @@ export function createStripeIssuingSimulator(options: StripeIssuingSimulatorOpti
     return decided;
   };
 
+  /**
+   * Answers a request as Stripe would, without intercepting anything: give it to the
+   * client as `httpClient: Stripe.createFetchHttpClient(simulator.fetch)`.
+   */
+  const simulatedFetch = async (
+    input: RequestInfo | URL,
+    init?: RequestInit,
+  ): Promise<Response> => {
+    const request = new Request(input, init);
+    const response = await getResponse(handlers, request);
+    if (!response)
+      throw new TypeError(
+        `The Stripe simulation has no answer for ${request.method} ${new URL(request.url).pathname}`,
+      );
+    if (response.type === 'error')
+      throw new TypeError('fetch failed: the simulated network is down');
+    return response;
+  };
+
   return {
     handlers,
+    fetch: simulatedFetch,
     /** Cards by id, with their number and CVC (the simulation's own view). */
     cards: cards as ReadonlyMap<string, SimulatedCard>,
     cardholders: cardholders as ReadonlyMap<string, Stripe.Issuing.Cardholder>,
