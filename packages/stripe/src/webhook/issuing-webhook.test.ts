@@ -4,6 +4,7 @@ import { FIVE_MINUTES, stripeTestServer } from '../test-harness.js';
 import { authorizationObject } from '../testing/objects.js';
 import { SIMULATED_STRIPE_WEBHOOK_SECRET } from '../testing/simulator.js';
 import { signPayload } from '../testing/webhook-delivery.js';
+import { stripeIssuingWebhook } from './issuing-webhook.js';
 
 const server = stripeTestServer();
 
@@ -119,6 +120,34 @@ describe('the authorization webhook', () => {
     );
     const expired = await t.checkout(fresh, { amount: '5.00' });
     expect(expired).toMatchObject({ status: 401, body: { error: { code: 'TOKEN_EXPIRED' } } });
+  });
+
+  it('decides from the event alone, and declines rather than approve past its deadline', async () => {
+    const t = await start();
+    const card = await t.card('Example Books', '30.00');
+    const calls = t.simulator.exchanges.length;
+    let ticks = 0;
+    const slow = stripeIssuingWebhook({
+      stripe: t.stripe,
+      webhookSecret: SIMULATED_STRIPE_WEBHOOK_SECRET,
+      issuer: t.issuer,
+      engine: t.engine,
+      // Each reading of this clock is a second later: the answer is 1 s after receipt.
+      clock: { now: () => t.clock.now() + 1000 * ticks++ },
+      deadlineMs: 500,
+    });
+    t.simulator.setEndpoint((request) => slow.handle(request));
+    const late = await t.ask(card.cardId, { amount: 1000 });
+    expect(late.body).toEqual({
+      approved: false,
+      metadata: { handshake_decision: 'deadline_exceeded' },
+    });
+    // No call to Stripe was made to decide.
+    expect(t.simulator.exchanges.length).toBe(calls);
+    // A declined request leaves the card usable: the prompt webhook approves it.
+    t.simulator.setEndpoint(`${t.url}/webhooks/stripe`);
+    expect((await t.ask(card.cardId, { amount: 1000 })).body.approved).toBe(true);
+    expect(t.simulator.exchanges.length).toBe(calls);
   });
 
   it('restricts a card to the categories its approval names', async () => {
