@@ -38,6 +38,7 @@ const PUBLISHED: readonly Published[] = [
     exports: {
       '.': ['createHandshake', 'createHandshakeHandler', 'hashParams', 'HandshakeError'],
       './node': ['serve', 'jsonLinesAuditSink'],
+      './aws-lambda': ['awsLambdaHandler', 'awsLambdaStreamingHandler'],
       './testing': ['storeConformance'],
     },
     requireWithoutEsm: true,

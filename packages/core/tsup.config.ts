@@ -6,7 +6,12 @@ import { defineConfig, type Options } from 'tsup';
 rmSync(new URL('./dist', import.meta.url), { recursive: true, force: true });
 
 const shared: Options = {
-  entry: { index: 'src/index.ts', node: 'src/node/index.ts', testing: 'src/testing/index.ts' },
+  entry: {
+    index: 'src/index.ts',
+    node: 'src/node/index.ts',
+    'aws-lambda': 'src/aws-lambda/index.ts',
+    testing: 'src/testing/index.ts',
+  },
   sourcemap: true,
   target: 'es2023',
 };
