@@ -531,6 +531,63 @@ export function storeConformance(
       assert.equal(await usage(T0 + 120_000), 1_000n);
     });
 
+    it('counts a capture at its share once, committed or still reserved (optional captureSpend)', async () => {
+      const store = await fresh();
+      // An optional capability: a store without it leaves the reserved amount counted.
+      if (!store.captureSpend) {
+        assert.equal(store.captureSpend, undefined);
+        return;
+      }
+      const p = part();
+      const usage = async () =>
+        (
+          await store.spendUsage({
+            partition: p,
+            userId: 'u',
+            now: T0 + 10,
+            windows: [daily(100_000n)],
+          })
+        ).used['daily:2026-03-02'];
+      const committed = op(p, { spend: spend(3_000n, 100_000n, { reservationId: 'r-cap' }) });
+      await store.authorize(committed);
+      await store.complete({
+        partition: p,
+        digest: committed.token.digest,
+        now: T0 + 1,
+        outcome: { status: 'completed', result: null },
+        retainMs: 600_000,
+        spend: { reservationId: 'r-cap', action: 'commit' },
+      });
+      const capture = (reservationId: string, part: bigint, whole: bigint) =>
+        store.captureSpend!({ partition: p, reservationId, now: T0 + 2, share: { part, whole } });
+      assert.deepEqual(await capture('r-cap', 2_400n, 3_000n), {
+        status: 'captured',
+        keptMinor: 2_400n,
+        releasedMinor: 600n,
+      });
+      assert.equal(await usage(), 2_400n);
+      assert.deepEqual(await capture('r-cap', 100n, 3_000n), { status: 'already_captured' });
+      assert.equal(await usage(), 2_400n);
+      // Captured before its creation was recorded: only the captured share is committed.
+      await store.authorize(op(p, { spend: spend(5_000n, 100_000n, { reservationId: 'r-live' }) }));
+      assert.equal(await usage(), 7_400n);
+      assert.deepEqual(await capture('r-live', 1n, 5n), {
+        status: 'captured',
+        keptMinor: 1_000n,
+        releasedMinor: 4_000n,
+      });
+      await store.complete({
+        partition: p,
+        digest: 'f'.repeat(64),
+        now: T0 + 3,
+        outcome: { status: 'completed', result: null },
+        retainMs: 600_000,
+        spend: { reservationId: 'r-live', action: 'commit' },
+      });
+      assert.equal(await usage(), 3_400n);
+      assert.deepEqual(await capture('r-none', 1n, 2n), { status: 'unknown' });
+    });
+
     it('refuses over the per-transaction limit', async () => {
       const store = await fresh();
       const outcome = await store.authorize(
