@@ -17,6 +17,7 @@ import {
   type SpendUsage,
   type SpendWindow,
   type StoreV1,
+  spentApprovalTombstone,
   type Tombstone,
   type TransactionRecord,
 } from '@handshake/core';
@@ -272,6 +273,21 @@ export class SqliteStore implements StoreV1 {
       if (!entry || entry.dropAt <= op.now) return { status: 'unknown' };
       if (entry.state === 'used') return { status: 'used', tombstone: entry.body as Tombstone };
       const record = entry.body as TransactionRecord;
+      const approval =
+        record.approvalId === undefined
+          ? undefined
+          : this.#approval(op.partition, record.approvalId);
+      if (approval?.executedAt !== undefined) {
+        // Another token of this approval ran the call: answer with its tombstone if kept.
+        const ran = approval.executedDigest
+          ? this.#token(op.partition, approval.executedDigest)
+          : undefined;
+        const tombstone =
+          ran?.state === 'used' && ran.dropAt > op.now
+            ? (ran.body as Tombstone)
+            : spentApprovalTombstone(approval);
+        return { status: 'used', tombstone };
+      }
       if (record.expiresAt <= op.now) return { status: 'expired' };
       if (record.userId !== op.expect.userId) return { status: 'mismatch', field: 'userId' };
       if (record.tool !== op.expect.tool) return { status: 'mismatch', field: 'tool' };
@@ -297,6 +313,12 @@ export class SqliteStore implements StoreV1 {
         consumedAt: op.now,
       };
       this.#putToken(op.partition, op.digest, tombstone, op.now + op.retainMs, 'used');
+      if (approval) {
+        // Spending the approval in the same transaction: no token of it runs again.
+        const { tokenDigests: _live, ...rest } = approval;
+        const spent = { ...rest, executedAt: op.now, executedDigest: op.digest };
+        this.#putApproval(op.partition, spent, { notify: false });
+      }
       return { status: 'ok', record };
     });
   }
@@ -365,18 +387,22 @@ export class SqliteStore implements StoreV1 {
       const approval = this.#approval(op.partition, op.approvalId);
       if (!approval) return { status: 'unknown' };
       if (approval.status !== 'approved') return { status: 'not_approved', approval };
-      if (approval.tokenDigest !== undefined) {
-        const previous = this.#token(op.partition, approval.tokenDigest);
-        if (previous?.state === 'used') return { status: 'used', approval };
-        // A re-issue retires the token issued before: two live tokens never exist.
-        this.#sql.dropToken.run(op.partition, approval.tokenDigest);
-      }
+      if (approval.executedAt !== undefined) return { status: 'used', approval };
       if (approval.tokenExpiresAt === undefined || approval.tokenExpiresAt <= op.now) {
         return { status: 'expired', approval };
       }
+      const live = (approval.tokenDigests ?? []).filter((digest) => {
+        const entry = this.#token(op.partition, digest);
+        return entry?.state === 'live' && entry.dropAt > op.now && digest !== op.token.digest;
+      });
+      live.push(op.token.digest);
+      // Waiters do not revoke each other, up to the bound; beyond it the oldest goes.
+      while (live.length > Math.max(1, op.maxLiveTokens)) {
+        this.#sql.dropToken.run(op.partition, live.shift()!);
+      }
       const record = { ...op.token.record };
       this.#putToken(op.partition, op.token.digest, record, record.expiresAt + op.retainMs);
-      const next: ApprovalRecord = { ...approval, tokenDigest: op.token.digest };
+      const next: ApprovalRecord = { ...approval, tokenDigests: live };
       // Same status and version: issuing a token is not a change waiters hear about.
       this.#putApproval(op.partition, next, { notify: false });
       return { status: 'issued', approval: next };

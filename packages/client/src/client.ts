@@ -573,6 +573,12 @@ class Client implements HandshakeClient {
   ): Promise<string> {
     const again = await this.approvalStatus(view.approvalId, signal ? { signal } : {});
     if (again.ephemeralToken) return again.ephemeralToken;
+    if (again.executed) {
+      throw new HandshakeError(
+        'TOKEN_ALREADY_USED',
+        `${label.operation}: approved, and its call was already executed: ${where(label)}`,
+      );
+    }
     const now = (this.#options.waiter?.clock ?? Date).now();
     const lapsed = again.tokenExpiresAt !== undefined && Date.parse(again.tokenExpiresAt) <= now;
     if (lapsed) {

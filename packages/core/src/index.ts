@@ -225,6 +225,7 @@ export type {
   TransactionRecord,
 } from './store/records.js';
 export type { OutcomeKey } from './store/sealed-outcomes.js';
+export { spentApprovalTombstone } from './store/spent-approval.js';
 export type {
   ApprovalEvent,
   AuthorizeOp,

@@ -53,6 +53,7 @@ export function tokenFields(record: TransactionRecord, retainMs: number) {
     h: record.paramsHash,
     x: record.transactionId,
     a: amountBinding(record),
+    ...(record.approvalId !== undefined ? { ap: record.approvalId } : {}),
   };
 }
 
@@ -67,12 +68,21 @@ const MUTABLE = {
   decidedBy: 'dBy',
   reason: 'why',
   tokenExpiresAt: 'tExp',
-  tokenDigest: 'tok',
+  tokenDigests: 'toks',
+  executedAt: 'xAt',
+  executedDigest: 'xTok',
   reservationId: 'rsv',
 } as const satisfies Partial<Record<keyof ApprovalRecord, string>>;
 
 type MutableField = keyof typeof MUTABLE;
-const NUMERIC: ReadonlySet<MutableField> = new Set(['version', 'decidedAt', 'tokenExpiresAt']);
+const NUMERIC: ReadonlySet<MutableField> = new Set([
+  'version',
+  'decidedAt',
+  'tokenExpiresAt',
+  'executedAt',
+]);
+/** Lists kept as one comma-separated field (token digests are hex). */
+const LISTS: ReadonlySet<MutableField> = new Set(['tokenDigests']);
 
 /**
  * Splits an approval for storage. The reservation id is left to the script, which sets
@@ -84,7 +94,8 @@ export function encodeApproval(record: ApprovalRecord): { body: string; fields: 
   for (const [name, value] of Object.entries(record)) {
     if (name in MUTABLE) {
       if (name !== 'reservationId' && value !== undefined) {
-        fields.push(MUTABLE[name as MutableField], String(value));
+        const text = Array.isArray(value) ? value.join(',') : String(value);
+        fields.push(MUTABLE[name as MutableField], text);
       }
     } else {
       body[name] = value;
@@ -104,7 +115,11 @@ export function decodeApproval(
   for (const [name, field] of Object.entries(MUTABLE) as [MutableField, string][]) {
     const value = map[field];
     if (value === undefined) continue;
-    record[name] = NUMERIC.has(name) ? Number(value) : value;
+    record[name] = NUMERIC.has(name)
+      ? Number(value)
+      : LISTS.has(name)
+        ? value.split(',').filter(Boolean)
+        : value;
   }
   // The limits the authorize script found exceeded (`xcd`, comma-separated) become
   // reasons after the ones the caller gave; the body itself is never rewritten.
@@ -127,7 +142,8 @@ export function decodeTombstone(reply: readonly (string | null)[]): Tombstone {
     sessionId: sessionId ?? '',
     tool: tool ?? '',
     paramsHash: paramsHash ?? '',
-    state: state === 'done' ? 'completed' : 'executing',
+    // `spent`: a token of an approval another token already ran; its result is gone.
+    state: state === 'done' || state === 'spent' ? 'completed' : 'executing',
     consumedAt: Number(consumedAt),
     ...(outcome ? { outcome: JSON.parse(outcome) as Tombstone['outcome'] } : {}),
   };

@@ -5,7 +5,7 @@
  * approval index and the event channel are the only names outside a user's slot.
  *
  * The Lua scripts derive a few keys themselves (a reservation's window counters, the
- * previous token of an approval) from the partition base and the suffixes below, so
+ * live tokens of an approval, the approval of a token) from the partition base and the suffixes below, so
  * the suffixes are shared with `scripts.ts` rather than repeated there.
  */
 

@@ -287,6 +287,8 @@ export class RedisStore implements StoreV1 {
     checkPartition(op.partition);
     const control = {
       now: op.now,
+      base: this.keys.base(op.partition),
+      d: op.digest,
       u: op.expect.userId,
       t: op.expect.tool,
       h: op.expect.paramsHash,
@@ -431,6 +433,7 @@ export class RedisStore implements StoreV1 {
       now: op.now,
       base: this.keys.base(op.partition),
       digest: op.token.digest,
+      max: op.maxLiveTokens,
       token: tokenFields(op.token.record, op.retainMs),
     };
     const reply = await this.#script(

@@ -24,7 +24,7 @@ import { SUFFIX } from './keys.js';
 
 /** Helpers every script starts with. */
 const COMMON = `
-local TOKEN, SPENT = '${SUFFIX.token}', '${SUFFIX.spent}'
+local TOKEN, SPENT, APPROVAL = '${SUFFIX.token}', '${SUFFIX.spent}', '${SUFFIX.approval}'
 
 -- An integer as a decimal string (tostring would switch to exponent notation).
 local function int(x) return string.format('%.0f', x) end
@@ -40,6 +40,7 @@ local function put_token(key, t, record, now)
   redis.call('DEL', key)
   redis.call('HSET', key, 's', 'live', 'rec', record, 'exp', int(t.exp), 'drop', int(t.drop),
     'u', t.u, 't', t.t, 'h', t.h, 'x', t.x, 'a', t.a)
+  if t.ap then redis.call('HSET', key, 'apr', t.ap) end
   redis.call('PEXPIRE', key, int(math.max(1, t.drop - now)))
 end
 
@@ -185,10 +186,13 @@ return { 'authorized', reserved and '1' or '0' }
 
 /**
  * consume: single use with a tombstone, on the condition that the request matches.
- * A mismatch leaves the token live. The tombstone keeps what a replay needs.
+ * A mismatch leaves the token live. The tombstone keeps what a replay needs. A token of
+ * an approval spends the approval in the same step (`xAt`, `xTok`); a token of a spent
+ * approval answers `used` with the tombstone of the token that ran (or, once that is
+ * gone, a `spent` one without an outcome).
  *
  * KEYS: 1 token
- * ARGV: 1 op { now, u, t, h, x?, a?, sid, retain, n }
+ * ARGV: 1 op { now, base, d, u, t, h, x?, a?, sid, retain, n }
  * Reply: { 'ok', recordJSON } | { 'mismatch', field } | { 'expired' } | { 'unknown' }
  *      | { 'used', state, transactionId, userId, tool, paramsHash, sessionId, consumedAt, outcome }
  */
@@ -196,13 +200,25 @@ const CONSUME = `${COMMON}
 local op = cjson.decode(ARGV[1])
 local now = op.now
 local f = redis.call('HMGET', KEYS[1], 's', 'drop', 'exp', 'u', 't', 'h', 'x', 'rec', 'sid', 'at',
-  'out', 'n', 'a')
+  'out', 'n', 'a', 'apr')
 local state = f[1]
 if not state or tonumber(f[2]) <= now then return { 'unknown' } end
 if state ~= 'live' then
   -- The same request resent after a lost reply (same nonce) is answered as it was.
   if state == 'used' and f[12] == op.n then return { 'ok', f[8] } end
   return { 'used', state, f[7], f[4], f[5], f[6], f[9], f[10], f[11] or '' }
+end
+local akey = f[14] and (op.base .. APPROVAL .. f[14])
+if akey then
+  local spent = redis.call('HMGET', akey, 'xAt', 'xTok')
+  if spent[1] then
+    local r = redis.call('HMGET', op.base .. TOKEN .. spent[2], 's', 'drop', 'x', 'u', 't', 'h',
+      'sid', 'at', 'out')
+    if r[1] and r[1] ~= 'live' and tonumber(r[2]) > now then
+      return { 'used', r[1], r[3], r[4], r[5], r[6], r[7], r[8], r[9] or '' }
+    end
+    return { 'used', 'spent', f[7], f[4], f[5], f[6], '', spent[1], '' }
+  end
 end
 if tonumber(f[3]) <= now then return { 'expired' } end
 if f[4] ~= op.u then return { 'mismatch', 'userId' } end
@@ -215,6 +231,10 @@ redis.call('HSET', KEYS[1], 's', 'used', 'sid', op.sid, 'at', int(now), 'drop',
   int(now + op.retain), 'n', op.n)
 redis.call('HDEL', KEYS[1], 'exp')
 redis.call('PEXPIRE', KEYS[1], int(math.max(1, op.retain)))
+if akey and redis.call('EXISTS', akey) == 1 then
+  redis.call('HSET', akey, 'xAt', int(now), 'xTok', op.d)
+  redis.call('HDEL', akey, 'toks')
+end
 return { 'ok', f[8] }
 `;
 
@@ -288,31 +308,36 @@ return approval_reply(KEYS[1], 'ok')
 `;
 
 /**
- * issueApprovalToken: mints the token of an approved request, replacing the one issued
- * before (which stops working); refuses once that one was consumed, or after the
- * approval's token window.
+ * issueApprovalToken: mints a token of an approved request beside the live ones (`toks`,
+ * oldest first, comma-separated), revoking the oldest beyond op.max; refuses once the
+ * approval is spent (`xAt`), or after the approval's token window.
  *
  * KEYS: 1 approval, 2 new token
- * ARGV: 1 op { now, base, digest, token: { exp, drop, u, t, h, x } }, 2 record JSON
+ * ARGV: 1 op { now, base, digest, max, token: { exp, drop, u, t, h, x, a, ap } }, 2 record JSON
  * Reply: { 'issued' | 'used' | 'expired' | 'not_approved', field, value, … } | { 'unknown' }
  */
 const ISSUE = `${COMMON}
 local op = cjson.decode(ARGV[1])
 local now = op.now
-local f = redis.call('HMGET', KEYS[1], 'status', 'tok', 'tExp')
+local f = redis.call('HMGET', KEYS[1], 'status', 'toks', 'tExp', 'xAt')
 if not f[1] then return { 'unknown' } end
 if f[1] ~= 'approved' then return approval_reply(KEYS[1], 'not_approved') end
-if f[2] then
-  local previous = op.base .. TOKEN .. f[2]
-  local state = redis.call('HGET', previous, 's')
-  if state == 'used' or state == 'done' then return approval_reply(KEYS[1], 'used') end
-  -- A resend of this very issue finds its own live token: keep it.
-  if f[2] == op.digest and state == 'live' then return approval_reply(KEYS[1], 'issued') end
-  redis.call('DEL', previous)
+if f[4] then return approval_reply(KEYS[1], 'used') end
+local live = {}
+for digest in string.gmatch(f[2] or '', '[^,]+') do
+  if redis.call('HGET', op.base .. TOKEN .. digest, 's') == 'live' then
+    -- A resend of this very issue finds its own live token: keep it.
+    if digest == op.digest then return approval_reply(KEYS[1], 'issued') end
+    live[#live + 1] = digest
+  end
 end
 if not f[3] or tonumber(f[3]) <= now then return approval_reply(KEYS[1], 'expired') end
+live[#live + 1] = op.digest
+while #live > math.max(1, op.max) do
+  redis.call('DEL', op.base .. TOKEN .. table.remove(live, 1))
+end
 put_token(KEYS[2], op.token, ARGV[2], now)
-redis.call('HSET', KEYS[1], 'tok', op.digest)
+redis.call('HSET', KEYS[1], 'toks', table.concat(live, ','))
 return approval_reply(KEYS[1], 'issued')
 `;
 

@@ -402,6 +402,8 @@ function recentItem(summary) {
       { className: 'who' },
       ` for ${summary.userId}`,
       summary.decidedBy ? ` · by ${summary.decidedBy}` : '',
+      // Once a token of the approval was consumed, its call ran: it never runs again.
+      summary.executed ? ' · executed' : '',
       ' · ',
       timeElement(summary.decidedAt ?? summary.createdAt),
     ),

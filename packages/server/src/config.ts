@@ -28,6 +28,8 @@ export interface ServiceConfig {
   tokenTtlSeconds: number;
   /** Reverse proxies in front of the service that append to X-Forwarded-For (0: none trusted). */
   trustedProxies: number;
+  /** How long an executed call's result is kept for an identical retry (seconds). */
+  replayWindowSeconds: number;
   auditFile: string | undefined;
   limits: SpendingLimits | undefined;
   paypalMode: 'simulated' | 'sandbox' | 'live';
@@ -242,6 +244,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
     approverToken,
     tokenTtlSeconds: integer(env, 'HANDSHAKE_TOKEN_TTL_SECONDS', 30, 1, 3600),
     trustedProxies: integer(env, 'HANDSHAKE_TRUSTED_PROXIES', 0, 0, 10),
+    replayWindowSeconds: integer(env, 'HANDSHAKE_REPLAY_WINDOW_SECONDS', 600, 1, 86_400),
     auditFile: env.HANDSHAKE_AUDIT_FILE || undefined,
     limits: env.HANDSHAKE_LIMITS ? parseLimits(env.HANDSHAKE_LIMITS) : undefined,
     paypalMode: mode,

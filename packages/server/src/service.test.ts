@@ -29,6 +29,9 @@ describe('configuration', () => {
     [{ HANDSHAKE_APPROVER_TOKEN: 'x' }, 'HANDSHAKE_APPROVER_TOKEN'],
     [{ HANDSHAKE_TOKEN_TTL_SECONDS: '0' }, 'HANDSHAKE_TOKEN_TTL_SECONDS'],
     [{ HANDSHAKE_TRUSTED_PROXIES: '-1' }, 'HANDSHAKE_TRUSTED_PROXIES'],
+    [{ HANDSHAKE_REPLAY_WINDOW_SECONDS: '0' }, 'HANDSHAKE_REPLAY_WINDOW_SECONDS'],
+    [{ HANDSHAKE_REPLAY_WINDOW_SECONDS: '10m' }, 'HANDSHAKE_REPLAY_WINDOW_SECONDS'],
+    [{ HANDSHAKE_REPLAY_WINDOW_SECONDS: '86401' }, 'HANDSHAKE_REPLAY_WINDOW_SECONDS'],
     [{ HANDSHAKE_LIMITS: '{"currency":"usd"}' }, 'HANDSHAKE_LIMITS'],
     [{ HANDSHAKE_LIMITS: '{"currency":"USD","daily":"10.001"}' }, 'HANDSHAKE_LIMITS'],
     [{ HANDSHAKE_LIMITS: '{"currency":"USD","hourly":"1"}' }, 'HANDSHAKE_LIMITS'],
@@ -92,6 +95,7 @@ describe('configuration', () => {
       tokenTtlSeconds: 30,
       trustedProxies: 0,
       jwtMaxLifetimeSeconds: 86_400,
+      replayWindowSeconds: 600,
       paypalMode: 'simulated',
     });
     expect(config.limits).toBeUndefined();
@@ -263,5 +267,72 @@ describe('the reference service answers an outside client as docs/protocol.md sa
     const page = await fetch(`${server.url}/console/`);
     expect(page.status).toBe(200);
     expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+  });
+});
+
+describe('an approved refund on the reference service runs once, whatever the lifetimes', () => {
+  it('with HANDSHAKE_TOKEN_TTL_SECONDS=3600 and a 60 s replay window', async () => {
+    const key = generateSigningKey();
+    let now = Date.parse('2026-11-21T12:00:00Z');
+    const service = await createService(
+      loadConfig({
+        HANDSHAKE_SESSIONS: 'alice:refund-client-session-01',
+        HANDSHAKE_KEYS: `alice:laptop:${key.publicKey}`,
+        HANDSHAKE_APPROVER_TOKEN: 'refund-approver-token-01',
+        HANDSHAKE_LIMITS: '{"currency":"USD","daily":"1000.00"}',
+        HANDSHAKE_TOKEN_TTL_SECONDS: '3600',
+        HANDSHAKE_REPLAY_WINDOW_SECONDS: '60',
+      }),
+      { clock: { now: () => now } },
+    );
+    const server = await serve(service.handler, { port: 0 });
+    const call = async (method: string, path: string, body?: unknown, approver = false) => {
+      const response = await fetch(`${server.url}${path}`, {
+        method,
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${approver ? 'refund-approver-token-01' : 'refund-client-session-01'}`,
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      return { status: response.status, body: (await response.json()) as Body };
+    };
+    try {
+      const parameters = {
+        capture_id: '3C679366HH908993F',
+        amount: { currency_code: 'USD', value: '5.00' },
+      };
+      const pending = await call('POST', '/authorize', { tool: 'create_refund', parameters });
+      expect(pending.status).toBe(202);
+      const { approvalId, transactionId } = pending.body;
+      await call('POST', `/approvals/${approvalId}/decision`, { decision: 'approve' }, true);
+      const signed = {
+        tool: 'create_refund',
+        parameters,
+        transactionId,
+        signature: {
+          keyId: 'laptop',
+          value: signExecute(key.privateKey, {
+            tool: 'create_refund',
+            paramsHash: hashParams(parameters),
+            transactionId,
+          }),
+        },
+      };
+      const token = (await call('GET', `/approvals/${approvalId}`)).body.ephemeralToken;
+      const first = await call('POST', '/execute', { ...signed, ephemeralToken: token });
+      expect(first.status).toBe(200);
+      now += 61_000; // the replay window lapsed; the token lifetime has not
+      const view = await call('GET', `/approvals/${approvalId}`);
+      expect(view.body).toMatchObject({ status: 'approved', executed: true });
+      expect(view.body.ephemeralToken).toBeUndefined();
+      const again = await call('POST', '/execute', { ...signed, ephemeralToken: token });
+      expect(again.status).toBe(401);
+      const limits = await call('GET', '/api/mcp/limits');
+      expect(limits.body.daily.used).toBe('5.00');
+    } finally {
+      await server.close();
+      await service.close();
+    }
   });
 });

@@ -179,6 +179,7 @@ export async function createService(
     ...clockOption,
     tokenTtlMs: config.tokenTtlSeconds * 1000,
     ...(config.outcomeKeys.length > 0 ? { outcomeKeys: config.outcomeKeys } : {}),
+    replayWindowMs: config.replayWindowSeconds * 1000,
     ...overrides.engine,
     onAuditError: (error, event) => {
       console.error(

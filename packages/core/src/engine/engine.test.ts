@@ -445,8 +445,8 @@ describe('approvals', () => {
     expect(tools.calls.create_refund).toBe(1);
   });
 
-  it('re-reading an approved status replaces the token: the earlier one stops working', async () => {
-    const { engine, sign, auth } = await pendingRefund();
+  it('re-reading an approved status issues another live token; the first execute spends both', async () => {
+    const { engine, sign, tools, auth } = await pendingRefund();
     await engine.decide(auth.approvalId, { decision: 'approve' }, CREDENTIALS.approver);
     const first = await engine.approvalStatus(auth.approvalId, CREDENTIALS.alice);
     const second = await engine.approvalStatus(auth.approvalId, CREDENTIALS.alice);
@@ -460,10 +460,14 @@ describe('approvals', () => {
         },
         CREDENTIALS.alice,
       );
-    expect(await codeOf(exec(first.ephemeralToken!))).toBe('TOKEN_INVALID');
-    expect((await exec(second.ephemeralToken!)).status).toBe('completed');
+    expect(first.ephemeralToken).not.toBe(second.ephemeralToken);
+    expect((await exec(first.ephemeralToken!)).status).toBe('completed');
+    // The same session's identical execute through the other token learns the result.
+    expect(await exec(second.ephemeralToken!)).toMatchObject({ replayed: true });
+    expect(tools.calls.create_refund).toBe(1);
     const after = await engine.approvalStatus(auth.approvalId, CREDENTIALS.alice);
     expect(after.ephemeralToken).toBeUndefined();
+    expect(after.executed).toBe(true);
   });
 
   it('approval read by another user: NOT_FOUND, indistinguishable from a missing id', async () => {

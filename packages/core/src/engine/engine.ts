@@ -748,7 +748,9 @@ export class HandshakeEngine {
           t.userId === identity.userId &&
           t.tool === request.tool &&
           t.paramsHash === paramsHash;
-        if (!identical) {
+        // A spent approval whose result is no longer kept: it ran once, never again.
+        const spent = t.state === 'completed' && !t.outcome;
+        if (!identical || spent) {
           void this.#refuse(
             { ...base, paramsHash, transactionId: t.transactionId },
             'TOKEN_ALREADY_USED',
@@ -756,7 +758,9 @@ export class HandshakeEngine {
           );
           throw new HandshakeError(
             'TOKEN_ALREADY_USED',
-            'Execute refused: the ephemeral token was already used',
+            spent
+              ? 'Execute refused: the approved call was already executed'
+              : 'Execute refused: the ephemeral token was already used',
           );
         }
         if (t.state === 'executing' || !t.outcome) {
@@ -947,8 +951,10 @@ export class HandshakeEngine {
 
   /**
    * The requesting user's view of an approval. To the session that asked, an approved
-   * request carries its ephemeral token; reading again issues a fresh token and the
-   * previous one stops working, so a lost answer never strands an approval.
+   * request carries an ephemeral token; each read issues one, and the tokens issued
+   * before stay live (up to a bound), so a lost answer never strands an approval and two
+   * waiters never revoke each other. Consuming any of them spends the approval: from
+   * then on the view says `executed: true` and carries no token.
    */
   async approvalStatus(approvalId: string, credential: string | undefined): Promise<ApprovalView> {
     const identity = await this.identify(credential);
@@ -997,6 +1003,7 @@ export class HandshakeEngine {
         now,
         token: { digest: tokenDigest(token), record },
         retainMs: this.#retainMs,
+        maxLiveTokens: LIVE_TOKENS_PER_APPROVAL,
       }),
     );
     if (outcome.status === 'issued') {
@@ -1567,6 +1574,13 @@ const sourceOf = (caller: CallerContext) =>
 /** A client address as a rate-limit bucket: a digest, so no address is written into a key. */
 const clientBucket = (address: string) => sha256Hex(`handshake:client:${address}`).slice(0, 16);
 
+/**
+ * Tokens of one approval live at once: each waiter of the session gets its own and none
+ * revokes another, up to this many (then the oldest goes), which bounds what a session
+ * reading in a loop can make the store hold.
+ */
+const LIVE_TOKENS_PER_APPROVAL = 32;
+
 /** Added to an execute event's detail when the store could not record the outcome. */
 const NOT_STORED = '; outcome not stored';
 
@@ -1637,6 +1651,9 @@ function toView(record: ApprovalRecord): ApprovalView {
     paramsHash: record.paramsHash,
     expiresAt: iso(record.expiresAt),
     ...(record.tokenExpiresAt !== undefined ? { tokenExpiresAt: iso(record.tokenExpiresAt) } : {}),
+    ...(record.executedAt !== undefined
+      ? { executed: true, executedAt: iso(record.executedAt) }
+      : {}),
     ...(record.reason !== undefined ? { reason: record.reason } : {}),
     ...(record.amount ? { amount: record.amount } : {}),
     reasons: record.reasons,

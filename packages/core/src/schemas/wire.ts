@@ -420,6 +420,12 @@ export const ApprovalViewSchema = z.object({
   expiresAt: z.string(),
   ephemeralToken: z.string().optional(),
   tokenExpiresAt: z.string().optional(),
+  /**
+   * `true` once a token of this approval was consumed: its call ran (or is running) and
+   * the approval never yields another token.
+   */
+  executed: z.boolean().optional(),
+  executedAt: z.string().optional(),
   reason: z.string().optional(),
   amount: MoneySchema.optional(),
   reasons: z.array(ApprovalReasonSchema).optional(),

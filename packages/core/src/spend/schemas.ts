@@ -507,6 +507,8 @@ export const AuthorizationStatusResponseSchema = z.object({
   transaction_id: z.string(),
   validation_token: z.string().optional(),
   expires_at: z.string().optional(),
+  /** `true` once the validation was consumed (the card was created): it never yields a token again. */
+  executed: z.boolean().optional(),
   reason: z.string().optional(),
   message: z.string(),
 });

@@ -752,7 +752,8 @@ describe('validations that wait for the user (SSE)', () => {
     expect(card.spendingLimit).toBe('150.00');
     expect(await poll()).toMatchObject({
       status: 'approved',
-      message: expect.stringMatching(/used/),
+      executed: true,
+      message: expect.stringMatching(/already created/),
     });
   });
 

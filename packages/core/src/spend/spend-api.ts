@@ -311,7 +311,9 @@ export function spendApiRoutes(
           pending: "Waiting for the user's decision",
           approved: view.ephemeralToken
             ? 'Approved: create the virtual card with this validation token before it expires'
-            : 'Approved, but the validation token was already used or has lapsed',
+            : view.executed
+              ? 'Approved, and the virtual card was already created with it'
+              : 'Approved, but the validation token has lapsed',
           denied: 'The purchase was denied',
           expired: 'No decision was made before the authorization expired',
         } as const;
@@ -325,6 +327,7 @@ export function spendApiRoutes(
             : view.ephemeralToken && view.tokenExpiresAt
               ? { expires_at: view.tokenExpiresAt }
               : {}),
+          ...(view.executed ? { executed: true } : {}),
           ...(view.reason !== undefined ? { reason: view.reason } : {}),
           message: messages[view.status],
         };

@@ -1,6 +1,7 @@
 import { amountBinding } from './amount-binding.js';
 import { type CaptureSpendOp, type CaptureSpendOutcome, capturedShare } from './capture-spend.js';
 import type { ApprovalRecord, Tombstone, TransactionRecord } from './records.js';
+import { spentApprovalTombstone } from './spent-approval.js';
 import type {
   ApprovalEvent,
   AuthorizeOp,
@@ -162,6 +163,14 @@ export class MemoryStore implements StoreV1 {
     if (!entry || entry.dropAt <= op.now) return { status: 'unknown' };
     if (entry.kind === 'used') return { status: 'used', tombstone: entry.tombstone };
     const record = entry.record;
+    const approval =
+      record.approvalId === undefined
+        ? undefined
+        : this.#approvals.get(this.#approvalKey(op.partition, record.approvalId));
+    if (approval?.executedAt !== undefined) {
+      // Another token of this approval ran the call: the approval is spent.
+      return { status: 'used', tombstone: this.#spentTombstone(op.partition, approval, op.now) };
+    }
     if (record.expiresAt <= op.now) return { status: 'expired' };
     if (record.userId !== op.expect.userId) return { status: 'mismatch', field: 'userId' };
     if (record.tool !== op.expect.tool) return { status: 'mismatch', field: 'tool' };
@@ -187,7 +196,23 @@ export class MemoryStore implements StoreV1 {
       },
       dropAt: op.now + op.retainMs,
     });
+    if (approval) {
+      approval.executedAt = op.now;
+      approval.executedDigest = op.digest;
+      delete approval.tokenDigests;
+    }
     return { status: 'ok', record };
+  }
+
+  /** What a sibling token of a spent approval answers: the tombstone of the one that ran. */
+  #spentTombstone(partition: string, approval: ApprovalRecord, now: number): Tombstone {
+    const ran =
+      approval.executedDigest === undefined
+        ? undefined
+        : this.#tokens.get(this.#tokenKey(partition, approval.executedDigest));
+    return ran?.kind === 'used' && ran.dropAt > now
+      ? ran.tombstone
+      : spentApprovalTombstone(approval);
   }
 
   complete(op: CompleteOp): void {
@@ -260,21 +285,27 @@ export class MemoryStore implements StoreV1 {
     if (approval.status !== 'approved') {
       return { status: 'not_approved', approval: structuredClone(approval) };
     }
-    if (approval.tokenDigest !== undefined) {
-      const previousKey = this.#tokenKey(op.partition, approval.tokenDigest);
-      const previous = this.#tokens.get(previousKey);
-      if (previous?.kind === 'used') return { status: 'used', approval: structuredClone(approval) };
-      this.#tokens.delete(previousKey);
+    if (approval.executedAt !== undefined) {
+      return { status: 'used', approval: structuredClone(approval) };
     }
     if (approval.tokenExpiresAt === undefined || approval.tokenExpiresAt <= op.now) {
       return { status: 'expired', approval: structuredClone(approval) };
+    }
+    const live = (approval.tokenDigests ?? []).filter((digest) => {
+      const entry = this.#tokens.get(this.#tokenKey(op.partition, digest));
+      return entry?.kind === 'live' && entry.dropAt > op.now && digest !== op.token.digest;
+    });
+    live.push(op.token.digest);
+    // Waiters do not revoke each other, up to the bound; beyond it the oldest token goes.
+    while (live.length > Math.max(1, op.maxLiveTokens)) {
+      this.#tokens.delete(this.#tokenKey(op.partition, live.shift()!));
     }
     this.#tokens.set(this.#tokenKey(op.partition, op.token.digest), {
       kind: 'live',
       record: { ...op.token.record },
       dropAt: op.token.record.expiresAt + op.retainMs,
     });
-    approval.tokenDigest = op.token.digest;
+    approval.tokenDigests = live;
     return { status: 'issued', approval: structuredClone(approval) };
   }
 

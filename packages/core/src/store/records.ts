@@ -156,8 +156,18 @@ export interface ApprovalRecord {
   reason?: string;
   /** When the token minted at approval stops being valid. */
   tokenExpiresAt?: number;
-  /** Digest of the token currently issued to the requesting session. */
-  tokenDigest?: string;
+  /**
+   * Digests of the tokens issued to the requesting session and still live, oldest
+   * first; at most the issuer's bound (the oldest is revoked beyond it).
+   */
+  tokenDigests?: string[];
+  /**
+   * When a token of this approval was consumed: the approval is spent. Set in the same
+   * atomic step as the consume; once set, no token is ever issued again.
+   */
+  executedAt?: number;
+  /** Digest of the token whose consume spent the approval (its tombstone answers replays). */
+  executedDigest?: string;
   /** Increments each time the status changes; the `id:` of SSE events. */
   version: number;
 }

@@ -141,7 +141,11 @@ export type AuthorizeOutcome =
   | { status: 'rate_limited'; retryAfterMs: number };
 
 /**
- * Consume a token once, on the condition that it matches the request.
+ * Consume a token once, on the condition that it matches the request. When the token
+ * belongs to an approval (`record.approvalId`), the same atomic step spends the
+ * approval: it records `executedAt` and `executedDigest`, and every other token of that
+ * approval answers `used` from then on (with the tombstone of the token that ran, while
+ * it is kept), so an approval runs its call at most once whatever the lifetimes.
  *
  * @example
  * ```ts
@@ -299,9 +303,11 @@ export type DecideOutcome =
   | { status: 'unknown' };
 
 /**
- * Issue (or re-issue) the token of an approved request to its session. A new token
- * replaces the previous one, which stops working, so a lost response never strands
- * an approval and two live tokens never exist for one approval.
+ * Issue a token of an approved request to its session. Several waiters of one session
+ * each get a token of their own and none revokes another: up to `maxLiveTokens` tokens
+ * of one approval are live at once (beyond that the oldest is revoked), and consuming
+ * any one of them spends the approval, after which every other one answers `used` and
+ * nothing is issued again (`used`), whatever the token lifetime and replay window.
  *
  * @example
  * ```ts
@@ -312,8 +318,9 @@ export type DecideOutcome =
  *   partition: '0123456789abcdef',
  *   approvalId: 'apr_0123456789abcdef_x',
  *   now: Date.now(),
- *   token: { digest: 'c'.repeat(64), record }, // replaces the token issued before, if any
+ *   token: { digest: 'c'.repeat(64), record }, // live beside the tokens issued before
  *   retainMs: 10 * 60_000,
+ *   maxLiveTokens: 32, // beyond this many, the oldest live token is revoked
  * };
  * ```
  */
@@ -323,6 +330,8 @@ export interface IssueOp {
   now: number;
   token: { digest: string; record: TransactionRecord };
   retainMs: number;
+  /** How many tokens of one approval may be live at once (at least 1). */
+  maxLiveTokens: number;
 }
 
 /**
@@ -338,7 +347,7 @@ export interface IssueOp {
  */
 export type IssueOutcome =
   | { status: 'issued'; approval: ApprovalRecord }
-  /** The token issued earlier was already consumed: the approval is spent. */
+  /** A token of this approval was already consumed: the approval is spent. */
   | { status: 'used'; approval: ApprovalRecord }
   | { status: 'expired'; approval: ApprovalRecord }
   | { status: 'not_approved'; approval: ApprovalRecord }

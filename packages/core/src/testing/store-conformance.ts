@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import type { ApprovalRecord, TransactionRecord } from '../store/records.js';
-import type { AuthorizeOp, SpendRequest, SpendWindow, StoreV1 } from '../store/store-v1.js';
+import type { StoreV1 } from '../store/store-v1.js';
+import { approvalSingleUse } from './approval-single-use.js';
+import { daily, hex, op, spend, T0, unique } from './fixtures.js';
 
 /**
  * The test functions of your runner (Vitest, Jest, `node:test`).
@@ -41,96 +42,6 @@ export interface ConformanceRunner {
 export interface StoreConformanceOptions {
   /** Concurrent operations in the race tests (default 200). */
   concurrency?: number;
-}
-
-const T0 = Date.parse('2026-03-02T10:00:00Z');
-let counter = 0;
-const unique = (prefix: string) => {
-  counter += 1;
-  return `${prefix}${Date.now().toString(36)}${counter}${Math.random().toString(36).slice(2, 8)}`;
-};
-const hex = (seed: string) => {
-  let out = '';
-  for (let i = 0; out.length < 64; i += 1)
-    out += ((seed.charCodeAt(i % seed.length) * (i + 7)) % 16).toString(16);
-  return out.slice(0, 64);
-};
-
-function record(partition: string, overrides: Partial<TransactionRecord> = {}): TransactionRecord {
-  return {
-    transactionId: unique('tx_'),
-    userId: `user-${partition}`,
-    sessionId: 's:1',
-    tool: 'create_refund',
-    tier: 'CONFIDENTIAL',
-    paramsHash: 'a'.repeat(64),
-    expiresAt: T0 + 30_000,
-    createdAt: T0,
-    ...overrides,
-  };
-}
-
-function approvalOf(
-  rec: TransactionRecord,
-  overrides: Partial<ApprovalRecord> = {},
-): ApprovalRecord {
-  return {
-    approvalId: unique('apr_'),
-    transactionId: rec.transactionId,
-    userId: rec.userId,
-    sessionId: rec.sessionId,
-    tool: rec.tool,
-    tier: rec.tier,
-    paramsHash: rec.paramsHash,
-    parameters: { amount: '1.00' },
-    status: 'pending',
-    reasons: [{ kind: 'tier' }],
-    createdAt: T0,
-    expiresAt: T0 + 300_000,
-    version: 1,
-    ...overrides,
-  };
-}
-
-function daily(limitMinor: bigint): SpendWindow {
-  return {
-    window: 'daily',
-    key: 'daily:2026-03-02',
-    limitMinor,
-    endsAt: Date.parse('2026-03-03T00:00:00Z'),
-  };
-}
-
-function op(
-  partition: string,
-  overrides: Partial<AuthorizeOp> & { digest?: string; record?: TransactionRecord } = {},
-): AuthorizeOp {
-  const rec = overrides.record ?? record(partition);
-  const { digest, record: _r, ...rest } = overrides;
-  return {
-    partition,
-    userId: rec.userId,
-    now: T0,
-    requiresApproval: false,
-    token: { digest: digest ?? hex(unique('d')), record: rec },
-    approval: approvalOf(rec),
-    retainMs: 600_000,
-    ...rest,
-  };
-}
-
-function spend(
-  amountMinor: bigint,
-  limitMinor: bigint,
-  extra: Partial<SpendRequest> = {},
-): SpendRequest {
-  return {
-    reservationId: unique('r_'),
-    amountMinor,
-    windows: [daily(limitMinor)],
-    holdUntil: T0 + 60_000,
-    ...extra,
-  };
 }
 
 /**
@@ -691,7 +602,7 @@ export function storeConformance(
       }
     });
 
-    it('issues an approval token once approved, re-issues by replacing, and stops after use', async () => {
+    it('issues approval tokens once approved, keeps earlier ones live, and stops after use', async () => {
       const store = await fresh();
       const p = part();
       const o = op(p, { requiresApproval: true });
@@ -710,6 +621,7 @@ export function storeConformance(
             },
           },
           retainMs: 600_000,
+          maxLiveTokens: 32,
         });
       assert.equal((await issue('1'.repeat(64))).status, 'not_approved');
       await store.decideApproval({
@@ -736,8 +648,9 @@ export function storeConformance(
           sessionId: 's:1',
           retainMs: 600_000,
         });
-      assert.equal((await consume('2'.repeat(64))).status, 'unknown');
       assert.equal((await consume('3'.repeat(64))).status, 'ok');
+      // The earlier token was live beside it; the consume spent the whole approval.
+      assert.equal((await consume('2'.repeat(64))).status, 'used');
       assert.equal((await issue('4'.repeat(64))).status, 'used');
       assert.equal((await consume('4'.repeat(64))).status, 'unknown');
     });
@@ -761,6 +674,7 @@ export function storeConformance(
         now: T0 + 35_000,
         token: { digest: '5'.repeat(64), record: o.token.record },
         retainMs: 600_000,
+        maxLiveTokens: 32,
       });
       assert.equal(outcome.status, 'expired');
     });
@@ -809,5 +723,7 @@ export function storeConformance(
       });
       assert.equal((await store.getApproval(p, within.approval.approvalId))?.status, 'denied');
     });
+
+    approvalSingleUse({ it, fresh, part, concurrency });
   });
 }
