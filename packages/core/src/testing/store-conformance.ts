@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { StoreV1 } from '../store/store-v1.js';
 import { approvalSingleUse } from './approval-single-use.js';
-import { daily, hex, op, spend, T0, unique } from './fixtures.js';
+import { daily, hex, op, record, spend, T0, unique } from './fixtures.js';
 
 /**
  * The test functions of your runner (Vitest, Jest, `node:test`).
@@ -278,6 +278,7 @@ export function storeConformance(
           record: { ...plain.token.record, amountMinor: '500', currency: 'JPY' },
         },
         retainMs: 600_000,
+        maxLiveTokens: 32,
       });
       assert.equal(issued.status, 'issued');
       const approved = {
