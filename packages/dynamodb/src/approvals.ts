@@ -1,12 +1,14 @@
-import type {
-  ApprovalRecord,
-  CompleteOp,
-  ConsumeOp,
-  ConsumeOutcome,
-  DecideOp,
-  DecideOutcome,
-  IssueOp,
-  IssueOutcome,
+import {
+  type ApprovalRecord,
+  type CompleteOp,
+  type ConsumeOp,
+  type ConsumeOutcome,
+  type DecideOp,
+  type DecideOutcome,
+  type IssueOp,
+  type IssueOutcome,
+  spentApprovalTombstone,
+  type TransactionRecord,
 } from '@handshake/core';
 import { type Connection, type Item, N, num, S, str, ttlSeconds } from './connection.js';
 import { namesOf } from './expression.js';
@@ -16,9 +18,10 @@ import { consumedFields, mismatchOf, present, recordOf, tokenItem, tombstoneOf }
 /**
  * An approval item (`A#<approvalId>`): the record as created in `body` (JSON, never
  * rewritten), and the fields that change as attributes of their own: status `st`,
- * version `v`, the decision, the digest `tdig` of the token issued to the session,
- * and, once that token is consumed, its tombstone (`cdig`, `csid`, `cst`, `ccat`,
- * `cout`, `cdrop`). `gpk`/`gsk` place it in the listing index by status and age.
+ * version `v`, the decision, the digests `tdigs` of the tokens issued to the session and
+ * still live (a list, oldest first, changed under the counter `tver`), and, once one of
+ * them is consumed — which spends the approval — its tombstone (`cdig`, `csid`, `cst`,
+ * `ccat`, `cout`, `cdrop`). `gpk`/`gsk` place it in the listing index by status and age.
  */
 export function approvalItem(partition: string, record: ApprovalRecord, retentionMs: number): Item {
   const drop = record.expiresAt + retentionMs;
@@ -49,11 +52,22 @@ export function decodeApproval(item: Item): ApprovalRecord {
   if (reason !== undefined) record.reason = reason;
   const tokenExpiresAt = num(item, 'texp');
   if (tokenExpiresAt !== undefined) record.tokenExpiresAt = tokenExpiresAt;
-  const tokenDigest = str(item, 'tdig');
-  if (tokenDigest !== undefined) record.tokenDigest = tokenDigest;
+  const live = liveDigests(item);
+  if (live.length > 0) record.tokenDigests = live;
+  const executedDigest = str(item, 'cdig');
+  if (executedDigest !== undefined) {
+    record.executedDigest = executedDigest;
+    record.executedAt = num(item, 'ccat') ?? 0;
+    delete record.tokenDigests;
+  }
   const reservationId = str(item, 'rid');
   if (reservationId !== undefined) record.reservationId = reservationId;
   return record;
+}
+
+/** The digests of the approval's live tokens, oldest first. */
+function liveDigests(item: Item | undefined): string[] {
+  return (item?.tdigs?.L ?? []).flatMap((value) => (value.S === undefined ? [] : [value.S]));
 }
 
 export async function readApproval(
@@ -115,10 +129,11 @@ export async function decide(
 }
 
 /**
- * Issues the approval's token: writes the new token item (marked `issued`, naming the
- * approval), then moves the approval's `tdig` to it on the condition that the approval
- * is still approved, unspent, and still names the token read — so a token replaced by a
- * racing issue, or issued after the approval was spent, is never the one consumed.
+ * Issues a token of the approval: writes the new token item (marked `issued`, naming
+ * the approval), then adds it to the approval's live list (revoking the oldest beyond
+ * `maxLiveTokens`) on the condition that the approval is still approved, unspent, and
+ * its list unchanged since read (`tver`) — so a token issued after the approval was
+ * spent is never one that can be consumed.
  */
 export async function issue(db: Connection, op: IssueOp): Promise<IssueOutcome> {
   for (;;) {
@@ -130,15 +145,17 @@ export async function issue(db: Connection, op: IssueOp): Promise<IssueOutcome> 
     if (approval.tokenExpiresAt === undefined || approval.tokenExpiresAt <= op.now) {
       return { status: 'expired', approval };
     }
-    const previous = str(item, 'tdig');
+    const previous = liveDigests(item).filter((digest) => digest !== op.token.digest);
+    const live = [...previous, op.token.digest].slice(-Math.max(1, op.maxLiveTokens));
+    const version = num(item, 'tver');
     const written = await db.put({
       Item: tokenItem(op.partition, op.token.digest, op.token.record, op.retainMs, op.approvalId),
     });
     if (!written.ok) return { status: 'unknown' };
     const condition = `#st = :approved AND attribute_not_exists(#cdig) AND ${
-      previous === undefined ? 'attribute_not_exists(#tdig)' : '#tdig = :previous'
+      version === undefined ? 'attribute_not_exists(#tver)' : '#tver = :tver'
     }`;
-    const update = 'SET #tdig = :digest';
+    const update = 'SET #tdigs = :live, #tver = :next';
     const moved = await db.update({
       Key: db.key(itemKey.pk(op.partition), itemKey.approval(op.approvalId)),
       ConditionExpression: condition,
@@ -146,21 +163,39 @@ export async function issue(db: Connection, op: IssueOp): Promise<IssueOutcome> 
       ExpressionAttributeNames: namesOf(condition, update),
       ExpressionAttributeValues: {
         ':approved': S('approved'),
-        ':digest': S(op.token.digest),
-        ...(previous === undefined ? {} : { ':previous': S(previous) }),
+        ':live': { L: live.map((digest) => S(digest)) },
+        ':next': N((version ?? 0) + 1),
+        ...(version === undefined ? {} : { ':tver': N(version) }),
       },
     });
     if (moved.ok && moved.item) {
-      // The previous token no longer works (the approval names another); drop its item.
-      if (previous !== undefined) {
-        await db.delete(db.key(itemKey.pk(op.partition), itemKey.token(previous)));
+      // Tokens beyond the bound no longer work (the approval does not list them).
+      for (const revoked of previous.filter((digest) => !live.includes(digest))) {
+        await db.delete(db.key(itemKey.pk(op.partition), itemKey.token(revoked)));
       }
       return { status: 'issued', approval: decodeApproval(moved.item) };
     }
     // Refused: another issue or a consume came first. The token just written is inert
-    // (no approval names it); drop it and decide again on the approval as it is now.
+    // (no approval lists it); drop it and decide again on the approval as it is now.
     await db.delete(db.key(itemKey.pk(op.partition), itemKey.token(op.token.digest)));
   }
+}
+
+/**
+ * What a token of a spent approval answers: the tombstone of the token that ran while it
+ * is kept (or `ok` to a resend of the very consume that spent it), then a spent one.
+ */
+function spentAnswer(
+  item: Item,
+  record: TransactionRecord,
+  op: ConsumeOp,
+  nonce: string,
+): ConsumeOutcome {
+  if ((num(item, 'cdrop') ?? 0) <= op.now) {
+    return { status: 'used', tombstone: spentApprovalTombstone(decodeApproval(item)) };
+  }
+  if (str(item, 'cdig') === op.digest && str(item, 'cn') === nonce) return { status: 'ok', record };
+  return { status: 'used', tombstone: tombstoneOf(record, item, 'c') };
 }
 
 /**
@@ -177,19 +212,18 @@ export async function consumeIssued(
   const record = recordOf(pointer);
   const approvalId = str(pointer, 'apr') as string;
   const drop = op.now + op.retainMs;
-  const condition = '#tdig = :d AND #st = :approved AND attribute_not_exists(#cdig)';
+  const condition = 'contains(#tdigs, :d) AND #st = :approved AND attribute_not_exists(#cdig)';
   const update =
-    'SET #cdig = :d, #csid = :sid, #cst = :executing, #ccat = :now, #cn = :n, #cdrop = :cdrop';
+    'SET #cdig = :d, #csid = :sid, #cst = :executing, #ccat = :now, #cn = :n, #cdrop = :cdrop REMOVE #tdigs';
   const key = db.key(itemKey.pk(op.partition), itemKey.approval(approvalId));
   const expired = record.expiresAt <= op.now;
   const field = mismatchOf(record, op.expect);
   if (expired || field) {
-    // Nothing to write; but a token already consumed answers as used, like a plain one.
+    // Nothing to write; but a token of a spent approval answers as used, like a plain one.
     const item = await readApproval(db, op.partition, approvalId, op.now);
-    if (!item || str(item, 'cdig') !== op.digest) {
-      if (!item || str(item, 'tdig') !== op.digest) return { status: 'unknown' };
-      return expired ? { status: 'expired' } : { status: 'mismatch', field: field ?? 'userId' };
-    }
+    if (item && str(item, 'cdig') !== undefined) return spentAnswer(item, record, op, nonce);
+    if (!item || !liveDigests(item).includes(op.digest)) return { status: 'unknown' };
+    return expired ? { status: 'expired' } : { status: 'mismatch', field: field ?? 'userId' };
   }
   const result = await db.update({
     Key: key,
@@ -205,12 +239,11 @@ export async function consumeIssued(
   });
   if (result.ok) return { status: 'ok', record };
   const item = result.item;
-  if (!item || str(item, 'cdig') !== op.digest || (num(item, 'cdrop') ?? 0) <= op.now) {
-    return { status: 'unknown' };
+  if (item && present(item, op.now) && str(item, 'cdig') !== undefined) {
+    return spentAnswer(item, record, op, nonce);
   }
-  return str(item, 'cn') === nonce
-    ? { status: 'ok', record }
-    : { status: 'used', tombstone: tombstoneOf(record, item, 'c') };
+  // Revoked (beyond the bound) or the approval is gone: nothing to run.
+  return { status: 'unknown' };
 }
 
 /** Keeps the outcome on the tombstone of an approval's token. */
