@@ -372,6 +372,12 @@ function render() {
     if (!view) {
       view = createCard(summary);
       cards.set(summary.approvalId, view);
+      // A link to this one approval (an MCP host asking its user) brings its card forward.
+      if (location.hash === `#approval=${encodeURIComponent(summary.approvalId)}`) {
+        const linked = view.element;
+        linked.classList.add('linked');
+        queueMicrotask(() => linked.scrollIntoView({ block: 'center' }));
+      }
     }
     const at = ui.pendingList.children[index];
     if (at !== view.element) ui.pendingList.insertBefore(view.element, at ?? null);

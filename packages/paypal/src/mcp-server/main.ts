@@ -37,7 +37,11 @@ async function main() {
         'PayPal tools behind the Handshake. Tools marked RESTRICTED wait until a person approves the exact call; a denial comes back as APPROVAL_DENIED. Never retry a money-moving tool on your own.',
     },
   );
-  const tools = registerSecuredPayPalTools(server, { client });
+  const tools = registerSecuredPayPalTools(server, {
+    client,
+    // Hosts with URL-mode elicitation open the console at the approval their call awaits.
+    approvalUrl: (id) => new URL(`console#approval=${encodeURIComponent(id)}`, config.url).href,
+  });
   await server.connect(new StdioServerTransport());
   log(`${Object.keys(tools).length} PayPal tools served through ${config.url.origin}`);
 

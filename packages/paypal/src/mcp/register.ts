@@ -15,6 +15,7 @@ import {
   type PayPalActions,
   type PayPalToolName,
 } from '../tools/tool-names.js';
+import { ApprovalElicitation } from './elicitation.js';
 
 /**
  * Options of one handshake call, as `@handshake/client`'s `call` takes them.
@@ -104,6 +105,13 @@ export interface SecuredPayPalToolsOptions {
   tiers?: Partial<Record<PayPalToolName, Tier>>;
   /** The service's PayPal environment; sandbox hides tools the toolkit refuses there. */
   environment?: PayPalEnvironment;
+  /**
+   * The approval console's page for one approval, e.g.
+   * `(id) => \`https://handshake.example.com/console#approval=\${id}\``. With it, a host
+   * that declares URL-mode elicitation is asked to open that page while a call waits,
+   * and told when the person decided.
+   */
+  approvalUrl?: (approvalId: string) => string;
 }
 
 const TIER_NOTE: Record<Tier, string> = {
@@ -240,13 +248,19 @@ export function registerSecuredPayPalTools(
         // notification after the response would name a token the agent already forgot.
         let notified: Promise<unknown> = Promise.resolve();
         let open = true;
+        const elicitation = options.approvalUrl
+          ? new ApprovalElicitation(server.server, options.approvalUrl, spec.name)
+          : undefined;
         const onStatus =
-          progressToken === undefined
+          progressToken === undefined && elicitation === undefined
             ? undefined
             : (status: unknown) => {
-                const text = progressText(status);
                 // A status heard after the result (a late waiter event) is dropped.
-                if (!open || text === undefined) return;
+                if (!open) return;
+                const ask = elicitation?.hear(status);
+                if (ask) notified = notified.then(ask).catch(() => {});
+                const text = progressText(status);
+                if (progressToken === undefined || text === undefined) return;
                 progress += 1;
                 const params = { progressToken, progress, message: `${spec.name}: ${text}` };
                 notified = notified
