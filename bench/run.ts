@@ -5,18 +5,23 @@ import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { machine } from './lib/machine.js';
 import { bytes, ms, printLine, printTable, report, times, verdict } from './lib/report.js';
+import { printTargets as printTargetRows } from './lib/targets.js';
 import { approvalResults, approvalsSuite } from './suites/approvals.js';
 import { canonicalSuite } from './suites/canonical.js';
 import { ed25519Suite } from './suites/ed25519.js';
 import { engineSuite } from './suites/engine.js';
 import { httpResults, httpSuite } from './suites/http.js';
+import { ratiosSuite } from './suites/ratios.js';
 import { scaleResults, scaleSuite } from './suites/scale.js';
+import { serveSuite } from './suites/serve.js';
 
 const suites: Record<string, () => Promise<void>> = {
   canonical: canonicalSuite,
   engine: engineSuite,
   ed25519: ed25519Suite,
   http: httpSuite,
+  serve: serveSuite,
+  ratios: ratiosSuite,
   approvals: approvalsSuite,
   scale: scaleSuite,
 };
@@ -48,6 +53,7 @@ for (const [name, suite] of Object.entries(suites)) {
   await suite();
 }
 printTargets();
+printTargetRows(load());
 printLine(
   `All benchmarks ran in ${((performance.now() - started) / 1000).toFixed(0)} s; load average ${load()} at the end.`,
 );

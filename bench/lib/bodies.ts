@@ -49,8 +49,8 @@ export interface SizedBody {
 }
 
 /**
- * The four parameter sizes of the hashing benchmark: ~100 B (an invoice payment
- * record), ~1 KB (an order with several purchase units), ~10 KB and ~100 KB (invoices
+ * The parameter sizes of the hashing benchmark: ~100 B (an invoice payment record),
+ * ~1 KB (an order with several purchase units), ~10 KB, ~64 KB and ~100 KB (invoices
  * with more line items).
  */
 export function paypalBodies(): SizedBody[] {
@@ -79,6 +79,7 @@ export function paypalBodies(): SizedBody[] {
     { label: '100 B', tool: 'record_invoice_payment', parameters: payment },
     { label: '1 KB', tool: 'create_order', parameters: orderOf(1_000) },
     { label: '10 KB', tool: 'create_invoice', parameters: invoiceOf(10_000) },
+    { label: '64 KB', tool: 'create_invoice', parameters: invoiceOf(64_000) },
     { label: '100 KB', tool: 'create_invoice', parameters: invoiceOf(100_000) },
   ];
   return bodies.map((body) => ({ ...body, bytes: sizeOf(body.parameters) }));

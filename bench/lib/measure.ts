@@ -42,3 +42,47 @@ export function collectGarbage(): void {
     gc();
   }
 }
+
+/**
+ * Times several functions in alternation: `rounds` rounds, each running every function
+ * for a batch of calls sized to take about `batchMs` of CPU. Answers, per function, the
+ * CPU time per call (ns) of each round. CPU time rather than wall time: on a shared
+ * machine a preempted batch would otherwise count the other work.
+ */
+export function interleave(
+  fns: Record<string, () => unknown>,
+  options: { rounds?: number; batchMs?: number } = {},
+): Record<string, number[]> {
+  const rounds = options.rounds ?? 15;
+  const batchNs = (options.batchMs ?? 40) * 1e6;
+  const cpuNs = () => {
+    const { user, system } = process.cpuUsage();
+    return (user + system) * 1000;
+  };
+  const sizes: Record<string, number> = {};
+  for (const [name, fn] of Object.entries(fns)) {
+    let calls = 1;
+    for (;;) {
+      const start = cpuNs();
+      for (let i = 0; i < calls; i++) fn();
+      const spent = cpuNs() - start;
+      if (spent >= batchNs / 4 || calls >= 1e7) {
+        sizes[name] = Math.max(1, Math.round((calls * batchNs) / Math.max(spent, 1)));
+        break;
+      }
+      calls *= 4;
+    }
+  }
+  const perCall: Record<string, number[]> = Object.fromEntries(
+    Object.keys(fns).map((name) => [name, []]),
+  );
+  for (let round = 0; round < rounds; round++) {
+    for (const [name, fn] of Object.entries(fns)) {
+      const calls = sizes[name]!;
+      const start = cpuNs();
+      for (let i = 0; i < calls; i++) fn();
+      perCall[name]!.push((cpuNs() - start) / calls);
+    }
+  }
+  return perCall;
+}

@@ -67,6 +67,12 @@ export async function commandStats(url = REDIS_URL): Promise<Map<string, number>
   return out;
 }
 
+/** Bytes Redis has received from all its clients since it started (`INFO stats`). */
+export async function netInputBytes(url = REDIS_URL): Promise<number> {
+  const text = await redisCommand(['INFO', 'stats'], url);
+  return Number(/^total_net_input_bytes:(\d+)/m.exec(text)?.[1] ?? Number.NaN);
+}
+
 /** Whether Redis answers at `url`. */
 export async function redisUp(url = REDIS_URL): Promise<boolean> {
   try {

@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { RedisStore } from '@handshake/redis';
 import { percentile, startGenerator, startService } from '../http/harness.js';
 import type { Scenario } from '../http/load-generator.js';
-import { commandStats, REDIS_URL, redisUp } from '../lib/redis-info.js';
+import { commandStats, netInputBytes, REDIS_URL, redisUp } from '../lib/redis-info.js';
 import { ms, perSecond, printLine, printTable, times } from '../lib/report.js';
+import { recordTarget } from '../lib/targets.js';
 
 /** Virtual clients of the load generator. */
 export const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
@@ -183,13 +184,20 @@ export async function httpSuite(): Promise<void> {
   if (redisRows) {
     printTable({
       title: '4b. Redis commands per handshake (INFO commandstats deltas)',
-      columns: ['handshake', 'round trips (EVALSHA)', 'commands in all', 'by command'],
+      columns: [
+        'handshake',
+        'round trips (EVALSHA)',
+        'commands in all',
+        'bytes sent to Redis',
+        'by command',
+      ],
       rows: redisRows,
       notes: [
         'Deltas over 200 sequential handshakes, smallest of three rounds (other clients of the',
         'same Redis can only add). INFO commandstats counts the commands a script runs too: the',
         'round trips are the three scripts, the floor of a handshake (put at authorize, consume,',
-        'keep the result); the other commands run inside them, on the server.',
+        'keep the result); the other commands run inside them, on the server. Bytes sent:',
+        "INFO stats total_net_input_bytes, smallest of the rounds, less the rounds' own INFO.",
       ],
     });
   }
@@ -205,7 +213,9 @@ async function redisCommandsPerHandshake(
     // Other clients of the same Redis only add calls: keep the smallest of three rounds.
     let best: Map<string, number> | undefined;
     let bestTotal = Number.POSITIVE_INFINITY;
+    let fewestBytes = Number.POSITIVE_INFINITY;
     for (let round = 0; round < 3; round += 1) {
+      const bytesBefore = await netInputBytes();
       const before = await commandStats();
       const result = await generator.run({
         url: running.url,
@@ -218,6 +228,9 @@ async function redisCommandsPerHandshake(
         client: CLIENT,
       });
       const after = await commandStats();
+      // Less this round's own three INFO commands after the first (about 90 bytes).
+      const sent = (await netInputBytes()) - bytesBefore - 90;
+      fewestBytes = Math.min(fewestBytes, sent / count);
       if (result.errors > 0) throw new Error(`redis ${scenario}: ${result.firstError}`);
       const delta = new Map<string, number>();
       let total = 0;
@@ -238,7 +251,23 @@ async function redisCommandsPerHandshake(
       .map(([name, calls]) => `${name} ${(calls / count).toFixed(2)}`)
       .join(', ');
     const trips = ((best?.get('evalsha') ?? 0) + (best?.get('eval') ?? 0)) / count;
-    rows.push([scenario, trips.toFixed(2), (bestTotal / count).toFixed(2), detail]);
+    rows.push([
+      scenario,
+      trips.toFixed(2),
+      (bestTotal / count).toFixed(2),
+      fewestBytes.toFixed(0),
+      detail,
+    ]);
+    if (scenario === 'internal') {
+      recordTarget({
+        measure: 'Redis per INTERNAL handshake',
+        baseline: "the seed's SETEX/GET/DEL: 3 commands",
+        ours: `${trips.toFixed(2)} round trips, ${(bestTotal / count).toFixed(2)} commands, ${fewestBytes.toFixed(0)} B sent`,
+        ratio: times(bestTotal / count / 3),
+        target: '3 round trips, ≤ 8 commands, ≤ 1,200 B',
+        met: trips <= 3 && bestTotal / count <= 8 && fewestBytes <= 1_200,
+      });
+    }
   }
   return rows;
 }

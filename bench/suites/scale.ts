@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import {
   type ApprovalRecord,
   MemoryStore,
@@ -14,10 +15,13 @@ import { startService } from '../http/harness.js';
 import { benchEngine, handshake, steppingClock, tierCalls } from '../lib/fixtures.js';
 import { collectGarbage, type Timing, time } from '../lib/measure.js';
 import { bytes, duration, ms, printLine, printTable, times } from '../lib/report.js';
+import { recordTarget } from '../lib/targets.js';
 import type { ClientCommand, ClientReport } from '../scale/sse-clients.js';
 
 const WAITERS = Number(process.env.BENCH_WAITERS ?? 10_000);
 const LIVE_TOKENS = Number(process.env.BENCH_LIVE_TOKENS ?? 1_000_000);
+// Two heartbeat periods of 15 s, and a little more.
+const IDLE_MS = Number(process.env.BENCH_IDLE_MS ?? 33_000);
 
 /** Figures for the targets table. */
 export const scaleResults: {
@@ -111,11 +115,19 @@ async function waitersAtScale(): Promise<void> {
       throw new Error(`could not open the waiters: ${JSON.stringify(opened)}`);
     }
     const during = await settledMemory();
+    // Idle: over at least two heartbeat periods (15 s each), so every stream's timer fires
+    // at least twice inside the window; event-loop lag alongside.
+    const lag = monitorEventLoopDelay({ resolution: 10 });
+    lag.enable();
     const cpuStart = process.cpuUsage();
     const idleStart = performance.now();
-    await new Promise((resolve) => setTimeout(resolve, 4_000));
+    await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
     const cpu = process.cpuUsage(cpuStart);
-    const idleShare = (cpu.user + cpu.system) / 1000 / (performance.now() - idleStart);
+    lag.disable();
+    const idleMs = performance.now() - idleStart;
+    const idleShare = (cpu.user + cpu.system) / 1000 / idleMs;
+    const idleMicrosPerSecondPerWaiter = (cpu.user + cpu.system) / (idleMs / 1000) / count;
+    const lagMaxMs = lag.max / 1e6;
 
     // Deliveries while every waiter is open: decide one approval, time its event.
     const deliveries: number[] = [];
@@ -190,6 +202,23 @@ async function waitersAtScale(): Promise<void> {
     const total = per('heap') + per('external');
     scaleResults.bytesPerWaiter = total;
     scaleResults.waiters = count;
+    recordTarget({
+      measure: `pending SSE waiter, memory (${count.toLocaleString('en-US')} open, memory store)`,
+      baseline: `node:http holding the same responses: ${bytes(floor)}`,
+      ours: bytes(total),
+      ratio: times(total / floor),
+      target: '≤ 7 KiB',
+      met: total <= 7 * 1024,
+    });
+    recordTarget({
+      measure: `pending SSE waiter, idle CPU over ${(idleMs / 1000).toFixed(0)} s`,
+      baseline: '—',
+      ours: `${idleMicrosPerSecondPerWaiter.toFixed(2)} µs/s per waiter (${(idleShare * 100).toFixed(1)}% of a core for ${count.toLocaleString('en-US')}); event-loop lag max ${lagMaxMs.toFixed(1)} ms`,
+      ratio: '—',
+      target: '≤ 1 µs/s per waiter, no lag spike',
+      // A spike: a lag peak above 10 ms, when timers of many streams fire together.
+      met: idleMicrosPerSecondPerWaiter <= 1 && lagMaxMs <= 10,
+    });
     printTable({
       title: `6a. ${count.toLocaleString('en-US')} pending SSE waiters open at once (reference service, memory store)`,
       columns: ['measure', 'value'],
@@ -197,7 +226,11 @@ async function waitersAtScale(): Promise<void> {
         ['JS heap + buffers per waiter', bytes(total)],
         ['of which JS heap', bytes(per('heap'))],
         ['time to open all (250 at a time)', `${openSeconds.toFixed(1)} s`],
-        ['CPU while they wait (share of one core)', `${(idleShare * 100).toFixed(1)}%`],
+        [
+          `CPU while they wait, over ${(idleMs / 1000).toFixed(0)} s (share of one core)`,
+          `${(idleShare * 100).toFixed(1)}% (${idleMicrosPerSecondPerWaiter.toFixed(2)} µs/s per waiter)`,
+        ],
+        ['event-loop lag while they wait (max)', `${lagMaxMs.toFixed(1)} ms`],
         [
           'delivery of one decision with all open (p50 of 5)',
           ms([...deliveries].sort((a, b) => a - b)[2]!),
