@@ -106,10 +106,16 @@ export function benchTools(): ToolProviderV1 {
  * fixed 16-byte identifiers, so every transaction id is the same and the agent's
  * signature over `{ tool, paramsHash, transactionId }` can be made once, outside the
  * measured loop. Identifiers name records and grant nothing; the engine's work per
- * call is the same whatever their value.
+ * call is the same whatever their value. Authorize draws its transaction id (first),
+ * approval id and token in one 64-byte request; a 16-byte request is one identifier.
  */
-export const fixedIds: RandomSource = (bytes) =>
-  bytes.length === 16 ? bytes.fill(7) : crypto.getRandomValues(bytes);
+export const fixedIds: RandomSource = (bytes) => {
+  crypto.getRandomValues(bytes);
+  if (bytes.length === 16 || bytes.length === AUTHORIZE_DRAW) bytes.fill(7, 0, 16);
+  return bytes;
+};
+
+const AUTHORIZE_DRAW = 16 + 16 + 32;
 
 /** A sink that accepts every event, so the audit path runs as with a real sink. */
 export const discardingSink: AuditSinkV1 = { specificationVersion: 'v1', write: () => {} };
