@@ -146,42 +146,31 @@ class Writer implements Stack {
       const names = nameLists[level]!;
       let index = next[level]!;
       let child: object | undefined;
-      if (names === null) {
-        const items = container as unknown[];
-        while (index < items.length) {
-          const item = items[index++];
-          if (comma) output.byte(COMMA);
-          comma = true;
-          if (item !== null && typeof item === 'object') {
-            child = item;
-            break;
-          }
-          // Printable ASCII is well formed; anything else is checked by writePrimitive.
-          if (typeof item === 'string' && output.plainString(item)) continue;
-          next[level] = index;
+      while (index < (names === null ? (container as unknown[]).length : names.length)) {
+        let item: unknown;
+        if (names === null) {
+          item = (container as unknown[])[index++];
           if (item === undefined) {
             // JSON.stringify writes null here, which would change the meaning of the data.
+            next[level] = index;
             throw refuse(pathOf(this), 'undefined (or a hole) in an array is not a JSON value');
           }
-          writePrimitive(item, output, this);
-        }
-      } else {
-        const record = container as Record<string, unknown>;
-        while (index < names.length) {
+          if (comma) output.byte(COMMA);
+        } else {
           const name = names[index++]!;
-          const item = record[name];
+          item = (container as Record<string, unknown>)[name];
           if (item === undefined) continue;
           writeMemberName(name, comma, output);
-          comma = true;
-          if (item !== null && typeof item === 'object') {
-            child = item;
-            break;
-          }
-          // Printable ASCII is well formed; anything else is checked by writePrimitive.
-          if (typeof item === 'string' && output.plainString(item)) continue;
-          next[level] = index;
-          writePrimitive(item, output, this);
         }
+        comma = true;
+        if (item !== null && typeof item === 'object') {
+          child = item;
+          break;
+        }
+        // Printable ASCII is well formed; anything else is checked by writePrimitive.
+        if (typeof item === 'string' && output.plainString(item)) continue;
+        next[level] = index;
+        writePrimitive(item, output, this);
       }
       next[level] = index;
       if (child !== undefined) {
