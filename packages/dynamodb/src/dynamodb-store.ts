@@ -5,6 +5,8 @@ import type {
   ApprovalStatus,
   AuthorizeOp,
   AuthorizeOutcome,
+  CaptureSpendOp,
+  CaptureSpendOutcome,
   CompleteOp,
   ConsumeOp,
   ConsumeOutcome,
@@ -26,11 +28,11 @@ import {
   issue,
   readApproval,
 } from './approvals.js';
-import { Connection, S } from './connection.js';
-import { exceededBy, extend, reserve, settle, usedIn } from './ledger.js';
+import { Connection } from './connection.js';
+import { capture, exceededBy, extend, reserve, settle, usedIn } from './ledger.js';
 import { changeLedger, countHit, readLedger } from './ledger-item.js';
+import { listApprovals } from './listing.js';
 import { checkTable, createDynamoDBTable } from './provision.js';
-import { APPROVALS_INDEX, statusKey } from './table.js';
 import { completePlain, consumePlain, tokenItem } from './tokens.js';
 
 /**
@@ -223,29 +225,11 @@ export class DynamoDBStore implements StoreV1 {
     return record;
   }
 
-  async listApprovals(filter: {
+  listApprovals(filter: {
     status?: ApprovalStatus;
     limit: number;
   }): Promise<readonly ApprovalRecord[]> {
-    const statuses: ApprovalStatus[] = filter.status
-      ? [filter.status]
-      : ['pending', 'approved', 'denied', 'expired'];
-    const pages = await Promise.all(
-      statuses.map((status) =>
-        this.#db.query({
-          IndexName: APPROVALS_INDEX,
-          KeyConditionExpression: 'gpk = :gpk',
-          ExpressionAttributeValues: { ':gpk': S(statusKey(status)) },
-          ScanIndexForward: false,
-          Limit: filter.limit,
-        }),
-      ),
-    );
-    return pages
-      .flat()
-      .map(decodeApproval)
-      .sort((a, b) => b.createdAt - a.createdAt)
-      .slice(0, filter.limit);
+    return listApprovals(this.#db, filter);
   }
 
   async decideApproval(op: DecideOp): Promise<DecideOutcome> {
@@ -288,6 +272,13 @@ export class DynamoDBStore implements StoreV1 {
     const used: Record<string, bigint> = {};
     for (const window of op.windows) used[window.key] = usedIn(doc, window.key, op.now);
     return { used };
+  }
+
+  /** Counts a card purchase at the amount captured, once: one write of the user's ledger. */
+  captureSpend(op: CaptureSpendOp): Promise<CaptureSpendOutcome> {
+    return changeLedger(this.#db, op.partition, op.now, (doc) =>
+      capture(doc, op.reservationId, op.share, op.now),
+    );
   }
 
   /**
