@@ -12,6 +12,7 @@ import {
 } from '@handshake/core';
 import { type Connection, type Item, N, num, S, str, ttlSeconds } from './connection.js';
 import { namesOf } from './expression.js';
+import { inLane } from './lane.js';
 import { itemKey, statusKey } from './table.js';
 import { consumedFields, mismatchOf, present, recordOf, tokenItem, tombstoneOf } from './tokens.js';
 
@@ -135,7 +136,11 @@ export async function decide(
  * its list unchanged since read (`tver`) — so a token issued after the approval was
  * spent is never one that can be consumed.
  */
-export async function issue(db: Connection, op: IssueOp): Promise<IssueOutcome> {
+export function issue(db: Connection, op: IssueOp): Promise<IssueOutcome> {
+  return inLane(db, `issue\u0000${op.partition}\u0000${op.approvalId}`, () => issueNow(db, op));
+}
+
+async function issueNow(db: Connection, op: IssueOp): Promise<IssueOutcome> {
   for (;;) {
     const item = await readApproval(db, op.partition, op.approvalId, op.now);
     if (!item) return { status: 'unknown' };

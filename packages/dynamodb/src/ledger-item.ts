@@ -2,6 +2,7 @@ import type { RateLimitHit } from '@handshake/core';
 import { HandshakeError } from '@handshake/core';
 import { type Connection, type Item, N, num, S, str, ttlSeconds } from './connection.js';
 import { namesOf } from './expression.js';
+import { inLane } from './lane.js';
 import { type Ledger, type LedgerDoc, ledgerEnd, parseLedger, prune } from './ledger.js';
 import { itemKey } from './table.js';
 
@@ -20,8 +21,8 @@ export async function readLedger(db: Connection, partition: string, now: number)
   return { doc: prune(ledger.doc, now), version: ledger.version };
 }
 
-/** Per connection and user: the tail of the queued ledger changes, and the ledger last written. */
-const lanes = new WeakMap<Connection, Map<string, { tail: Promise<unknown>; known?: Ledger }>>();
+/** Per connection and user: the ledger last written, while changes are queued. */
+const written = new WeakMap<Connection, Map<string, Ledger>>();
 
 /**
  * Changes the user's ledger by optimistic concurrency: read it, let `change` compute the
@@ -42,22 +43,18 @@ export function changeLedger<T>(
   now: number,
   change: (doc: LedgerDoc) => { next: LedgerDoc | undefined; value: T },
 ): Promise<T> {
-  let byUser = lanes.get(db);
-  if (!byUser) {
-    byUser = new Map();
-    lanes.set(db, byUser);
+  let known = written.get(db);
+  if (!known) {
+    known = new Map();
+    written.set(db, known);
   }
-  const lane = byUser.get(partition) ?? { tail: Promise.resolve() };
-  const run = lane.tail.then(() => writeLedger(db, partition, now, change, lane));
-  const tail = run.catch(() => {
-    lane.known = undefined;
-  });
-  lane.tail = tail;
-  byUser.set(partition, lane);
-  void tail.then(() => {
-    if (lane.tail === tail) byUser.delete(partition);
-  });
-  return run;
+  const cache = known;
+  return inLane(
+    db,
+    `ledger\u0000${partition}`,
+    () => writeLedger(db, partition, now, change, cache),
+    () => cache.delete(partition),
+  );
 }
 
 async function writeLedger<T>(
@@ -65,11 +62,12 @@ async function writeLedger<T>(
   partition: string,
   now: number,
   change: (doc: LedgerDoc) => { next: LedgerDoc | undefined; value: T },
-  lane: { known?: Ledger },
+  known: Map<string, Ledger>,
 ): Promise<T> {
   const key = db.key(itemKey.pk(partition), itemKey.ledger);
-  let ledger = lane.known ?? ledgerOf(await db.get(key));
-  let fresh = lane.known === undefined;
+  const last = known.get(partition);
+  let ledger = last ?? ledgerOf(await db.get(key));
+  let fresh = last === undefined;
   for (let attempt = 1; ; attempt += 1) {
     const { next, value } = change(prune(ledger.doc, now));
     if (!next) {
@@ -95,7 +93,7 @@ async function writeLedger<T>(
       },
     });
     if (result.ok) {
-      lane.known = { doc: next, version: ledger.version + 1 };
+      known.set(partition, { doc: next, version: ledger.version + 1 });
       return value;
     }
     if (attempt >= MAX_ATTEMPTS) {
@@ -105,6 +103,7 @@ async function writeLedger<T>(
     }
     ledger = ledgerOf(result.item);
     fresh = true;
+    known.delete(partition);
     // Another instance wrote meanwhile: back off exponentially, with full jitter.
     const ceiling = Math.min(BACKOFF_CAP_MS, 2 ** attempt);
     await new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
