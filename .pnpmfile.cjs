@@ -21,6 +21,9 @@ module.exports = {
   hooks: {
     beforePacking(pkg) {
       if (pkg.exports !== undefined) pkg.exports = stripSourceCondition(pkg.exports);
+      // The scripts run the sources inside this repository (build, typecheck, tsx): none
+      // of them means anything in an installed package.
+      delete pkg.scripts;
       return pkg;
     },
   },

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
@@ -27,6 +28,9 @@ export default defineConfig({
       'default',
       fileURLToPath(new URL('./test/support/load-failures-reporter.ts', import.meta.url)),
     ],
+    // Most test files wait on sockets and child processes more than they compute: three
+    // workers keep two cores busy. Each file still runs in its own worker, once.
+    maxWorkers: Math.max(3, availableParallelism()),
     testTimeout: 20_000,
     hookTimeout: 20_000,
   },

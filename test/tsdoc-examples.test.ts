@@ -125,6 +125,7 @@ describe('TSDoc', () => {
       '@handshake/dynamodb',
       '@handshake/paypal',
       '@handshake/redis',
+      '@handshake/server',
       '@handshake/stripe',
     ]);
     for (const pkg of packages) {

@@ -17,4 +17,11 @@ export default defineConfig([
   // One declaration pass writes both `.d.ts` (for `import`) and `.d.cts` (for `require`).
   { ...shared, format: ['esm', 'cjs'], dts: { only: true } },
   { ...shared, format: ['esm', 'cjs'] },
+  // The `handshake-paypal-mcp` command: plain JavaScript, started by Node directly.
+  {
+    ...shared,
+    entry: { 'mcp-server': 'src/mcp-server/main.ts' },
+    format: 'esm',
+    banner: { js: '#!/usr/bin/env node' },
+  },
 ]);

@@ -10,8 +10,7 @@ import {
   type LambdaHttpResult,
   lambdaStreamingRuntime,
 } from '@handshake/core/aws-lambda';
-import { loadConfig } from '@handshake/server/config';
-import { createService, type Service } from '@handshake/server/service';
+import { createService, loadConfig, type Service } from '@handshake/server';
 
 /** One execution environment's service, and its Lambda entry points. */
 export interface LambdaService {

@@ -10,7 +10,16 @@ import {
 } from '@handshake/core';
 import { type CardIssuerConfig, loadCardIssuerConfig } from './card-issuer-config.js';
 
-/** The service's configuration, read from the environment. */
+/**
+ * The service's configuration, read from the environment.
+ *
+ * @example
+ * ```ts
+ * import { loadConfig, type ServiceConfig } from '@handshake/server';
+ *
+ * const config: ServiceConfig = { ...loadConfig({}), port: 9090 };
+ * ```
+ */
 export interface ServiceConfig {
   port: number;
   store:
@@ -39,7 +48,20 @@ export interface ServiceConfig {
   cardIssuer: CardIssuerConfig;
 }
 
-/** A configuration error; its message names the variable and never echoes a secret. */
+/**
+ * A configuration error; its message names the variable and never echoes a secret.
+ *
+ * @example
+ * ```ts
+ * import { ConfigError, loadConfig } from '@handshake/server';
+ *
+ * try {
+ *   loadConfig({ PORT: 'eighty' });
+ * } catch (error) {
+ *   if (error instanceof ConfigError) console.error(`fix ${error.variable}: ${error.message}`);
+ * }
+ * ```
+ */
 export class ConfigError extends Error {
   constructor(
     readonly variable: string,
@@ -160,6 +182,13 @@ function integer(
 /**
  * Reads the configuration from environment variables (see the README for each).
  * Throws a {@link ConfigError} naming the variable at fault.
+ *
+ * @example
+ * ```ts
+ * import { loadConfig } from '@handshake/server';
+ *
+ * const config = loadConfig({ PORT: '8787', HANDSHAKE_SESSIONS: 'alice:dev-token-alice' });
+ * ```
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig {
   const storeText = env.HANDSHAKE_STORE ?? 'memory';

@@ -9,7 +9,7 @@ import { HandshakeError, type HandshakeRoute } from '@handshake/core';
  *
  * @example
  * ```ts
- * import { CONSOLE_CSP } from './console.js';
+ * import { CONSOLE_CSP } from '@handshake/server';
  *
  * const headers = { 'content-security-policy': CONSOLE_CSP };
  * ```
@@ -56,7 +56,7 @@ interface Asset {
  *
  * @example
  * ```ts
- * import { type ConsoleOptions, consoleRoutes } from './console.js';
+ * import { type ConsoleOptions, consoleRoutes } from '@handshake/server';
  *
  * const options: ConsoleOptions = { directory: new URL('./my-console/', import.meta.url) };
  * const routes = consoleRoutes(options);
@@ -78,7 +78,7 @@ export interface ConsoleOptions {
  * @example
  * ```ts
  * import { createHandshakeHandler, type HandshakeEngine } from '@handshake/core';
- * import { consoleRoutes } from './console.js';
+ * import { consoleRoutes } from '@handshake/server';
  * declare const engine: HandshakeEngine;
  *
  * const handler = createHandshakeHandler(engine, { routes: consoleRoutes() });

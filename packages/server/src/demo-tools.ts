@@ -15,6 +15,13 @@ const Money = z.object({ value: z.string(), currency: z.string() }).strict();
 /**
  * Tools the reference service serves alongside (or, in tests, instead of) PayPal's:
  * `get_exchange_rate` is PUBLIC and answers from a fixed table.
+ *
+ * @example
+ * ```ts
+ * import { createService, exchangeRateTool, loadConfig } from '@handshake/server';
+ *
+ * const service = await createService(loadConfig({}), { tools: [exchangeRateTool()] });
+ * ```
  */
 export function exchangeRateTool(): ToolProviderV1 {
   const tools: ToolDefinition[] = [

@@ -1,8 +1,22 @@
 import { serve } from '@handshake/core/node';
 import { ConfigError, loadConfig } from './config.js';
+import { helpText } from './help.js';
 import { createService } from './service.js';
 
+// `handshake-server`: the reference service, configured by environment variables.
+
 async function main() {
+  const args = process.argv.slice(2);
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(helpText());
+    return;
+  }
+  if (args.length > 0) {
+    console.error(
+      `Unknown argument: ${args[0]}. The service is configured by environment variables; see handshake-server --help.`,
+    );
+    process.exit(2);
+  }
   const config = loadConfig();
   const service = await createService(config);
   const running = await serve(service.handler, { port: config.port, hostname: '0.0.0.0' });

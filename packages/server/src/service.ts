@@ -25,7 +25,17 @@ import { ConfigError, type ServiceConfig } from './config.js';
 import { consoleRoutes } from './console.js';
 import { exchangeRateTool } from './demo-tools.js';
 
-/** Things a test or the demo may replace. */
+/**
+ * Things a test, the demo or an embedding service may replace.
+ *
+ * @example
+ * ```ts
+ * import { createService, loadConfig, type ServiceOverrides } from '@handshake/server';
+ *
+ * const overrides: ServiceOverrides = { handler: { routes: [] } };
+ * const service = await createService(loadConfig({}), overrides);
+ * ```
+ */
 export interface ServiceOverrides {
   clock?: Clock;
   tools?: ToolProviderV1[];
@@ -38,7 +48,20 @@ export interface ServiceOverrides {
   engine?: Pick<HandshakeOptions, 'replayWindowMs' | 'approvalTtlMs'>;
 }
 
-/** The assembled service: the engine, its HTTP handler, and a way to stop it. */
+/**
+ * The assembled service: the engine, its HTTP handler, and a way to stop it.
+ *
+ * @example
+ * ```ts
+ * import { serve } from '@handshake/core/node';
+ * import { createService, loadConfig, type Service } from '@handshake/server';
+ *
+ * const service: Service = await createService(loadConfig({}));
+ * const server = await serve(service.handler, { port: 0 });
+ * await server.close();
+ * await service.close();
+ * ```
+ */
 export interface Service {
   engine: HandshakeEngine;
   handler: (request: Request, info?: ConnectionInfo) => Promise<Response>;
@@ -123,8 +146,7 @@ async function openStore(config: ServiceConfig): Promise<StoreV1 | undefined> {
  *
  * @example
  * ```ts
- * import { loadConfig } from './config.js';
- * import { createService } from './service.js';
+ * import { createService, loadConfig } from '@handshake/server';
  *
  * const service = await createService(loadConfig({ HANDSHAKE_SESSIONS: 'alice:dev-token' }));
  * ```

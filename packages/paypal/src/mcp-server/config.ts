@@ -12,7 +12,8 @@ export interface ServerConfig {
   privateKey: Uint8Array;
 }
 
-const VARIABLES = {
+/** The environment variables the server reads, and what each holds. */
+export const VARIABLES = {
   HANDSHAKE_URL: "the Handshake service's base URL, e.g. http://127.0.0.1:8787",
   HANDSHAKE_SESSION_TOKEN: 'your session token for the Handshake service',
   HANDSHAKE_KEY_ID: 'the id of your signing key, as registered with the service',
@@ -22,7 +23,7 @@ const VARIABLES = {
 /** Raised when the environment is incomplete; the message names every variable at fault. */
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
-    super(`paypal-mcp-server is not configured:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super(`handshake-paypal-mcp is not configured:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'ConfigError';
   }
 }

@@ -1,19 +1,46 @@
 import './stdout-guard.js';
 import { createHandshakeClient } from '@handshake/client';
-import { registerSecuredPayPalTools } from '@handshake/paypal';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { ConfigError, readConfig } from './config.js';
+import { registerSecuredPayPalTools } from '../mcp/register.js';
+import { ConfigError, readConfig, VARIABLES } from './config.js';
+import { keygen } from './keygen.js';
 
-// A stdio MCP server: PayPal's agent toolkit tools, each run through the Handshake
-// service (authorize, wait for approval, sign, execute). It holds no PayPal credentials;
-// the service does. Logs go to stderr; stdout carries protocol messages only.
+// `handshake-paypal-mcp`: a stdio MCP server offering PayPal's agent toolkit tools, each
+// run through the Handshake service (authorize, wait for approval, sign, execute). It
+// holds no PayPal credentials; the service does. Logs go to stderr; stdout carries
+// protocol messages only.
 
 function log(message: string) {
-  process.stderr.write(`paypal-mcp-server: ${message}\n`);
+  process.stderr.write(`handshake-paypal-mcp: ${message}\n`);
+}
+
+function help(): string {
+  const width = Math.max(...Object.keys(VARIABLES).map((name) => name.length));
+  return [
+    'Usage: handshake-paypal-mcp            serve PayPal\'s tools over stdio, behind the Handshake',
+    '       handshake-paypal-mcp keygen [userId] [keyId]   print a new signing key',
+    '',
+    'Environment variables (all required):',
+    ...Object.entries(VARIABLES).map(([name, meaning]) => `  ${name.padEnd(width)}  ${meaning}`),
+    '',
+  ].join('\n');
 }
 
 async function main() {
+  const [command, ...rest] = process.argv.slice(2);
+  if (command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(help());
+    return;
+  }
+  if (command === 'keygen') {
+    process.exitCode = keygen(rest);
+    return;
+  }
+  if (command !== undefined) {
+    process.stderr.write(`Unknown argument: ${command}\n\n${help()}`);
+    process.exit(2);
+  }
   let config: ReturnType<typeof readConfig>;
   try {
     config = readConfig(process.env);
