@@ -8,7 +8,9 @@ import { generateSigningKey } from '@handshake/core';
 export function keygen(args: readonly string[]): number {
   const [userId = 'alice', keyId = 'laptop'] = args;
   if (!/^[^:,\s]+$/.test(userId) || !/^[^:,\s]+$/.test(keyId)) {
-    process.stderr.write('usage: handshake-paypal-mcp keygen [userId] [keyId] (no ":", "," or spaces)\n');
+    process.stderr.write(
+      'usage: handshake-paypal-mcp keygen [userId] [keyId] (no ":", "," or spaces)\n',
+    );
     return 1;
   }
   const key = generateSigningKey();

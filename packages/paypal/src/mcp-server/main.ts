@@ -18,7 +18,7 @@ function log(message: string) {
 function help(): string {
   const width = Math.max(...Object.keys(VARIABLES).map((name) => name.length));
   return [
-    'Usage: handshake-paypal-mcp            serve PayPal\'s tools over stdio, behind the Handshake',
+    "Usage: handshake-paypal-mcp            serve PayPal's tools over stdio, behind the Handshake",
     '       handshake-paypal-mcp keygen [userId] [keyId]   print a new signing key',
     '',
     'Environment variables (all required):',
