@@ -28,9 +28,9 @@ export default defineConfig({
       'default',
       fileURLToPath(new URL('./test/support/load-failures-reporter.ts', import.meta.url)),
     ],
-    // Most test files wait on sockets and child processes more than they compute: three
-    // workers keep two cores busy. Each file still runs in its own worker, once.
-    maxWorkers: Math.max(3, availableParallelism()),
+    // One worker per core, and at least two: the registry test spends minutes waiting on
+    // builds and npm while the other files run beside it. Each file runs once.
+    maxWorkers: Math.max(2, availableParallelism()),
     testTimeout: 20_000,
     hookTimeout: 20_000,
   },
