@@ -23,6 +23,11 @@ export const VARIABLES: ReadonlyArray<{ name: string; fallback: string; meaning:
     meaning: 'HS256 secret (32 characters or more) of JWT sessions',
   },
   {
+    name: 'HANDSHAKE_JWT_MAX_LIFETIME_SECONDS',
+    fallback: '86400',
+    meaning: 'the longest a JWT session may live; every token needs exp',
+  },
+  {
     name: 'HANDSHAKE_KEYS',
     fallback: 'none',
     meaning: "agents' Ed25519 public keys, user:keyId:base64urlPublicKey,…",
@@ -41,6 +46,11 @@ export const VARIABLES: ReadonlyArray<{ name: string; fallback: string; meaning:
     name: 'HANDSHAKE_TOKEN_TTL_SECONDS',
     fallback: '30',
     meaning: 'ephemeral token lifetime, 1 to 3600',
+  },
+  {
+    name: 'HANDSHAKE_TRUSTED_PROXIES',
+    fallback: '0',
+    meaning: 'reverse proxies in front of the service that append to X-Forwarded-For',
   },
   {
     name: 'HANDSHAKE_AUDIT_FILE',
