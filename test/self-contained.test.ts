@@ -12,12 +12,13 @@ const ROOTS = ['packages', 'examples', 'test', 'bench', '.ci'];
 const SKIPPED = new Set(['node_modules', 'dist', 'test-artifacts', '.turbo', 'coverage']);
 const TEXT = /\.(?:[cm]?[jt]sx?|json|md|ya?ml|sh|html|css)$|^[^.]+$/;
 
-// Spelled in pieces so this file does not match itself.
+// The folder beside the clone holds vectors, seeds and reproductions; a package's own
+// `src/shared/` is fine. Spelled in pieces so this file does not match itself.
 const OUTSIDE = new RegExp(
   [
-    String.raw`\.\.[\\/]+${'shared'}\b`,
-    String.raw`${'shared'}[\\/]+vectors`,
-    String.raw`['"]${'shared'}['"]\s*,\s*['"]vectors['"]`,
+    String.raw`\b${'shared'}[\\/]+(?:vectors|seeds|repro|DESIGN|CONVENTIONS)\b`,
+    String.raw`['"]${'shared'}['"]\s*,\s*['"](?:vectors|seeds|repro)['"]`,
+    String.raw`['"\x60](?:\.\.[\\/])+${'shared'}[\\/]?['"\x60]`,
   ].join('|'),
 );
 

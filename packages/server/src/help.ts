@@ -43,6 +43,31 @@ export const VARIABLES: ReadonlyArray<{ name: string; fallback: string; meaning:
     meaning: 'keys sealing stored outcomes that hold secrets, id:base64,id:base64, newest first',
   },
   {
+    name: 'HANDSHAKE_CARD_ISSUER',
+    fallback: 'simulated',
+    meaning: "the spend API's card issuer: simulated, or stripe (Stripe Issuing)",
+  },
+  {
+    name: 'STRIPE_SECRET_KEY',
+    fallback: 'none',
+    meaning: 'Stripe secret or restricted key, required with stripe',
+  },
+  {
+    name: 'STRIPE_WEBHOOK_SECRET',
+    fallback: 'none',
+    meaning: "the webhook endpoint's signing secret, required with stripe",
+  },
+  {
+    name: 'HANDSHAKE_STRIPE_ALLOW_LIVE',
+    fallback: 'none',
+    meaning: '1: accept a live Stripe key (real cards, real money)',
+  },
+  {
+    name: 'STRIPE_API',
+    fallback: 'stripe',
+    meaning: "simulated: answer Stripe's API in the process (development; test-mode keys only)",
+  },
+  {
     name: 'HANDSHAKE_TOKEN_TTL_SECONDS',
     fallback: '30',
     meaning: 'ephemeral token lifetime, 1 to 3600',
