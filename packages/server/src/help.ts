@@ -68,6 +68,11 @@ export const VARIABLES: ReadonlyArray<{ name: string; fallback: string; meaning:
     meaning: "simulated: answer Stripe's API in the process (development; test-mode keys only)",
   },
   {
+    name: 'HANDSHAKE_REPLAY_WINDOW_SECONDS',
+    fallback: '600',
+    meaning: "how long a lost execute's result can be replayed to the same session",
+  },
+  {
     name: 'HANDSHAKE_TOKEN_TTL_SECONDS',
     fallback: '30',
     meaning: 'ephemeral token lifetime, 1 to 3600',
