@@ -89,7 +89,7 @@ describe('the spend flow with the Stripe issuer', () => {
       }),
     );
     running = await serve(service.handler, { port: 0 });
-  });
+  }, 60_000);
   afterAll(async () => {
     await running?.close();
     await service?.close();
