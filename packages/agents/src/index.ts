@@ -6,11 +6,11 @@ export {
   type PendingApproval,
   type PendingCalls,
   type StartedCall,
-} from './shared/calls.js';
+} from './calls/calls.js';
 export {
   type ChatApprover,
   type ChatApproverOptions,
   type ChatDecision,
   createChatApprover,
-} from './shared/chat-approver.js';
-export { HandshakeToolRefusal, type ModelRefusal, toModelRefusal } from './shared/refusal.js';
+} from './calls/chat-approver.js';
+export { HandshakeToolRefusal, type ModelRefusal, toModelRefusal } from './calls/refusal.js';

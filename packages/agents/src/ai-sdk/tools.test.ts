@@ -4,7 +4,7 @@ import { generateText, type ModelMessage } from 'ai';
 import { MockLanguageModelV4 } from 'ai/test';
 import { afterEach, describe, expect, it } from 'vitest';
 import { expectNothingSecret, refund, serviceFixture } from '../../test/fixtures.js';
-import type { PendingApproval } from '../shared/calls.js';
+import type { PendingApproval } from '../calls/calls.js';
 import { createHandshakeTools } from './tools.js';
 
 const usage = {

@@ -16,9 +16,9 @@ import {
   refusing,
   type StartedCall,
   startCall,
-} from '../shared/calls.js';
-import type { ChatApprover } from '../shared/chat-approver.js';
-import { HandshakeToolRefusal } from '../shared/refusal.js';
+} from '../calls/calls.js';
+import type { ChatApprover } from '../calls/chat-approver.js';
+import { HandshakeToolRefusal } from '../calls/refusal.js';
 
 /**
  * Options of {@link createHandshakeTools}.

@@ -9,9 +9,9 @@ import {
   type PendingApproval,
   type StartedCall,
   startCall,
-} from '../shared/calls.js';
-import type { ChatApprover } from '../shared/chat-approver.js';
-import { toModelRefusal } from '../shared/refusal.js';
+} from '../calls/calls.js';
+import type { ChatApprover } from '../calls/chat-approver.js';
+import { toModelRefusal } from '../calls/refusal.js';
 
 /**
  * Options of {@link createHandshakeTools}.

@@ -15,7 +15,7 @@ import {
   type ToolProviderV1,
 } from '@handshake/core';
 import { serve } from '@handshake/core/node';
-import { type ChatApprover, createChatApprover } from '../shared/chat-approver.js';
+import { type ChatApprover, createChatApprover } from '../calls/chat-approver.js';
 
 /**
  * What the simulated person does with a pending approval; `undefined` leaves it for
