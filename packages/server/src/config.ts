@@ -25,7 +25,7 @@ export interface ServiceConfig {
   store:
     | { kind: 'memory' }
     | { kind: 'redis'; url: string }
-    | { kind: 'dynamodb'; tableName: string; createTable: boolean };
+    | { kind: 'dynamodb'; tableName: string; createTable: boolean; approvalPollMs: number };
   sessions: Record<string, string>;
   jwtSecret: string | undefined;
   /** The longest lifetime a JWT session may have (its `exp` is required). */
@@ -214,7 +214,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
     if (!['', '0', '1'].includes(create)) {
       throw new ConfigError('HANDSHAKE_DYNAMODB_CREATE_TABLE', 'must be 1 (create the table) or 0');
     }
-    store = { kind: 'dynamodb', tableName, createTable: create === '1' };
+    store = {
+      kind: 'dynamodb',
+      tableName,
+      createTable: create === '1',
+      approvalPollMs: integer(env, 'HANDSHAKE_DYNAMODB_POLL_MS', 1_000, 50, 60_000),
+    };
   } else {
     throw new ConfigError(
       'HANDSHAKE_STORE',

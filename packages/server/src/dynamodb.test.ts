@@ -14,11 +14,15 @@ describe('HANDSHAKE_STORE=dynamodb://<table>', () => {
       kind: 'dynamodb',
       tableName: 'handshake-prod',
       createTable: false,
+      approvalPollMs: 1_000,
     });
     expect(
-      loadConfig({ HANDSHAKE_STORE: 'dynamodb://hs.dev_1', HANDSHAKE_DYNAMODB_CREATE_TABLE: '1' })
-        .store,
-    ).toEqual({ kind: 'dynamodb', tableName: 'hs.dev_1', createTable: true });
+      loadConfig({
+        HANDSHAKE_STORE: 'dynamodb://hs.dev_1',
+        HANDSHAKE_DYNAMODB_CREATE_TABLE: '1',
+        HANDSHAKE_DYNAMODB_POLL_MS: '250',
+      }).store,
+    ).toEqual({ kind: 'dynamodb', tableName: 'hs.dev_1', createTable: true, approvalPollMs: 250 });
   });
 
   it.each([
@@ -28,6 +32,10 @@ describe('HANDSHAKE_STORE=dynamodb://<table>', () => {
     [
       { HANDSHAKE_STORE: 'dynamodb://handshake', HANDSHAKE_DYNAMODB_CREATE_TABLE: 'yes' },
       'HANDSHAKE_DYNAMODB_CREATE_TABLE',
+    ],
+    [
+      { HANDSHAKE_STORE: 'dynamodb://handshake', HANDSHAKE_DYNAMODB_POLL_MS: '10' },
+      'HANDSHAKE_DYNAMODB_POLL_MS',
     ],
   ])('refuses %j naming %s', (env, variable) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);

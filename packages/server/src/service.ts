@@ -126,7 +126,10 @@ async function openStore(config: ServiceConfig): Promise<StoreV1 | undefined> {
   }
   // Region, credentials and AWS_ENDPOINT_URL_DYNAMODB: the AWS SDK's standard configuration.
   const { DynamoDBStore } = await import('@handshake/dynamodb');
-  const store = new DynamoDBStore({ tableName: chosen.tableName });
+  const store = new DynamoDBStore({
+    tableName: chosen.tableName,
+    approvalPollMs: chosen.approvalPollMs,
+  });
   try {
     await store.ready({ createTable: chosen.createTable });
   } catch (error) {
