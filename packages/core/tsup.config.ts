@@ -11,6 +11,7 @@ const shared: Options = {
     node: 'src/node/index.ts',
     'aws-lambda': 'src/aws-lambda/index.ts',
     testing: 'src/testing/index.ts',
+    opentelemetry: 'src/opentelemetry/index.ts',
   },
   sourcemap: true,
   target: 'es2023',

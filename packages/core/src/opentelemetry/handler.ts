@@ -1,0 +1,141 @@
+import {
+  type Attributes,
+  context,
+  propagation,
+  SpanKind,
+  SpanStatusCode,
+  type TextMapGetter,
+} from '@opentelemetry/api';
+import type { ConnectionInfo } from '../http/handler.js';
+import {
+  DURATION_BUCKETS,
+  errorType,
+  meterOf,
+  secondsSince,
+  type TelemetryOptions,
+  tracerOf,
+} from './options.js';
+
+/** The handler's own routes, as templates. */
+const BUILT_IN_ROUTES = [
+  '/health',
+  '/tools',
+  '/authorize',
+  '/execute',
+  '/approvals',
+  '/approvals/:id',
+  '/approvals/:id/decision',
+];
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']);
+
+/**
+ * Options of {@link instrumentHandler}.
+ *
+ * @example
+ * ```ts
+ * import { createHandshakeHandler, type HandshakeEngine, type HandshakeRoute } from '@handshake/core';
+ * import { type InstrumentHandlerOptions, instrumentHandler } from '@handshake/core/opentelemetry';
+ * declare const engine: HandshakeEngine;
+ * declare const routes: HandshakeRoute[];
+ *
+ * const options: InstrumentHandlerOptions = { basePath: '/v1', routes };
+ * const handler = instrumentHandler(createHandshakeHandler(engine, { basePath: '/v1', routes }), options);
+ * ```
+ */
+export interface InstrumentHandlerOptions extends TelemetryOptions {
+  /** The handler's `basePath`, if it has one. */
+  basePath?: string;
+  /** Extra routes the handler was given (their `path` names the `http.route`). */
+  routes?: readonly { path: string }[];
+}
+
+type Handler = (request: Request, info?: ConnectionInfo) => Promise<Response>;
+
+const headerGetter: TextMapGetter<Headers> = {
+  get: (headers, key) => headers.get(key) ?? undefined,
+  keys: (headers) => [...headers.keys()],
+};
+
+/**
+ * Wraps the HTTP handler: each request is timed in `http.server.request.duration`
+ * (seconds, by `http.request.method`, `http.route` — the route template, never the
+ * URL — and `http.response.status_code`) and traced as a server span that continues
+ * the caller's W3C `traceparent` when a propagator is registered. A path no route
+ * knows is recorded as `http.route` `_OTHER`.
+ *
+ * @example
+ * ```ts
+ * import { createHandshakeHandler, type HandshakeEngine } from '@handshake/core';
+ * import { instrumentHandler } from '@handshake/core/opentelemetry';
+ * declare const engine: HandshakeEngine;
+ *
+ * const handler = instrumentHandler(createHandshakeHandler(engine));
+ * ```
+ */
+export function instrumentHandler(
+  handler: Handler,
+  options: InstrumentHandlerOptions = {},
+): Handler {
+  const duration = meterOf(options).createHistogram('http.server.request.duration', {
+    description: 'Duration of HTTP requests, by method, route template and status.',
+    unit: 's',
+    advice: { explicitBucketBoundaries: DURATION_BUCKETS },
+  });
+  const tracer = tracerOf(options);
+  const basePath = (options.basePath ?? '').replace(/\/$/, '');
+  const templates = [...(options.routes ?? []).map((route) => route.path), ...BUILT_IN_ROUTES].map(
+    (path) => ({ route: `${basePath}${path}`, segments: `${basePath}${path}`.split('/') }),
+  );
+  const routeOf = (pathname: string): string => {
+    const segments = pathname.replace(/(.)\/$/, '$1').split('/');
+    const found = templates.find(
+      (template) =>
+        template.segments.length === segments.length &&
+        template.segments.every((segment, i) =>
+          segment.startsWith(':') ? segments[i] !== '' : segment === segments[i],
+        ),
+    );
+    return found?.route ?? '_OTHER';
+  };
+
+  return (request, info) => {
+    const start = performance.now();
+    const method = METHODS.has(request.method) ? request.method : '_OTHER';
+    let route = '_OTHER';
+    try {
+      route = routeOf(new URL(request.url).pathname);
+    } catch {
+      // An unparsable URL is answered by the handler; it is measured as `_OTHER`.
+    }
+    const attributes: Attributes = { 'http.request.method': method, 'http.route': route };
+    const parent = propagation.extract(context.active(), request.headers, headerGetter);
+    return tracer.startActiveSpan(
+      `${method} ${route}`,
+      { kind: SpanKind.SERVER, attributes },
+      parent,
+      async (span) => {
+        try {
+          const response = await handler(request, info);
+          const status = response.status;
+          span.setAttribute('http.response.status_code', status);
+          const failed = status >= 500 ? { 'error.type': String(status) } : {};
+          if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+          duration.record(secondsSince(start), {
+            ...attributes,
+            'http.response.status_code': status,
+            ...failed,
+          });
+          return response;
+        } catch (error) {
+          const type = errorType(error);
+          span.setAttribute('error.type', type);
+          span.setStatus({ code: SpanStatusCode.ERROR });
+          duration.record(secondsSince(start), { ...attributes, 'error.type': type });
+          throw error;
+        } finally {
+          span.end();
+        }
+      },
+    );
+  };
+}

@@ -1,0 +1,282 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { CREDENTIALS, testEngine } from '../../test/fixtures.js';
+import { inMemoryTelemetry } from '../../test/telemetry.js';
+import { simulatedCardIssuer } from '../cards/simulated-card-issuer.js';
+import { HandshakeError } from '../errors/handshake-error.js';
+import { createHandshakeHandler } from '../http/handler.js';
+import { MemoryStore } from '../store/memory-store.js';
+import { metricsAuditSink } from './audit-metrics.js';
+import { instrumentCardIssuer } from './card-issuer.js';
+import { instrumentEngine } from './engine.js';
+import { instrumentHandler } from './handler.js';
+import { instrumentStore } from './store.js';
+
+const refund = { capture_id: 'CAP-7731', amount: { value: '25.00', currency: 'USD' } };
+const rate = { from: 'EUR' };
+
+let telemetry: ReturnType<typeof inMemoryTelemetry>;
+afterEach(() => telemetry?.close());
+
+/** An engine with every instrument on one in-memory SDK. */
+function instrumented() {
+  telemetry = inMemoryTelemetry();
+  const providers = {
+    meterProvider: telemetry.meterProvider,
+    tracerProvider: telemetry.tracerProvider,
+  };
+  const setup = testEngine({
+    store: instrumentStore(new MemoryStore(), { name: 'memory', ...providers }),
+    audit: [metricsAuditSink(providers)],
+  });
+  const engine = instrumentEngine(setup.engine, providers);
+  const handler = instrumentHandler(createHandshakeHandler(engine), providers);
+  return { ...setup, engine, handler };
+}
+
+async function post(
+  handler: ReturnType<typeof instrumented>['handler'],
+  path: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+) {
+  const response = await handler(
+    new Request(`http://localhost${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    }),
+  );
+  return (await response.json()) as Record<string, unknown>;
+}
+
+/** A RESTRICTED refund waiting for a decision. */
+async function pendingRefund(setup: ReturnType<typeof instrumented>) {
+  const auth = await setup.engine.authorize(
+    { tool: 'create_refund', parameters: refund },
+    CREDENTIALS.alice,
+  );
+  if (auth.status !== 'pending') throw new Error('expected pending');
+  return auth;
+}
+
+const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
+const TRACEPARENT = `00-${TRACE_ID}-00f067aa0ba902b7-01`;
+
+describe('a full handshake over HTTP', () => {
+  it('counts the call by tool, tier and outcome, times routes and store operations, and traces it under the caller’s traceparent', async () => {
+    const setup = instrumented();
+    const auth = await post(
+      setup.handler,
+      '/authorize',
+      { tool: 'get_exchange_rate', parameters: rate },
+      { traceparent: TRACEPARENT },
+    );
+    await post(setup.handler, '/execute', {
+      ephemeralToken: auth.ephemeralToken,
+      tool: 'get_exchange_rate',
+      parameters: rate,
+    });
+    await setup.engine.flushAudit();
+    const call = { 'handshake.tool': 'get_exchange_rate', 'handshake.tier': 'PUBLIC' };
+    expect(await telemetry.points('handshake.authorizations')).toEqual([
+      { attributes: { ...call, 'handshake.outcome': 'authorized' }, value: 1 },
+    ]);
+    expect(await telemetry.points('handshake.executions')).toEqual([
+      { attributes: { ...call, 'handshake.outcome': 'completed' }, value: 1 },
+    ]);
+    const routes = (await telemetry.points('http.server.request.duration')).map(
+      (point) => point.attributes,
+    );
+    expect(routes).toEqual(
+      expect.arrayContaining([
+        {
+          'http.request.method': 'POST',
+          'http.route': '/authorize',
+          'http.response.status_code': 200,
+        },
+        {
+          'http.request.method': 'POST',
+          'http.route': '/execute',
+          'http.response.status_code': 200,
+        },
+      ]),
+    );
+    const operations = (await telemetry.points('handshake.store.operation.duration')).map(
+      (point) => point.attributes['handshake.store.operation'],
+    );
+    expect(operations).toEqual(expect.arrayContaining(['authorize', 'consume', 'complete']));
+    const durations = await telemetry.points('handshake.execute.duration');
+    expect(durations.map((point) => point.attributes)).toEqual([
+      { 'handshake.outcome': 'completed' },
+    ]);
+
+    const spans = telemetry.spans.getFinishedSpans();
+    const named = (name: string) => spans.find((span) => span.name === name)!;
+    const server = named('POST /authorize');
+    const authorize = named('handshake.authorize');
+    const store = named('handshake.store authorize');
+    expect(server.spanContext().traceId).toBe(TRACE_ID);
+    expect(authorize.parentSpanContext?.spanId).toBe(server.spanContext().spanId);
+    expect(store.parentSpanContext?.spanId).toBe(authorize.spanContext().spanId);
+    expect(authorize.attributes).toMatchObject({
+      'handshake.outcome': 'authorized',
+      'handshake.tier': 'PUBLIC',
+    });
+    // The execute request came without a traceparent: a trace of its own.
+    expect(named('POST /execute').spanContext().traceId).not.toBe(TRACE_ID);
+  });
+
+  it('names an unknown path _OTHER, never its URL', async () => {
+    const setup = instrumented();
+    await setup.handler(new Request('http://localhost/approvals/ap_secret123/decision/x'));
+    await setup.handler(new Request('http://localhost/approvals/ap_secret123'));
+    const routes = (await telemetry.points('http.server.request.duration')).map(
+      (point) => point.attributes['http.route'],
+    );
+    expect(routes.sort()).toEqual(['/approvals/:id', '_OTHER']);
+  });
+});
+
+describe('approvals', () => {
+  it('counts an approval by decision and channel and measures the time to decision', async () => {
+    const setup = instrumented();
+    const auth = await pendingRefund(setup);
+    setup.clock.advance(90_000);
+    await setup.engine.decide(
+      auth.approvalId,
+      { decision: 'approve', channel: 'console' },
+      CREDENTIALS.approver,
+    );
+    await setup.engine.flushAudit();
+    const call = { 'handshake.tool': 'create_refund', 'handshake.tier': 'RESTRICTED' };
+    expect(await telemetry.points('handshake.authorizations')).toEqual([
+      { attributes: { ...call, 'handshake.outcome': 'pending' }, value: 1 },
+    ]);
+    expect(await telemetry.points('handshake.approval.decisions')).toEqual([
+      {
+        attributes: { ...call, 'handshake.decision': 'approved', 'handshake.channel': 'console' },
+        value: 1,
+      },
+    ]);
+    const [waited] = await telemetry.points('handshake.approval.decision.duration');
+    expect(waited?.attributes).toEqual({ ...call, 'handshake.decision': 'approved' });
+    expect(waited?.value).toMatchObject({ count: 1, sum: 90 });
+  });
+
+  it('counts a denial', async () => {
+    const setup = instrumented();
+    const auth = await pendingRefund(setup);
+    await setup.engine.decide(auth.approvalId, { decision: 'deny' }, CREDENTIALS.approver);
+    await setup.engine.flushAudit();
+    const decisions = await telemetry.points('handshake.approval.decisions');
+    expect(decisions.map((point) => point.attributes['handshake.decision'])).toEqual(['denied']);
+    expect(decisions[0]?.attributes['handshake.channel']).toBe('none');
+  });
+});
+
+describe('refusals', () => {
+  it('counts refusals by code and records the failed step with its error type', async () => {
+    const setup = instrumented();
+    await expect(
+      setup.engine.authorize({ tool: 'get_order', parameters: { order_id: 'O-1' } }),
+    ).rejects.toThrow(HandshakeError);
+    const auth = await setup.engine.authorize(
+      { tool: 'get_order', parameters: { order_id: 'O-1' } },
+      CREDENTIALS.alice,
+    );
+    if (auth.status !== 'authorized') throw new Error('expected authorized');
+    await expect(
+      setup.engine.execute(
+        { ephemeralToken: auth.ephemeralToken, tool: 'get_order', parameters: { order_id: 'O-1' } },
+        CREDENTIALS.alice,
+      ),
+    ).rejects.toThrow(HandshakeError);
+    await setup.engine.flushAudit();
+    const refusals = await telemetry.points('handshake.refusals');
+    expect(refusals).toEqual(
+      expect.arrayContaining([
+        { attributes: { 'error.type': 'UNAUTHORIZED' }, value: 1 },
+        { attributes: { 'error.type': 'SIGNATURE_INVALID' }, value: 1 },
+      ]),
+    );
+    const execute = await telemetry.points('handshake.execute.duration');
+    expect(execute.map((point) => point.attributes)).toEqual([
+      { 'handshake.outcome': 'SIGNATURE_INVALID', 'error.type': 'SIGNATURE_INVALID' },
+    ]);
+    const span = telemetry.spans.getFinishedSpans().find((s) => s.name === 'handshake.execute');
+    expect(span?.status.code).toBe(2);
+  });
+
+  it('times a failing store operation with its error type', async () => {
+    telemetry = inMemoryTelemetry();
+    const failing = new MemoryStore();
+    failing.getApproval = () => {
+      throw new TypeError('connection lost to 10.0.0.1');
+    };
+    const store = instrumentStore(failing, {
+      name: 'flaky',
+      meterProvider: telemetry.meterProvider,
+    });
+    await expect(store.getApproval('p', 'a')).rejects.toThrow('connection lost');
+    expect(await telemetry.points('handshake.store.operation.duration')).toEqual([
+      {
+        attributes: {
+          'handshake.store': 'flaky',
+          'handshake.store.operation': 'getApproval',
+          'error.type': 'TypeError',
+        },
+        value: expect.objectContaining({ count: 1 }),
+      },
+    ]);
+    expect(store.subscribeApprovals === undefined).toBe(failing.subscribeApprovals === undefined);
+  });
+});
+
+describe('cards', () => {
+  it('counts card creations by outcome and never reads the card', async () => {
+    telemetry = inMemoryTelemetry();
+    const providers = {
+      meterProvider: telemetry.meterProvider,
+      tracerProvider: telemetry.tracerProvider,
+    };
+    const issuer = instrumentCardIssuer(simulatedCardIssuer(), providers);
+    const card = await issuer.issueCard({
+      userId: 'alice',
+      transactionId: 'tx_1',
+      merchantName: 'Example Books',
+      spendingLimit: { value: '30.00', currency: 'USD' },
+    });
+    const refusing = instrumentCardIssuer(
+      {
+        specificationVersion: 'v1',
+        issueCard: () => {
+          throw new HandshakeError('PROVIDER_ERROR', 'issuer down');
+        },
+      },
+      providers,
+    );
+    await expect(
+      refusing.issueCard({
+        userId: 'alice',
+        transactionId: 'tx_2',
+        merchantName: 'Example Books',
+        spendingLimit: { value: '30.00', currency: 'USD' },
+      }),
+    ).rejects.toThrow('issuer down');
+    expect(await telemetry.points('handshake.card.creations')).toEqual(
+      expect.arrayContaining([
+        { attributes: { 'handshake.outcome': 'created' }, value: 1 },
+        {
+          attributes: { 'handshake.outcome': 'failed', 'error.type': 'PROVIDER_ERROR' },
+          value: 1,
+        },
+      ]),
+    );
+    const everything = JSON.stringify([
+      await telemetry.collect(),
+      telemetry.spans.getFinishedSpans().map((span) => span.attributes),
+    ]);
+    expect(everything).not.toContain(card.cardNumber);
+    expect(everything).not.toContain(card.cvc);
+  });
+});

@@ -1,0 +1,65 @@
+import {
+  type Meter,
+  type MeterProvider,
+  metrics,
+  type Tracer,
+  type TracerProvider,
+  trace,
+} from '@opentelemetry/api';
+import { HandshakeError } from '../errors/handshake-error.js';
+
+/**
+ * Where the instrumentation sends its measurements. Without providers it uses the
+ * global ones that an OpenTelemetry SDK registers; with no SDK installed those are
+ * no-ops, and instrumenting costs next to nothing.
+ *
+ * @example
+ * ```ts
+ * import { type TelemetryOptions, metricsAuditSink } from '@handshake/core/opentelemetry';
+ * import { metrics } from '@opentelemetry/api';
+ *
+ * const options: TelemetryOptions = { meterProvider: metrics.getMeterProvider() };
+ * const sink = metricsAuditSink(options);
+ * ```
+ */
+export interface TelemetryOptions {
+  /** Default: the global meter provider. */
+  meterProvider?: MeterProvider;
+  /** Default: the global tracer provider. */
+  tracerProvider?: TracerProvider;
+}
+
+/** The instrumentation scope of every meter and tracer. */
+export const SCOPE = '@handshake/core';
+
+export function meterOf(options: TelemetryOptions = {}): Meter {
+  return (options.meterProvider ?? metrics.getMeterProvider()).getMeter(SCOPE);
+}
+
+export function tracerOf(options: TelemetryOptions = {}): Tracer {
+  return (options.tracerProvider ?? trace.getTracerProvider()).getTracer(SCOPE);
+}
+
+/** Seconds between two `performance.now()` readings. */
+export const secondsSince = (start: number) => (performance.now() - start) / 1000;
+
+/**
+ * Histogram buckets in seconds for calls that take milliseconds to a few seconds
+ * (OpenTelemetry's recommendation for `http.server.request.duration`).
+ */
+export const DURATION_BUCKETS = [
+  0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10,
+];
+
+/** Buckets in seconds for the wait for a person's decision: seconds to an hour. */
+export const DECISION_BUCKETS = [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600];
+
+/**
+ * The `error.type` of a failure: a Handshake error code, else the error's class name
+ * (`TypeError`), else `_OTHER` — never its message, which may describe the input.
+ */
+export function errorType(error: unknown): string {
+  if (HandshakeError.isInstance(error)) return error.code;
+  const name = error instanceof Error ? error.name : undefined;
+  return name && /^[A-Za-z][A-Za-z0-9_]{0,39}$/.test(name) ? name : '_OTHER';
+}

@@ -1,0 +1,103 @@
+import { type Attributes, SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import type { StoreV1 } from '../store/store-v1.js';
+import {
+  DURATION_BUCKETS,
+  errorType,
+  meterOf,
+  secondsSince,
+  type TelemetryOptions,
+  tracerOf,
+} from './options.js';
+
+/**
+ * Options of {@link instrumentStore}.
+ *
+ * @example
+ * ```ts
+ * import { MemoryStore } from '@handshake/core';
+ * import { type InstrumentStoreOptions, instrumentStore } from '@handshake/core/opentelemetry';
+ *
+ * const options: InstrumentStoreOptions = { name: 'memory' };
+ * const store = instrumentStore(new MemoryStore(), options);
+ * ```
+ */
+export interface InstrumentStoreOptions extends TelemetryOptions {
+  /** The store's name in the `handshake.store` attribute, e.g. `redis` or `dynamodb`. */
+  name: string;
+}
+
+/** The operations measured; `subscribeApprovals` and `close` are passed through. */
+const OPERATIONS = [
+  'authorize',
+  'consume',
+  'complete',
+  'getApproval',
+  'listApprovals',
+  'decideApproval',
+  'issueApprovalToken',
+  'spendUsage',
+  'captureSpend',
+] as const;
+
+/**
+ * Wraps a store so that each operation is timed in `handshake.store.operation.duration`
+ * (seconds, by `handshake.store`, `handshake.store.operation` and, when it failed,
+ * `error.type`) and traced as a child span of the call that made it. Operations
+ * the store lacks stay absent, so the engine sees the same capabilities.
+ *
+ * @example
+ * ```ts
+ * import { createHandshake, MemoryStore, type ToolProviderV1 } from '@handshake/core';
+ * import { instrumentStore } from '@handshake/core/opentelemetry';
+ * declare const tools: ToolProviderV1;
+ *
+ * const store = instrumentStore(new MemoryStore(), { name: 'memory' });
+ * const engine = createHandshake({ tools, store });
+ * ```
+ */
+export function instrumentStore(store: StoreV1, options: InstrumentStoreOptions): StoreV1 {
+  const duration = meterOf(options).createHistogram('handshake.store.operation.duration', {
+    description: 'Duration of store operations, by store, operation and error type.',
+    unit: 's',
+    advice: { explicitBucketBoundaries: DURATION_BUCKETS },
+  });
+  const tracer = tracerOf(options);
+  const wrapped: Record<string, unknown> = {
+    specificationVersion: 'v1',
+  };
+  for (const operation of OPERATIONS) {
+    const method = store[operation] as ((...args: unknown[]) => unknown) | undefined;
+    if (typeof method !== 'function') continue;
+    wrapped[operation] = (...args: unknown[]) => {
+      const attributes: Attributes = {
+        'handshake.store': options.name,
+        'handshake.store.operation': operation,
+      };
+      return tracer.startActiveSpan(
+        `handshake.store ${operation}`,
+        { kind: SpanKind.CLIENT, attributes },
+        async (span) => {
+          const start = performance.now();
+          try {
+            const result = await method.apply(store, args);
+            duration.record(secondsSince(start), attributes);
+            return result;
+          } catch (error) {
+            const type = errorType(error);
+            duration.record(secondsSince(start), { ...attributes, 'error.type': type });
+            span.setAttribute('error.type', type);
+            span.setStatus({ code: SpanStatusCode.ERROR });
+            throw error;
+          } finally {
+            span.end();
+          }
+        },
+      );
+    };
+  }
+  if (store.subscribeApprovals) {
+    wrapped.subscribeApprovals = store.subscribeApprovals.bind(store);
+  }
+  if (store.close) wrapped.close = store.close.bind(store);
+  return wrapped as unknown as StoreV1;
+}

@@ -1,0 +1,70 @@
+import { context, propagation } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import {
+  AggregationTemporality,
+  type DataPoint,
+  InMemoryMetricExporter,
+  MeterProvider,
+  PeriodicExportingMetricReader,
+} from '@opentelemetry/sdk-metrics';
+import {
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+  TracerProvider,
+} from '@opentelemetry/sdk-trace';
+
+/**
+ * An OpenTelemetry SDK in memory: metrics are read on demand, spans kept as they end.
+ * Registers the async-hooks context manager and the W3C propagator globally.
+ */
+export function inMemoryTelemetry() {
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  const metricExporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
+  const reader = new PeriodicExportingMetricReader({
+    exporter: metricExporter,
+    exportIntervalMillis: 3_600_000,
+  });
+  const meterProvider = new MeterProvider({ readers: [reader] });
+  const spans = new InMemorySpanExporter();
+  const tracerProvider = new TracerProvider({
+    spanProcessors: [new SimpleSpanProcessor({ exporter: spans })],
+  });
+
+  /** Every data point of every metric, as last collected. */
+  async function collect() {
+    metricExporter.reset();
+    await reader.forceFlush();
+    const out: { name: string; unit: string; point: DataPoint<unknown> }[] = [];
+    for (const resource of metricExporter.getMetrics()) {
+      for (const scope of resource.scopeMetrics) {
+        for (const metric of scope.metrics) {
+          for (const point of metric.dataPoints as DataPoint<unknown>[]) {
+            out.push({ name: metric.descriptor.name, unit: metric.descriptor.unit, point });
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  return {
+    meterProvider,
+    tracerProvider,
+    spans,
+    collect,
+    /** The points of one metric, with their attributes and values. */
+    async points(name: string) {
+      return (await collect())
+        .filter((entry) => entry.name === name)
+        .map((entry) => ({ attributes: entry.point.attributes, value: entry.point.value }));
+    },
+    async close() {
+      await meterProvider.shutdown();
+      await tracerProvider.shutdown();
+      context.disable();
+      propagation.disable();
+    },
+  };
+}
