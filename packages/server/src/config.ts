@@ -8,7 +8,10 @@ import {
   type RegisteredKey,
   type SpendingLimits,
 } from '@handshake/core';
+import type { LevelWithSilent } from 'pino';
 import { type CardIssuerConfig, loadCardIssuerConfig } from './card-issuer-config.js';
+import type { TelemetryConfig } from './telemetry.js';
+import { loadLogLevel, loadTelemetryConfig } from './telemetry-config.js';
 
 /**
  * The service's configuration, read from the environment.
@@ -46,6 +49,10 @@ export interface ServiceConfig {
   paypalClientSecret: string | undefined;
   /** The spend API's card issuer (`HANDSHAKE_CARD_ISSUER` and the Stripe variables). */
   cardIssuer: CardIssuerConfig;
+  /** Metrics and traces (`HANDSHAKE_METRICS_PORT`, `OTEL_EXPORTER_OTLP_ENDPOINT`, …). */
+  telemetry: TelemetryConfig;
+  /** `HANDSHAKE_LOG_LEVEL`. */
+  logLevel: LevelWithSilent;
 }
 
 /**
@@ -285,5 +292,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
     paypalClientId: env.PAYPAL_CLIENT_ID || undefined,
     paypalClientSecret: env.PAYPAL_CLIENT_SECRET || undefined,
     cardIssuer: loadCardIssuerConfig(env),
+    telemetry: loadTelemetryConfig(env),
+    logLevel: loadLogLevel(env),
   };
 }

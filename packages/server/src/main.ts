@@ -2,6 +2,7 @@ import { serve } from '@handshake/core/node';
 import { ConfigError, loadConfig } from './config.js';
 import { helpText } from './help.js';
 import { createService } from './service.js';
+import { startTelemetry } from './telemetry.js';
 
 // `handshake-server`: the reference service, configured by environment variables.
 
@@ -18,7 +19,9 @@ async function main() {
     process.exit(2);
   }
   const config = loadConfig();
-  const service = await createService(config);
+  // Started before the service, so the store and tools opened there are traced too.
+  const telemetry = await startTelemetry(config.telemetry);
+  const service = await createService(config, telemetry ? { telemetry } : {});
   const running = await serve(service.handler, { port: config.port, hostname: '0.0.0.0' });
   const tools = await service.engine.listTools();
   console.log(`Handshake reference service listening on http://localhost:${running.port}`);
@@ -30,9 +33,13 @@ async function main() {
   console.log(`  ${tools.length} tools: ${tools.map((t) => `${t.name} (${t.tier})`).join(', ')}`);
   if (!config.approverToken)
     console.log('  no HANDSHAKE_APPROVER_TOKEN: approvals can only time out');
+  if (telemetry?.metricsUrl) console.log(`  metrics: ${telemetry.metricsUrl}`);
+  if (config.telemetry.otlpTraces) console.log('  traces: OTLP (OTEL_EXPORTER_OTLP_ENDPOINT)');
+  service.log.info({ port: running.port, store: config.store.kind }, 'listening');
   const stop = async () => {
     await running.close();
     await service.close();
+    await telemetry?.close();
     process.exit(0);
   };
   process.once('SIGINT', stop);

@@ -10,6 +10,7 @@ import {
   type HandshakeHandlerOptions,
   type HandshakeOptions,
   jwtSessionVerifier,
+  MemoryStore,
   type SessionVerifierV1,
   type StoreV1,
   simulatedExchangeRates,
@@ -20,10 +21,21 @@ import {
   type ToolProviderV1,
 } from '@handshake/core';
 import { jsonLinesAuditSink } from '@handshake/core/node';
+import {
+  auditFailureMetrics,
+  instrumentCardIssuer,
+  instrumentEngine,
+  instrumentHandler,
+  instrumentStore,
+  metricsAuditSink,
+  type TelemetryOptions,
+} from '@handshake/core/opentelemetry';
+import type { Logger } from 'pino';
 import { type CardIssuing, openCardIssuing } from './cards.js';
 import { ConfigError, type ServiceConfig } from './config.js';
 import { consoleRoutes } from './console.js';
 import { exchangeRateTool } from './demo-tools.js';
+import { createLogger } from './logging.js';
 
 /**
  * Things a test, the demo or an embedding service may replace.
@@ -46,6 +58,10 @@ export interface ServiceOverrides {
   issuer?: CardIssuerV1;
   /** Engine lifetimes the soak script shortens, so memory reaches its steady state sooner. */
   engine?: Pick<HandshakeOptions, 'replayWindowMs' | 'approvalTtlMs'>;
+  /** Where metrics and traces go; without it the service is not instrumented. */
+  telemetry?: TelemetryOptions;
+  /** The logger (default: JSON lines on stdout at the configured level). */
+  logger?: Logger;
 }
 
 /**
@@ -67,6 +83,8 @@ export interface Service {
   handler: (request: Request, info?: ConnectionInfo) => Promise<Response>;
   /** Which card issuer the spend API uses, for the start-up banner (no secret in it). */
   cards: string;
+  /** The service's structured logger. */
+  log: Logger;
   /** Waits until the card events an in-process Stripe simulation queued were delivered. */
   cardEventsDelivered(): Promise<void>;
   close(): Promise<void>;
@@ -181,16 +199,27 @@ export async function createService(
         close: () => {},
       }
     : await openCardIssuing(config.cardIssuer, clockOption);
-  const spend = spendTools({ issuer: cards.issuer, exchangeRates });
+  const telemetry = overrides.telemetry;
+  const log = overrides.logger ?? createLogger(config.logLevel);
+  const issuer = telemetry ? instrumentCardIssuer(cards.issuer, telemetry) : cards.issuer;
+  const spend = spendTools({ issuer, exchangeRates });
   // PayPal's tools (every toolkit tool with its tier) and the PUBLIC get_exchange_rate,
   // unless a caller brings its own.
   const paypal = overrides.tools ? undefined : await openPayPal(config, clockOption);
   const tools = [...(overrides.tools ?? [exchangeRateTool(), paypal!.provider]), spend];
-  const store = overrides.store ?? (await openStore(config));
+  const opened = overrides.store ?? (await openStore(config));
+  const store = telemetry
+    ? instrumentStore(opened ?? new MemoryStore(), {
+        name: overrides.store ? 'custom' : config.store.kind,
+        ...telemetry,
+      })
+    : opened;
   const audit: AuditSinkV1[] = [...(overrides.audit ?? [])];
   if (config.auditFile) audit.push(jsonLinesAuditSink({ path: config.auditFile }));
+  if (telemetry) audit.push(metricsAuditSink(telemetry));
+  const countAuditFailure = telemetry ? auditFailureMetrics(telemetry) : undefined;
   const sessions = sessionVerifier(config);
-  const engine = createHandshake({
+  const created = createHandshake({
     tools,
     ...(store ? { store } : {}),
     ...(sessions ? { sessions } : {}),
@@ -207,29 +236,41 @@ export async function createService(
     replayWindowMs: config.replayWindowSeconds * 1000,
     ...overrides.engine,
     onAuditError: (error, event) => {
-      console.error(
-        `audit: event ${event.seq} (${event.type}) was not written: ${(error as Error).message}`,
+      countAuditFailure?.(error, event);
+      log.error(
+        { seq: event.seq, event: event.type, error: (error as Error).message },
+        'audit event not written; it stays in the backlog and is retried',
       );
     },
   });
+  const engine = telemetry ? instrumentEngine(created, telemetry) : created;
   await engine.ready();
-  const handler = createHandshakeHandler(engine, {
-    onError: (error) => console.error('unexpected error:', error),
+  // The approval console at /console/, after any routes a caller adds.
+  const routes = [
+    ...(overrides.handler?.routes ?? []),
+    ...cards.routes(engine),
+    ...spendApiRoutes(engine, { tools: spend }),
+    ...consoleRoutes(),
+  ];
+  const plain = createHandshakeHandler(engine, {
+    onError: (error) => log.error({ err: error }, 'unexpected error'),
     trustedProxies: config.trustedProxies,
     ...overrides.handler,
-    // The approval console at /console/, after any routes a caller adds.
-    routes: [
-      ...(overrides.handler?.routes ?? []),
-      ...cards.routes(engine),
-      ...spendApiRoutes(engine, { tools: spend }),
-      ...consoleRoutes(),
-    ],
+    routes,
   });
+  const handler = telemetry
+    ? instrumentHandler(plain, {
+        ...telemetry,
+        routes,
+        ...(overrides.handler?.basePath ? { basePath: overrides.handler.basePath } : {}),
+      })
+    : plain;
   cards.attach(handler);
   return {
     engine,
     handler,
     cards: cards.description,
+    log,
     cardEventsDelivered: () => cards.idle(),
     close: async () => {
       await engine.close();

@@ -1,5 +1,5 @@
 import type { AuditEvent, AuditSinkV1 } from '../audit/audit-event.js';
-import { DECISION_BUCKETS, meterOf, type TelemetryOptions } from './options.js';
+import { DECISION_BUCKETS, errorType, meterOf, type TelemetryOptions } from './options.js';
 
 /**
  * Options of {@link metricsAuditSink}.
@@ -135,5 +135,31 @@ export function metricsAuditSink(options: MetricsAuditSinkOptions = {}): AuditSi
         // Measuring must never stop the audit trail.
       }
     },
+  };
+}
+
+/**
+ * An `onAuditError` handler that counts failed audit writes in
+ * `handshake.audit.write_failures` by the event's type and the `error.type`. Each
+ * failed attempt counts once; the event itself stays in the backlog and is retried.
+ *
+ * @example
+ * ```ts
+ * import { createHandshake, type ToolProviderV1 } from '@handshake/core';
+ * import { auditFailureMetrics } from '@handshake/core/opentelemetry';
+ * declare const tools: ToolProviderV1;
+ *
+ * const engine = createHandshake({ tools, onAuditError: auditFailureMetrics() });
+ * ```
+ */
+export function auditFailureMetrics(
+  options: TelemetryOptions = {},
+): (error: unknown, event: AuditEvent) => void {
+  const failures = meterOf(options).createCounter('handshake.audit.write_failures', {
+    description: 'Failed attempts to write an audit event, by event type and error type.',
+    unit: '{failure}',
+  });
+  return (error, event) => {
+    failures.add(1, { 'handshake.audit.event': event.type, 'error.type': errorType(error) });
   };
 }
