@@ -13,6 +13,13 @@ import {
   SimpleSpanProcessor,
   TracerProvider,
 } from '@opentelemetry/sdk-trace';
+import { createHandshakeHandler } from '../src/http/handler.js';
+import { metricsAuditSink } from '../src/opentelemetry/audit-metrics.js';
+import { instrumentEngine } from '../src/opentelemetry/engine.js';
+import { instrumentHandler } from '../src/opentelemetry/handler.js';
+import { instrumentStore } from '../src/opentelemetry/store.js';
+import { MemoryStore } from '../src/store/memory-store.js';
+import { testEngine } from './fixtures.js';
 
 /**
  * An OpenTelemetry SDK in memory: metrics are read on demand, spans kept as they end.
@@ -67,4 +74,19 @@ export function inMemoryTelemetry() {
       propagation.disable();
     },
   };
+}
+
+/** The test engine with every instrument recording into `telemetry`, and its HTTP handler. */
+export function instrumentedEngine(telemetry: ReturnType<typeof inMemoryTelemetry>) {
+  const providers = {
+    meterProvider: telemetry.meterProvider,
+    tracerProvider: telemetry.tracerProvider,
+  };
+  const setup = testEngine({
+    store: instrumentStore(new MemoryStore(), { name: 'memory', ...providers }),
+    audit: [metricsAuditSink(providers)],
+  });
+  const engine = instrumentEngine(setup.engine, providers);
+  const handler = instrumentHandler(createHandshakeHandler(engine), providers);
+  return { ...setup, engine, handler };
 }

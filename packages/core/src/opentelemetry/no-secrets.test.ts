@@ -1,13 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { CREDENTIALS, testEngine } from '../../test/fixtures.js';
+import { CREDENTIALS } from '../../test/fixtures.js';
 import { MALFORMED } from '../../test/hostile/corpus.js';
-import { inMemoryTelemetry } from '../../test/telemetry.js';
-import { createHandshakeHandler } from '../http/handler.js';
-import { MemoryStore } from '../store/memory-store.js';
-import { metricsAuditSink } from './audit-metrics.js';
-import { instrumentEngine } from './engine.js';
-import { instrumentHandler } from './handler.js';
-import { instrumentStore } from './store.js';
+import { inMemoryTelemetry, instrumentedEngine } from '../../test/telemetry.js';
 
 let telemetry: ReturnType<typeof inMemoryTelemetry>;
 afterEach(() => telemetry?.close());
@@ -17,16 +11,8 @@ const refund = { capture_id: 'CAP-SECRET-4411', amount: { value: '73.19', curren
 describe('what the instrumentation records', () => {
   it('holds no token, credential, user id, identifier or parameter value, even under hostile input', async () => {
     telemetry = inMemoryTelemetry();
-    const providers = {
-      meterProvider: telemetry.meterProvider,
-      tracerProvider: telemetry.tracerProvider,
-    };
-    const setup = testEngine({
-      store: instrumentStore(new MemoryStore(), { name: 'memory', ...providers }),
-      audit: [metricsAuditSink(providers)],
-    });
-    const engine = instrumentEngine(setup.engine, providers);
-    const handler = instrumentHandler(createHandshakeHandler(engine), providers);
+    const setup = instrumentedEngine(telemetry);
+    const { engine, handler } = setup;
     const call = (path: string, body: BodyInit, credential: string) =>
       handler(
         new Request(`http://localhost${path}`, {

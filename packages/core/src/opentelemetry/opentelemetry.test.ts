@@ -1,14 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { CREDENTIALS, testEngine } from '../../test/fixtures.js';
-import { inMemoryTelemetry } from '../../test/telemetry.js';
+import { CREDENTIALS } from '../../test/fixtures.js';
+import { inMemoryTelemetry, instrumentedEngine } from '../../test/telemetry.js';
 import { simulatedCardIssuer } from '../cards/simulated-card-issuer.js';
 import { HandshakeError } from '../errors/handshake-error.js';
-import { createHandshakeHandler } from '../http/handler.js';
 import { MemoryStore } from '../store/memory-store.js';
-import { metricsAuditSink } from './audit-metrics.js';
 import { instrumentCardIssuer } from './card-issuer.js';
-import { instrumentEngine } from './engine.js';
-import { instrumentHandler } from './handler.js';
 import { instrumentStore } from './store.js';
 
 const refund = { capture_id: 'CAP-7731', amount: { value: '25.00', currency: 'USD' } };
@@ -20,17 +16,7 @@ afterEach(() => telemetry?.close());
 /** An engine with every instrument on one in-memory SDK. */
 function instrumented() {
   telemetry = inMemoryTelemetry();
-  const providers = {
-    meterProvider: telemetry.meterProvider,
-    tracerProvider: telemetry.tracerProvider,
-  };
-  const setup = testEngine({
-    store: instrumentStore(new MemoryStore(), { name: 'memory', ...providers }),
-    audit: [metricsAuditSink(providers)],
-  });
-  const engine = instrumentEngine(setup.engine, providers);
-  const handler = instrumentHandler(createHandshakeHandler(engine), providers);
-  return { ...setup, engine, handler };
+  return instrumentedEngine(telemetry);
 }
 
 async function post(
