@@ -68,7 +68,9 @@ describe('simulatedCardIssuer', () => {
       spendingLimit: { value: '5.00', currency: 'USD' },
     };
     issuer.issueCard(request);
-    expect(refusal(() => issuer.issueCard(request)).code).toBe('PROVIDER_ERROR');
+    const other = { ...request, merchantName: 'Other Books' };
+    expect(refusal(() => issuer.issueCard(other)).code).toBe('PROVIDER_ERROR');
+    expect(issuer.issuedCount).toBe(1);
   });
 
   it('accepts one charge within the limit, then refuses the card as used', () => {
@@ -157,5 +159,40 @@ describe('simulatedCardIssuer', () => {
       );
     }
     expect(refusal(() => issuer.simulateCharge(details)).message).toMatch(/blocked/);
+  });
+});
+
+describe('the transaction as idempotency key', () => {
+  it('a retry of the same transaction gets the card issued then, and no second card', async () => {
+    const { issuer } = setup();
+    const request = {
+      userId: 'alice',
+      transactionId: 'tx_crash',
+      merchantName: 'Example Books',
+      spendingLimit: { value: '30.00', currency: 'USD' },
+    };
+    const first = await issuer.issueCard(request);
+    const retry = await issuer.issueCard(request);
+    expect(retry).toEqual(first);
+    expect(issuer.issuedCount).toBe(1);
+    // The card rebuilt for the retry is the card that works (once).
+    const charge = () =>
+      issuer.simulateCharge!({
+        cardNumber: retry.cardNumber,
+        cvc: retry.cvc,
+        expMonth: retry.expMonth,
+        expYear: retry.expYear,
+        amount: { value: '30.00', currency: 'USD' },
+        merchant: { name: 'Example Books' },
+      });
+    expect(await charge()).toMatchObject({ cardId: first.cardId, last4: first.last4 });
+    // Another purchase under the same transaction is refused, not issued.
+    const other = await Promise.resolve()
+      .then(() =>
+        issuer.issueCard({ ...request, spendingLimit: { value: '31.00', currency: 'USD' } }),
+      )
+      .catch((error: HandshakeError) => error);
+    expect(other).toMatchObject({ code: 'PROVIDER_ERROR' });
+    expect(issuer.issuedCount).toBe(1);
   });
 });

@@ -1,3 +1,6 @@
+import { hmac } from '@noble/hashes/hmac.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { utf8ToBytes } from '@noble/hashes/utils.js';
 import { sha256Hex } from '../canonical/hash.js';
 import { HandshakeError } from '../errors/handshake-error.js';
 import { formatMoney, parseMoney } from '../money/money.js';
@@ -61,6 +64,9 @@ export interface SimulatedCardIssuer extends CardIssuerV1 {
 interface CardRecord {
   cardId: string;
   transactionId: string;
+  userId: string;
+  /** Card numbers drawn from the transaction's stream until one was free. */
+  draws: number;
   cvcDigest: string;
   expMonth: number;
   expYear: number;
@@ -162,7 +168,50 @@ export function simulatedCardIssuer(options: SimulatedCardIssuerOptions = {}): S
   const maxCvcAttempts = options.maxCvcAttempts ?? 3;
   const retainMs = options.retainMs ?? 60 * 60 * 1000;
   const cards = new Map<string, CardRecord>();
+  /** Transaction id → the card's key in `cards`: the transaction is the idempotency key. */
   const byTransaction = new Map<string, string>();
+  // A card's number, CVC and id come from a stream keyed by its transaction, so a retry
+  // of the same transaction rebuilds the same card without the issuer keeping either.
+  const secret = random(new Uint8Array(32));
+  const streamOf = (transactionId: string): RandomSource => {
+    let block = 0;
+    let pool = new Uint8Array(0);
+    let at = 0;
+    return (bytes) => {
+      for (let i = 0; i < bytes.length; i += 1) {
+        if (at >= pool.length) {
+          pool = hmac(sha256, secret, utf8ToBytes(`card:${transactionId}:${block}`));
+          block += 1;
+          at = 0;
+        }
+        bytes[i] = pool[at] as number;
+        at += 1;
+      }
+      return bytes;
+    };
+  };
+  const drawNumber = (stream: RandomSource) => {
+    const payload = TEST_PREFIX + randomDigits(stream, CARD_LENGTH - TEST_PREFIX.length - 1);
+    return payload + String(luhnCheckDigit(payload));
+  };
+  const issuedCard = (card: CardRecord, cardNumber: string, cvc: string): IssuedCard => ({
+    cardId: card.cardId,
+    cardNumber,
+    cvc,
+    expMonth: card.expMonth,
+    expYear: card.expYear,
+    expiresAt: card.expiresAt,
+    spendingLimit: { value: formatMoney(card.limitMinor, card.currency), currency: card.currency },
+    last4: card.last4,
+    brand: 'visa',
+  });
+  /** The card issued earlier for this transaction, rebuilt from its stream. */
+  const reissue = (card: CardRecord): IssuedCard => {
+    const stream = streamOf(card.transactionId);
+    let cardNumber = '';
+    for (let i = 0; i < card.draws; i += 1) cardNumber = drawNumber(stream);
+    return issuedCard(card, cardNumber, randomDigits(stream, 3));
+  };
   let issued = 0;
 
   const sweep = (now: number) => {
@@ -178,51 +227,53 @@ export function simulatedCardIssuer(options: SimulatedCardIssuerOptions = {}): S
     const now = clock.now();
     sweep(now);
     const limitMinor = parseMoney(request.spendingLimit.value, request.spendingLimit.currency);
-    if (byTransaction.has(request.transactionId)) {
-      throw new HandshakeError('PROVIDER_ERROR', 'A card was already issued for this transaction');
+    const earlier = byTransaction.get(request.transactionId);
+    const previous = earlier === undefined ? undefined : cards.get(earlier);
+    if (previous) {
+      // A retry of the same transaction (after a crash, say) gets the card issued then.
+      if (
+        previous.userId !== request.userId ||
+        previous.merchantName !== request.merchantName ||
+        previous.limitMinor !== limitMinor ||
+        previous.currency !== request.spendingLimit.currency
+      ) {
+        throw new HandshakeError(
+          'PROVIDER_ERROR',
+          'A card was already issued for this transaction, on other terms',
+        );
+      }
+      return reissue(previous);
     }
+    const stream = streamOf(request.transactionId);
     let cardNumber: string;
+    let draws = 0;
     do {
-      const payload = TEST_PREFIX + randomDigits(random, CARD_LENGTH - TEST_PREFIX.length - 1);
-      cardNumber = payload + String(luhnCheckDigit(payload));
+      cardNumber = drawNumber(stream);
+      draws += 1;
     } while (cards.has(cardKey(cardNumber)));
-    const cvc = randomDigits(random, 3);
+    const cvc = randomDigits(stream, 3);
     const printed = new Date(now);
-    const expMonth = printed.getUTCMonth() + 1;
-    const expYear = printed.getUTCFullYear() + 3;
-    const cardId = `card_${base64urlEncode(random(new Uint8Array(12)))}`;
-    const last4 = cardNumber.slice(-4);
-    const expiresAt = now + lifetimeMs;
-    cards.set(cardKey(cardNumber), {
-      cardId,
+    const card: CardRecord = {
+      cardId: `card_${base64urlEncode(random(new Uint8Array(12)))}`,
       transactionId: request.transactionId,
-      cvcDigest: sha256Hex(`handshake:cvc:${cardId}:${cvc}`),
-      expMonth,
-      expYear,
-      expiresAt,
+      userId: request.userId,
+      draws,
+      cvcDigest: '',
+      expMonth: printed.getUTCMonth() + 1,
+      expYear: printed.getUTCFullYear() + 3,
+      expiresAt: now + lifetimeMs,
       limitMinor,
       currency: request.spendingLimit.currency,
       merchantName: request.merchantName,
-      last4,
+      last4: cardNumber.slice(-4),
       used: false,
       cvcFailures: 0,
-    });
-    byTransaction.set(request.transactionId, cardId);
-    issued += 1;
-    return {
-      cardId,
-      cardNumber,
-      cvc,
-      expMonth,
-      expYear,
-      expiresAt,
-      spendingLimit: {
-        value: formatMoney(limitMinor, request.spendingLimit.currency),
-        currency: request.spendingLimit.currency,
-      },
-      last4,
-      brand: 'visa',
     };
+    card.cvcDigest = sha256Hex(`handshake:cvc:${card.cardId}:${cvc}`);
+    cards.set(cardKey(cardNumber), card);
+    byTransaction.set(request.transactionId, cardKey(cardNumber));
+    issued += 1;
+    return issuedCard(card, cardNumber, cvc);
   };
 
   const simulateCharge = (request: CardChargeRequest): CardCharge => {

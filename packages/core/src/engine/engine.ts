@@ -30,7 +30,12 @@ import {
 import { verifyExecuteSignature } from '../signing/signature.js';
 import { amountBinding, moneyBinding } from '../store/amount-binding.js';
 import { MemoryStore } from '../store/memory-store.js';
-import type { ApprovalReason, ApprovalRecord, TransactionRecord } from '../store/records.js';
+import type {
+  ApprovalReason,
+  ApprovalRecord,
+  Tombstone,
+  TransactionRecord,
+} from '../store/records.js';
 import { sealOutcomes } from '../store/sealed-outcomes.js';
 import type {
   ConsumeMismatchField,
@@ -47,6 +52,7 @@ import type {
   CardCaptureOutcome,
 } from './card-activity.js';
 import type { CallerContext, HandshakeOptions } from './options.js';
+import { changesState } from './write-ahead.js';
 
 /**
  * The scope that lets a session decide other users' approvals.
@@ -656,7 +662,14 @@ export class HandshakeEngine {
       throw new HandshakeError('TOOL_NOT_ALLOWED', `Tool ${request.tool} is not allowed`);
     }
     const { tier } = registered;
-    const base = { userId: identity.userId, tool: request.tool, tier };
+    // The transaction named by the request goes into every event of this execute, so a
+    // written-ahead `started` event is followed by its outcome or refusal under one id.
+    const base = {
+      userId: identity.userId,
+      tool: request.tool,
+      tier,
+      ...(request.transactionId ? { transactionId: request.transactionId } : {}),
+    };
     if (!request.ephemeralToken) {
       throw new HandshakeError('TOKEN_INVALID', 'An ephemeral token is required');
     }
@@ -677,7 +690,12 @@ export class HandshakeEngine {
       definition.recheckAmount && definition.amount
         ? moneyBinding(await this.#declaredAmount(definition, request.parameters, base))
         : undefined;
-    if (this.#auditFailure[tier] === 'closed') {
+    // A call that changes state is written ahead, failing closed unless its tier is told
+    // to buffer: a crash after the provider ran then leaves its `started` event behind.
+    const writeAhead = changesState(tier, registered.definition)
+      ? this.#auditFailure[tier] !== 'buffer'
+      : this.#auditFailure[tier] === 'closed';
+    if (writeAhead) {
       // Before the token is touched: a refusal here leaves it usable for a retry.
       try {
         await this.#audit.record(
@@ -686,7 +704,6 @@ export class HandshakeEngine {
             outcome: 'started',
             ...base,
             paramsHash,
-            ...(request.transactionId ? { transactionId: request.transactionId } : {}),
           },
           { required: true },
         );
@@ -762,6 +779,12 @@ export class HandshakeEngine {
               ? 'Execute refused: the approved call was already executed'
               : 'Execute refused: the ephemeral token was already used',
           );
+        }
+        if (t.state === 'executing' && now - t.consumedAt > this.#executionTimeoutMs + 1_000) {
+          // Older than any execute may run: the process running it died before recording
+          // an outcome. Resolve it once, as a timeout would have: the outcome is unknown,
+          // the amount stays counted, the audit says so, and retries hear it.
+          return this.#resolveAbandoned(t, partition, digest, base, paramsHash);
         }
         if (t.state === 'executing' || !t.outcome) {
           throw new HandshakeError(
@@ -921,6 +944,36 @@ export class HandshakeEngine {
       ...(stored ? {} : { detail: NOT_STORED.slice(2) }),
     });
     return { status: 'completed', transactionId: record.transactionId, result: result ?? null };
+  }
+
+  async #resolveAbandoned(
+    t: Tombstone,
+    partition: string,
+    digest: string,
+    base: { userId: string; tool: string; tier: Tier },
+    paramsHash: string,
+  ): Promise<never> {
+    const message = `${t.tool} was interrupted before its outcome was recorded; its outcome is unknown: check with the provider before asking again`;
+    const stored = await this.#completeOrReport(() =>
+      this.store.complete({
+        partition,
+        digest,
+        now: this.clock.now(),
+        outcome: { status: 'failed', code: 'PROVIDER_ERROR', message },
+        retainMs: this.#retainMs,
+        // The engine names every reservation after its transaction.
+        spend: { reservationId: `r_${t.transactionId}`, action: 'commit' },
+      }),
+    );
+    await this.#audit.record({
+      type: 'execute',
+      outcome: 'abandoned',
+      ...base,
+      transactionId: t.transactionId,
+      paramsHash,
+      detail: `interrupted; outcome unknown${stored ? '' : NOT_STORED}`,
+    });
+    throw new HandshakeError('PROVIDER_ERROR', message);
   }
 
   async #checkSignature(

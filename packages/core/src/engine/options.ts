@@ -59,7 +59,10 @@ export interface HandshakeOptions {
    * are refused while a sink is failing, and execute runs the tool only after its
    * `execute`/`started` event is written by every sink. `buffer`: calls go on; events
    * wait in `engine.auditBacklog()`, in order, and are retried until written.
-   * Default `{ RESTRICTED: 'closed' }`; tiers not named buffer.
+   * Default `{ RESTRICTED: 'closed' }`; tiers not named buffer — except that a call that
+   * changes state (CONFIDENTIAL and above, or any tool with an amount) always has its
+   * `execute`/`started` event written by every sink before its token is consumed, unless
+   * its tier is explicitly `buffer`.
    */
   auditFailure?: Partial<Record<Tier, 'closed' | 'buffer'>>;
   /** Delay before retry `attempt` (1, 2, …) of a failed audit write (default 100 ms × 2^(attempt − 1), at most 30 s). */

@@ -356,7 +356,7 @@ describe('the spend API over HTTP', () => {
     expect(await t.limits()).toMatchObject({ daily: { used: '30.00', remaining: '970.00' } });
 
     await t.engine.flushAudit();
-    const execute = t.audit.events.find((e) => e.type === 'execute');
+    const execute = t.audit.events.find((e) => e.type === 'execute' && e.outcome !== 'started');
     expect(execute).toMatchObject({
       outcome: 'completed',
       tool: CREATE_VIRTUAL_CARD,

@@ -1,6 +1,6 @@
-// Faults: an audit sink that fails. By default RESTRICTED calls fail closed — nothing
-// irreversible happens unless its audit event is written — and every other tier is
-// buffered: the call goes on, the events wait in order and are retried until written.
+// Faults: an audit sink that fails. By default RESTRICTED calls, and the execute of every
+// call that changes state, fail closed — nothing irreversible happens unless its audit
+// event is written — and everything else is buffered: the call goes on, the events wait in order and are retried until written.
 // Nothing is dropped either way.
 import { describe, expect, it, vi } from 'vitest';
 import { verifyAuditChain } from '../../src/audit/audit-chain.js';
@@ -117,6 +117,51 @@ describe('an audit sink that fails', () => {
     expect(kinds.filter((k) => k === 'execute:started')).toHaveLength(2);
     expect(kinds.at(-1)).toBe('execute:completed');
     expect(verifyAuditChain(t.sink.events)).toEqual({ ok: true, count: t.sink.events.length });
+  });
+
+  it('writes ahead every call that changes state: CONFIDENTIAL and any tool with an amount run only after their started event is written', async () => {
+    const t = setup();
+    const invoice = {
+      recipient_email: 'a@example.com',
+      amount: { value: '10.00', currency: 'USD' },
+    };
+    const purchase = { amount: { value: '12.00', currency: 'USD' } };
+    const authorized = async (tool: string, parameters: Record<string, unknown>) => {
+      const auth = await t.engine.authorize({ tool, parameters }, CREDENTIALS.alice);
+      if (auth.status !== 'authorized') throw new Error('expected authorized');
+      return {
+        ephemeralToken: auth.ephemeralToken,
+        tool,
+        parameters,
+        ...t.sign(tool, parameters, auth.transactionId),
+      };
+    };
+    const calls = [await authorized('create_invoice', invoice), await authorized('buy', purchase)];
+    t.sink.down = true;
+    await t.failing();
+    for (const request of calls) {
+      expect(await codeOf(t.engine.execute(request, CREDENTIALS.alice))).toBe('AUDIT_UNAVAILABLE');
+    }
+    expect(t.tools.calls.create_invoice).toBeUndefined();
+    expect(t.tools.calls.buy).toBeUndefined();
+    t.sink.down = false;
+    await t.engine.flushAudit();
+    for (const request of calls) {
+      expect((await t.engine.execute(request, CREDENTIALS.alice)).status).toBe('completed');
+    }
+    await t.engine.flushAudit();
+    // Each completed call has its started event before it, under the same transaction
+    // (the refused attempt's own started event was kept and written once the sink was back).
+    for (const request of calls) {
+      const mine = t.sink.events.filter((e) => e.transactionId === request.transactionId);
+      expect(mine.map((e) => `${e.type}:${e.outcome}`)).toEqual([
+        'authorize:authorized',
+        'execute:started',
+        'refusal:AUDIT_UNAVAILABLE',
+        'execute:started',
+        'execute:completed',
+      ]);
+    }
   });
 
   it('fails closed for a decision on a RESTRICTED request', async () => {

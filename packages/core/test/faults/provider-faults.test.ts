@@ -113,7 +113,7 @@ describe('a tool provider that fails', () => {
     finish({ paid: true, late: true });
     await t.engine.flushAudit();
     const events = t.audit.events.filter((e) => e.type === 'execute');
-    expect(events.map((e) => e.outcome)).toEqual(['timeout']);
+    expect(events.map((e) => e.outcome)).toEqual(['started', 'timeout']);
     const again = await failure(t.engine.execute(request, CREDENTIALS.alice));
     expect(again.message).toMatch(/did not finish in time/);
     expect(await t.used()).toBe('10.00');
