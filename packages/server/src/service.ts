@@ -57,7 +57,7 @@ export interface ServiceOverrides {
   /** The card issuer of the spend API (default: the simulated issuer). */
   issuer?: CardIssuerV1;
   /** Engine lifetimes the soak script shortens, so memory reaches its steady state sooner. */
-  engine?: Pick<HandshakeOptions, 'replayWindowMs' | 'approvalTtlMs'>;
+  engine?: Pick<HandshakeOptions, 'replayWindowMs' | 'approvalTtlMs' | 'executionTimeoutMs'>;
   /** Where metrics and traces go; without it the service is not instrumented. */
   telemetry?: TelemetryOptions;
   /** The logger (default: JSON lines on stdout at the configured level). */
