@@ -54,10 +54,11 @@ describe('an execute abandoned by a dead process', () => {
     void first.engine.execute(request, CREDENTIALS.alice);
     await expect.poll(() => entered).toBe(1);
 
-    const retry = () =>
-      restarted.engine
-        .execute(request, CREDENTIALS.alice)
-        .catch((error: unknown) => (HandshakeError.isInstance(error) ? error : undefined));
+    const retry = (): Promise<HandshakeError | undefined> =>
+      restarted.engine.execute(request, CREDENTIALS.alice).then(
+        () => undefined,
+        (error: unknown) => (HandshakeError.isInstance(error) ? error : undefined),
+      );
     // While it may still be running: the retry is told so, and nothing runs again.
     expect(await retry()).toMatchObject({ code: 'EXECUTION_IN_PROGRESS' });
     // Past the execution timeout: resolved, with an answer that says what is known.
