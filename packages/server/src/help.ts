@@ -13,6 +13,12 @@ export const VARIABLES: ReadonlyArray<{ name: string; fallback: string; meaning:
     meaning: '1: create the DynamoDB table at start if it is missing (development)',
   },
   {
+    name: 'HANDSHAKE_DYNAMODB_POLL_MS',
+    fallback: '1000',
+    meaning:
+      "how often pending approvals are read again to hear other instances' decisions (DynamoDB)",
+  },
+  {
     name: 'HANDSHAKE_SESSIONS',
     fallback: 'none',
     meaning: 'development sessions, user:token,user:token',
