@@ -18,8 +18,9 @@ import { metricsAuditSink } from '../src/opentelemetry/audit-metrics.js';
 import { instrumentEngine } from '../src/opentelemetry/engine.js';
 import { instrumentHandler } from '../src/opentelemetry/handler.js';
 import { instrumentStore } from '../src/opentelemetry/store.js';
+import { instrumentToolProvider } from '../src/opentelemetry/tool-provider.js';
 import { MemoryStore } from '../src/store/memory-store.js';
-import { testEngine } from './fixtures.js';
+import { testEngine, testTools } from './fixtures.js';
 
 /**
  * An OpenTelemetry SDK in memory: metrics are read on demand, spans kept as they end.
@@ -83,6 +84,7 @@ export function instrumentedEngine(telemetry: ReturnType<typeof inMemoryTelemetr
     tracerProvider: telemetry.tracerProvider,
   };
   const setup = testEngine({
+    tools: instrumentToolProvider(testTools().provider, providers),
     store: instrumentStore(new MemoryStore(), { name: 'memory', ...providers }),
     audit: [metricsAuditSink(providers)],
   });

@@ -27,6 +27,7 @@ import {
   instrumentEngine,
   instrumentHandler,
   instrumentStore,
+  instrumentToolProvider,
   metricsAuditSink,
   type TelemetryOptions,
 } from '@handshake/core/opentelemetry';
@@ -206,7 +207,10 @@ export async function createService(
   // PayPal's tools (every toolkit tool with its tier) and the PUBLIC get_exchange_rate,
   // unless a caller brings its own.
   const paypal = overrides.tools ? undefined : await openPayPal(config, clockOption);
-  const tools = [...(overrides.tools ?? [exchangeRateTool(), paypal!.provider]), spend];
+  const providers = [...(overrides.tools ?? [exchangeRateTool(), paypal!.provider]), spend];
+  const tools = telemetry
+    ? providers.map((provider) => instrumentToolProvider(provider, telemetry))
+    : providers;
   const opened = overrides.store ?? (await openStore(config));
   const store = telemetry
     ? instrumentStore(opened ?? new MemoryStore(), {

@@ -128,7 +128,9 @@ describe('OTLP traces', () => {
     expect(named('handshake.store authorize')?.parentSpanId).toBe(
       named('handshake.authorize')?.spanId,
     );
-    expect(named('POST /execute')).toBeDefined();
+    expect(named('handshake.tool get_exchange_rate')?.parentSpanId).toBe(
+      named('handshake.execute')?.spanId,
+    );
     for (const secret of [SESSION, ephemeralToken, 'alice', 'EUR']) {
       expect(sent).not.toContain(secret);
     }

@@ -1,6 +1,7 @@
-import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { SpanKind } from '@opentelemetry/api';
 import type { CardIssuerV1 } from '../cards/card-issuer.js';
-import { errorType, meterOf, type TelemetryOptions, tracerOf } from './options.js';
+import { meterOf, type TelemetryOptions, tracerOf } from './options.js';
+import { inSpan } from './span.js';
 
 /**
  * Wraps a card issuer so that each card creation is counted in
@@ -28,21 +29,17 @@ export function instrumentCardIssuer(
   return {
     specificationVersion: 'v1',
     issueCard: (request) =>
-      tracer.startActiveSpan('handshake.card.create', { kind: SpanKind.CLIENT }, async (span) => {
-        try {
+      inSpan(
+        tracer,
+        'handshake.card.create',
+        { kind: SpanKind.CLIENT },
+        async () => {
           const card = await issuer.issueCard(request);
           creations.add(1, { 'handshake.outcome': 'created' });
           return card;
-        } catch (error) {
-          const type = errorType(error);
-          creations.add(1, { 'handshake.outcome': 'failed', 'error.type': type });
-          span.setAttribute('error.type', type);
-          span.setStatus({ code: SpanStatusCode.ERROR });
-          throw error;
-        } finally {
-          span.end();
-        }
-      }),
+        },
+        (type) => creations.add(1, { 'handshake.outcome': 'failed', 'error.type': type }),
+      ),
     ...(issuer.simulateCharge ? { simulateCharge: issuer.simulateCharge.bind(issuer) } : {}),
   };
 }

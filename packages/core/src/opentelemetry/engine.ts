@@ -1,14 +1,14 @@
-import { type Attributes, SpanStatusCode } from '@opentelemetry/api';
+import type { Attributes } from '@opentelemetry/api';
 import type { HandshakeEngine } from '../engine/engine.js';
 import { TIERS } from '../types/common.js';
 import {
   DURATION_BUCKETS,
-  errorType,
   meterOf,
   secondsSince,
   type TelemetryOptions,
   tracerOf,
 } from './options.js';
+import { inSpan } from './span.js';
 
 /** The engine's steps that are timed and traced. */
 const STEPS = ['authorize', 'execute', 'decide'] as const;
@@ -46,26 +46,25 @@ export function instrumentEngine(
       advice: { explicitBucketBoundaries: DURATION_BUCKETS },
     });
     const method = engine[step] as (...args: unknown[]) => Promise<unknown>;
-    wrapped.set(step, (...args: unknown[]) =>
-      tracer.startActiveSpan(`handshake.${step}`, async (span) => {
-        const start = performance.now();
-        try {
+    wrapped.set(step, (...args: unknown[]) => {
+      const start = performance.now();
+      return inSpan(
+        tracer,
+        `handshake.${step}`,
+        {},
+        async (span) => {
           const answer = await method.apply(engine, args);
           const attributes = answerAttributes(step, answer);
           span.setAttributes(attributes);
           duration.record(secondsSince(start), attributes);
           return answer;
-        } catch (error) {
-          const type = errorType(error);
-          span.setAttributes({ 'handshake.outcome': type, 'error.type': type });
-          span.setStatus({ code: SpanStatusCode.ERROR });
+        },
+        (type, span) => {
+          span.setAttribute('handshake.outcome', type);
           duration.record(secondsSince(start), { 'handshake.outcome': type, 'error.type': type });
-          throw error;
-        } finally {
-          span.end();
-        }
-      }),
-    );
+        },
+      );
+    });
   }
   return new Proxy(engine, {
     get(target, property) {

@@ -11,3 +11,4 @@ export { instrumentEngine } from './engine.js';
 export { type InstrumentHandlerOptions, instrumentHandler } from './handler.js';
 export type { TelemetryOptions } from './options.js';
 export { type InstrumentStoreOptions, instrumentStore } from './store.js';
+export { instrumentToolProvider } from './tool-provider.js';

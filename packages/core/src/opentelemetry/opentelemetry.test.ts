@@ -108,6 +108,11 @@ describe('a full handshake over HTTP', () => {
       'handshake.outcome': 'authorized',
       'handshake.tier': 'PUBLIC',
     });
+    const tool = named('handshake.tool get_exchange_rate');
+    expect(tool.parentSpanContext?.spanId).toBe(named('handshake.execute').spanContext().spanId);
+    expect((await telemetry.points('handshake.tool.duration')).map((p) => p.attributes)).toEqual([
+      { 'handshake.tool': 'get_exchange_rate' },
+    ]);
     // The execute request came without a traceparent: a trace of its own.
     expect(named('POST /execute').spanContext().traceId).not.toBe(TRACE_ID);
   });

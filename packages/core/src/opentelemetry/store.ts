@@ -1,13 +1,13 @@
-import { type Attributes, SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { type Attributes, SpanKind } from '@opentelemetry/api';
 import type { StoreV1 } from '../store/store-v1.js';
 import {
   DURATION_BUCKETS,
-  errorType,
   meterOf,
   secondsSince,
   type TelemetryOptions,
   tracerOf,
 } from './options.js';
+import { inSpan } from './span.js';
 
 /**
  * Options of {@link instrumentStore}.
@@ -73,25 +73,17 @@ export function instrumentStore(store: StoreV1, options: InstrumentStoreOptions)
         'handshake.store': options.name,
         'handshake.store.operation': operation,
       };
-      return tracer.startActiveSpan(
+      const start = performance.now();
+      return inSpan(
+        tracer,
         `handshake.store ${operation}`,
         { kind: SpanKind.CLIENT, attributes },
-        async (span) => {
-          const start = performance.now();
-          try {
-            const result = await method.apply(store, args);
-            duration.record(secondsSince(start), attributes);
-            return result;
-          } catch (error) {
-            const type = errorType(error);
-            duration.record(secondsSince(start), { ...attributes, 'error.type': type });
-            span.setAttribute('error.type', type);
-            span.setStatus({ code: SpanStatusCode.ERROR });
-            throw error;
-          } finally {
-            span.end();
-          }
+        async () => {
+          const result = await method.apply(store, args);
+          duration.record(secondsSince(start), attributes);
+          return result;
         },
+        (type) => duration.record(secondsSince(start), { ...attributes, 'error.type': type }),
       );
     };
   }

@@ -1,0 +1,57 @@
+import { SpanKind } from '@opentelemetry/api';
+import type { ToolProviderV1 } from '../tools/tool-provider.js';
+import {
+  DURATION_BUCKETS,
+  meterOf,
+  secondsSince,
+  type TelemetryOptions,
+  tracerOf,
+} from './options.js';
+import { inSpan } from './span.js';
+
+/**
+ * Wraps a tool provider so that each tool call is traced as `handshake.tool <name>`, a
+ * child of `handshake.execute`, and timed in `handshake.tool.duration` (seconds, by
+ * `handshake.tool` and, when it failed, `error.type`): the provider's own latency,
+ * apart from the handshake around it. Parameters and results are never read.
+ *
+ * @example
+ * ```ts
+ * import { createHandshake, type ToolProviderV1 } from '@handshake/core';
+ * import { instrumentToolProvider } from '@handshake/core/opentelemetry';
+ * declare const paypal: ToolProviderV1;
+ *
+ * const engine = createHandshake({ tools: instrumentToolProvider(paypal) });
+ * ```
+ */
+export function instrumentToolProvider(
+  provider: ToolProviderV1,
+  options: TelemetryOptions = {},
+): ToolProviderV1 {
+  const duration = meterOf(options).createHistogram('handshake.tool.duration', {
+    description: 'Duration of tool calls at their provider, by tool and error type.',
+    unit: 's',
+    advice: { explicitBucketBoundaries: DURATION_BUCKETS },
+  });
+  const tracer = tracerOf(options);
+  return {
+    specificationVersion: 'v1',
+    listTools: () => provider.listTools(),
+    // The engine calls `execute` only for a tool it listed, so the name is bounded.
+    execute: (name, parameters, context) => {
+      const attributes = { 'handshake.tool': name };
+      const start = performance.now();
+      return inSpan(
+        tracer,
+        `handshake.tool ${name}`,
+        { kind: SpanKind.CLIENT, attributes },
+        async () => {
+          const result = await provider.execute(name, parameters, context);
+          duration.record(secondsSince(start), attributes);
+          return result;
+        },
+        (type) => duration.record(secondsSince(start), { ...attributes, 'error.type': type }),
+      );
+    },
+  };
+}
