@@ -94,6 +94,26 @@ export const VARIABLES: ReadonlyArray<{ name: string; fallback: string; meaning:
     meaning: 'append the audit trail to this file as JSON lines',
   },
   {
+    name: 'HANDSHAKE_METRICS_PORT',
+    fallback: 'none',
+    meaning: 'serve Prometheus metrics at /metrics on this port, apart from the public one',
+  },
+  {
+    name: 'HANDSHAKE_METRICS_HOST',
+    fallback: '127.0.0.1',
+    meaning: 'address of the metrics listener',
+  },
+  {
+    name: 'OTEL_EXPORTER_OTLP_ENDPOINT',
+    fallback: 'none',
+    meaning: 'export traces over OTLP/HTTP to this collector',
+  },
+  {
+    name: 'HANDSHAKE_LOG_LEVEL',
+    fallback: 'info',
+    meaning: 'level of the JSON-line logs: fatal, error, warn, info, debug, trace or silent',
+  },
+  {
     name: 'HANDSHAKE_LIMITS',
     fallback: 'no limits',
     meaning: 'spending limits as JSON, e.g. {"currency":"USD","daily":"1000.00"}',
