@@ -131,7 +131,10 @@ describe('execute retries', () => {
       tier: answer.tier,
     };
     const running = client.execute(input);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // The second execute must arrive while the first runs: wait until the tool has started.
+    while (service.calls.get('slow_report') !== 1) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
     const error = await client.execute(input).catch((e: unknown) => e);
     expect(HandshakeError.isInstance(error) && error.code).toBe('EXECUTION_IN_PROGRESS');
     expect(HandshakeError.isInstance(error) && error.retryAfterSeconds).toBe(1);
