@@ -29,6 +29,7 @@ import {
   instrumentStore,
   instrumentToolProvider,
   metricsAuditSink,
+  observePendingApprovals,
   type TelemetryOptions,
 } from '@handshake/core/opentelemetry';
 import type { Logger } from 'pino';
@@ -212,12 +213,20 @@ export async function createService(
     ? providers.map((provider) => instrumentToolProvider(provider, telemetry))
     : providers;
   const opened = overrides.store ?? (await openStore(config));
-  const store = telemetry
-    ? instrumentStore(opened ?? new MemoryStore(), {
-        name: overrides.store ? 'custom' : config.store.kind,
-        ...telemetry,
-      })
-    : opened;
+  // Instrumented, the memory store is made here, so the gauges read the same one.
+  const plainStore = telemetry ? (opened ?? new MemoryStore()) : opened;
+  const store =
+    telemetry && plainStore
+      ? instrumentStore(plainStore, {
+          name: overrides.store ? 'custom' : config.store.kind,
+          ...telemetry,
+        })
+      : plainStore;
+  // Read from the store itself, so collecting them opens no spans of its own.
+  const stopGauges =
+    telemetry && plainStore
+      ? observePendingApprovals(plainStore, { ...telemetry, ...clockOption })
+      : () => {};
   const audit: AuditSinkV1[] = [...(overrides.audit ?? [])];
   if (config.auditFile) audit.push(jsonLinesAuditSink({ path: config.auditFile }));
   if (telemetry) audit.push(metricsAuditSink(telemetry));
@@ -277,6 +286,7 @@ export async function createService(
     log,
     cardEventsDelivered: () => cards.idle(),
     close: async () => {
+      stopGauges();
       await engine.close();
       paypal?.close();
       cards.close();

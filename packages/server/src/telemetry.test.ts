@@ -109,6 +109,7 @@ describe('Prometheus metrics', () => {
     expect(routes).toEqual(expect.arrayContaining(['/authorize', '/execute', '/approvals/:id']));
     const store = family('handshake_store_operation_duration');
     expect(store?.samples.map((m) => m.labels.handshake_store)).toContain('memory');
+    expect(family('handshake_approvals_pending')?.samples[0]?.value).toBe(0);
     const failures = family('handshake_audit_write_failures_total')?.samples;
     expect(failures?.reduce((sum, m) => sum + m.value, 0)).toBe(2);
     const executed = family('handshake_execute_duration')?.samples.find((m) =>

@@ -10,5 +10,6 @@ export { instrumentCardIssuer } from './card-issuer.js';
 export { instrumentEngine } from './engine.js';
 export { type InstrumentHandlerOptions, instrumentHandler } from './handler.js';
 export type { TelemetryOptions } from './options.js';
+export { observePendingApprovals, type PendingApprovalsOptions } from './pending-approvals.js';
 export { type InstrumentStoreOptions, instrumentStore } from './store.js';
 export { instrumentToolProvider } from './tool-provider.js';

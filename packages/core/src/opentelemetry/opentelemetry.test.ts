@@ -5,6 +5,7 @@ import { simulatedCardIssuer } from '../cards/simulated-card-issuer.js';
 import { HandshakeError } from '../errors/handshake-error.js';
 import { MemoryStore } from '../store/memory-store.js';
 import { instrumentCardIssuer } from './card-issuer.js';
+import { observePendingApprovals } from './pending-approvals.js';
 import { instrumentStore } from './store.js';
 
 const refund = { capture_id: 'CAP-7731', amount: { value: '25.00', currency: 'USD' } };
@@ -152,6 +153,26 @@ describe('approvals', () => {
     const [waited] = await telemetry.points('handshake.approval.decision.duration');
     expect(waited?.attributes).toEqual({ ...call, 'handshake.decision': 'approved' });
     expect(waited?.value).toMatchObject({ count: 1, sum: 90 });
+  });
+
+  it('reports the approvals waiting and the age of the oldest, from the store', async () => {
+    const setup = instrumented();
+    observePendingApprovals(setup.engine.store, {
+      meterProvider: telemetry.meterProvider,
+      clock: setup.clock,
+    });
+    const auth = await pendingRefund(setup);
+    setup.clock.advance(120_000);
+    await pendingRefund(setup);
+    expect(await telemetry.points('handshake.approvals.pending')).toEqual([
+      { attributes: {}, value: 2 },
+    ]);
+    expect(await telemetry.points('handshake.approvals.pending.oldest_age')).toEqual([
+      { attributes: {}, value: 120 },
+    ]);
+    await setup.engine.decide(auth.approvalId, { decision: 'deny' }, CREDENTIALS.approver);
+    expect((await telemetry.points('handshake.approvals.pending'))[0]?.value).toBe(1);
+    expect((await telemetry.points('handshake.approvals.pending.oldest_age'))[0]?.value).toBe(0);
   });
 
   it('counts a denial', async () => {
