@@ -169,6 +169,9 @@ function prepare(db: DatabaseSync) {
     extend: sql(
       'UPDATE hs_reservations SET hold_until = ? WHERE partition = ? AND reservation_id = ?',
     ),
+    hold: sql(
+      'UPDATE hs_reservations SET hold_until = max(hold_until, ?) WHERE partition = ? AND reservation_id = ? AND hold_until > ?',
+    ),
     dropReservation: sql('DELETE FROM hs_reservations WHERE partition = ? AND reservation_id = ?'),
     commit: sql(
       `INSERT INTO hs_spent (partition, window_key, minor, ends_at) VALUES (?, ?, ?, ?)
@@ -313,6 +316,10 @@ export class SqliteStore implements StoreV1 {
         consumedAt: op.now,
       };
       this.#putToken(op.partition, op.digest, tombstone, op.now + op.retainMs, 'used');
+      if (op.holdUntil !== undefined && record.reservationId !== undefined) {
+        // Held while the execute is unresolved, in the same transaction as the consume.
+        this.#sql.hold.run(op.holdUntil, op.partition, record.reservationId, op.now);
+      }
       if (approval) {
         // Spending the approval in the same transaction: no token of it runs again.
         const { tokenDigests: _live, ...rest } = approval;

@@ -204,8 +204,19 @@ export class DynamoDBStore implements StoreV1 {
     // recognised as this call's success rather than someone else's use.
     const nonce = crypto.randomUUID();
     const plain = await consumePlain(this.#db, op, nonce);
-    if (plain.status !== 'issued') return plain;
-    return consumeIssued(this.#db, op, plain.item, nonce);
+    const consumed =
+      plain.status === 'issued' ? await consumeIssued(this.#db, op, plain.item, nonce) : plain;
+    const reservationId = consumed.status === 'ok' ? consumed.record.reservationId : undefined;
+    const until = op.holdUntil;
+    if (reservationId !== undefined && until !== undefined) {
+      // A second write: a crash between the two leaves the hold as authorize set it.
+      await changeLedger(this.#db, op.partition, op.now, (doc) => {
+        const entry = doc.r[reservationId];
+        const longer = entry !== undefined && entry[1] > op.now && entry[1] < until;
+        return { next: longer ? extend(doc, reservationId, until) : undefined, value: undefined };
+      });
+    }
+    return consumed;
   }
 
   async complete(op: CompleteOp): Promise<void> {

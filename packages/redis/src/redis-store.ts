@@ -296,6 +296,7 @@ export class RedisStore implements StoreV1 {
       ...(op.expect.amount !== undefined ? { a: op.expect.amount } : {}),
       sid: op.sessionId,
       retain: op.retainMs,
+      ...(op.holdUntil !== undefined ? { hold: op.holdUntil } : {}),
       // Identifies this call, so a resend of it after a lost reply is answered alike.
       n: crypto.randomUUID(),
     };

@@ -25,6 +25,7 @@ import { SUFFIX } from './keys.js';
 /** Helpers every script starts with. */
 const COMMON = `
 local TOKEN, SPENT, APPROVAL = '${SUFFIX.token}', '${SUFFIX.spent}', '${SUFFIX.approval}'
+local RSV, DUE, HELD = '${SUFFIX.reservations}', '${SUFFIX.reservationDue}', '${SUFFIX.held}'
 
 -- An integer as a decimal string (tostring would switch to exponent notation).
 local function int(x) return string.format('%.0f', x) end
@@ -192,7 +193,7 @@ return { 'authorized', reserved and '1' or '0' }
  * gone, a `spent` one without an outcome).
  *
  * KEYS: 1 token
- * ARGV: 1 op { now, base, d, u, t, h, x?, a?, sid, retain, n }
+ * ARGV: 1 op { now, base, d, u, t, h, x?, a?, sid, retain, n, hold? }
  * Reply: { 'ok', recordJSON } | { 'mismatch', field } | { 'expired' } | { 'unknown' }
  *      | { 'used', state, transactionId, userId, tool, paramsHash, sessionId, consumedAt, outcome }
  */
@@ -231,6 +232,17 @@ redis.call('HSET', KEYS[1], 's', 'used', 'sid', op.sid, 'at', int(now), 'drop',
   int(now + op.retain), 'n', op.n)
 redis.call('HDEL', KEYS[1], 'exp')
 redis.call('PEXPIRE', KEYS[1], int(math.max(1, op.retain)))
+-- The reservation stays held while the execute is unresolved (op.hold: its tombstone's end).
+local decoded, rec = pcall(cjson.decode, f[8])
+local rid = decoded and type(rec) == 'table' and rec.reservationId or nil
+if op.hold and type(rid) == 'string' then
+  local due = op.base .. DUE
+  local at = tonumber(redis.call('ZSCORE', due, rid) or '0')
+  if at > now and at < op.hold then
+    redis.call('ZADD', due, int(op.hold), rid)
+    for _, key in ipairs({ op.base .. RSV, due, op.base .. HELD }) do keep(key, op.hold - now) end
+  end
+end
 if akey and redis.call('EXISTS', akey) == 1 then
   redis.call('HSET', akey, 'xAt', int(now), 'xTok', op.d)
   redis.call('HDEL', akey, 'toks')

@@ -732,6 +732,9 @@ export class HandshakeEngine {
           },
           sessionId: identity.sessionId,
           retainMs: this.#retainMs,
+          // Counted as long as the tombstone lives: a dead process's call stays counted
+          // until a retry resolves it.
+          holdUntil: now + this.#retainMs,
         }),
       () => this.#refuse({ ...base, paramsHash }, 'STORE_UNAVAILABLE', 'execute'),
     );

@@ -196,6 +196,13 @@ export class MemoryStore implements StoreV1 {
       },
       dropAt: op.now + op.retainMs,
     });
+    const held =
+      record.reservationId === undefined
+        ? undefined
+        : this.#spendState(op.partition).reservations.get(record.reservationId);
+    if (held && op.holdUntil !== undefined && held.holdUntil > op.now) {
+      held.holdUntil = Math.max(held.holdUntil, op.holdUntil);
+    }
     if (approval) {
       approval.executedAt = op.now;
       approval.executedDigest = op.digest;

@@ -179,6 +179,12 @@ export interface ConsumeOp {
   };
   sessionId: string;
   retainMs: number;
+  /**
+   * Keep the token's spend reservation (`record.reservationId`), if it is still held,
+   * held until at least this time, in the same step as the consume: an execute whose
+   * process dies stays counted until it is resolved.
+   */
+  holdUntil?: number;
 }
 
 /**

@@ -137,7 +137,7 @@ describe('the store fails during execute', () => {
     expect(await t.used()).toBe('10.00');
   });
 
-  it('consume fails after its write: 503, the token is consumed with a tombstone, the tool never runs, and the reservation lapses', async () => {
+  it('consume fails after its write: 503, the token is consumed with a tombstone, the tool never runs, and the amount stays counted until the call is resolved', async () => {
     const t = setup('consume', 1, 'after');
     const auth = await authorized(t);
     const request = t.request(auth.ephemeralToken, auth.transactionId);
@@ -152,7 +152,12 @@ describe('the store fails during execute', () => {
     );
     expect(t.tools.calls.buy).toBeUndefined();
     t.clock.advance(HOLD);
-    expect(await t.used()).toBe('0.00');
+    // Unresolved, it stays counted: for all the store knows, the call may have run.
+    expect(await t.used()).toBe('10.00');
+    // The identical retry, past the execution timeout, resolves it once, still counted.
+    expect(await codeOf(t.engine.execute(request, CREDENTIALS.alice))).toBe('PROVIDER_ERROR');
+    expect(await t.used()).toBe('10.00');
+    expect(t.tools.calls.buy).toBeUndefined();
   });
 
   it('complete fails before its write: the tool ran, so the caller gets its result, and the audit says the outcome was not stored', async () => {
