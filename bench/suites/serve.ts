@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadavg } from 'node:os';
 import { startGenerator, startService } from '../http/harness.js';
-import { ms, perSecond, printTable, times } from '../lib/report.js';
+import { ms, perSecond, printTable } from '../lib/report.js';
 import { minMedian, ratioText, recordTarget } from '../lib/targets.js';
 import { CONCURRENCY } from './http.js';
 
