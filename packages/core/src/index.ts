@@ -179,6 +179,7 @@ export {
   CurrencyCodeSchema,
   type CustomerDetails,
   CustomerDetailsSchema,
+  MerchantCategoriesSchema,
   MerchantNameSchema,
   type MockCheckoutRequest,
   MockCheckoutRequestSchema,

@@ -8,6 +8,7 @@ import {
   type CustomerDetails,
   formatMoney,
   HandshakeError,
+  MerchantCategoriesSchema,
   MerchantNameSchema,
   type Money,
   ProductContextSchema,
@@ -44,6 +45,19 @@ export function currencyOf(value: unknown, path: string): string {
     throw invalid(path, `${path} must be an ISO 4217 code such as "USD"`);
   }
   return value as string;
+}
+
+/** Merchant categories as the spend API accepts them (absent: any), or a `VALIDATION_ERROR`. */
+export function merchantCategoriesOf(value: unknown, path: string): string[] | undefined {
+  if (value === undefined) return undefined;
+  const parsed = MerchantCategoriesSchema.safeParse(value);
+  if (!parsed.success) {
+    throw invalid(
+      path,
+      `${path} must be 1 to 32 distinct category names such as "book_stores" (lowercase letters, digits, underscores)`,
+    );
+  }
+  return parsed.data;
 }
 
 /** A merchant name as the spend API accepts it, or a `VALIDATION_ERROR`. */
@@ -100,6 +114,7 @@ const DEFAULT_VALIDATION_TIMEOUT_SECONDS = 60;
 export interface CheckedValidation {
   body: Record<string, unknown>;
   merchantName: string;
+  merchantCategories: string[] | undefined;
   amount: Money;
   timeoutSeconds: number;
 }
@@ -126,6 +141,7 @@ export function checkValidation(input: ValidateTransactionInput): CheckedValidat
     throw invalid('timeout', 'timeout must be whole seconds from 10 to 300');
   }
   const agentName = agentNameOf(input.agentName, 'agentName');
+  const merchantCategories = merchantCategoriesOf(input.merchantCategories, 'merchantCategories');
   return {
     body: {
       merchant: { name: merchantName },
@@ -133,9 +149,11 @@ export function checkValidation(input: ValidateTransactionInput): CheckedValidat
       currency,
       ...(input.product !== undefined ? { product: input.product } : {}),
       ...(agentName !== undefined ? { agent_name: agentName } : {}),
+      ...(merchantCategories !== undefined ? { merchant_categories: merchantCategories } : {}),
       ...(timeout !== undefined ? { timeout } : {}),
     },
     merchantName,
+    merchantCategories,
     amount: { value, currency },
     timeoutSeconds: timeout ?? DEFAULT_VALIDATION_TIMEOUT_SECONDS,
   };

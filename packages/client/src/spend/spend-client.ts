@@ -27,6 +27,7 @@ import {
   customerDetails,
   exactAmount,
   invalid,
+  merchantCategoriesOf,
   merchantOf,
   requiredString,
 } from './inputs.js';
@@ -63,6 +64,12 @@ export interface ValidateTransactionInput {
   /** Whole seconds, 10 to 300 (default 60): how long the service waits for a person. */
   timeout?: number;
   agentName?: string;
+  /**
+   * The only merchant categories the card may be used at, as the card network names
+   * them (e.g. `eating_places_restaurants`); 1 to 32, bound to the validation and shown
+   * to the approver. Default: any category.
+   */
+  merchantCategories?: string[];
 }
 
 /**
@@ -173,6 +180,8 @@ export interface ValidatedTransaction {
   /** When the validation token lapses (30 s by default): make the card before. */
   expiresAt: string | undefined;
   merchantName: string;
+  /** The merchant categories the validation named (absent: any). */
+  merchantCategories?: string[];
   /** The validated amount, with the currency's decimals (`"30.00"`). */
   transactionAmount: string;
   transactionCurrency: string;
@@ -227,6 +236,8 @@ export interface CreateVirtualCardInput {
   merchantName: string;
   transactionAmount: string | number;
   transactionCurrency: string;
+  /** The merchant categories the validation named, if any (in any order). */
+  merchantCategories?: string[];
   /** Default: the whole validated amount. */
   cardAmount?: string | number;
   /** Default: `transactionCurrency`; another currency needs `cardAmount`. */
@@ -572,8 +583,14 @@ export class SpendApi implements SpendClient {
       throw invalid('exchangeRate', 'exchangeRate must be a positive decimal');
     }
     const agentName = agentNameOf(input.agentName, 'agentName');
+    const merchantCategories = merchantCategoriesOf(input.merchantCategories, 'merchantCategories');
     // The parameters the validation authorized: the execute signature covers their hash.
-    const parameters = cardPurchaseParameters(merchantName, transactionAmount, transactionCurrency);
+    const parameters = cardPurchaseParameters(
+      merchantName,
+      transactionAmount,
+      transactionCurrency,
+      merchantCategories,
+    );
     const signature = this.#context.signer?.sign({
       tool: CREATE_VIRTUAL_CARD,
       parameters,
@@ -594,6 +611,7 @@ export class SpendApi implements SpendClient {
         card_currency: cardCurrency,
         ...(exchangeRate !== undefined ? { exchange_rate: String(exchangeRate) } : {}),
         ...(agentName !== undefined ? { agent_name: agentName } : {}),
+        ...(merchantCategories !== undefined ? { merchant_categories: merchantCategories } : {}),
         transaction_id: transactionId,
         ...(signature ? { signature } : {}),
       },

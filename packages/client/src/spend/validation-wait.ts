@@ -172,6 +172,9 @@ export async function validateTransaction(
       transactionId: data.transactionId,
       expiresAt: data.expiresAt,
       merchantName: checked.merchantName,
+      ...(checked.merchantCategories !== undefined
+        ? { merchantCategories: checked.merchantCategories }
+        : {}),
       transactionAmount: checked.amount.value,
       transactionCurrency: checked.amount.currency,
       message: data.message,

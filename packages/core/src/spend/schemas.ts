@@ -80,6 +80,24 @@ export const ProductContextSchema = z
 export type ProductContext = z.infer<typeof ProductContextSchema>;
 
 /**
+ * Merchant categories a card may be used at, as the card network names them (e.g.
+ * Stripe Issuing's `eating_places_restaurants`): 1 to 32 distinct names.
+ *
+ * @example
+ * ```ts
+ * import { MerchantCategoriesSchema } from '@handshake/core';
+ *
+ * MerchantCategoriesSchema.parse(['book_stores', 'eating_places_restaurants']);
+ * MerchantCategoriesSchema.safeParse([]).success; // false: omit the field to allow any category
+ * ```
+ */
+export const MerchantCategoriesSchema = z
+  .array(z.string().regex(/^[a-z0-9_]{1,100}$/, 'a category name such as "book_stores"'))
+  .min(1)
+  .max(32)
+  .refine((categories) => new Set(categories).size === categories.length, 'no duplicates');
+
+/**
  * The agent's name, as the seed's `agent_name`.
  *
  * @example
@@ -181,6 +199,8 @@ export const ValidateTransactionRequestSchema = z
     currency: CurrencyCodeSchema,
     product: ProductContextSchema.optional(),
     agent_name: AgentNameSchema.optional(),
+    /** The only merchant categories the card may be used at (default: any). Bound to the validation. */
+    merchant_categories: MerchantCategoriesSchema.optional(),
     /** Seconds the response waits for a person's decision (10 to 300, default 60). */
     timeout: z.number().int().min(10).max(300).optional(),
   })
@@ -223,6 +243,8 @@ export const CreateVirtualCardRequestSchema = z
     /** Units of `card_currency` per unit of `transaction_currency`; must match the service's rate. */
     exchange_rate: z.union([z.number().positive(), z.string().max(40)]).optional(),
     agent_name: AgentNameSchema.optional(),
+    /** The merchant categories the validation named, if any (in any order). */
+    merchant_categories: MerchantCategoriesSchema.optional(),
     /** The transaction the signature covers (the validation's `transaction_id`). */
     transaction_id: z.string().min(1).max(128).optional(),
     /** Ed25519 signature over `canonicalize({ tool, paramsHash, transactionId })`. */

@@ -238,7 +238,12 @@ export function spendApiRoutes(
         const { identity, credential } = await session(ctx);
         const body = await ctx.body(ValidateTransactionRequestSchema);
         const parameters = withFieldPath('amount', () =>
-          cardPurchaseParameters(body.merchant.name, body.amount, body.currency),
+          cardPurchaseParameters(
+            body.merchant.name,
+            body.amount,
+            body.currency,
+            body.merchant_categories,
+          ),
         );
         const metadata = {
           ...(body.product !== undefined ? { product: body.product } : {}),
@@ -345,6 +350,7 @@ export function spendApiRoutes(
             body.merchant_name,
             body.transaction_amount,
             body.transaction_currency,
+            body.merchant_categories,
           ),
         );
         // Checked before the token is touched: a refused card leaves the token usable.

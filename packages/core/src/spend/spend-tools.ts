@@ -12,6 +12,7 @@ import {
   type CardCreationResponse,
   type CustomerDetails,
   CustomerDetailsSchema,
+  MerchantCategoriesSchema,
   MerchantNameSchema,
 } from './schemas.js';
 
@@ -29,9 +30,10 @@ export const CREATE_VIRTUAL_CARD = 'create_virtual_card';
 
 /**
  * The parameters of `create_virtual_card`: exactly what both `validate-transaction`
- * and `create-virtual-card` can reconstruct, so the parameters hash binds the merchant
- * and the amount. The amount is in canonical form (`formatMoney`), so `30`, `30.0` and
- * `"30.00"` all validate the same purchase.
+ * and `create-virtual-card` can reconstruct, so the parameters hash binds the merchant,
+ * the amount and the merchant categories the card may be used at, if named. The amount
+ * is in canonical form (`formatMoney`), so `30`, `30.0` and `"30.00"` all validate the
+ * same purchase; the categories are sorted, so their order does not matter.
  *
  * @example
  * ```ts
@@ -52,9 +54,18 @@ export const CardPurchaseParametersSchema = z
         currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as "USD"'),
       })
       .strict(),
+    merchant_categories: MerchantCategoriesSchema.optional(),
   })
   .strict()
   .superRefine((parameters, context) => {
+    const categories = parameters.merchant_categories;
+    if (categories?.some((category, i, list) => i > 0 && (list[i - 1] ?? '') >= category)) {
+      context.addIssue({
+        code: 'custom',
+        path: ['merchant_categories'],
+        message: 'list the categories in sorted order',
+      });
+    }
     const { value, currency } = parameters.amount;
     let canonical: string | undefined;
     try {
@@ -76,7 +87,8 @@ export const CardPurchaseParametersSchema = z
     }
   });
 /**
- * The parameters of `create_virtual_card`: the merchant and the amount in canonical form.
+ * The parameters of `create_virtual_card`: the merchant, the amount in canonical form and
+ * the merchant categories (sorted), if named.
  *
  * @example
  * ```ts
@@ -90,7 +102,8 @@ export type CardPurchaseParameters = z.infer<typeof CardPurchaseParametersSchema
 
 /**
  * The parameters of `create_virtual_card` for a purchase: the amount in canonical
- * form, so a validation and the card creation that follows hash the same.
+ * form and the merchant categories sorted, so a validation and the card creation that
+ * follows hash the same.
  *
  * @throws {HandshakeError} `VALIDATION_ERROR` when the amount is not valid for its currency.
  *
@@ -106,10 +119,14 @@ export function cardPurchaseParameters(
   merchantName: string,
   amount: number | string,
   currency: string,
+  merchantCategories?: readonly string[],
 ): CardPurchaseParameters {
   return {
     merchant_name: merchantName,
     amount: { value: formatMoney(parseMoney(amount, currency), currency), currency },
+    ...(merchantCategories !== undefined
+      ? { merchant_categories: [...merchantCategories].sort() }
+      : {}),
   };
 }
 
@@ -281,13 +298,20 @@ const PARAMETERS_JSON_SCHEMA = {
         currency: { type: 'string', pattern: '^[A-Z]{3}$' },
       },
     },
+    merchant_categories: {
+      type: 'array',
+      minItems: 1,
+      maxItems: 32,
+      uniqueItems: true,
+      items: { type: 'string', pattern: '^[a-z0-9_]{1,100}$' },
+    },
   },
 } as const;
 
 /**
  * The card-purchase tool: one tool, `create_virtual_card` (CONFIDENTIAL: strict
  * schema, and the INTERNAL tier's Ed25519 signature at execute), whose parameters are
- * `{ merchant_name, amount: { value, currency } }`. It declares its amount and payee,
+ * `{ merchant_name, amount: { value, currency }, merchant_categories? }`. It declares its amount and payee,
  * so spending limits apply: authorizing it (a validation) reserves the amount, and a
  * purchase over a limit waits for a person. Executing it issues a single-use card for
  * the validated amount through the {@link CardIssuerV1}; the spend API's
@@ -415,6 +439,9 @@ export function spendTools(options: SpendToolsOptions): SpendTools {
       transactionId: context.transactionId,
       merchantName: purchase.merchant_name,
       spendingLimit: terms.spendingLimit,
+      ...(purchase.merchant_categories !== undefined
+        ? { merchantCategories: purchase.merchant_categories }
+        : {}),
       customer,
       signal: context.signal,
     });
