@@ -2,6 +2,7 @@ import {
   type ApprovalReason,
   type ApprovalRecord,
   amountBinding,
+  capturedShare,
   HandshakeError,
   type SpendRequest,
   type Tombstone,
@@ -41,6 +42,23 @@ export function reservationData(request: SpendRequest): string {
     a: minorString(request.amountMinor, 'amount'),
     w: request.windows.map((window) => [window.key, window.endsAt]),
   });
+}
+
+/**
+ * A capture's share as the capture script takes it: `part / whole` reduced, with a
+ * share above 1 as 1/1. Both must then be at most 10^15, which the script computes
+ * with exactly (a share of two amounts in minor units always is).
+ */
+export function shareArgs(share: { part: bigint; whole: bigint }): { p: string; q: string } {
+  capturedShare(0n, share); // throws RangeError on a whole below 1 or a negative part
+  if (share.part >= share.whole) return { p: '1', q: '1' };
+  let [a, b] = [share.part, share.whole];
+  while (b > 0n) [a, b] = [b, a % b];
+  const divisor = a === 0n ? 1n : a;
+  return {
+    p: minorString(share.part / divisor, 'captured share'),
+    q: minorString(share.whole / divisor, 'captured share'),
+  };
 }
 
 /** The token fields the consume script compares, and its deadlines. */

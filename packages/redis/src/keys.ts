@@ -25,6 +25,11 @@ export const SUFFIX = {
   reservationDue: 'rsv:due',
   /** Hash: window key → minor units held by live reservations. */
   held: 'held',
+  /**
+   * Hash: a committed reservation, by reservation id: `rsv` (its JSON, as above) and
+   * `cap` (`1` once a capture counted it). Kept until its last window ends.
+   */
+  settled: 'rsv:done:',
 } as const;
 
 /**
@@ -90,6 +95,10 @@ export class RedisKeys {
 
   held(partition: string): string {
     return this.base(partition) + SUFFIX.held;
+  }
+
+  settled(partition: string, reservationId: string): string {
+    return this.base(partition) + SUFFIX.settled + reservationId;
   }
 
   /** The three keys of a partition's reservations, in the order the scripts expect. */

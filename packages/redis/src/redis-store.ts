@@ -4,6 +4,8 @@ import {
   type ApprovalStatus,
   type AuthorizeOp,
   type AuthorizeOutcome,
+  type CaptureSpendOp,
+  type CaptureSpendOutcome,
   type CompleteOp,
   type ConsumeMismatchField,
   type ConsumeOp,
@@ -24,6 +26,7 @@ import {
   encodeApproval,
   minorString,
   reservationData,
+  shareArgs,
   tokenFields,
 } from './codec.js';
 import { RedisKeys } from './keys.js';
@@ -479,6 +482,30 @@ export class RedisStore implements StoreV1 {
       used[window.key] = BigInt(reply[2 * i] ?? '0') + BigInt(reply[2 * i + 1] ?? '0');
     });
     return { used };
+  }
+
+  /**
+   * Counts a card purchase at the share captured, once per reservation, in one script:
+   * a live reservation is committed at the share, a committed one gives back the rest.
+   * The share's part and whole (reduced) must be at most 10^15, like every amount.
+   */
+  async captureSpend(op: CaptureSpendOp): Promise<CaptureSpendOutcome> {
+    checkPartition(op.partition);
+    const { p, q } = shareArgs(op.share);
+    const control = { now: op.now, base: this.keys.base(op.partition), id: op.reservationId, p, q };
+    const reply = await this.#script(
+      'handshakeCaptureV1',
+      [...this.keys.spendKeys(op.partition), this.keys.settled(op.partition, op.reservationId)],
+      [JSON.stringify(control)],
+    );
+    if (reply[0] === 'captured') {
+      return {
+        status: 'captured',
+        keptMinor: BigInt(reply[1] ?? '0'),
+        releasedMinor: BigInt(reply[2] ?? '0'),
+      };
+    }
+    return reply[0] === 'already_captured' ? { status: 'already_captured' } : { status: 'unknown' };
   }
 
   /**

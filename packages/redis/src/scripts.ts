@@ -26,6 +26,7 @@ import { SUFFIX } from './keys.js';
 const COMMON = `
 local TOKEN, SPENT, APPROVAL = '${SUFFIX.token}', '${SUFFIX.spent}', '${SUFFIX.approval}'
 local RSV, DUE, HELD = '${SUFFIX.reservations}', '${SUFFIX.reservationDue}', '${SUFFIX.held}'
+local SETTLED = '${SUFFIX.settled}'
 
 -- An integer as a decimal string (tostring would switch to exponent notation).
 local function int(x) return string.format('%.0f', x) end
@@ -67,25 +68,53 @@ local function held(window_key)
   return tonumber(redis.call('HGET', S.held, window_key) or '0')
 end
 
+-- Adds minor (a decimal string, negative to give back) to the committed counter of
+-- each window of w that has not ended; a counter brought to zero is dropped.
+local function count(w, minor, now)
+  for _, win in ipairs(w) do
+    if win[2] > now then
+      local key = S.base .. SPENT .. win[1]
+      if redis.call('INCRBY', key, minor) <= 0 then
+        redis.call('DEL', key)
+      else
+        keep(key, win[2] - now)
+      end
+    end
+  end
+end
+
+-- Keeps a committed reservation (its JSON data) until its last window ends, so a later
+-- capture can adjust the windows it was counted in; cap is '1' once captured.
+local function record(id, data, w, cap, now)
+  local ends = 0
+  for _, win in ipairs(w) do ends = math.max(ends, win[2]) end
+  if ends <= now then return end
+  local key = S.base .. SETTLED .. id
+  redis.call('HSET', key, 'rsv', data, 'cap', cap)
+  keep(key, ends - now)
+end
+
 -- Ends reservation id. With commit, its amount is added to each window's committed
--- counter (kept until the window ends); otherwise it is simply given back.
+-- counter (kept until the window ends) and the reservation is recorded as committed;
+-- otherwise it is simply given back. Returns the reservation's JSON data, if any.
 local function settle(id, commit, now)
   redis.call('ZREM', S.due, id)
   local data = redis.call('HGET', S.rsv, id)
-  if not data then return end
+  if not data then return nil end
   redis.call('HDEL', S.rsv, id)
   local r = cjson.decode(data)
-  if r.a == '0' then return end
-  for _, w in ipairs(r.w) do
-    if redis.call('HINCRBY', S.held, w[1], '-' .. r.a) <= 0 then
-      redis.call('HDEL', S.held, w[1])
-    end
-    if commit and w[2] > now then
-      local key = S.base .. SPENT .. w[1]
-      redis.call('INCRBY', key, r.a)
-      keep(key, w[2] - now)
+  if r.a ~= '0' then
+    for _, w in ipairs(r.w) do
+      if redis.call('HINCRBY', S.held, w[1], '-' .. r.a) <= 0 then
+        redis.call('HDEL', S.held, w[1])
+      end
     end
   end
+  if commit then
+    if r.a ~= '0' then count(r.w, r.a, now) end
+    record(id, data, r.w, '0', now)
+  end
+  return data
 end
 
 -- Holds data.a minor units in each of data.w until hold_until. Reserving an id again
@@ -375,6 +404,74 @@ return out
 `;
 
 /**
+ * captureSpend: counts a card purchase at its captured share, once. A live reservation
+ * is committed at the share (the rest is given back); a committed one gives back from
+ * each window what the share does not keep. Amounts are at most 10^15 (below 2^50) but
+ * their product with the share is not exact as a double, so the share is computed on
+ * 24-bit limbs and divided bit by bit.
+ *
+ * KEYS: 1 reservations, 2 due, 3 held, 4 the committed reservation (settled)
+ * ARGV: 1 op { now, base, id, p, q } (p <= q, both decimal strings of at most 10^15)
+ * Reply: { 'captured', kept, released } | { 'already_captured' } | { 'unknown' }
+ */
+const CAPTURE = `${COMMON}${SPEND}
+local op = cjson.decode(ARGV[1])
+local now = op.now
+S.rsv, S.due, S.held, S.base = KEYS[1], KEYS[2], KEYS[3], op.base
+
+-- ceil(a * p / q), exactly, for integers 0 <= a, 0 <= p <= q, 0 < q, all below 2^50.
+local function share_of(a, p, q)
+  if p >= q then return a end
+  local B = 16777216
+  local function limbs(x) return { x % B, math.floor(x / B) % B, math.floor(x / B / B) } end
+  local x, y, n = limbs(a), limbs(p), { 0, 0, 0, 0, 0, 0, 0 }
+  for i = 1, 3 do
+    for j = 1, 3 do n[i + j - 1] = n[i + j - 1] + x[i] * y[j] end
+  end
+  for i = 1, 6 do
+    local carry = math.floor(n[i] / B)
+    n[i] = n[i] - carry * B
+    n[i + 1] = n[i + 1] + carry
+  end
+  local quotient, rest = 0, 0
+  for i = 6, 1, -1 do
+    for b = 23, 0, -1 do
+      rest = rest * 2 + math.floor(n[i] / 2 ^ b) % 2
+      quotient = quotient * 2
+      if rest >= q then
+        rest = rest - q
+        quotient = quotient + 1
+      end
+    end
+  end
+  if rest > 0 then quotient = quotient + 1 end
+  return quotient
+end
+
+purge(now)
+local done = redis.call('HMGET', KEYS[4], 'rsv', 'cap')
+if done[2] == '1' then return { 'already_captured' } end
+local p, q = tonumber(op.p), tonumber(op.q)
+local live = settle(op.id, false, now)
+if live then
+  -- Captured before the purchase's completion was recorded: commit only the share.
+  local r = cjson.decode(live)
+  local amount = tonumber(r.a)
+  local kept = share_of(amount, p, q)
+  if kept > 0 then count(r.w, int(kept), now) end
+  record(op.id, live, r.w, '1', now)
+  return { 'captured', int(kept), int(amount - kept) }
+end
+if not done[1] then return { 'unknown' } end
+local r = cjson.decode(done[1])
+local amount = tonumber(r.a)
+local kept = share_of(amount, p, q)
+if amount > kept then count(r.w, '-' .. int(amount - kept), now) end
+redis.call('HSET', KEYS[4], 'cap', '1')
+return { 'captured', int(kept), int(amount - kept) }
+`;
+
+/**
  * The cross-user approval index: adds entries and trims the oldest beyond a bound, in
  * one command. The index has a key of its own (outside every user's slot), so this runs
  * after the authorize script rather than inside it; listings re-read every record.
@@ -404,6 +501,7 @@ export const SCRIPTS = {
   handshakeDecideV1: DECIDE,
   handshakeIssueV1: ISSUE,
   handshakeSpendUsageV1: SPEND_USAGE,
+  handshakeCaptureV1: CAPTURE,
   handshakeIndexV1: INDEX,
 } as const;
 
