@@ -1,6 +1,7 @@
 // Merchant categories named in a spend API validation, end to end: the spend client,
 // the spend API and the engine, the Stripe issuer against the simulated Stripe API,
 // and the authorization webhook.
+import type { ApprovalRequest } from '@handshake/core';
 import type Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
 import { SESSION, stripeTestServer } from './test-harness.js';
@@ -44,6 +45,36 @@ describe('merchant categories through the spend API', () => {
     });
     expect(diner.status).toBe(200);
     expect(diner.body.payment).toMatchObject({ amount: '24.00', status: 'captured' });
+  });
+
+  it('shows the categories to the approver with the parameters', async () => {
+    const seen: ApprovalRequest[] = [];
+    const t = await start({
+      limits: { currency: 'USD', daily: '200.00', transaction: '20.00' },
+      approver: {
+        specificationVersion: 'v1',
+        name: 'test-rules',
+        kind: 'rules',
+        review(request) {
+          seen.push(request);
+          return { decision: 'escalate' };
+        },
+      },
+    });
+    // Over the per-purchase limit: the validation waits for a person; stop waiting once reviewed.
+    const stop = new AbortController();
+    const waiting = t.client.spend
+      .validateTransaction(purchase, { signal: stop.signal })
+      .catch((error: unknown) => error);
+    await expect.poll(() => seen.length).toBe(1);
+    stop.abort();
+    await waiting;
+    expect(seen[0]?.parameters).toEqual({
+      merchant_name: 'Example Diner',
+      amount: { value: '30.00', currency: 'USD' },
+      merchant_categories: ['caterers', 'eating_places_restaurants'],
+    });
+    expect(t.simulator.cards.size).toBe(0);
   });
 
   it('refuses a card whose categories differ from the validation, leaving the token usable', async () => {
