@@ -162,6 +162,11 @@ interface ResolvedAmount {
   rate?: string;
 }
 
+/** The engine names every spend reservation after its transaction, so any step can find it. */
+function reservationIdOf(transactionId: string): string {
+  return `r_${transactionId}`;
+}
+
 /**
  * A pure function of the user: the partition their keys share in the store.
  *
@@ -410,7 +415,7 @@ export class HandshakeEngine {
       this.#random,
     ) as [string, string, string];
     const approvalId = `apr_${partition}_${approvalToken.slice(4)}`;
-    const reservationId = `r_${transactionId}`;
+    const reservationId = reservationIdOf(transactionId);
     const requiresApproval = tier === 'RESTRICTED';
     const approvalDeadline = now + this.#approvalTtlMs;
     const tokenExpiresAt = now + this.#tokenTtlMs;
@@ -964,8 +969,7 @@ export class HandshakeEngine {
         now: this.clock.now(),
         outcome: { status: 'failed', code: 'PROVIDER_ERROR', message },
         retainMs: this.#retainMs,
-        // The engine names every reservation after its transaction.
-        spend: { reservationId: `r_${t.transactionId}`, action: 'commit' },
+        spend: { reservationId: reservationIdOf(t.transactionId), action: 'commit' },
       }),
     );
     await this.#audit.record({
@@ -1267,7 +1271,7 @@ export class HandshakeEngine {
         spend = {
           action: 'force',
           request: {
-            reservationId: `r_${record.transactionId}`,
+            reservationId: reservationIdOf(record.transactionId),
             amountMinor: BigInt(record.amountMinor),
             windows: this.#windows(limits, record.createdAt),
             holdUntil: tokenExpiresAt + this.#executionTimeoutMs,
@@ -1398,7 +1402,7 @@ export class HandshakeEngine {
       ? await this.#storeCall(() =>
           store.captureSpend!({
             partition: partitionOf(capture.userId),
-            reservationId: `r_${capture.transactionId}`,
+            reservationId: reservationIdOf(capture.transactionId),
             now: this.clock.now(),
             share,
           }),
