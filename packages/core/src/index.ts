@@ -50,17 +50,11 @@ export type {
   CardCapture,
   CardCaptureOutcome,
 } from './engine/card-activity.js';
-export {
-  APPROVE_OWN_SCOPE,
-  APPROVE_SCOPE,
-  type ApproverIdentity,
-  createHandshake,
-  HandshakeEngine,
-  type LimitsView,
-  partitionOf,
-  type RegisteredTool,
-} from './engine/engine.js';
+export { createHandshake, HandshakeEngine, type LimitsView } from './engine/engine.js';
+export { APPROVE_OWN_SCOPE, APPROVE_SCOPE, type ApproverIdentity } from './engine/identity.js';
+export { partitionOf } from './engine/keys.js';
 export type { CallerContext, HandshakeOptions } from './engine/options.js';
+export type { RegisteredTool } from './engine/registry.js';
 export { ERROR_CODES, ERROR_STATUS, type ErrorCode, isErrorCode } from './errors/codes.js';
 export {
   type ErrorEnvelope,

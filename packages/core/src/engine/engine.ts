@@ -1,9 +1,6 @@
-import type { ApprovalRequest, ApprovalVerdict, ApproverV1 } from '../approvals/approver.js';
-import { humanApprover } from '../approvals/approver.js';
-import type { AuditEvent, AuditSinkV1 } from '../audit/audit-event.js';
-import { type AuditFields, AuditLog } from '../audit/audit-log.js';
-import { RefusalAggregator } from '../audit/refusal-aggregator.js';
-import { hashParams, sha256Hex } from '../canonical/hash.js';
+import type { ApprovalRequest, ApprovalVerdict } from '../approvals/approver.js';
+import type { AuditEvent } from '../audit/audit-event.js';
+import { hashParams } from '../canonical/hash.js';
 import { HandshakeError } from '../errors/handshake-error.js';
 import { convertMinor } from '../limits/convert.js';
 import { rateForCallerAmount } from '../limits/exchange-rates.js';
@@ -22,108 +19,49 @@ import type {
   ExecuteResponse,
   ToolListing,
 } from '../schemas/wire.js';
-import {
-  isReservedUserId,
-  type SessionIdentity,
-  type SessionVerifierV1,
-} from '../sessions/session-verifier.js';
+import type { SessionIdentity } from '../sessions/session-verifier.js';
 import { verifyExecuteSignature } from '../signing/signature.js';
 import { amountBinding, moneyBinding } from '../store/amount-binding.js';
-import { MemoryStore } from '../store/memory-store.js';
 import type {
   ApprovalReason,
   ApprovalRecord,
   Tombstone,
   TransactionRecord,
 } from '../store/records.js';
-import { sealOutcomes } from '../store/sealed-outcomes.js';
 import type {
   ConsumeMismatchField,
   SpendRequest,
   SpendWindow,
   StoreV1,
 } from '../store/store-v1.js';
-import { generateToken, generateTokens, type RandomSource, tokenDigest } from '../tokens/token.js';
-import type { ToolDefinition, ToolProviderV1 } from '../tools/tool-provider.js';
-import { type Clock, type Money, systemClock, type Tier, tierRank } from '../types/common.js';
+import { generateToken, generateTokens, tokenDigest } from '../tokens/token.js';
+import type { ToolDefinition } from '../tools/tool-provider.js';
+import { type Clock, type Money, type Tier, tierRank } from '../types/common.js';
 import type {
   CardAuthorizationDecision,
   CardCapture,
   CardCaptureOutcome,
 } from './card-activity.js';
+import { completeOrReport, createEngineContext, type EngineContext, storeCall } from './context.js';
+import {
+  ANONYMOUS,
+  type ApproverIdentity,
+  identify,
+  identifyApprover,
+  resolveCall,
+} from './identity.js';
+import {
+  approvalIdOf,
+  clientBucket,
+  partitionOf,
+  partitionOfApproval,
+  reservationIdOf,
+} from './keys.js';
 import type { CallerContext, HandshakeOptions } from './options.js';
+import { auditUnavailable, codeOf, refuse, refuseWhileAuditFails, sourceOf } from './refusals.js';
+import type { RegisteredTool } from './registry.js';
+import { iso, toSummary, toView } from './views.js';
 import { changesState } from './write-ahead.js';
-
-/**
- * The scope that lets a session decide other users' approvals.
- *
- * @example
- * ```ts
- * import { APPROVE_SCOPE, staticSessionVerifier } from '@handshake/core';
- *
- * // a session of `ops` that may decide other users' approvals
- * const sessions = staticSessionVerifier({ 'ops-session': { userId: 'ops', scopes: [APPROVE_SCOPE] } });
- * ```
- */
-export const APPROVE_SCOPE = 'handshake:approve';
-
-/**
- * The scope of a person's own approver credential: it decides only that person's own
- * requests, each naming the exact parameters it approves (`paramsHash`). An app's
- * server holds it for the signed-in person to approve in chat; the agent's session
- * never carries it.
- *
- * @example
- * ```ts
- * import { APPROVE_OWN_SCOPE, staticSessionVerifier } from '@handshake/core';
- *
- * const sessions = staticSessionVerifier({
- *   'agent-session-alice': 'alice',
- *   'chat-approver-alice': { userId: 'alice', scopes: [APPROVE_OWN_SCOPE] },
- * });
- * ```
- */
-export const APPROVE_OWN_SCOPE = 'handshake:approve:own';
-
-const ANONYMOUS: SessionIdentity = { userId: 'anonymous', scopes: [], sessionId: 'anonymous' };
-
-/**
- * A tool as the engine holds it: its definition, its provider, and its tier after the policy.
- *
- * @example
- * ```ts
- * import type { HandshakeEngine, RegisteredTool } from '@handshake/core';
- * declare const engine: HandshakeEngine;
- *
- * const tools: Map<string, RegisteredTool> = await engine.ready(); // throws if the policy lowers a tier
- * for (const [name, tool] of tools) console.log(name, tool.tier);
- * ```
- */
-export interface RegisteredTool {
-  definition: ToolDefinition;
-  provider: ToolProviderV1;
-  tier: Tier;
-}
-
-/**
- * Who is asking to decide approvals.
- *
- * @example
- * ```ts
- * import type { ApproverIdentity, HandshakeEngine } from '@handshake/core';
- * declare const engine: HandshakeEngine;
- *
- * const approver: ApproverIdentity = await engine.identifyApprover('approver-token');
- * console.log(`decisions recorded as ${approver.name}`);
- * ```
- */
-export interface ApproverIdentity {
-  name: string;
-  /** The approver's own user id when it is a session, to refuse self-approval. */
-  userId?: string;
-  /** A person's own approver credential ({@link APPROVE_OWN_SCOPE}): their requests only. */
-  ownOnly?: boolean;
-}
 
 /**
  * Remaining balances, as `GET /api/mcp/limits` reports them.
@@ -162,41 +100,6 @@ interface ResolvedAmount {
   rate?: string;
 }
 
-/** The engine names every spend reservation after its transaction, so any step can find it. */
-function reservationIdOf(transactionId: string): string {
-  return `r_${transactionId}`;
-}
-
-/**
- * A pure function of the user: the partition their keys share in the store.
- *
- * @example
- * ```ts
- * import { partitionOf } from '@handshake/core';
- *
- * const partition = partitionOf('alice'); // 16 hex digits; all of alice's store keys share it
- * ```
- */
-export function partitionOf(userId: string): string {
-  let partition = partitions.get(userId);
-  if (partition === undefined) {
-    partition = sha256Hex(`handshake:user:${userId}`).slice(0, 16);
-    // Every call of a user asks twice (authorize, execute); a bounded memo saves the hash.
-    if (partitions.size >= 10_000) partitions.delete(partitions.keys().next().value!);
-    partitions.set(userId, partition);
-  }
-  return partition;
-}
-
-const partitions = new Map<string, string>();
-
-function partitionOfApproval(approvalId: string): string | undefined {
-  const match = /^apr_([0-9a-f]{16})_[A-Za-z0-9_-]+$/.exec(approvalId);
-  return match?.[1];
-}
-
-const iso = (ms: number) => new Date(ms).toISOString();
-
 /**
  * The handshake engine: `authorize` binds one exact call to a single-use token,
  * `execute` consumes it once and runs the tool. Tiers are cumulative; spending limits
@@ -229,137 +132,39 @@ const iso = (ms: number) => new Date(ms).toISOString();
  * ```
  */
 export class HandshakeEngine {
-  readonly store: StoreV1;
-  readonly clock: Clock;
-  readonly #options: HandshakeOptions;
-  readonly #providers: readonly ToolProviderV1[];
-  readonly #sessions: SessionVerifierV1 | undefined;
-  readonly #approver: ApproverV1;
-  readonly #approverCredentials: Map<string, string>;
-  readonly #audit: AuditLog;
-  readonly #random: RandomSource | undefined;
-  readonly #tokenTtlMs: number;
-  readonly #approvalTtlMs: number;
-  readonly #retainMs: number;
-  readonly #executionTimeoutMs: number;
-  readonly #auditFailure: Partial<Record<Tier, 'closed' | 'buffer'>>;
-  readonly #refusals: RefusalAggregator | undefined;
-  #tools: Promise<Map<string, RegisteredTool>> | undefined;
+  readonly #ctx: EngineContext;
 
   constructor(options: HandshakeOptions) {
-    this.#options = options;
-    // Outcomes holding secrets are sealed before any store sees them.
-    this.store = sealOutcomes(
-      options.store ?? new MemoryStore(),
-      options.outcomeKeys,
-      options.random,
-    );
-    this.clock = options.clock ?? systemClock;
-    this.#providers = Array.isArray(options.tools)
-      ? (options.tools as readonly ToolProviderV1[])
-      : [options.tools as ToolProviderV1];
-    this.#sessions = options.sessions;
-    this.#approver = options.approver ?? humanApprover();
-    this.#approverCredentials = new Map(
-      Object.entries(options.approverCredentials ?? {}).map(([credential, name]) => [
-        tokenDigest(credential),
-        name,
-      ]),
-    );
-    this.#random = options.random;
-    this.#tokenTtlMs = positive(options.tokenTtlMs ?? 30_000, 'tokenTtlMs');
-    this.#approvalTtlMs = positive(options.approvalTtlMs ?? 300_000, 'approvalTtlMs');
-    this.#retainMs = positive(options.replayWindowMs ?? 600_000, 'replayWindowMs');
-    this.#executionTimeoutMs = positive(options.executionTimeoutMs ?? 30_000, 'executionTimeoutMs');
-    const sinks: readonly AuditSinkV1[] =
-      options.audit === undefined
-        ? []
-        : Array.isArray(options.audit)
-          ? (options.audit as readonly AuditSinkV1[])
-          : [options.audit as AuditSinkV1];
-    this.#audit = new AuditLog(sinks, {
-      clock: this.clock,
-      chain: options.instanceId ?? generateToken('transaction', this.#random).slice(3, 15),
-      ...(options.onAuditError ? { onError: options.onAuditError } : {}),
-      ...(options.auditRetryMs ? { retryMs: options.auditRetryMs } : {}),
-    });
-    this.#auditFailure = options.auditFailure ?? { RESTRICTED: 'closed' };
-    this.#refusals =
-      options.refusalWindowMs === false
-        ? undefined
-        : new RefusalAggregator({
-            windowMs: positive(options.refusalWindowMs ?? 60_000, 'refusalWindowMs'),
-            now: () => this.clock.now(),
-            write: (fields) => this.#audit.record(fields),
-          });
+    this.#ctx = createEngineContext(options);
+  }
+
+  /** The store, with outcomes that hold secrets sealed before it sees them. */
+  get store(): StoreV1 {
+    return this.#ctx.store;
+  }
+
+  get clock(): Clock {
+    return this.#ctx.clock;
   }
 
   /** Loads the tools of every provider and checks the policy against them. */
   ready(): Promise<Map<string, RegisteredTool>> {
-    this.#tools ??= this.#loadTools();
-    return this.#tools;
-  }
-
-  async #loadTools(): Promise<Map<string, RegisteredTool>> {
-    const tools = new Map<string, RegisteredTool>();
-    for (const provider of this.#providers) {
-      for (const definition of await provider.listTools()) {
-        if (tools.has(definition.name)) {
-          throw new TypeError(`tool ${definition.name} is offered by two providers`);
-        }
-        tools.set(definition.name, { definition, provider, tier: definition.tier });
-      }
-    }
-    for (const [name, tier] of Object.entries(this.#options.policy?.tiers ?? {})) {
-      const tool = tools.get(name);
-      if (!tool) throw new TypeError(`policy names tool ${name}, which no provider offers`);
-      if (tierRank(tier) < tierRank(tool.tier)) {
-        throw new TypeError(
-          `policy would lower ${name} from ${tool.tier} to ${tier}; tiers can only be raised`,
-        );
-      }
-      tool.tier = tier;
-    }
-    return tools;
+    return this.#ctx.registry.tools();
   }
 
   /** The tools this engine serves, with their effective tiers. */
-  async listTools(): Promise<ToolListing[]> {
-    const tools = await this.ready();
-    return [...tools.values()].map(({ definition, tier }) => ({
-      name: definition.name,
-      description: definition.description,
-      tier,
-      movesMoney: definition.amount !== undefined,
-      ...(definition.jsonSchema ? { inputSchema: definition.jsonSchema } : {}),
-      ...(definition.annotations ? { annotations: definition.annotations } : {}),
-    }));
+  listTools(): Promise<ToolListing[]> {
+    return this.#ctx.registry.listings();
   }
 
   /** Resolves a bearer credential; throws `UNAUTHORIZED` when it is missing or invalid. */
-  async identify(credential: string | undefined): Promise<SessionIdentity> {
-    if (!credential) throw new HandshakeError('UNAUTHORIZED', 'A session credential is required');
-    const identity = this.#sessions ? await this.#sessions.verify(credential) : undefined;
-    // A reserved id (`anonymous`) would share the partition of callers without a session.
-    if (!identity || isReservedUserId(identity.userId)) {
-      throw new HandshakeError('UNAUTHORIZED', 'The session credential is not valid');
-    }
-    return identity;
+  identify(credential: string | undefined): Promise<SessionIdentity> {
+    return identify(this.#ctx, credential);
   }
 
   /** Resolves an approver credential (configured approver token or a session with the approve scope). */
-  async identifyApprover(credential: string | undefined): Promise<ApproverIdentity> {
-    if (!credential) throw new HandshakeError('UNAUTHORIZED', 'An approver credential is required');
-    const name = this.#approverCredentials.get(tokenDigest(credential));
-    if (name !== undefined) return { name };
-    const identity = this.#sessions ? await this.#sessions.verify(credential) : undefined;
-    if (identity?.scopes.includes(APPROVE_SCOPE) && !isReservedUserId(identity.userId)) {
-      return { name: identity.userId, userId: identity.userId };
-    }
-    if (identity?.scopes.includes(APPROVE_OWN_SCOPE)) {
-      return { name: identity.userId, userId: identity.userId, ownOnly: true };
-    }
-    throw new HandshakeError('UNAUTHORIZED', 'The approver credential is not valid');
+  identifyApprover(credential: string | undefined): Promise<ApproverIdentity> {
+    return identifyApprover(this.#ctx, credential);
   }
 
   /**
@@ -380,20 +185,11 @@ export class HandshakeEngine {
     credential?: string,
     caller: CallerContext = {},
   ): Promise<AuthorizeResponse> {
-    const tools = await this.ready();
-    const registered = tools.get(request.tool);
-    const identity =
-      registered?.tier === 'PUBLIC' && !credential
-        ? ANONYMOUS
-        : await this.#identifyOrAudit(credential, request.tool, caller);
-    if (!registered) {
-      void this.#refuse({ tool: request.tool, userId: identity.userId }, 'TOOL_NOT_ALLOWED');
-      throw new HandshakeError('TOOL_NOT_ALLOWED', `Tool ${request.tool} is not allowed`);
-    }
+    const { registered, identity } = await resolveCall(this.#ctx, request.tool, credential, caller);
     const { definition, tier } = registered;
     const now = this.clock.now();
     const base = { userId: identity.userId, tool: request.tool, tier };
-    this.#refuseWhileAuditFails(base, 'authorize');
+    refuseWhileAuditFails(this.#ctx, base, 'authorize');
     let paramsHash: string;
     try {
       paramsHash = hashParams(request.parameters);
@@ -404,7 +200,7 @@ export class HandshakeEngine {
         if (definition.rules) checkRules(request.tool, definition.rules, request.parameters);
       }
     } catch (error) {
-      void this.#refuse(base, codeOf(error), 'authorize');
+      void refuse(this.#ctx, base, codeOf(error), 'authorize');
       throw error;
     }
     const amount = await this.#resolveAmount(definition, request.parameters, base);
@@ -412,13 +208,13 @@ export class HandshakeEngine {
     const partition = partitionOf(identity.userId);
     const [transactionId, approvalToken, token] = generateTokens(
       ['transaction', 'approval', 'ephemeral'],
-      this.#random,
+      this.#ctx.random,
     ) as [string, string, string];
-    const approvalId = `apr_${partition}_${approvalToken.slice(4)}`;
+    const approvalId = approvalIdOf(partition, approvalToken);
     const reservationId = reservationIdOf(transactionId);
     const requiresApproval = tier === 'RESTRICTED';
-    const approvalDeadline = now + this.#approvalTtlMs;
-    const tokenExpiresAt = now + this.#tokenTtlMs;
+    const approvalDeadline = now + this.#ctx.timings.approvalTtlMs;
+    const tokenExpiresAt = now + this.#ctx.timings.tokenTtlMs;
 
     let spend: SpendRequest | undefined;
     if (amount && limits) {
@@ -435,7 +231,8 @@ export class HandshakeEngine {
           : {}),
         // Held until the token (or the decision) lapses, plus the time a tool may run.
         holdUntil:
-          (requiresApproval ? approvalDeadline : tokenExpiresAt) + this.#executionTimeoutMs,
+          (requiresApproval ? approvalDeadline : tokenExpiresAt) +
+          this.#ctx.timings.executionTimeoutMs,
       };
     }
     const amountFields = amount
@@ -490,15 +287,15 @@ export class HandshakeEngine {
       ...(payee ? { payee } : {}),
     };
     const configured =
-      this.#options.rateLimit === false
+      this.#ctx.options.rateLimit === false
         ? undefined
-        : (this.#options.rateLimit ?? { limit: 120, windowMs: 60_000 });
+        : (this.#ctx.options.rateLimit ?? { limit: 120, windowMs: 60_000 });
     // Callers without a session share a partition; each client address counts apart.
     const rateLimit =
       configured && identity === ANONYMOUS && caller.clientAddress
         ? { ...configured, bucket: clientBucket(caller.clientAddress) }
         : configured;
-    const outcome = await this.#storeCall(
+    const outcome = await storeCall(
       () =>
         this.store.authorize({
           partition,
@@ -512,22 +309,28 @@ export class HandshakeEngine {
             ...approval,
             reasons: requiresApproval ? [{ kind: 'tier' }] : [],
           },
-          retainMs: this.#retainMs,
+          retainMs: this.#ctx.timings.retainMs,
         }),
-      () => this.#refuse({ ...base, paramsHash, transactionId }, 'STORE_UNAVAILABLE', 'authorize'),
+      () =>
+        refuse(this.#ctx, { ...base, paramsHash, transactionId }, 'STORE_UNAVAILABLE', 'authorize'),
     );
     const auditAmount = amount
       ? { amount: { value: formatMoney(amount.minor, amount.currency), currency: amount.currency } }
       : {};
     if (outcome.status === 'rate_limited') {
-      void this.#refuse({ ...base, paramsHash, ...sourceOf(caller) }, 'RATE_LIMITED', 'authorize');
+      void refuse(
+        this.#ctx,
+        { ...base, paramsHash, ...sourceOf(caller) },
+        'RATE_LIMITED',
+        'authorize',
+      );
       const seconds = Math.max(1, Math.ceil(outcome.retryAfterMs / 1000));
       throw new HandshakeError('RATE_LIMITED', `Too many authorizations; retry in ${seconds} s`, {
         retryAfterSeconds: seconds,
       });
     }
     if (outcome.status === 'authorized') {
-      await this.#audit.record({
+      await this.#ctx.audit.record({
         type: 'authorize',
         outcome: 'authorized',
         transactionId,
@@ -548,7 +351,7 @@ export class HandshakeEngine {
       ...(requiresApproval ? [{ kind: 'tier' as const }] : []),
       ...outcome.exceeded.map((window) => ({ kind: 'limit' as const, window })),
     ];
-    await this.#audit.record({
+    await this.#ctx.audit.record({
       type: 'approval.requested',
       outcome: 'pending',
       transactionId,
@@ -567,7 +370,7 @@ export class HandshakeEngine {
       paramsHash,
       reasons,
     };
-    if (this.#approver.kind === 'human' || !this.#approver.review) return pendingAnswer;
+    if (this.#ctx.approver.kind === 'human' || !this.#ctx.approver.review) return pendingAnswer;
 
     // A confirmation agent or rules decide now; a person only if they escalate.
     const verdict = await this.#review(
@@ -592,11 +395,14 @@ export class HandshakeEngine {
       partition,
       stored,
       verdict.decision,
-      { name: this.#approver.name },
+      { name: this.#ctx.approver.name },
       verdict.reason,
     );
     if (decided.status !== 'approved') {
-      throw new HandshakeError('APPROVAL_DENIED', `${this.#approver.name} denied ${request.tool}`);
+      throw new HandshakeError(
+        'APPROVAL_DENIED',
+        `${this.#ctx.approver.name} denied ${request.tool}`,
+      );
     }
     const issued = await this.#issue(decided, identity);
     return {
@@ -613,14 +419,14 @@ export class HandshakeEngine {
   async #review(request: ApprovalRequest, overLimit: boolean): Promise<ApprovalVerdict> {
     let verdict: ApprovalVerdict;
     try {
-      verdict = (await this.#approver.review?.(request)) ?? { decision: 'escalate' };
+      verdict = (await this.#ctx.approver.review?.(request)) ?? { decision: 'escalate' };
     } catch {
       // An approver that fails leaves the decision to a person.
       return { decision: 'escalate', reason: 'the approver failed' };
     }
     if (verdict.decision !== 'approve') return verdict;
     if (overLimit) return { decision: 'escalate', reason: 'over a spending limit' };
-    const max = this.#approver.maxAutoApprove;
+    const max = this.#ctx.approver.maxAutoApprove;
     if (max && request.amount) {
       if (
         request.amount.currency !== max.currency ||
@@ -656,16 +462,7 @@ export class HandshakeEngine {
     credential?: string,
     caller: CallerContext = {},
   ): Promise<ExecuteResponse> {
-    const tools = await this.ready();
-    const registered = tools.get(request.tool);
-    const identity =
-      registered?.tier === 'PUBLIC' && !credential
-        ? ANONYMOUS
-        : await this.#identifyOrAudit(credential, request.tool, caller);
-    if (!registered) {
-      void this.#refuse({ tool: request.tool, userId: identity.userId }, 'TOOL_NOT_ALLOWED');
-      throw new HandshakeError('TOOL_NOT_ALLOWED', `Tool ${request.tool} is not allowed`);
-    }
+    const { registered, identity } = await resolveCall(this.#ctx, request.tool, credential, caller);
     const { tier } = registered;
     // The transaction named by the request goes into every event of this execute, so a
     // written-ahead `started` event is followed by its outcome or refusal under one id.
@@ -682,7 +479,7 @@ export class HandshakeEngine {
     try {
       paramsHash = hashParams(request.parameters);
     } catch (error) {
-      void this.#refuse(base, codeOf(error), 'execute');
+      void refuse(this.#ctx, base, codeOf(error), 'execute');
       throw error;
     }
     if (tierRank(tier) >= tierRank('INTERNAL')) {
@@ -698,12 +495,12 @@ export class HandshakeEngine {
     // A call that changes state is written ahead, failing closed unless its tier is told
     // to buffer: a crash after the provider ran then leaves its `started` event behind.
     const writeAhead = changesState(tier, registered.definition)
-      ? this.#auditFailure[tier] !== 'buffer'
-      : this.#auditFailure[tier] === 'closed';
+      ? this.#ctx.auditFailure[tier] !== 'buffer'
+      : this.#ctx.auditFailure[tier] === 'closed';
     if (writeAhead) {
       // Before the token is touched: a refusal here leaves it usable for a retry.
       try {
-        await this.#audit.record(
+        await this.#ctx.audit.record(
           {
             type: 'execute',
             outcome: 'started',
@@ -713,14 +510,14 @@ export class HandshakeEngine {
           { required: true },
         );
       } catch {
-        void this.#refuse({ ...base, paramsHash }, 'AUDIT_UNAVAILABLE', 'execute');
+        void refuse(this.#ctx, { ...base, paramsHash }, 'AUDIT_UNAVAILABLE', 'execute');
         throw auditUnavailable(tier);
       }
     }
     const partition = partitionOf(identity.userId);
     const digest = tokenDigest(request.ephemeralToken);
     const now = this.clock.now();
-    const consumed = await this.#storeCall(
+    const consumed = await storeCall(
       () =>
         this.store.consume({
           partition,
@@ -736,28 +533,29 @@ export class HandshakeEngine {
             ...(amountNow !== undefined ? { amount: amountNow } : {}),
           },
           sessionId: identity.sessionId,
-          retainMs: this.#retainMs,
+          retainMs: this.#ctx.timings.retainMs,
           // Counted as long as the tombstone lives: a dead process's call stays counted
           // until a retry resolves it.
-          holdUntil: now + this.#retainMs,
+          holdUntil: now + this.#ctx.timings.retainMs,
         }),
-      () => this.#refuse({ ...base, paramsHash }, 'STORE_UNAVAILABLE', 'execute'),
+      () => refuse(this.#ctx, { ...base, paramsHash }, 'STORE_UNAVAILABLE', 'execute'),
     );
     switch (consumed.status) {
       case 'unknown':
-        void this.#refuse({ ...base, paramsHash }, 'TOKEN_INVALID', 'execute');
+        void refuse(this.#ctx, { ...base, paramsHash }, 'TOKEN_INVALID', 'execute');
         throw new HandshakeError(
           'TOKEN_INVALID',
           'Execute refused: the ephemeral token is not valid',
         );
       case 'expired':
-        void this.#refuse({ ...base, paramsHash }, 'TOKEN_EXPIRED', 'execute');
+        void refuse(this.#ctx, { ...base, paramsHash }, 'TOKEN_EXPIRED', 'execute');
         throw new HandshakeError(
           'TOKEN_EXPIRED',
           'Execute refused: the ephemeral token has expired',
         );
       case 'mismatch':
-        void this.#refuse(
+        void refuse(
+          this.#ctx,
           { ...base, paramsHash },
           'TRANSACTION_MISMATCH',
           `execute: ${consumed.field}`,
@@ -776,7 +574,8 @@ export class HandshakeEngine {
         // A spent approval whose result is no longer kept: it ran once, never again.
         const spent = t.state === 'completed' && !t.outcome;
         if (!identical || spent) {
-          void this.#refuse(
+          void refuse(
+            this.#ctx,
             { ...base, paramsHash, transactionId: t.transactionId },
             'TOKEN_ALREADY_USED',
             'execute',
@@ -788,7 +587,10 @@ export class HandshakeEngine {
               : 'Execute refused: the ephemeral token was already used',
           );
         }
-        if (t.state === 'executing' && now - t.consumedAt > this.#executionTimeoutMs + 1_000) {
+        if (
+          t.state === 'executing' &&
+          now - t.consumedAt > this.#ctx.timings.executionTimeoutMs + 1_000
+        ) {
           // Older than any execute may run: the process running it died before recording
           // an outcome. Resolve it once, as a timeout would have: the outcome is unknown,
           // the amount stays counted, the audit says so, and retries hear it.
@@ -801,7 +603,7 @@ export class HandshakeEngine {
             { retryAfterSeconds: 1 },
           );
         }
-        await this.#audit.record({
+        await this.#ctx.audit.record({
           type: 'execute',
           outcome: 'replayed',
           transactionId: t.transactionId,
@@ -826,19 +628,20 @@ export class HandshakeEngine {
       // The store did not compare the amount and consumed the token: the call still
       // does not run, and its reservation is given back.
       const message = 'Execute refused: the amount differs from what was authorized';
-      await this.#completeOrReport(() =>
+      await completeOrReport(() =>
         this.store.complete({
           partition,
           digest,
           now: this.clock.now(),
           outcome: { status: 'failed', code: 'TRANSACTION_MISMATCH', message },
-          retainMs: this.#retainMs,
+          retainMs: this.#ctx.timings.retainMs,
           ...(record.reservationId
             ? { spend: { reservationId: record.reservationId, action: 'release' } }
             : {}),
         }),
       );
-      void this.#refuse(
+      void refuse(
+        this.#ctx,
         { ...base, paramsHash, transactionId: record.transactionId },
         'TRANSACTION_MISMATCH',
         'execute: amount',
@@ -874,7 +677,7 @@ export class HandshakeEngine {
           timer = setTimeout(() => {
             controller.abort();
             reject(new ExecutionTimeout());
-          }, this.#executionTimeoutMs);
+          }, this.#ctx.timings.executionTimeoutMs);
         }),
       ]);
     } catch (error) {
@@ -897,13 +700,13 @@ export class HandshakeEngine {
         : providerMessage(request.tool, failure.error);
       // A definite failure gives the reservation back; a timeout keeps it, because the
       // payment may have gone through.
-      const stored = await this.#completeOrReport(() =>
+      const stored = await completeOrReport(() =>
         this.store.complete({
           partition,
           digest,
           now: this.clock.now(),
           outcome: { status: 'failed', code: 'PROVIDER_ERROR', message },
-          retainMs: this.#retainMs,
+          retainMs: this.#ctx.timings.retainMs,
           ...(record.reservationId
             ? {
                 spend: {
@@ -914,7 +717,7 @@ export class HandshakeEngine {
             : {}),
         }),
       );
-      await this.#audit.record({
+      await this.#ctx.audit.record({
         type: 'execute',
         outcome: failure.timedOut ? 'timeout' : 'failed',
         transactionId: record.transactionId,
@@ -927,20 +730,20 @@ export class HandshakeEngine {
     }
     // The tool ran: its result is answered even if the store cannot record it, so the
     // caller never retries (or authorizes again) a call that went through.
-    const stored = await this.#completeOrReport(() =>
+    const stored = await completeOrReport(() =>
       this.store.complete({
         partition,
         digest,
         now: this.clock.now(),
         outcome: { status: 'completed', result: result ?? null },
-        retainMs: this.#retainMs,
+        retainMs: this.#ctx.timings.retainMs,
         ...(record.reservationId
           ? { spend: { reservationId: record.reservationId, action: 'commit' } }
           : {}),
       }),
     );
     const cardLast4 = lastFour(registered.definition, result);
-    await this.#audit.record({
+    await this.#ctx.audit.record({
       type: 'execute',
       outcome: 'completed',
       transactionId: record.transactionId,
@@ -962,17 +765,17 @@ export class HandshakeEngine {
     paramsHash: string,
   ): Promise<never> {
     const message = `${t.tool} was interrupted before its outcome was recorded; its outcome is unknown: check with the provider before asking again`;
-    const stored = await this.#completeOrReport(() =>
+    const stored = await completeOrReport(() =>
       this.store.complete({
         partition,
         digest,
         now: this.clock.now(),
         outcome: { status: 'failed', code: 'PROVIDER_ERROR', message },
-        retainMs: this.#retainMs,
+        retainMs: this.#ctx.timings.retainMs,
         spend: { reservationId: reservationIdOf(t.transactionId), action: 'commit' },
       }),
     );
-    await this.#audit.record({
+    await this.#ctx.audit.record({
       type: 'execute',
       outcome: 'abandoned',
       ...base,
@@ -990,13 +793,13 @@ export class HandshakeEngine {
     base: { userId: string; tool: string; tier: Tier },
   ): Promise<void> {
     const fail = (message: string): never => {
-      void this.#refuse({ ...base, paramsHash }, 'SIGNATURE_INVALID', 'execute');
+      void refuse(this.#ctx, { ...base, paramsHash }, 'SIGNATURE_INVALID', 'execute');
       throw new HandshakeError('SIGNATURE_INVALID', message);
     };
     if (!request.signature)
       return fail(`Execute of ${request.tool} needs a signature (tier ${base.tier})`);
     if (!request.transactionId) return fail('A signed execute must name its transactionId');
-    const keys = this.#options.keys;
+    const keys = this.#ctx.options.keys;
     const publicKey = keys
       ? await keys.resolve(identity.userId, request.signature.keyId)
       : undefined;
@@ -1021,7 +824,7 @@ export class HandshakeEngine {
     const partition = partitionOfApproval(approvalId);
     const notFound = () => new HandshakeError('NOT_FOUND', 'No such approval');
     if (partition === undefined || partition !== partitionOf(identity.userId)) throw notFound();
-    let record = await this.#storeCall(() => this.store.getApproval(partition, approvalId));
+    let record = await storeCall(() => this.store.getApproval(partition, approvalId));
     if (!record || record.userId !== identity.userId) throw notFound();
     record = await this.#expireIfDue(record);
     const view = toView(record);
@@ -1037,7 +840,7 @@ export class HandshakeEngine {
   }
 
   async #issue(approval: ApprovalRecord, identity: SessionIdentity): Promise<string> {
-    const token = generateToken('ephemeral', this.#random);
+    const token = generateToken('ephemeral', this.#ctx.random);
     const now = this.clock.now();
     const partition = partitionOf(approval.userId);
     const record: TransactionRecord = {
@@ -1056,18 +859,18 @@ export class HandshakeEngine {
       ...(approval.originalAmount ? { originalAmount: approval.originalAmount } : {}),
       ...(approval.exchangeRate ? { exchangeRate: approval.exchangeRate } : {}),
     };
-    const outcome = await this.#storeCall(() =>
+    const outcome = await storeCall(() =>
       this.store.issueApprovalToken({
         partition,
         approvalId: approval.approvalId,
         now,
         token: { digest: tokenDigest(token), record },
-        retainMs: this.#retainMs,
+        retainMs: this.#ctx.timings.retainMs,
         maxLiveTokens: LIVE_TOKENS_PER_APPROVAL,
       }),
     );
     if (outcome.status === 'issued') {
-      void this.#audit.record({
+      void this.#ctx.audit.record({
         type: 'approval.token_issued',
         outcome: 'issued',
         transactionId: approval.transactionId,
@@ -1091,7 +894,7 @@ export class HandshakeEngine {
   async #expireIfDue(record: ApprovalRecord): Promise<ApprovalRecord> {
     if (record.status !== 'pending' || this.clock.now() < record.expiresAt) return record;
     const partition = partitionOf(record.userId);
-    const outcome = await this.#storeCall(() =>
+    const outcome = await storeCall(() =>
       this.store.decideApproval({
         partition,
         approvalId: record.approvalId,
@@ -1106,7 +909,7 @@ export class HandshakeEngine {
     );
     if (outcome.status === 'unknown') return record;
     if (outcome.status === 'ok') {
-      void this.#audit.record({
+      void this.#ctx.audit.record({
         type: 'approval.decided',
         outcome: 'expired',
         transactionId: record.transactionId,
@@ -1127,7 +930,7 @@ export class HandshakeEngine {
   ): Promise<ApprovalSummary[]> {
     const approver = await this.identifyApprover(credential);
     const limit = Math.min(Math.max(filter.limit ?? 50, 1), 200);
-    const records = await this.#storeCall(() =>
+    const records = await storeCall(() =>
       this.store.listApprovals({ ...(filter.status ? { status: filter.status } : {}), limit }),
     );
     const out: ApprovalSummary[] = [];
@@ -1158,7 +961,7 @@ export class HandshakeEngine {
     const record =
       partition === undefined
         ? undefined
-        : await this.#storeCall(() => this.store.getApproval(partition, approvalId));
+        : await storeCall(() => this.store.getApproval(partition, approvalId));
     if (!record) throw new HandshakeError('NOT_FOUND', 'No such approval');
     return record;
   }
@@ -1187,7 +990,8 @@ export class HandshakeEngine {
   ): Promise<ApprovalSummary> {
     const approver = await this.identifyApprover(credential);
     const record = await this.#expireIfDue(await this.#approvalRecord(approvalId));
-    this.#refuseWhileAuditFails(
+    refuseWhileAuditFails(
+      this.#ctx,
       { userId: record.userId, tool: record.tool, tier: record.tier },
       'decide',
     );
@@ -1198,7 +1002,7 @@ export class HandshakeEngine {
       paramsHash: record.paramsHash,
     };
     if (approver.ownOnly && approver.userId !== record.userId) {
-      void this.#refuse(fields, 'FORBIDDEN', 'another user');
+      void refuse(this.#ctx, fields, 'FORBIDDEN', 'another user');
       throw new HandshakeError('FORBIDDEN', 'This credential decides only its own user’s requests');
     }
     if (approver.ownOnly && decision.paramsHash === undefined) {
@@ -1207,14 +1011,15 @@ export class HandshakeEngine {
       });
     }
     if (decision.paramsHash !== undefined && decision.paramsHash !== record.paramsHash) {
-      void this.#refuse(fields, 'TRANSACTION_MISMATCH', 'other parameters');
+      void refuse(this.#ctx, fields, 'TRANSACTION_MISMATCH', 'other parameters');
       throw new HandshakeError(
         'TRANSACTION_MISMATCH',
         'The decision names other parameters than the request',
       );
     }
     if (!approver.ownOnly && approver.userId !== undefined && approver.userId === record.userId) {
-      void this.#refuse(
+      void refuse(
+        this.#ctx,
         {
           userId: record.userId,
           tool: record.tool,
@@ -1255,7 +1060,7 @@ export class HandshakeEngine {
   ): Promise<ApprovalRecord> {
     const approvalId = record.approvalId;
     const now = this.clock.now();
-    const tokenExpiresAt = now + this.#tokenTtlMs;
+    const tokenExpiresAt = now + this.#ctx.timings.tokenTtlMs;
     let spend: Parameters<StoreV1['decideApproval']>[0]['spend'];
     if (decision === 'deny') {
       if (record.reservationId) spend = { action: 'release', reservationId: record.reservationId };
@@ -1263,7 +1068,7 @@ export class HandshakeEngine {
       spend = {
         action: 'extend',
         reservationId: record.reservationId,
-        holdUntil: tokenExpiresAt + this.#executionTimeoutMs,
+        holdUntil: tokenExpiresAt + this.#ctx.timings.executionTimeoutMs,
       };
     } else if (record.amountMinor !== undefined) {
       const limits = await this.#limitsFor(record.userId);
@@ -1274,12 +1079,12 @@ export class HandshakeEngine {
             reservationId: reservationIdOf(record.transactionId),
             amountMinor: BigInt(record.amountMinor),
             windows: this.#windows(limits, record.createdAt),
-            holdUntil: tokenExpiresAt + this.#executionTimeoutMs,
+            holdUntil: tokenExpiresAt + this.#ctx.timings.executionTimeoutMs,
           },
         };
       }
     }
-    const outcome = await this.#storeCall(() =>
+    const outcome = await storeCall(() =>
       this.store.decideApproval({
         partition,
         approvalId,
@@ -1300,7 +1105,7 @@ export class HandshakeEngine {
       );
     }
     const decided = outcome.approval;
-    await this.#audit.record({
+    await this.#ctx.audit.record({
       type: 'approval.decided',
       outcome: decided.status,
       transactionId: decided.transactionId,
@@ -1323,7 +1128,7 @@ export class HandshakeEngine {
     if (!limits) return undefined;
     const now = this.clock.now();
     const windows = this.#windows(limits, now, true);
-    const usage = await this.#storeCall(() =>
+    const usage = await storeCall(() =>
       this.store.spendUsage({
         partition: partitionOf(identity.userId),
         userId: identity.userId,
@@ -1363,7 +1168,7 @@ export class HandshakeEngine {
   ): Promise<ApprovalRecord | undefined> {
     const partition = partitionOfApproval(approvalId);
     if (partition === undefined || partition !== partitionOf(identity.userId)) return undefined;
-    const record = await this.#storeCall(() => this.store.getApproval(partition, approvalId));
+    const record = await storeCall(() => this.store.getApproval(partition, approvalId));
     if (!record || record.userId !== identity.userId) return undefined;
     return this.#expireIfDue(record);
   }
@@ -1399,7 +1204,7 @@ export class HandshakeEngine {
     };
     const store = this.store;
     const outcome: CardCaptureOutcome = store.captureSpend
-      ? await this.#storeCall(() =>
+      ? await storeCall(() =>
           store.captureSpend!({
             partition: partitionOf(capture.userId),
             reservationId: reservationIdOf(capture.transactionId),
@@ -1409,7 +1214,7 @@ export class HandshakeEngine {
         )
       : { status: 'unsupported' };
     if (outcome.status !== 'already_captured') {
-      await this.#audit.record({
+      await this.#ctx.audit.record({
         type: 'card.capture',
         outcome: outcome.status,
         userId: capture.userId,
@@ -1447,7 +1252,7 @@ export class HandshakeEngine {
     const merchant = [decision.merchantName, decision.merchantCategory]
       .filter((part) => part !== undefined)
       .join(' / ');
-    return this.#audit.record({
+    return this.#ctx.audit.record({
       type: 'card.authorization',
       outcome: decision.approved ? 'approved' : 'declined',
       detail: decision.reason,
@@ -1461,7 +1266,7 @@ export class HandshakeEngine {
 
   /** Waits until every audit event recorded so far is written. */
   flushAudit(): Promise<void> {
-    return this.#audit.flush();
+    return this.#ctx.audit.flush();
   }
 
   /**
@@ -1478,7 +1283,7 @@ export class HandshakeEngine {
    * ```
    */
   auditBacklog(): AuditEvent[] {
-    return this.#audit.backlog();
+    return this.#ctx.audit.backlog();
   }
 
   /**
@@ -1486,22 +1291,9 @@ export class HandshakeEngine {
    * events stay in `auditBacklog()`) and closes the store.
    */
   async close(): Promise<void> {
-    await this.#refusals?.close();
-    await this.#audit.close();
+    await this.#ctx.refusals?.close();
+    await this.#ctx.audit.close();
     await this.store.close?.();
-  }
-
-  async #identifyOrAudit(
-    credential: string | undefined,
-    tool: string,
-    caller: CallerContext,
-  ): Promise<SessionIdentity> {
-    try {
-      return await this.identify(credential);
-    } catch (error) {
-      void this.#refuse({ tool, ...sourceOf(caller) }, 'UNAUTHORIZED');
-      throw error;
-    }
   }
 
   async #resolveAmount(
@@ -1516,7 +1308,7 @@ export class HandshakeEngine {
     if (!limits || limits.currency === money.currency) {
       return { original: money, minor, currency: money.currency };
     }
-    const rates = this.#options.exchangeRates;
+    const rates = this.#ctx.options.exchangeRates;
     if (!rates) {
       throw new HandshakeError(
         'VALIDATION_ERROR',
@@ -1543,7 +1335,7 @@ export class HandshakeEngine {
     try {
       return await definition.amount(parameters);
     } catch (error) {
-      void this.#refuse(base, codeOf(error), 'amount');
+      void refuse(this.#ctx, base, codeOf(error), 'amount');
       if (HandshakeError.isInstance(error)) throw error;
       throw new HandshakeError(
         'PROVIDER_ERROR',
@@ -1554,7 +1346,7 @@ export class HandshakeEngine {
   }
 
   async #limitsFor(userId: string): Promise<SpendingLimits | undefined> {
-    const source = this.#options.limits;
+    const source = this.#ctx.options.limits;
     if (!source) return undefined;
     return typeof source === 'function' ? await source(userId) : source;
   }
@@ -1573,66 +1365,9 @@ export class HandshakeEngine {
       ...(monthly !== undefined ? { monthly } : {}),
     });
   }
-
-  async #storeCall<T>(call: () => T | Promise<T>, onFailure?: () => void): Promise<T> {
-    try {
-      return await call();
-    } catch (error) {
-      onFailure?.();
-      if (HandshakeError.isInstance(error)) throw error;
-      throw new HandshakeError(
-        'STORE_UNAVAILABLE',
-        'The state store is unavailable; retry shortly',
-        {
-          cause: error,
-          retryAfterSeconds: 1,
-        },
-      );
-    }
-  }
-
-  /** Records the outcome of a finished execute; false when the store could not. */
-  async #completeOrReport(call: () => unknown): Promise<boolean> {
-    try {
-      await call();
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
-  #refuseWhileAuditFails(fields: { userId: string; tool: string; tier: Tier }, step: string) {
-    if (this.#auditFailure[fields.tier] !== 'closed' || !this.#audit.failing) return;
-    void this.#refuse(fields, 'AUDIT_UNAVAILABLE', step);
-    throw auditUnavailable(fields.tier);
-  }
-
-  #refuse(fields: Partial<AuditFields>, code: string, detail?: string): Promise<void> {
-    const event: AuditFields = {
-      type: 'refusal',
-      outcome: code,
-      ...fields,
-      ...(detail ? { detail } : {}),
-    };
-    // Refusals of callers nobody identified are counted per source, not written one by one.
-    const unidentified =
-      code === 'UNAUTHORIZED' ||
-      code === 'RATE_LIMITED' ||
-      event.userId === undefined ||
-      event.userId === ANONYMOUS.userId;
-    return this.#refusals && unidentified
-      ? this.#refusals.record(event)
-      : this.#audit.record(event);
-  }
 }
 
 class ExecutionTimeout extends Error {}
-
-const sourceOf = (caller: CallerContext) =>
-  caller.clientAddress ? { source: caller.clientAddress } : {};
-
-/** A client address as a rate-limit bucket: a digest, so no address is written into a key. */
-const clientBucket = (address: string) => sha256Hex(`handshake:client:${address}`).slice(0, 16);
 
 /**
  * Tokens of one approval live at once: each waiter of the session gets its own and none
@@ -1643,14 +1378,6 @@ const LIVE_TOKENS_PER_APPROVAL = 32;
 
 /** Added to an execute event's detail when the store could not record the outcome. */
 const NOT_STORED = '; outcome not stored';
-
-function auditUnavailable(tier: Tier): HandshakeError {
-  return new HandshakeError(
-    'AUDIT_UNAVAILABLE',
-    `The audit trail cannot be written; ${tier} calls are refused until it can`,
-    { retryAfterSeconds: 1 },
-  );
-}
 
 function limitEnabled(
   limits: SpendingLimits,
@@ -1667,16 +1394,6 @@ function lastFour(definition: ToolDefinition, result: unknown): string | undefin
   } catch {
     return undefined;
   }
-}
-
-function positive(value: number, name: string): number {
-  if (!Number.isFinite(value) || value <= 0)
-    throw new TypeError(`${name} must be a positive number`);
-  return value;
-}
-
-function codeOf(error: unknown): string {
-  return HandshakeError.isInstance(error) ? error.code : 'INTERNAL_ERROR';
 }
 
 function describeField(field: ConsumeMismatchField): string {
@@ -1699,39 +1416,6 @@ function providerMessage(tool: string, error: unknown): string {
     return error.message;
   }
   return `${tool} failed at the provider`;
-}
-
-function toView(record: ApprovalRecord): ApprovalView {
-  return {
-    approvalId: record.approvalId,
-    transactionId: record.transactionId,
-    status: record.status,
-    tool: record.tool,
-    tier: record.tier,
-    paramsHash: record.paramsHash,
-    expiresAt: iso(record.expiresAt),
-    ...(record.tokenExpiresAt !== undefined ? { tokenExpiresAt: iso(record.tokenExpiresAt) } : {}),
-    ...(record.executedAt !== undefined
-      ? { executed: true, executedAt: iso(record.executedAt) }
-      : {}),
-    ...(record.reason !== undefined ? { reason: record.reason } : {}),
-    ...(record.amount ? { amount: record.amount } : {}),
-    reasons: record.reasons,
-  };
-}
-
-function toSummary(record: ApprovalRecord): ApprovalSummary {
-  const { ephemeralToken: _none, ...view } = toView(record);
-  return {
-    ...view,
-    userId: record.userId,
-    parameters: record.parameters,
-    createdAt: iso(record.createdAt),
-    ...(record.payee !== undefined ? { payee: record.payee } : {}),
-    ...(record.decidedAt !== undefined ? { decidedAt: iso(record.decidedAt) } : {}),
-    ...(record.decidedBy !== undefined ? { decidedBy: record.decidedBy } : {}),
-    ...(record.originalAmount ? { originalAmount: record.originalAmount } : {}),
-  };
 }
 
 /**
