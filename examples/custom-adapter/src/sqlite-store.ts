@@ -13,6 +13,7 @@ import {
   HandshakeError,
   type IssueOp,
   type IssueOutcome,
+  type LimitWindow,
   type SpendRequest,
   type SpendUsage,
   type SpendWindow,
@@ -38,8 +39,6 @@ export interface SqliteStoreOptions {
   /** How long an approval is kept after its deadline or its token's expiry (default 24 h). */
   approvalRetentionMs?: number;
 }
-
-type Limit = 'daily' | 'weekly' | 'monthly' | 'transaction';
 
 // Amounts are INTEGER minor units, read back as bigint: SQLite integers are 64-bit, far
 // beyond any real payment. Records are JSON, as the core keeps them.
@@ -242,7 +241,7 @@ export class SqliteStore implements StoreV1 {
         this.#sql.hit.run(counter, windowStart, windowStart + windowMs);
       }
       let reserved = false;
-      const exceeded: Limit[] = [];
+      const exceeded: LimitWindow[] = [];
       if (op.spend) {
         exceeded.push(...this.#exceeded(op.partition, op.spend, op.now));
         if (exceeded.length === 0) {
@@ -533,8 +532,8 @@ export class SqliteStore implements StoreV1 {
     return (spent?.minor ?? 0n) + (held?.minor ?? 0n);
   }
 
-  #exceeded(partition: string, request: SpendRequest, now: number): Limit[] {
-    const exceeded: Limit[] = [];
+  #exceeded(partition: string, request: SpendRequest, now: number): LimitWindow[] {
+    const exceeded: LimitWindow[] = [];
     if (
       request.perTransactionMinor !== undefined &&
       request.amountMinor > request.perTransactionMinor

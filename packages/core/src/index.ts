@@ -84,6 +84,7 @@ export type {
   ExchangeRate,
   ExchangeRateProviderV1,
   LimitsSource,
+  LimitWindow,
   SpendingLimits,
 } from './limits/spending-limits.js';
 export { spendWindows, type WindowLimits } from './limits/windows.js';

@@ -1,6 +1,9 @@
-import { type CaptureSpendOutcome, capturedShare, type SpendRequest } from '@handshake/core';
-
-type LimitName = 'daily' | 'weekly' | 'monthly' | 'transaction';
+import {
+  type CaptureSpendOutcome,
+  capturedShare,
+  type LimitWindow,
+  type SpendRequest,
+} from '@handshake/core';
 
 /**
  * A user's spend, held in one item so that checking limits and reserving is one
@@ -49,8 +52,8 @@ export function usedIn(doc: LedgerDoc, windowKey: string, now: number): bigint {
 }
 
 /** The limits `request` would exceed, in the order the contract lists them. */
-export function exceededBy(doc: LedgerDoc, request: SpendRequest, now: number): LimitName[] {
-  const exceeded: LimitName[] = [];
+export function exceededBy(doc: LedgerDoc, request: SpendRequest, now: number): LimitWindow[] {
+  const exceeded: LimitWindow[] = [];
   if (
     request.perTransactionMinor !== undefined &&
     request.amountMinor > request.perTransactionMinor

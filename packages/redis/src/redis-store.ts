@@ -15,6 +15,7 @@ import {
   HandshakeError,
   type IssueOp,
   type IssueOutcome,
+  type LimitWindow,
   type SpendUsage,
   type SpendWindow,
   type StoreV1,
@@ -95,8 +96,7 @@ type ScriptCaller = (numberOfKeys: number, ...args: string[]) => Promise<unknown
 const UNAVAILABLE = 'The state store is unavailable; retry shortly';
 const DAY_MS = 86_400_000;
 const STATUSES: ReadonlySet<string> = new Set(['pending', 'approved', 'denied', 'expired']);
-type LimitName = 'daily' | 'weekly' | 'monthly' | 'transaction';
-const LIMITS: ReadonlySet<string> = new Set<LimitName>([
+const LIMITS: ReadonlySet<string> = new Set<LimitWindow>([
   'daily',
   'weekly',
   'monthly',
@@ -282,7 +282,7 @@ export class RedisStore implements StoreV1 {
     return {
       status: 'pending',
       reserved,
-      exceeded: rest.filter((name): name is LimitName => LIMITS.has(name ?? '')),
+      exceeded: rest.filter((name): name is LimitWindow => LIMITS.has(name ?? '')),
     };
   }
 

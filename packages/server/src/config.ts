@@ -1,6 +1,7 @@
 import {
   type HandshakeError,
   isCurrency,
+  type LimitWindow,
   type OutcomeKey,
   parseKeyList,
   parseMoney,
@@ -79,7 +80,7 @@ export class ConfigError extends Error {
   }
 }
 
-const LIMIT_WINDOWS = ['daily', 'weekly', 'monthly', 'transaction'] as const;
+const LIMIT_WINDOWS: readonly LimitWindow[] = ['daily', 'weekly', 'monthly', 'transaction'];
 
 /** `id:base64,id:base64`, newest first; each key 32 bytes. Never echoes a key. */
 function parseOutcomeKeys(text: string): OutcomeKey[] {
@@ -164,7 +165,7 @@ function parseLimits(text: string): SpendingLimits {
           `"enabled.${key}" must be one of the windows, set to true or false`,
         );
       }
-      enabled[key as (typeof LIMIT_WINDOWS)[number]] = value;
+      enabled[key as LimitWindow] = value;
     }
     limits.enabled = enabled;
   }

@@ -1,6 +1,22 @@
 import type { Awaitable } from '../types/common.js';
 
 /**
+ * A window a spending limit applies to: a calendar day, ISO week or month in the limits'
+ * time zone, or each single transaction.
+ *
+ * @example
+ * ```ts
+ * import type { LimitWindow, SpendingLimits } from '@handshake/core';
+ * declare const limits: SpendingLimits;
+ *
+ * const active: LimitWindow[] = (['daily', 'weekly', 'monthly', 'transaction'] as const).filter(
+ *   (window) => limits[window] !== undefined && limits.enabled?.[window] !== false,
+ * );
+ * ```
+ */
+export type LimitWindow = 'daily' | 'weekly' | 'monthly' | 'transaction';
+
+/**
  * A user's spending limits, in one currency. Amounts are decimal strings; a window
  * left out (or disabled in `enabled`) is not limited.
  *
@@ -24,7 +40,7 @@ export interface SpendingLimits {
   monthly?: string;
   transaction?: string;
   /** Turns a configured window off without removing its amount. */
-  enabled?: Partial<Record<'daily' | 'weekly' | 'monthly' | 'transaction', boolean>>;
+  enabled?: Partial<Record<LimitWindow, boolean>>;
   /** IANA time zone of the calendar windows (default `UTC`). */
   timeZone?: string;
 }
@@ -78,4 +94,18 @@ export interface ExchangeRate {
 export interface ExchangeRateProviderV1 {
   readonly specificationVersion: 'v1';
   getRate(from: string, to: string): Awaitable<ExchangeRate>;
+}
+
+/** The limits that apply to `userId`, or `undefined` when none does. */
+export async function limitsOf(
+  source: LimitsSource | undefined,
+  userId: string,
+): Promise<SpendingLimits | undefined> {
+  if (!source) return undefined;
+  return typeof source === 'function' ? await source(userId) : source;
+}
+
+/** Whether `window` is limited: an amount is configured and not turned off. */
+export function limitEnabled(limits: SpendingLimits, window: LimitWindow): boolean {
+  return limits[window] !== undefined && limits.enabled?.[window] !== false;
 }

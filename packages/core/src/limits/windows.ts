@@ -1,4 +1,6 @@
+import { parseMoney } from '../money/money.js';
 import type { SpendWindow } from '../store/store-v1.js';
+import { type LimitWindow, limitEnabled, type SpendingLimits } from './spending-limits.js';
 
 /** The calendar position of an instant in a time zone. */
 interface ZonedDate {
@@ -149,4 +151,27 @@ export function spendWindows(now: number, timeZone: string, limits: WindowLimits
     });
   }
   return windows;
+}
+
+/**
+ * The calendar windows of `limits` containing `at`, with their limits in minor units:
+ * the enabled ones, or every configured one with `includeDisabled` (to report usage).
+ */
+export function limitWindows(
+  limits: SpendingLimits,
+  at: number,
+  includeDisabled = false,
+): SpendWindow[] {
+  const amount = (window: Exclude<LimitWindow, 'transaction'>) =>
+    limits[window] !== undefined && (includeDisabled || limitEnabled(limits, window))
+      ? parseMoney(limits[window]!, limits.currency, { allowZero: true })
+      : undefined;
+  const daily = amount('daily');
+  const weekly = amount('weekly');
+  const monthly = amount('monthly');
+  return spendWindows(at, limits.timeZone ?? 'UTC', {
+    ...(daily !== undefined ? { daily } : {}),
+    ...(weekly !== undefined ? { weekly } : {}),
+    ...(monthly !== undefined ? { monthly } : {}),
+  });
 }

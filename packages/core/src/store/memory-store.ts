@@ -1,3 +1,4 @@
+import type { LimitWindow } from '../limits/spending-limits.js';
 import { amountBinding } from './amount-binding.js';
 import { type CaptureSpendOp, type CaptureSpendOutcome, capturedShare } from './capture-spend.js';
 import type { ApprovalRecord, Tombstone, TransactionRecord } from './records.js';
@@ -124,7 +125,7 @@ export class MemoryStore implements StoreV1 {
       this.#rate.set(key, entry);
     }
     let reserved = false;
-    const exceeded: Array<'daily' | 'weekly' | 'monthly' | 'transaction'> = [];
+    const exceeded: LimitWindow[] = [];
     if (op.spend) {
       exceeded.push(...this.#exceeded(op.partition, op.spend, op.now));
       if (exceeded.length === 0) {
@@ -385,12 +386,8 @@ export class MemoryStore implements StoreV1 {
     return total;
   }
 
-  #exceeded(
-    partition: string,
-    request: SpendRequest,
-    now: number,
-  ): Array<'daily' | 'weekly' | 'monthly' | 'transaction'> {
-    const exceeded: Array<'daily' | 'weekly' | 'monthly' | 'transaction'> = [];
+  #exceeded(partition: string, request: SpendRequest, now: number): LimitWindow[] {
+    const exceeded: LimitWindow[] = [];
     if (
       request.perTransactionMinor !== undefined &&
       request.amountMinor > request.perTransactionMinor

@@ -1,3 +1,4 @@
+import type { LimitWindow } from '../limits/spending-limits.js';
 import type { Tier } from '../types/common.js';
 
 /**
@@ -99,9 +100,7 @@ export type ExecutionOutcome =
  * const reasons: ApprovalReason[] = [{ kind: 'tier' }, { kind: 'limit', window: 'daily' }];
  * ```
  */
-export type ApprovalReason =
-  | { kind: 'tier' }
-  | { kind: 'limit'; window: 'daily' | 'weekly' | 'monthly' | 'transaction' };
+export type ApprovalReason = { kind: 'tier' } | { kind: 'limit'; window: LimitWindow };
 
 /**
  * Status of an approval. `approved`, `denied` and `expired` are final.

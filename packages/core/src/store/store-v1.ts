@@ -1,3 +1,4 @@
+import type { LimitWindow } from '../limits/spending-limits.js';
 import type { Awaitable } from '../types/common.js';
 import type { CaptureSpendOp, CaptureSpendOutcome } from './capture-spend.js';
 import type {
@@ -21,7 +22,7 @@ import type {
  */
 export interface SpendWindow {
   /** `daily`, `weekly`, `monthly`. */
-  window: 'daily' | 'weekly' | 'monthly';
+  window: Exclude<LimitWindow, 'transaction'>;
   /** Unique key of this window instance, e.g. `daily:2026-11-21`. */
   key: string;
   /** The limit in minor units. */
@@ -136,7 +137,7 @@ export type AuthorizeOutcome =
       status: 'pending';
       reserved: boolean;
       /** Limits the amount would exceed (empty when approval is needed for the tier only). */
-      exceeded: Array<'daily' | 'weekly' | 'monthly' | 'transaction'>;
+      exceeded: LimitWindow[];
     }
   | { status: 'rate_limited'; retryAfterMs: number };
 
