@@ -50,9 +50,10 @@ export type {
   CardCapture,
   CardCaptureOutcome,
 } from './engine/card-activity.js';
-export { createHandshake, HandshakeEngine, type LimitsView } from './engine/engine.js';
+export { createHandshake, HandshakeEngine } from './engine/engine.js';
 export { APPROVE_OWN_SCOPE, APPROVE_SCOPE, type ApproverIdentity } from './engine/identity.js';
 export { partitionOf } from './engine/keys.js';
+export type { LimitsView } from './engine/limits.js';
 export type { CallerContext, HandshakeOptions } from './engine/options.js';
 export type { RegisteredTool } from './engine/registry.js';
 export { ERROR_CODES, ERROR_STATUS, type ErrorCode, isErrorCode } from './errors/codes.js';

@@ -10,6 +10,7 @@ export interface CallFields {
   userId: string;
   tool: string;
   tier: Tier;
+  transactionId?: string;
 }
 
 /**

@@ -1,4 +1,5 @@
-import type { HandshakeEngine, LimitsView } from '../engine/engine.js';
+import type { HandshakeEngine } from '../engine/engine.js';
+import type { LimitsView } from '../engine/limits.js';
 import type { CallerContext } from '../engine/options.js';
 import { HandshakeError } from '../errors/handshake-error.js';
 import type { HandshakeRoute, RouteContext } from '../http/handler.js';
