@@ -19,11 +19,7 @@ import { HandshakeResponseError, type RequestLabel, redact, where } from './erro
 import { SpendApi, type SpendClient, spendBasePath } from './spend/spend-client.js';
 import { type HandshakeRetryOptions, parseAnswer, resolveRetry, Transport } from './transport.js';
 import { approvalUrl, type FetchLike, normalizeBaseUrl } from './url.js';
-import {
-  type WaiterEvent,
-  type WaitOptions,
-  waitForApprovalDecision,
-} from './waiter/approval-waiter.js';
+import { type WaiterEvent, type WaitOptions, waitForDecision } from './waiter/approval-waiter.js';
 
 /**
  * Options of {@link createHandshakeClient}.
@@ -670,13 +666,10 @@ class Client implements HandshakeClient {
         path: 'approvalId',
       });
     }
-    const view = await waitForApprovalDecision({
+    const view = await waitForDecision(this.#transport, {
       ...this.#options.waiter,
       ...options,
-      baseUrl: this.#base,
       approvalId,
-      ...(this.#options.session !== undefined ? { session: this.#options.session } : {}),
-      fetch: this.#fetch,
       requestTimeoutMs: this.#options.timeout ?? 10_000,
     });
     const label: RequestLabel = {

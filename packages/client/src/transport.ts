@@ -248,6 +248,17 @@ export type OpenRequest = Omit<TransportRequest<never>, 'parse'> & {
   accept: string;
 };
 
+/** One request of a live wait, from {@link Transport.exchange}. */
+export interface ExchangeRequest {
+  operation: string;
+  path: string;
+  /** The `Accept` header. */
+  accept: string;
+  /** More request headers (`Last-Event-ID`, `Cache-Control`). */
+  headers?: Record<string, string>;
+  signal: AbortSignal;
+}
+
 /** A successful answer with its body unread, from {@link Transport.open}. */
 export interface OpenResponse {
   response: Response;
@@ -316,6 +327,32 @@ export class Transport {
         secrets,
       });
     }
+  }
+
+  /**
+   * Sends a GET once and answers its response as it comes, error statuses included,
+   * body unread: the one request of the live waits (their stream connections and
+   * status reads), with the session and base URL of every other request.
+   *
+   * It calls the client's `fetch` directly rather than through ky: a live wait paces
+   * its own reconnections and polls, bounds them with its injected timers, reads an
+   * event stream for as long as it lasts and judges every status itself (a 406 means
+   * "poll", a 503's `Retry-After` sets the pause). With ky's retries, timeout, body
+   * buffering, thrown HTTP errors and hooks all off (the user's hooks are documented not
+   * to run around the approval stream), ky would add only a copy of the request and a
+   * wrapper around network errors, and its extra turns before the request is sent count
+   * against a heartbeat timeout that can be tens of milliseconds. A network failure
+   * rejects with the runtime's own error, the cause a wait's timeout keeps.
+   */
+  exchange(request: ExchangeRequest): Promise<OpenResponse> {
+    const url = this.url(request.path);
+    const label: RequestLabel = { operation: request.operation, method: 'GET', url };
+    return resolveSession(this.#options.session).then(async (session) => {
+      const headers = new Headers({ ...request.headers, accept: request.accept });
+      if (session) headers.set('authorization', `Bearer ${session}`);
+      const response = await this.#options.fetch(url, { headers, signal: request.signal });
+      return { response, label, secrets: [session] };
+    });
   }
 
   async send<T>(request: TransportRequest<T>): Promise<T> {

@@ -1,5 +1,7 @@
 import { type ApprovalView, ApprovalViewSchema, HandshakeError } from '@handshake/core';
-import { resolveSession, type SessionSource } from '../credentials.js';
+import type { EventSourceMessage, ParseError } from 'eventsource-parser';
+import { nonNegative, positive } from '../checks.js';
+import type { SessionSource } from '../credentials.js';
 import {
   abortedError,
   errorFromResponse,
@@ -7,9 +9,13 @@ import {
   type RequestLabel,
   where,
 } from '../errors.js';
-import { linkSignals, retryAfterMs, sleep, systemTimers, type Timers } from '../timers.js';
-import { approvalUrl, type FetchLike, normalizeBaseUrl } from '../url.js';
-import { createEventStreamDecoder, readEventStream } from './event-stream.js';
+import { readText } from '../live/read-text.js';
+import { backoff, reconnectWithBackoff } from '../live/reconnect.js';
+import type { LiveListener } from '../live/stream-reader.js';
+import { type Connection, waitLive } from '../live/wait-live.js';
+import { linkSignals, retryAfterMs, systemTimers, type Timers } from '../timers.js';
+import { resolveRetry, Transport } from '../transport.js';
+import { type FetchLike, normalizeBaseUrl } from '../url.js';
 
 /**
  * Default deadline of a wait: 15 minutes (the service's approvals lapse after 5 by
@@ -152,22 +158,6 @@ export interface ApprovalWaiterOptions extends WaitOptions {
   requestTimeoutMs?: number | false;
 }
 
-type Outcome =
-  | { kind: 'decided'; view: ApprovalView }
-  | { kind: 'fallback'; reason: PollingReason; view?: ApprovalView }
-  | {
-      kind: 'retry';
-      reason: ReconnectReason;
-      /** The connection delivered at least one byte. */
-      gotBytes: boolean;
-      /** A stream response arrived but delivered nothing before it died or ended. */
-      silent: boolean;
-      retryAfterMs?: number | undefined;
-      error?: unknown;
-    };
-
-const HEARTBEAT_LOST = Symbol('heartbeat lost');
-const READ_TIMED_OUT = Symbol('read timed out');
 const TRANSIENT_STATUSES = new Set([408, 425, 429, 500, 502, 503, 504]);
 
 /**
@@ -197,18 +187,46 @@ const TRANSIENT_STATUSES = new Set([408, 425, 429, 500, 502, 503, 504]);
  * if (view.status === 'approved') console.log('approved; token issued');
  * ```
  */
-export async function waitForApprovalDecision(
-  options: ApprovalWaiterOptions,
+export function waitForApprovalDecision(options: ApprovalWaiterOptions): Promise<ApprovalView> {
+  let transport: Transport;
+  try {
+    transport = new Transport({
+      baseUrl: normalizeBaseUrl(options.baseUrl),
+      fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+      timeout: options.requestTimeoutMs ?? 10_000,
+      retry: resolveRetry(0),
+      hooks: undefined,
+      session: options.session,
+    });
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return waitForDecision(transport, options);
+}
+
+/** What {@link waitForDecision} needs beyond the wait options. */
+export interface DecisionWait extends WaitOptions {
+  approvalId: string;
+  /** Deadline for each JSON status read (default 10 s). */
+  requestTimeoutMs?: number | false;
+}
+
+/**
+ * The wait of {@link waitForApprovalDecision} on a given transport: the client's own,
+ * for `call` and `waitForApproval`.
+ */
+export async function waitForDecision(
+  transport: Transport,
+  options: DecisionWait,
 ): Promise<ApprovalView> {
   const timers = options.timers ?? systemTimers;
   const clock = options.clock ?? { now: () => Date.now() };
-  const fetchFn: FetchLike = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   const { approvalId } = options;
-  const url = approvalUrl(normalizeBaseUrl(options.baseUrl), approvalId);
+  const path = `approvals/${encodeURIComponent(approvalId)}`;
   const label: RequestLabel = {
     operation: `Waiting for approval ${approvalId}`,
     method: 'GET',
-    url,
+    url: transport.url(path),
   };
   const timeoutMs = positive(options.timeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS, 'timeoutMs');
   const heartbeatTimeoutMs = positive(options.heartbeatTimeoutMs ?? 45_000, 'heartbeatTimeoutMs');
@@ -230,362 +248,255 @@ export async function waitForApprovalDecision(
       // An observer must not break the wait.
     }
   };
+  const parse = (text: string, source: string) =>
+    parseView(parseJsonText(text, source, label), source, label, approvalId);
+  const exchange = (accept: string, signal: AbortSignal, headers?: Record<string, string>) =>
+    transport.exchange({
+      operation: label.operation,
+      path,
+      accept,
+      signal,
+      ...(headers ? { headers } : {}),
+    });
 
-  const run = new AbortController();
-  let lastError: unknown;
-  const deadline = timers.setTimeout(() => {
-    run.abort(
-      new HandshakeError(
-        'TIMEOUT',
-        `${label.operation} timed out after ${timeoutMs} ms: ${where(label)}`,
-        {
-          ...(lastError === undefined ? {} : { cause: lastError }),
-        },
-      ),
-    );
-  }, timeoutMs);
-  const onCallerAbort = () => run.abort(abortedError(label, options.signal?.reason));
-  if (options.signal?.aborted) onCallerAbort();
-  else options.signal?.addEventListener('abort', onCallerAbort, { once: true });
-
-  let lastEventId: string | undefined;
-  let serverRetryMs: number | undefined;
-  let secrets: Array<string | undefined> = [];
-
-  const headers = async (accept: string): Promise<Headers> => {
-    const session = await resolveSession(options.session);
-    secrets = [session];
-    const out = new Headers({ accept });
-    if (session) out.set('authorization', `Bearer ${session}`);
-    return out;
-  };
-
-  const parseView = (value: unknown, source: string): ApprovalView => {
-    const parsed = ApprovalViewSchema.safeParse(value);
-    if (!parsed.success) {
-      throw new HandshakeResponseError(
-        `${label.operation}: the ${source} does not match the protocol (at: ${parsed.error.issues
-          .map((issue) => issue.path.join('.') || '(body)')
-          .join(', ')}): ${where(label)}`,
-        {
-          status: 200,
-          issues: parsed.error.issues.map((issue) => ({
-            path: issue.path.join('.'),
-            message: issue.message,
-          })),
-        },
-      );
-    }
-    if (parsed.data.approvalId !== approvalId) {
-      throw new HandshakeResponseError(
-        `${label.operation}: the ${source} is about another approval: ${where(label)}`,
-        {
-          status: 200,
-          issues: [{ path: 'approvalId', message: 'differs from the one requested' }],
-        },
-      );
-    }
-    return parsed.data;
-  };
-
-  const parseJsonText = (text: string, source: string): unknown => {
+  /** One stream request, judged: a stream to read, a reason to poll, or a failure. */
+  const connect = async (request: {
+    lastEventId: string | undefined;
+    signal: AbortSignal;
+  }): Promise<Connection<ApprovalView, PollingReason>> => {
+    const { lastEventId, signal } = request;
+    let response: Response;
+    let secrets: readonly (string | undefined)[];
     try {
-      return JSON.parse(text);
+      ({ response, secrets } = await exchange('text/event-stream', signal, {
+        'cache-control': 'no-cache',
+        ...(lastEventId !== undefined ? { 'last-event-id': lastEventId } : {}),
+      }));
     } catch (error) {
-      throw new HandshakeResponseError(
-        `${label.operation}: the ${source} is not JSON: ${where(label)}`,
-        {
-          status: 200,
-          issues: [{ path: '', message: 'expected JSON' }],
-          cause: error,
-        },
+      return { kind: 'failed', reason: 'network', error };
+    }
+    const read = () => readText(response, { timeoutMs: requestTimeoutMs, timers, signal });
+    if (!response.ok) {
+      const text = await read().catch(() => '');
+      if (response.status === 406) return { kind: 'fallback', reason: 'not-event-stream' };
+      const error = errorFromResponse(
+        label,
+        response.status,
+        response.headers,
+        jsonOrText(text),
+        secrets,
       );
+      if (!TRANSIENT_STATUSES.has(response.status)) throw error;
+      const wait = retryAfterMs(response.headers.get('retry-after'), clock.now());
+      return { kind: 'failed', reason: 'server-error', retryAfterMs: wait, error };
     }
-  };
-
-  /** Reads a (small) non-stream body with a deadline. */
-  const readText = async (response: Response, signal: AbortSignal): Promise<string> => {
-    if (requestTimeoutMs === false) return response.text();
-    let timer: unknown;
-    try {
-      return await Promise.race([
-        response.text(),
-        new Promise<never>((_, reject) => {
-          timer = timers.setTimeout(() => reject(READ_TIMED_OUT), requestTimeoutMs);
-          signal.addEventListener('abort', () => reject(signal.reason), { once: true });
-        }),
-      ]);
-    } finally {
-      timers.clearTimeout(timer);
-    }
-  };
-
-  const errorBody = async (response: Response, signal: AbortSignal): Promise<unknown> => {
-    const text = await readText(response, signal).catch(() => '');
-    try {
-      return JSON.parse(text);
-    } catch {
-      return text;
-    }
-  };
-
-  const streamOnce = async (): Promise<Outcome> => {
-    const local = new AbortController();
-    const signal = linkSignals([run.signal, local.signal]);
-    let watchdog: unknown;
-    const arm = () => {
-      timers.clearTimeout(watchdog);
-      watchdog = timers.setTimeout(() => local.abort(HEARTBEAT_LOST), heartbeatTimeoutMs);
-    };
-    const lost = () => local.signal.aborted && local.signal.reason === HEARTBEAT_LOST;
-    arm();
-    try {
-      const requestHeaders = await headers('text/event-stream');
-      requestHeaders.set('cache-control', 'no-cache');
-      if (lastEventId !== undefined) requestHeaders.set('last-event-id', lastEventId);
-      let response: Response;
-      try {
-        response = await fetchFn(url, { headers: requestHeaders, signal: signal.signal });
-      } catch (error) {
-        if (run.signal.aborted) throw error;
-        lastError = error;
-        return {
-          kind: 'retry',
-          reason: lost() ? 'heartbeat' : 'network',
-          gotBytes: false,
-          silent: false,
-          error,
-        };
-      }
-      if (!response.ok) {
-        const body = await errorBody(response, signal.signal);
-        if (run.signal.aborted) throw run.signal.reason;
-        if (response.status === 406) return { kind: 'fallback', reason: 'not-event-stream' };
-        const error = errorFromResponse(label, response.status, response.headers, body, secrets);
-        if (TRANSIENT_STATUSES.has(response.status)) {
-          lastError = error;
-          return {
-            kind: 'retry',
-            reason: 'server-error',
-            gotBytes: false,
-            silent: false,
-            retryAfterMs: retryAfterMs(response.headers.get('retry-after'), clock.now()),
-            error,
-          };
+    const contentType = response.headers.get('content-type') ?? '';
+    if (!/^\s*text\/event-stream\b/i.test(contentType)) {
+      // A proxy answered the stream request with the JSON status (or something else):
+      // use what it said, then keep polling.
+      const text = await read().catch(() => undefined);
+      let view: ApprovalView | undefined;
+      if (text !== undefined && /json/i.test(contentType)) {
+        try {
+          view = parse(text, 'status');
+        } catch {
+          view = undefined;
         }
-        throw error;
       }
-      const contentType = response.headers.get('content-type') ?? '';
-      if (!/^\s*text\/event-stream\b/i.test(contentType)) {
-        // A proxy answered the stream request with the JSON status (or something else):
-        // use what it said, then keep polling.
-        const text = await readText(response, signal.signal).catch(() => undefined);
-        if (text === undefined && run.signal.aborted) throw run.signal.reason;
-        let view: ApprovalView | undefined;
-        if (text !== undefined && /json/i.test(contentType)) {
-          try {
-            view = parseView(JSON.parse(text), 'status');
-          } catch {
-            view = undefined;
-          }
-        }
-        return { kind: 'fallback', reason: 'not-event-stream', ...(view ? { view } : {}) };
-      }
-      const body = response.body;
-      if (
-        response.status === 204 ||
-        !body ||
-        typeof (body as Partial<ReadableStream>).getReader !== 'function'
-      ) {
-        await body?.cancel?.().catch(() => {});
-        return { kind: 'fallback', reason: 'no-readable-body' };
-      }
-      emit({ status: 'streaming', approvalId, lastEventId });
-
-      let decided: ApprovalView | undefined;
-      let fatal: unknown;
-      let gotBytes = false;
-      let serverError = false;
-      const decoder = createEventStreamDecoder({
-        onEvent(event) {
-          if (decided || fatal) return;
-          if (event.event === 'status') {
-            try {
-              const view = parseView(parseJsonText(event.data, 'status event'), 'status event');
-              if (view.status !== 'pending') decided = view;
-            } catch (error) {
-              fatal = error;
-            }
-          } else if (event.event === 'error') {
-            serverError = true;
-          }
-        },
-        onRetry(ms) {
-          serverRetryMs = ms;
-        },
-        onId(id) {
-          lastEventId = id;
-        },
-        onError(error) {
-          if (error.type === 'max-buffer-size-exceeded') {
-            fatal = new HandshakeResponseError(
-              `${label.operation}: the stream sent an oversized event: ${where(label)}`,
-              { status: response.status, issues: [{ path: '', message: error.message }] },
-            );
-          }
-        },
-      });
-      try {
-        await readEventStream(body, decoder, {
-          onChunk: () => {
-            gotBytes = true;
-            arm();
-          },
-          shouldStop: () => decided !== undefined || fatal !== undefined,
-        });
-      } catch (error) {
-        if (run.signal.aborted) throw error;
-        if (fatal) throw fatal;
-        if (decided) return { kind: 'decided', view: decided };
-        lastError = error;
-        return {
-          kind: 'retry',
-          reason: lost() ? 'heartbeat' : 'network',
-          gotBytes,
-          silent: !gotBytes,
-          error,
-        };
-      }
-      if (fatal) throw fatal;
-      if (decided) return { kind: 'decided', view: decided };
       return {
-        kind: 'retry',
-        reason: serverError ? 'server-error' : 'ended',
-        gotBytes,
-        silent: !gotBytes,
+        kind: 'fallback',
+        reason: 'not-event-stream',
+        value: view && view.status !== 'pending' ? view : undefined,
+        pauseFirst: view !== undefined,
       };
-    } finally {
-      timers.clearTimeout(watchdog);
-      signal.dispose();
-      // Ends this connection's fetch and body, whatever state they are in.
-      local.abort();
     }
+    const body = response.body;
+    if (
+      response.status === 204 ||
+      !body ||
+      typeof (body as Partial<ReadableStream>).getReader !== 'function'
+    ) {
+      await body?.cancel?.().catch(() => {});
+      return { kind: 'fallback', reason: 'no-readable-body' };
+    }
+    emit({ status: 'streaming', approvalId, lastEventId });
+    return { kind: 'stream', body, listener: statusListener(parse, label, response.status) };
   };
 
-  const pollOnce = async (): Promise<
-    | { kind: 'decided'; view: ApprovalView }
-    | { kind: 'pending' | 'failed'; retryAfterMs?: number | undefined }
-  > => {
+  /** One JSON status read while polling. */
+  const readStatus = async (run: AbortSignal) => {
     const local = new AbortController();
-    const signal = linkSignals([run.signal, local.signal]);
+    const signal = linkSignals([run, local.signal]);
     let timer: unknown;
     if (requestTimeoutMs !== false) {
       timer = timers.setTimeout(() => local.abort(READ_TIMED_OUT), requestTimeoutMs);
     }
     try {
       let response: Response;
+      let secrets: readonly (string | undefined)[];
       let text: string;
       try {
-        response = await fetchFn(url, {
-          headers: await headers('application/json'),
-          signal: signal.signal,
-        });
+        ({ response, secrets } = await exchange('application/json', signal.signal));
         text = await response.text();
       } catch (error) {
-        if (run.signal.aborted) throw error;
-        lastError = error;
-        return { kind: 'failed' };
+        if (run.aborted) throw error;
+        return { kind: 'failed' as const, error };
       }
       const wait = retryAfterMs(response.headers.get('retry-after'), clock.now());
       if (!response.ok) {
-        let body: unknown = text;
-        try {
-          body = JSON.parse(text);
-        } catch {
-          // keep the text
-        }
-        const error = errorFromResponse(label, response.status, response.headers, body, secrets);
-        if (TRANSIENT_STATUSES.has(response.status)) {
-          lastError = error;
-          return { kind: 'failed', retryAfterMs: wait };
-        }
-        throw error;
+        const error = errorFromResponse(
+          label,
+          response.status,
+          response.headers,
+          jsonOrText(text),
+          secrets,
+        );
+        if (!TRANSIENT_STATUSES.has(response.status)) throw error;
+        return { kind: 'failed' as const, retryAfterMs: wait, error };
       }
-      const view = parseView(parseJsonText(text, 'status'), 'status');
-      if (view.status !== 'pending') return { kind: 'decided', view };
-      return { kind: 'pending', retryAfterMs: wait };
+      const view = parse(text, 'status');
+      if (view.status !== 'pending') return { kind: 'decided' as const, value: view };
+      return { kind: 'pending' as const, retryAfterMs: wait };
     } finally {
       timers.clearTimeout(timer);
       signal.dispose();
     }
   };
 
-  const backoff = (base: number, failures: number) =>
-    Math.min(maxReconnectDelayMs, base * 2 ** Math.max(0, failures - 1));
+  const mode = options.mode === 'poll' ? 'poll' : 'stream';
+  if (mode === 'poll') emit({ status: 'polling', approvalId, reason: 'requested' });
+  return waitLive<ApprovalView, PollingReason, ApprovalView>({
+    timers,
+    signal: options.signal,
+    abortError: (reason) => abortedError(label, reason),
+    timeoutMs,
+    timeoutError: (lastError) =>
+      new HandshakeError(
+        'TIMEOUT',
+        `${label.operation} timed out after ${timeoutMs} ms: ${where(label)}`,
+        lastError === undefined ? {} : { cause: lastError },
+      ),
+    heartbeatTimeoutMs,
+    watch: 'request',
+    mode,
+    connect,
+    afterBreak: reconnectWithBackoff({
+      delayMs: reconnectDelayMs,
+      maxDelayMs: maxReconnectDelayMs,
+      silentLimit,
+      onReconnect: (attempt, delayMs, reason) =>
+        emit({ status: 'reconnecting', approvalId, attempt, delayMs, reason }),
+    }),
+    onFallback: (reason) => emit({ status: 'polling', approvalId, reason }),
+    poll: {
+      read: readStatus,
+      delayMs: (failures, retryAfter) =>
+        retryAfter ??
+        (failures === 0 ? pollIntervalMs : backoff(pollIntervalMs, failures, maxReconnectDelayMs)),
+    },
+    settle: async (view) => view,
+  });
+}
 
-  try {
-    let mode: 'stream' | 'poll' = options.mode === 'poll' ? 'poll' : 'stream';
-    if (mode === 'poll') emit({ status: 'polling', approvalId, reason: 'requested' });
-    let failures = 0;
-    let silentStreams = 0;
-    let attempt = 0;
-    let pollNow = true;
-    for (;;) {
-      if (run.signal.aborted) throw run.signal.reason;
-      if (mode === 'stream') {
-        const outcome = await streamOnce();
-        if (outcome.kind === 'decided') return outcome.view;
-        if (outcome.kind === 'fallback') {
-          mode = 'poll';
-          emit({ status: 'polling', approvalId, reason: outcome.reason });
-          if (outcome.view && outcome.view.status !== 'pending') return outcome.view;
-          pollNow = outcome.view === undefined;
-          failures = 0;
-          continue;
+const READ_TIMED_OUT = Symbol('read timed out');
+
+/** The events of an approval stream: `status` events until a final one. */
+function statusListener(
+  parse: (text: string, source: string) => ApprovalView,
+  label: RequestLabel,
+  status: number,
+): LiveListener<ApprovalView> {
+  let decided: ApprovalView | undefined;
+  let fatal: unknown;
+  let serverError = false;
+  return {
+    onEvent(event: EventSourceMessage) {
+      if (decided || fatal) return;
+      if (event.event === 'status') {
+        try {
+          const view = parse(event.data, 'status event');
+          if (view.status !== 'pending') decided = view;
+        } catch (error) {
+          fatal = error;
         }
-        failures = outcome.gotBytes ? 0 : failures + 1;
-        silentStreams = outcome.silent ? silentStreams + 1 : outcome.gotBytes ? 0 : silentStreams;
-        if (silentStreams >= silentLimit) {
-          mode = 'poll';
-          emit({ status: 'polling', approvalId, reason: 'silent-streams' });
-          failures = 0;
-          continue;
-        }
-        const base = serverRetryMs ?? reconnectDelayMs;
-        const delayMs =
-          outcome.retryAfterMs ?? (failures === 0 ? base : backoff(Math.max(base, 1), failures));
-        attempt += 1;
-        emit({ status: 'reconnecting', approvalId, attempt, delayMs, reason: outcome.reason });
-        await sleep(delayMs, run.signal, timers);
-        continue;
+      } else if (event.event === 'error') {
+        serverError = true;
       }
-      if (!pollNow) await sleep(pollIntervalMs, run.signal, timers);
-      const outcome = await pollOnce();
-      if (outcome.kind === 'decided') return outcome.view;
-      failures = outcome.kind === 'failed' ? failures + 1 : 0;
-      const delayMs =
-        outcome.retryAfterMs ??
-        (failures === 0 ? pollIntervalMs : backoff(pollIntervalMs, failures));
-      await sleep(delayMs, run.signal, timers);
-      pollNow = true;
-    }
+    },
+    onParseError(error: ParseError) {
+      if (error.type === 'max-buffer-size-exceeded') {
+        fatal = new HandshakeResponseError(
+          `${label.operation}: the stream sent an oversized event: ${where(label)}`,
+          { status, issues: [{ path: '', message: error.message }] },
+        );
+      }
+    },
+    get decided() {
+      return decided;
+    },
+    get fatal() {
+      return fatal;
+    },
+    get serverError() {
+      return serverError;
+    },
+  };
+}
+
+/** An approval view from the service, checked against the protocol and the id asked. */
+function parseView(
+  value: unknown,
+  source: string,
+  label: RequestLabel,
+  approvalId: string,
+): ApprovalView {
+  const parsed = ApprovalViewSchema.safeParse(value);
+  if (!parsed.success) {
+    throw new HandshakeResponseError(
+      `${label.operation}: the ${source} does not match the protocol (at: ${parsed.error.issues
+        .map((issue) => issue.path.join('.') || '(body)')
+        .join(', ')}): ${where(label)}`,
+      {
+        status: 200,
+        issues: parsed.error.issues.map((issue) => ({
+          path: issue.path.join('.'),
+          message: issue.message,
+        })),
+      },
+    );
+  }
+  if (parsed.data.approvalId !== approvalId) {
+    throw new HandshakeResponseError(
+      `${label.operation}: the ${source} is about another approval: ${where(label)}`,
+      {
+        status: 200,
+        issues: [{ path: 'approvalId', message: 'differs from the one requested' }],
+      },
+    );
+  }
+  return parsed.data;
+}
+
+function parseJsonText(text: string, source: string, label: RequestLabel): unknown {
+  try {
+    return JSON.parse(text);
   } catch (error) {
-    if (run.signal.aborted) throw run.signal.reason;
-    throw error;
-  } finally {
-    timers.clearTimeout(deadline);
-    options.signal?.removeEventListener('abort', onCallerAbort);
-    if (!run.signal.aborted) run.abort();
+    throw new HandshakeResponseError(
+      `${label.operation}: the ${source} is not JSON: ${where(label)}`,
+      {
+        status: 200,
+        issues: [{ path: '', message: 'expected JSON' }],
+        cause: error,
+      },
+    );
   }
 }
 
-function positive(value: number, name: string): number {
-  if (!Number.isFinite(value) || value <= 0)
-    throw new TypeError(`${name} must be a positive number`);
-  return value;
-}
-
-function nonNegative(value: number, name: string): number {
-  if (!Number.isFinite(value) || value < 0) throw new TypeError(`${name} must not be negative`);
-  return value;
+/** An error body: its JSON when it is JSON, else the text. */
+function jsonOrText(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }

@@ -121,7 +121,9 @@ export function createEventStreamDecoder(
  * Reads a response body to its end, chunk by chunk, into `decoder`. `onChunk` hears
  * every chunk before it is parsed (the waiter's heartbeat watchdog). Resolves when the
  * stream ends or `shouldStop()` turns true after a chunk (the reader is then cancelled);
- * rejects when reading fails, e.g. a cut connection.
+ * rejects when reading fails, e.g. a cut connection. When `signal` aborts, the body is
+ * cancelled, so a read that would wait for a body that never ends (or never errors)
+ * returns at once.
  *
  * @example
  * ```ts
@@ -130,16 +132,25 @@ export function createEventStreamDecoder(
  * const response = await fetch('https://example.com/events', { headers: { accept: 'text/event-stream' } });
  * if (response.body) {
  *   const decoder = createEventStreamDecoder({ onEvent: (event) => console.log(event.data) });
- *   await readEventStream(response.body, decoder);
+ *   await readEventStream(response.body, decoder, { signal: AbortSignal.timeout(60_000) });
  * }
  * ```
  */
 export async function readEventStream(
   body: ReadableStream<Uint8Array>,
   decoder: EventStreamDecoder,
-  options: { onChunk?: (bytes: Uint8Array) => void; shouldStop?: () => boolean } = {},
+  options: {
+    onChunk?: (bytes: Uint8Array) => void;
+    shouldStop?: () => boolean;
+    signal?: AbortSignal;
+  } = {},
 ): Promise<'ended' | 'stopped'> {
   const reader = body.getReader();
+  const { signal } = options;
+  // Cancelling settles a pending read as done (WHATWG Streams §4.3 ReadableStreamCancel).
+  const onAbort = () => void reader.cancel(signal?.reason).catch(() => {});
+  if (signal?.aborted) onAbort();
+  else signal?.addEventListener('abort', onAbort, { once: true });
   try {
     for (;;) {
       const { done, value } = await reader.read();
@@ -155,6 +166,7 @@ export async function readEventStream(
       }
     }
   } finally {
+    signal?.removeEventListener('abort', onAbort);
     reader.releaseLock();
   }
 }
