@@ -12,6 +12,7 @@ export {
   humanApprover,
   rulesApprover,
 } from './approvals/approver.js';
+export { type AuditAttributes, auditAttributes } from './audit/audit-attributes.js';
 export {
   type AuditChainVerdict,
   auditEventHash,

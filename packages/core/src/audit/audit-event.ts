@@ -1,4 +1,5 @@
 import type { Awaitable, Tier } from '../types/common.js';
+import type { AuditAttributes } from './audit-attributes.js';
 
 /**
  * Kinds of audit events.
@@ -62,8 +63,11 @@ export interface AuditEvent {
   channel?: 'console' | 'chat' | 'api' | 'mcp';
   /** Short, secret-free explanation. */
   detail?: string;
-  /** Last four digits of an issued card, at most. */
-  cardLast4?: string;
+  /**
+   * Short, non-secret facts the tool or integration supplied (e.g. `cardLast4` of an
+   * issued card), cleaned by `auditAttributes`.
+   */
+  attributes?: AuditAttributes;
   /** The merchant of a card event, as the card network names it (and its category). */
   merchant?: string;
   /** The client address of a refused caller, when the HTTP surface knows it. */

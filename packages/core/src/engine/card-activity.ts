@@ -16,7 +16,7 @@ import type { Money } from '../types/common.js';
  *   captured: { value: '24.00', currency: 'USD' },
  *   cardLimit: { value: '30.00', currency: 'USD' },
  *   merchantName: 'Example Books',
- *   cardLast4: '4242',
+ *   attributes: { cardLast4: '4242' },
  * };
  * await engine.captureCardSpend(capture); // 24.00 stays counted, 6.00 is given back
  * ```
@@ -30,8 +30,11 @@ export interface CardCapture {
   /** The card's spending limit, in the same currency. */
   cardLimit: Money;
   merchantName?: string;
-  /** For the audit trail; never the full number. */
-  cardLast4?: string;
+  /**
+   * Short, non-secret facts for the audit event (e.g. `{ cardLast4: '4242' }`, never
+   * the full number), cleaned by `auditAttributes`.
+   */
+  attributes?: Record<string, string>;
 }
 
 /**
@@ -64,7 +67,7 @@ export type CardCaptureOutcome = CaptureSpendOutcome | { status: 'unsupported' }
  *   reason: 'merchant_mismatch',
  *   merchantName: 'Other Shop',
  *   amount: { value: '30.00', currency: 'USD' },
- *   cardLast4: '4242',
+ *   attributes: { cardLast4: '4242' },
  * };
  * await engine.recordCardAuthorization(decision);
  * ```
@@ -80,5 +83,6 @@ export interface CardAuthorizationDecision {
   /** The merchant's category, where known. */
   merchantCategory?: string;
   amount?: Money;
-  cardLast4?: string;
+  /** Short, non-secret facts for the audit event (e.g. `{ cardLast4: '4242' }`). */
+  attributes?: Record<string, string>;
 }

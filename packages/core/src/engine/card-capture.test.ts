@@ -41,7 +41,7 @@ describe('captureCardSpend', () => {
       captured: { value: '24.00', currency: 'USD' },
       cardLimit: { value: '30.00', currency: 'USD' },
       merchantName: 'Example Books',
-      cardLast4: '4242',
+      attributes: { cardLast4: '4242' },
     };
     expect(await engine.captureCardSpend(capture)).toEqual({
       status: 'captured',
@@ -61,7 +61,7 @@ describe('captureCardSpend', () => {
       outcome: 'captured',
       transactionId,
       merchant: 'Example Books',
-      cardLast4: '4242',
+      attributes: { cardLast4: '4242' },
       amount: { value: '24.00', currency: 'USD' },
     });
   });
@@ -142,7 +142,7 @@ describe('recordCardAuthorization', () => {
       merchantName: 'Other Shop',
       merchantCategory: 'book_stores',
       amount: { value: '30.00', currency: 'USD' },
-      cardLast4: '4242',
+      attributes: { cardLast4: '4242' },
     });
     await engine.flushAudit();
     expect(audit.events.at(-1)).toMatchObject({
@@ -150,7 +150,7 @@ describe('recordCardAuthorization', () => {
       outcome: 'declined',
       detail: 'merchant_mismatch',
       merchant: 'Other Shop / book_stores',
-      cardLast4: '4242',
+      attributes: { cardLast4: '4242' },
     });
   });
 });

@@ -1,3 +1,4 @@
+import { auditAttributes } from '../audit/audit-attributes.js';
 import { HandshakeError } from '../errors/handshake-error.js';
 import { parseMoney } from '../money/money.js';
 import type {
@@ -37,6 +38,7 @@ export async function captureCardSpend(
       )
     : { status: 'unsupported' };
   if (outcome.status !== 'already_captured') {
+    const attributes = auditAttributes(capture.attributes);
     await ctx.audit.record({
       type: 'card.capture',
       outcome: outcome.status,
@@ -44,7 +46,7 @@ export async function captureCardSpend(
       transactionId: capture.transactionId,
       amount: capture.captured,
       ...(capture.merchantName !== undefined ? { merchant: capture.merchantName } : {}),
-      ...(capture.cardLast4 !== undefined ? { cardLast4: capture.cardLast4 } : {}),
+      ...(attributes ? { attributes } : {}),
       ...(outcome.status === 'captured'
         ? { detail: `released ${outcome.releasedMinor} minor units of the counted spend` }
         : {}),
@@ -61,6 +63,7 @@ export function recordCardAuthorization(
   const merchant = [decision.merchantName, decision.merchantCategory]
     .filter((part) => part !== undefined)
     .join(' / ');
+  const attributes = auditAttributes(decision.attributes);
   return ctx.audit.record({
     type: 'card.authorization',
     outcome: decision.approved ? 'approved' : 'declined',
@@ -69,6 +72,6 @@ export function recordCardAuthorization(
     ...(decision.transactionId !== undefined ? { transactionId: decision.transactionId } : {}),
     ...(merchant !== '' ? { merchant } : {}),
     ...(decision.amount !== undefined ? { amount: decision.amount } : {}),
-    ...(decision.cardLast4 !== undefined ? { cardLast4: decision.cardLast4 } : {}),
+    ...(attributes ? { attributes } : {}),
   });
 }

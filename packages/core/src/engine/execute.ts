@@ -144,7 +144,16 @@ export async function execute(
     );
     throw new HandshakeError('TRANSACTION_MISMATCH', message);
   }
-  return runTool(ctx, registered, request, record, { partition, digest }, base, paramsHash);
+  return runTool(
+    ctx,
+    registered,
+    request,
+    record,
+    { partition, digest },
+    base,
+    paramsHash,
+    caller.terms,
+  );
 }
 
 /**

@@ -120,4 +120,11 @@ export interface CallerContext {
    * rate-limited per address, and refusals are counted per address.
    */
   clientAddress?: string;
+  /**
+   * At execute: terms the caller settled for this execution beside the parameters,
+   * handed to the tool as `ToolContext.terms` (e.g. the size of a card to issue for a
+   * validated purchase). They are not hashed: the tool checks them against the
+   * parameters the token was issued for.
+   */
+  terms?: unknown;
 }

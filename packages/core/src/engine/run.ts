@@ -1,3 +1,4 @@
+import { type AuditAttributes, auditAttributes } from '../audit/audit-attributes.js';
 import { HandshakeError } from '../errors/handshake-error.js';
 import { formatMoney } from '../money/money.js';
 import type { ExecuteRequest, ExecuteResponse } from '../schemas/wire.js';
@@ -31,6 +32,7 @@ export async function runTool(
   consumed: ConsumedToken,
   base: CallFields,
   paramsHash: string,
+  terms?: unknown,
 ): Promise<ExecuteResponse> {
   const controller = new AbortController();
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -43,6 +45,7 @@ export async function runTool(
           transactionId: record.transactionId,
           userId: record.userId,
           signal: controller.signal,
+          ...(terms !== undefined ? { terms } : {}),
         }),
       ),
       new Promise<never>((_, reject) => {
@@ -101,7 +104,7 @@ export async function runTool(
   // The tool ran: its result is answered even if the store cannot record it, so the
   // caller never retries (or authorizes again) a call that went through.
   const stored = await complete({ status: 'completed', result: result ?? null }, 'commit');
-  const cardLast4 = lastFour(registered.definition, result);
+  const attributes = resultAttributes(registered.definition, result);
   await ctx.audit.record({
     type: 'execute',
     outcome: 'completed',
@@ -110,7 +113,7 @@ export async function runTool(
     paramsHash,
     ...amount,
     ...(record.approvalId ? { approvalId: record.approvalId } : {}),
-    ...(cardLast4 ? { cardLast4 } : {}),
+    ...(attributes ? { attributes } : {}),
     ...(stored ? {} : { detail: NOT_STORED.slice(2) }),
   });
   return { status: 'completed', transactionId: record.transactionId, result: result ?? null };
@@ -128,11 +131,13 @@ function providerMessage(tool: string, error: unknown): string {
   return `${tool} failed at the provider`;
 }
 
-/** The four digits a tool reports for the audit trail, or nothing; never more. */
-function lastFour(definition: ToolDefinition, result: unknown): string | undefined {
+/** The cleaned audit attributes a tool reports for a result, or nothing. */
+function resultAttributes(
+  definition: ToolDefinition,
+  result: unknown,
+): AuditAttributes | undefined {
   try {
-    const digits = definition.cardLast4?.(result);
-    return typeof digits === 'string' && /^\d{4}$/.test(digits) ? digits : undefined;
+    return auditAttributes(definition.auditAttributes?.(result));
   } catch {
     return undefined;
   }

@@ -360,7 +360,7 @@ describe('the spend API over HTTP', () => {
     expect(execute).toMatchObject({
       outcome: 'completed',
       tool: CREATE_VIRTUAL_CARD,
-      cardLast4: card.last4,
+      attributes: { cardLast4: card.last4 },
       amount: { value: '30.00', currency: 'USD' },
     });
     expectNoCardSecrets(

@@ -344,7 +344,7 @@ export function spendApiRoutes(
       method: 'POST',
       path: `${basePath}/create-virtual-card`,
       async handle(ctx) {
-        const { identity, credential } = await session(ctx);
+        const { credential } = await session(ctx);
         const body = await ctx.body(CreateVirtualCardRequestSchema);
         const purchase = withFieldPath('transaction_amount', () =>
           cardPurchaseParameters(
@@ -364,23 +364,19 @@ export function spendApiRoutes(
           },
           body.agent_name,
         );
-        const execute = () =>
-          engine.execute(
-            {
-              ephemeralToken: body.validation_token,
-              tool: CREATE_VIRTUAL_CARD,
-              parameters: purchase,
-              ...(body.transaction_id !== undefined ? { transactionId: body.transaction_id } : {}),
-              ...(body.signature !== undefined ? { signature: body.signature } : {}),
-            },
-            credential,
-            callerOf(ctx),
-          );
-        // Without a transaction id the signature check refuses before any card is made.
-        const answer =
-          body.transaction_id !== undefined
-            ? await tools.withCardTerms(identity.userId, body.transaction_id, terms, execute)
-            : await execute();
+        // The card's terms travel with this execution to the tool; the tool checks them
+        // against the validated purchase again.
+        const answer = await engine.execute(
+          {
+            ephemeralToken: body.validation_token,
+            tool: CREATE_VIRTUAL_CARD,
+            parameters: purchase,
+            ...(body.transaction_id !== undefined ? { transactionId: body.transaction_id } : {}),
+            ...(body.signature !== undefined ? { signature: body.signature } : {}),
+          },
+          credential,
+          { ...callerOf(ctx), terms },
+        );
         const card = answer.result as CardCreationResponse;
         if (answer.replayed) {
           // An identical retry (a lost response) gets the same card again; a request for

@@ -164,7 +164,9 @@ export function maxCardMinor(
 }
 
 /**
- * The card a route asks for, checked against the validated amount.
+ * The card a route asks for, checked against the validated amount. The spend API hands
+ * it to the tool as the execution's terms (`CallerContext.terms`, read back as
+ * `ToolContext.terms`); without terms the card is for the whole validated amount.
  *
  * @example
  * ```ts
@@ -237,17 +239,6 @@ export interface SpendTools extends ToolProviderV1 {
     card: { amount: number | string; currency: string; exchangeRate?: number | string },
     agentName?: string,
   ): Promise<CardTerms>;
-  /**
-   * Runs `execute` with `terms` for the card of `transactionId` (for `userId`); the
-   * spend API calls the engine's execute inside it. A second call for the same
-   * transaction while one runs answers `EXECUTION_IN_PROGRESS`.
-   */
-  withCardTerms<T>(
-    userId: string,
-    transactionId: string,
-    terms: CardTerms,
-    run: () => Promise<T>,
-  ): Promise<T>;
 }
 
 /**
@@ -334,7 +325,6 @@ const PARAMETERS_JSON_SCHEMA = {
 export function spendTools(options: SpendToolsOptions): SpendTools {
   const { issuer } = options;
   const customerOf = options.customer ?? (() => TEST_CUSTOMER);
-  const running = new Map<string, CardTerms>();
   const definition: ToolDefinition = {
     name: CREATE_VIRTUAL_CARD,
     description:
@@ -346,7 +336,11 @@ export function spendTools(options: SpendToolsOptions): SpendTools {
     jsonSchema: PARAMETERS_JSON_SCHEMA,
     amount: (parameters) => (parameters as CardPurchaseParameters).amount,
     payee: (parameters) => (parameters as CardPurchaseParameters).merchant_name,
-    cardLast4: (result) => (result as { last4?: unknown } | null)?.last4 as string | undefined,
+    // The last four digits of the card, no more: anything else is left out of the audit.
+    auditAttributes: (result) => {
+      const last4 = (result as { last4?: unknown } | null)?.last4;
+      return typeof last4 === 'string' && /^\d{4}$/.test(last4) ? { cardLast4: last4 } : undefined;
+    },
     annotations: { destructiveHint: false, idempotentHint: false, openWorldHint: true },
   };
 
@@ -412,9 +406,7 @@ export function spendTools(options: SpendToolsOptions): SpendTools {
       throw new HandshakeError('TOOL_NOT_ALLOWED', `Tool ${name} is not allowed`);
     }
     const purchase = CardPurchaseParametersSchema.parse(parameters);
-    const terms = running.get(`${context.userId}\u0000${context.transactionId}`) ?? {
-      spendingLimit: purchase.amount,
-    };
+    const terms = termsOf(context.terms) ?? { spendingLimit: purchase.amount };
     // The route checked these before consuming the token; checked again here so no
     // path can issue a card above the validated amount.
     const validatedMinor = parseMoney(purchase.amount.value, purchase.amount.currency);
@@ -471,21 +463,21 @@ export function spendTools(options: SpendToolsOptions): SpendTools {
     listTools: () => [definition],
     execute,
     cardTerms,
-    async withCardTerms(userId, transactionId, terms, run) {
-      const key = `${userId}\u0000${transactionId}`;
-      if (running.has(key)) {
-        throw new HandshakeError(
-          'EXECUTION_IN_PROGRESS',
-          'A card for this validation is being created; retry the identical request shortly',
-          { retryAfterSeconds: 1 },
-        );
-      }
-      running.set(key, terms);
-      try {
-        return await run();
-      } finally {
-        running.delete(key);
-      }
-    },
   };
+}
+
+/** The card terms an execution carries, or none; anything else is refused. */
+function termsOf(terms: unknown): CardTerms | undefined {
+  if (terms === undefined) return undefined;
+  const candidate = terms as Partial<CardTerms> | null;
+  const limit = candidate?.spendingLimit;
+  if (
+    typeof limit?.value !== 'string' ||
+    typeof limit.currency !== 'string' ||
+    (candidate?.exchangeRate !== undefined && typeof candidate.exchangeRate !== 'string') ||
+    (candidate?.agentName !== undefined && typeof candidate.agentName !== 'string')
+  ) {
+    throw new HandshakeError('PROVIDER_ERROR', 'The card terms of this execution are malformed');
+  }
+  return candidate as CardTerms;
 }

@@ -107,6 +107,12 @@ export interface ToolContext {
   userId: string;
   /** Aborted when the execution deadline passes. */
   signal: AbortSignal;
+  /**
+   * What the caller of `engine.execute` settled for this execution beside the
+   * parameters (its `CallerContext.terms`), e.g. the card a route was asked for. Not
+   * bound by the token: a tool checks the terms against the authorized parameters.
+   */
+  terms?: unknown;
 }
 
 /**
@@ -156,11 +162,12 @@ export interface ToolDefinition {
   /** Merchant or payee shown to approvers. */
   payee?: (parameters: unknown) => Awaitable<string | undefined>;
   /**
-   * The last four digits of a card the call issued, read from its result for the
-   * execute audit event. Anything but exactly four digits is ignored, so the audit
-   * trail never holds more of a card number.
+   * Short, non-secret facts about a call's result for the execute audit event, e.g.
+   * `{ cardLast4: '4242' }` for a card it issued. Cleaned by `auditAttributes` (string
+   * values of at most 64 characters, 8 in all, no secret-named key, no card number);
+   * a function that throws adds nothing.
    */
-  cardLast4?: (result: unknown) => string | undefined;
+  auditAttributes?: (result: unknown) => Record<string, string> | undefined;
   annotations?: ToolAnnotations;
 }
 

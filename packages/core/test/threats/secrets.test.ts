@@ -396,6 +396,6 @@ describe('a stolen log, audit file or error report', () => {
       }
     }
     // What the audit does say about cards: the last four digits, no more.
-    expect(memory.events.filter((e) => e.cardLast4).length).toBe(2);
+    expect(memory.events.filter((e) => e.attributes?.cardLast4).length).toBe(2);
   });
 });

@@ -62,7 +62,7 @@ describe('the authorization webhook', () => {
     expect(decision).toMatchObject({
       outcome: 'approved',
       merchant: 'EXAMPLE BOOKS / miscellaneous_general_merchandise',
-      cardLast4: card.last4,
+      attributes: { cardLast4: card.last4 },
       transactionId: card.transactionId,
     });
     await t.engine.flushAudit();

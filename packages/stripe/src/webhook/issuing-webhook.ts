@@ -168,7 +168,7 @@ export function stripeIssuingWebhook(options: StripeIssuingWebhookOptions): Stri
             request?.amount ?? authorization.amount,
             request?.currency ?? authorization.currency,
           ),
-          cardLast4: authorization.card.last4,
+          attributes: { cardLast4: authorization.card.last4 },
         })
         .catch(onError);
     }
@@ -211,7 +211,7 @@ export function stripeIssuingWebhook(options: StripeIssuingWebhookOptions): Stri
         captured: money(transaction.amount, transaction.currency),
         cardLimit: terms.spendingLimit,
         merchantName: transaction.merchant_data.name ?? '',
-        cardLast4: card.last4,
+        attributes: { cardLast4: card.last4 },
       });
     }
   };
