@@ -57,6 +57,11 @@ export { partitionOf } from './engine/keys.js';
 export type { LimitsView } from './engine/limits.js';
 export type { CallerContext, HandshakeOptions } from './engine/options.js';
 export type { RegisteredTool } from './engine/registry.js';
+export type {
+  ApprovalChange,
+  ApprovalWatcher,
+  WatchApprovalsOptions,
+} from './engine/watch.js';
 export { ERROR_CODES, ERROR_STATUS, type ErrorCode, isErrorCode } from './errors/codes.js';
 export {
   type ErrorEnvelope,
@@ -71,6 +76,7 @@ export {
   type HandshakeRoute,
   type RouteContext,
 } from './http/handler.js';
+export { systemTimers, type TimerScheduler } from './http/live-timers.js';
 export { errorResponse, jsonResponse } from './http/responses.js';
 export { convertMinor } from './limits/convert.js';
 export {
@@ -206,7 +212,6 @@ export {
   spendTools,
   TEST_CUSTOMER,
 } from './spend/spend-tools.js';
-export { systemTimers, type TimerScheduler } from './spend/validation-stream.js';
 export { amountBinding, moneyBinding } from './store/amount-binding.js';
 export {
   type CaptureSpendOp,

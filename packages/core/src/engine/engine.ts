@@ -19,6 +19,7 @@ import { type ApproverIdentity, identify, identifyApprover } from './identity.js
 import { type LimitsView, limitsView } from './limits.js';
 import type { CallerContext, HandshakeOptions } from './options.js';
 import type { RegisteredTool } from './registry.js';
+import { type ApprovalWatcher, type WatchApprovalsOptions, watchStoreApprovals } from './watch.js';
 
 // A façade: each method is a step of the handshake in a file of its own (authorize.ts,
 // execute.ts, approvals.ts, decisions.ts, …), working on the one EngineContext built here.
@@ -187,6 +188,26 @@ export class HandshakeEngine {
   /** Remaining spend for a user, reservations counted. Undefined when no limit applies. */
   limits(credential: string | undefined): Promise<LimitsView | undefined> {
     return limitsView(this.#ctx, credential);
+  }
+
+  /**
+   * Watches approvals live: an async iterator of their changes, through ONE store
+   * subscription shared by every watcher of this engine (taken with the first, given
+   * back with the last). Each change says which approval to read again; it carries no
+   * record, so callers read with their own credential's rights.
+   *
+   * @example
+   * ```ts
+   * import type { HandshakeEngine } from '@handshake/core';
+   * declare const engine: HandshakeEngine;
+   *
+   * for await (const change of engine.watchApprovals({ ids: ['apr_0123456789abcdef_x'] })) {
+   *   if (change.type === 'changed' && change.status !== 'pending') break;
+   * }
+   * ```
+   */
+  watchApprovals(options: WatchApprovalsOptions = {}): ApprovalWatcher {
+    return watchStoreApprovals(this.store, options);
   }
 
   /** The approval's record for streaming; `undefined` when the session may not see it. */

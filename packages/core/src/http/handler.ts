@@ -7,10 +7,11 @@ import {
   DecisionRequestSchema,
   ExecuteRequestSchema,
 } from '../schemas/wire.js';
-import { approverEventStream } from './approvals-stream.js';
+import { approverEventStream } from './approver-stream.js';
 import { readJsonBody } from './body.js';
+import { liveTimers, type TimerScheduler } from './live-timers.js';
+import { requesterEventStream } from './requester-stream.js';
 import { errorResponse, jsonResponse } from './responses.js';
-import { approvalEventStream } from './sse.js';
 
 /**
  * A route added to the handler (the spend API and the console use this).
@@ -96,6 +97,11 @@ export interface HandshakeHandlerOptions {
   pollMs?: number;
   /** `retry:` advised to SSE clients (default 2 s). */
   retryMs?: number;
+  /**
+   * The timers of the SSE streams (default the runtime's). All the handler's streams
+   * share one heartbeat timer, one poll timer and one deadline timer.
+   */
+  timers?: TimerScheduler;
   /** Extra routes, matched before the built-in ones. */
   routes?: readonly HandshakeRoute[];
   /** Hears unexpected errors (answered as `500 INTERNAL_ERROR` without detail). */
@@ -215,6 +221,7 @@ export function createHandshakeHandler(
     pollMs: options.pollMs ?? (engine.store.subscribeApprovals ? 15_000 : 2_000),
     retryMs: options.retryMs ?? 2_000,
   };
+  const live = liveTimers({ ...sse, ...(options.timers ? { timers: options.timers } : {}) });
 
   const builtIn: HandshakeRoute[] = [
     {
@@ -288,10 +295,11 @@ export function createHandshakeHandler(
           await engine.identifyApprover(ctx.credential);
           return approverEventStream({
             engine,
+            live,
             credential: ctx.credential,
             filter,
             signal: ctx.request.signal,
-            ...sse,
+            retryMs: sse.retryMs,
           });
         }
         const approvals = await engine.listApprovals(filter, ctx.credential);
@@ -309,13 +317,14 @@ export function createHandshakeHandler(
           const record = await engine.approvalForSession(id, identity);
           if (!record) throw new HandshakeError('NOT_FOUND', 'No such approval');
           const lastEventId = Number(ctx.request.headers.get('last-event-id') ?? '0');
-          return approvalEventStream({
+          return requesterEventStream({
             engine,
+            live,
             approvalId: id,
             credential: ctx.credential,
             lastEventId: Number.isFinite(lastEventId) ? lastEventId : 0,
             signal: ctx.request.signal,
-            ...sse,
+            retryMs: sse.retryMs,
           });
         }
         return jsonResponse(200, await engine.approvalStatus(id, ctx.credential));

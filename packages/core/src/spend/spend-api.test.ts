@@ -3,6 +3,7 @@ import { CREDENTIALS, T0, testClock, testEngine } from '../../test/fixtures.js';
 import { simulatedCardIssuer } from '../cards/simulated-card-issuer.js';
 import type { HandshakeOptions } from '../engine/options.js';
 import { createHandshakeHandler } from '../http/handler.js';
+import type { TimerScheduler } from '../http/live-timers.js';
 import { cachedExchangeRates, simulatedExchangeRates } from '../limits/exchange-rates.js';
 import type { ExchangeRateProviderV1, SpendingLimits } from '../limits/spending-limits.js';
 import { type RunningServer, serve } from '../node/serve.js';
@@ -18,7 +19,6 @@ import type {
 } from './schemas.js';
 import { spendApiRoutes } from './spend-api.js';
 import { CREATE_VIRTUAL_CARD, cardPurchaseParameters, spendTools } from './spend-tools.js';
-import type { TimerScheduler } from './validation-stream.js';
 
 const FIVE_MINUTES = 5 * 60 * 1000;
 const DAY = 24 * 60 * 60 * 1000;

@@ -3,6 +3,7 @@ import type { LimitsView } from '../engine/limits.js';
 import type { CallerContext } from '../engine/options.js';
 import { HandshakeError } from '../errors/handshake-error.js';
 import type { HandshakeRoute, RouteContext } from '../http/handler.js';
+import { liveTimers, systemTimers, type TimerScheduler } from '../http/live-timers.js';
 import { jsonResponse } from '../http/responses.js';
 import { formatMoney, parseMoney } from '../money/money.js';
 import type { ApprovalReason } from '../store/records.js';
@@ -21,7 +22,7 @@ import {
   type ValidationResponse,
 } from './schemas.js';
 import { CREATE_VIRTUAL_CARD, cardPurchaseParameters, type SpendTools } from './spend-tools.js';
-import { systemTimers, type TimerScheduler, validationEventStream } from './validation-stream.js';
+import { validationEventStream } from './validation-stream.js';
 
 /**
  * Options of {@link spendApiRoutes}.
@@ -203,9 +204,13 @@ export function spendApiRoutes(
 ): HandshakeRoute[] {
   const { tools } = options;
   const basePath = normalizeBasePath(options.basePath ?? '/api/mcp');
-  const timers = options.timers ?? systemTimers;
-  const heartbeatMs = options.heartbeatMs ?? 15_000;
-  const pollMs = options.pollMs ?? 2_000;
+  // The validation streams of these routes share one heartbeat, one poll and one
+  // deadline timer.
+  const live = liveTimers({
+    heartbeatMs: options.heartbeatMs ?? 15_000,
+    pollMs: options.pollMs ?? 2_000,
+    timers: options.timers ?? systemTimers,
+  });
   const random = options.random ?? cryptoRandomSource;
   const reference = (prefix: string) => `${prefix}_${base64urlEncode(random(new Uint8Array(12)))}`;
   const info: SpendApiInfo = {
@@ -289,9 +294,7 @@ export function spendApiRoutes(
             message: pendingMessage(reasons),
           },
           timeoutMs: (body.timeout ?? DEFAULT_TIMEOUT_SECONDS) * 1000,
-          heartbeatMs,
-          pollMs,
-          timers,
+          live,
           signal: ctx.request.signal,
         });
       },

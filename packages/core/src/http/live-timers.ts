@@ -1,0 +1,278 @@
+/**
+ * The timers live streams use (heartbeats, safety-net polls, deadlines). Injected so
+ * tests fire them instead of waiting.
+ *
+ * @example
+ * ```ts
+ * import type { TimerScheduler } from '@handshake/core';
+ *
+ * const timers: TimerScheduler = {
+ *   setTimeout: (callback, ms) => setTimeout(callback, ms),
+ *   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+ * };
+ * ```
+ */
+export interface TimerScheduler {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/**
+ * The runtime's own timers, the default {@link TimerScheduler}.
+ *
+ * @example
+ * ```ts
+ * import { systemTimers } from '@handshake/core';
+ *
+ * const handle = systemTimers.setTimeout(() => console.log('later'), 1_000);
+ * systemTimers.clearTimeout(handle);
+ * ```
+ */
+export const systemTimers: TimerScheduler = {
+  setTimeout: (callback, ms) => setTimeout(callback, Math.min(ms, 2_147_483_647)),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+/** The longest delay runtimes accept (2^31 - 1 ms). */
+const MAX_DELAY = 2_147_483_647;
+
+/** Members run in one timer callback at most; the rest follow on the next turn. */
+const SLICE = 256;
+
+const monotonic = () => performance.now();
+
+interface Entry {
+  callback: () => void;
+  due: number;
+}
+
+/**
+ * Many callbacks on one period with ONE timer: members are kept in the order they fall
+ * due (all share the period, so that is the order they joined), and the timer is armed
+ * for the first. Each member fires once per period, counted from when it joined, so
+ * members that joined at different moments fire at different moments: no spike of
+ * thousands of callbacks at once. Those due within `period / 16` of each other run in
+ * one callback (a little early, never late), at most 256 per turn of the event loop.
+ * The timer exists only while there are members.
+ *
+ * @example
+ * ```ts
+ * import { Ticker } from './live-timers.js';
+ *
+ * const heartbeats = new Ticker(15_000);
+ * const leave = heartbeats.add(() => console.log('beat'));
+ * leave();
+ * ```
+ */
+export class Ticker {
+  readonly periodMs: number;
+  readonly #timers: TimerScheduler;
+  readonly #now: () => number;
+  /** Insertion order is due order. */
+  readonly #entries = new Set<Entry>();
+  #handle: unknown;
+  #armed = false;
+  #firing = false;
+
+  constructor(periodMs: number, timers: TimerScheduler = systemTimers, now = monotonic) {
+    if (!(periodMs > 0)) throw new RangeError('A ticker needs a positive period');
+    this.periodMs = periodMs;
+    this.#timers = timers;
+    this.#now = now;
+  }
+
+  /** Members now. */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** Calls `callback` every period from now on; returns the way to stop. */
+  add(callback: () => void): () => void {
+    const entry: Entry = { callback, due: this.#now() + this.periodMs };
+    this.#entries.add(entry);
+    if (!this.#armed && !this.#firing) this.#arm(this.periodMs);
+    return () => {
+      if (this.#entries.delete(entry) && this.#entries.size === 0) this.#disarm();
+    };
+  }
+
+  #arm(ms: number): void {
+    this.#armed = true;
+    // Whole milliseconds: a due time minus another is not exact in floating point.
+    this.#handle = this.#timers.setTimeout(() => this.#fire(), Math.max(0, Math.round(ms)));
+  }
+
+  #disarm(): void {
+    if (!this.#armed) return;
+    this.#armed = false;
+    this.#timers.clearTimeout(this.#handle);
+    this.#handle = undefined;
+  }
+
+  #fire(): void {
+    this.#armed = false;
+    this.#handle = undefined;
+    const first = this.#entries.values().next().value;
+    if (first === undefined) return;
+    // The timer fired for the first member: it is due even if the clock lags the timer.
+    const now = Math.max(this.#now(), first.due);
+    const horizon = now + this.periodMs / 16;
+    let ran = 0;
+    this.#firing = true;
+    for (const entry of this.#entries) {
+      if (entry.due > horizon || ran === SLICE) break;
+      ran += 1;
+      // Moved to the end: it is due again in a period, after every other member.
+      this.#entries.delete(entry);
+      entry.due += this.periodMs;
+      this.#entries.add(entry);
+      try {
+        entry.callback();
+      } catch {
+        // One member's failure must not stop the others' beats.
+      }
+    }
+    this.#firing = false;
+    const next = this.#entries.values().next().value;
+    if (next !== undefined) this.#arm(ran === SLICE ? 0 : next.due - now);
+  }
+}
+
+/**
+ * One-shot callbacks at given delays with ONE timer, armed for the earliest.
+ *
+ * @example
+ * ```ts
+ * import { Deadlines } from './live-timers.js';
+ *
+ * const deadlines = new Deadlines();
+ * const cancel = deadlines.after(60_000, () => console.log('expired'));
+ * cancel();
+ * ```
+ */
+export class Deadlines {
+  readonly #timers: TimerScheduler;
+  readonly #now: () => number;
+  /** Sorted by due time, earliest first; equal times keep their order. */
+  readonly #entries: Entry[] = [];
+  #handle: unknown;
+  #armedFor = Number.POSITIVE_INFINITY;
+  /** The timer was armed short of the deadline: runtimes cap a delay at 2^31 - 1 ms. */
+  #short = false;
+
+  constructor(timers: TimerScheduler = systemTimers, now = monotonic) {
+    this.#timers = timers;
+    this.#now = now;
+  }
+
+  /** Callbacks waiting now. */
+  get size(): number {
+    return this.#entries.length;
+  }
+
+  /** Calls `callback` once after `ms`; returns the way to cancel it. */
+  after(ms: number, callback: () => void): () => void {
+    const entry: Entry = { callback, due: this.#now() + Math.max(0, ms) };
+    let low = 0;
+    let high = this.#entries.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if ((this.#entries[middle] as Entry).due <= entry.due) low = middle + 1;
+      else high = middle;
+    }
+    this.#entries.splice(low, 0, entry);
+    if (low === 0) this.#rearm(Math.max(0, ms));
+    return () => {
+      const index = this.#entries.indexOf(entry);
+      if (index < 0) return;
+      this.#entries.splice(index, 1);
+      if (index === 0) {
+        const next = this.#entries[0];
+        if (next === undefined) this.#rearm(undefined);
+        else if (next.due !== this.#armedFor) this.#rearm(next.due - this.#now());
+      }
+    };
+  }
+
+  /** Arms the one timer `ms` from now (none when `undefined`). */
+  #rearm(ms: number | undefined): void {
+    if (this.#armedFor !== Number.POSITIVE_INFINITY) this.#timers.clearTimeout(this.#handle);
+    this.#handle = undefined;
+    this.#armedFor = Number.POSITIVE_INFINITY;
+    const first = this.#entries[0];
+    if (ms === undefined || first === undefined) return;
+    this.#armedFor = first.due;
+    this.#short = ms > MAX_DELAY;
+    this.#handle = this.#timers.setTimeout(
+      () => this.#fire(),
+      Math.min(Math.max(0, Math.round(ms)), MAX_DELAY),
+    );
+  }
+
+  #fire(): void {
+    this.#handle = undefined;
+    const first = this.#entries[0];
+    this.#armedFor = Number.POSITIVE_INFINITY;
+    if (first === undefined) return;
+    if (this.#short) {
+      this.#rearm(first.due - this.#now());
+      return;
+    }
+    // The timer fired for the earliest entry: it is due even if the clock lags the timer.
+    const now = Math.max(this.#now(), first.due);
+    let count = 0;
+    while (count < this.#entries.length && (this.#entries[count] as Entry).due <= now) count += 1;
+    for (const entry of this.#entries.splice(0, count)) {
+      try {
+        entry.callback();
+      } catch {
+        // One deadline's failure must not keep the others from firing.
+      }
+    }
+    const next = this.#entries[0];
+    if (next !== undefined && this.#armedFor === Number.POSITIVE_INFINITY) {
+      this.#rearm(next.due - now);
+    }
+  }
+}
+
+/**
+ * The shared timers of one handler's live streams: one heartbeat ticker, one poll
+ * ticker and one deadline queue, whatever the number of streams.
+ *
+ * @example
+ * ```ts
+ * import { liveTimers } from './live-timers.js';
+ *
+ * const live = liveTimers({ heartbeatMs: 15_000, pollMs: 15_000 });
+ * console.log(live.heartbeats.size); // 0
+ * ```
+ */
+export interface LiveTimers {
+  readonly heartbeats: Ticker;
+  readonly polls: Ticker;
+  readonly deadlines: Deadlines;
+}
+
+/**
+ * Creates the {@link LiveTimers} of one handler.
+ *
+ * @example
+ * ```ts
+ * import { liveTimers } from './live-timers.js';
+ *
+ * const live = liveTimers({ heartbeatMs: 15_000, pollMs: 2_000 });
+ * ```
+ */
+export function liveTimers(options: {
+  heartbeatMs: number;
+  pollMs: number;
+  timers?: TimerScheduler;
+}): LiveTimers {
+  const timers = options.timers ?? systemTimers;
+  return {
+    heartbeats: new Ticker(options.heartbeatMs, timers),
+    polls: new Ticker(options.pollMs, timers),
+    deadlines: new Deadlines(timers),
+  };
+}
