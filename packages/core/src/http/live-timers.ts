@@ -116,15 +116,17 @@ export class Ticker {
     if (first === undefined) return;
     // The timer fired for the first member: it is due even if the clock lags the timer.
     const now = Math.max(this.#now(), first.due);
-    const horizon = now + this.periodMs / 16;
+    const window = this.periodMs / 16;
+    const horizon = now + window;
     let ran = 0;
     this.#firing = true;
     for (const entry of this.#entries) {
       if (entry.due > horizon || ran === SLICE) break;
       ran += 1;
-      // Moved to the end: it is due again in a period, after every other member.
+      // Moved to the end: it is due again in a period, after every other member. A
+      // timer that fired late does not make up for it with beats in a burst.
       this.#entries.delete(entry);
-      entry.due += this.periodMs;
+      entry.due = Math.max(entry.due + this.periodMs, now + this.periodMs - window);
       this.#entries.add(entry);
       try {
         entry.callback();
