@@ -270,3 +270,34 @@ export function statusWatcher<T extends { status: string }>() {
     count: (status: string) => seen.filter((event) => event.status === status).length,
   };
 }
+
+/**
+ * Client timers the test fires by hand, by delay; `pending()` lists the delays still
+ * scheduled, so a test can check that a wait left none behind.
+ */
+export function handFiredTimers() {
+  let next = 1;
+  const scheduled = new Map<number, { callback: () => void; ms: number }>();
+  return {
+    timers: {
+      setTimeout(callback: () => void, ms: number): unknown {
+        const id = next++;
+        scheduled.set(id, { callback, ms });
+        return id;
+      },
+      clearTimeout(handle: unknown): void {
+        scheduled.delete(handle as number);
+      },
+    },
+    /** Fires every scheduled timer of exactly `ms`; answers how many. */
+    fire(ms: number): number {
+      const due = [...scheduled].filter(([, timer]) => timer.ms === ms);
+      for (const [id, timer] of due) {
+        scheduled.delete(id);
+        timer.callback();
+      }
+      return due.length;
+    },
+    pending: (): number[] => [...scheduled.values()].map((timer) => timer.ms),
+  };
+}

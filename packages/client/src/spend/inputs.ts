@@ -88,14 +88,6 @@ export function requiredString(value: unknown, path: string, max: number): strin
   return value;
 }
 
-/** A positive finite number, or a `TypeError` (a misconfigured option). */
-export function positive(value: number, name: string): number {
-  if (!Number.isFinite(value) || value <= 0) {
-    throw new TypeError(`${name} must be a positive number`);
-  }
-  return value;
-}
-
 /** The cardholder fields the checkout accepts, from a card's (lenient) `customer`. */
 export function customerDetails(customer: CustomerDetails): CustomerDetails {
   const { name, email, phone, billing_address, shipping_address } = customer;

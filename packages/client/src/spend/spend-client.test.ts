@@ -24,6 +24,7 @@ import { type RunningServer, serve } from '@handshake/core/node';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   APPROVER,
+  handFiredTimers,
   KEY_ID,
   manualClock,
   recordingFetch,
@@ -645,5 +646,65 @@ describe('spend client: when the stream fails', () => {
     expect(error).toMatchObject({ code: 'TIMEOUT' });
     expect(String(error)).toContain(pending.authorizationId);
     expect(asked).toContain(10_000);
+  });
+});
+
+describe('spend client: the wait ends cleanly', () => {
+  it('ends at its own deadline on the injected timers while the stream stays open', async () => {
+    service = await startSpendService(); // its timeout and heartbeats never fire
+    const hand = handFiredTimers();
+    const client = clientFor(service);
+    const watcher = statusWatcher<ValidationStatus>();
+    const validating = caught(
+      client.spend.validateTransaction(
+        { merchant: 'Example Audio', amount: '150.00', currency: 'USD', timeout: 10 },
+        { onStatus: watcher.on, timers: hand.timers },
+      ),
+    );
+    const pending = await pendingOf(watcher);
+    // The request's 10 s, its grace of 10 s, and the stream's watchdog.
+    expect(hand.pending().sort((a, b) => a - b)).toEqual([10_000, 20_000, 45_000]);
+    expect(hand.fire(20_000)).toBe(1);
+    const error = await validating;
+    expect(error).toMatchObject({ code: 'TIMEOUT' });
+    expect(String(error)).toContain(pending.authorizationId);
+    expect(hand.pending()).toEqual([]);
+  });
+
+  it('on abort, cancels the stream and leaves no timer behind', async () => {
+    service = await startSpendService();
+    const hand = handFiredTimers();
+    let cancelled = false;
+    const { fetch: watching } = recordingFetch(async (request, init) => {
+      const response = await fetch(request, init);
+      if (!request.url.endsWith('/validate-transaction') || !response.body) return response;
+      const reader = response.body.getReader();
+      const body = new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          const { done, value } = await reader.read();
+          if (done) controller.close();
+          else controller.enqueue(value);
+        },
+        cancel(reason) {
+          cancelled = true;
+          return reader.cancel(reason);
+        },
+      });
+      return new Response(body, { status: response.status, headers: response.headers });
+    });
+    const client = clientFor(service, { fetch: watching });
+    const watcher = statusWatcher<ValidationStatus>();
+    const controller = new AbortController();
+    const validating = caught(
+      client.spend.validateTransaction(
+        { merchant: 'Example Audio', amount: '150.00', currency: 'USD' },
+        { onStatus: watcher.on, signal: controller.signal, timers: hand.timers },
+      ),
+    );
+    await pendingOf(watcher);
+    controller.abort();
+    expect(await validating).toMatchObject({ code: 'ABORTED' });
+    expect(cancelled).toBe(true);
+    expect(hand.pending()).toEqual([]);
   });
 });

@@ -1,21 +1,15 @@
 import { type ValidationResponse, ValidationResponseSchema } from '@handshake/core';
 import { HandshakeResponseError, type RequestLabel, where } from '../errors.js';
-import { createEventStreamDecoder, type EventStreamDecoder } from '../waiter/event-stream.js';
+import type { LiveListener } from '../live/stream-reader.js';
 
 /**
  * What the events of a `validate-transaction` stream said so far: the `pending` event
- * (the authorization to wait for), the final one (`approved`, `denied` or `timeout`),
- * whether the service reported a failure (`event: error`), or why the stream cannot be
- * trusted (`fatal`).
+ * (the authorization to wait for), the final one (`decided`: `approved`, `denied` or
+ * `timeout`), whether the service reported a failure (`event: error`), or why the
+ * stream cannot be trusted (`fatal`).
  */
-export interface ValidationEvents {
-  readonly decoder: EventStreamDecoder;
+export interface ValidationEvents extends LiveListener<ValidationResponse> {
   readonly pending: ValidationResponse | undefined;
-  readonly final: ValidationResponse | undefined;
-  readonly serverError: boolean;
-  readonly fatal: unknown;
-  /** True once a final event or a fatal fault was seen: nothing more is read. */
-  done(): boolean;
 }
 
 /**
@@ -39,7 +33,7 @@ export function validationEvents(
       issues: [{ path, message }],
       ...(cause === undefined ? {} : { cause }),
     });
-  const decoder = createEventStreamDecoder({
+  return {
     onEvent(event) {
       if (final || fatal) return;
       const name = event.event ?? 'message';
@@ -84,18 +78,15 @@ export function validationEvents(
       }
       final = data;
     },
-    onError(error) {
+    onParseError(error) {
       if (error.type === 'max-buffer-size-exceeded') {
         fatal = malformed('the stream sent an oversized event');
       }
     },
-  });
-  return {
-    decoder,
     get pending() {
       return pending;
     },
-    get final() {
+    get decided() {
       return final;
     },
     get serverError() {
@@ -104,6 +95,5 @@ export function validationEvents(
     get fatal() {
       return fatal;
     },
-    done: () => final !== undefined || fatal !== undefined,
   };
 }

@@ -3,6 +3,7 @@
 // `authorization-status` when the stream breaks, goes silent or is rewritten on the way.
 
 import { HandshakeError, type ValidationResponse, ValidationResponseSchema } from '@handshake/core';
+import { positive } from '../checks.js';
 import {
   abortedError,
   HandshakeResponseError,
@@ -10,11 +11,13 @@ import {
   redact,
   where,
 } from '../errors.js';
-import { linkSignals, sleep, systemTimers, type Timers } from '../timers.js';
+import { readText } from '../live/read-text.js';
+import { type LiveListener, listenerDecoder } from '../live/stream-reader.js';
+import { type Connection, waitLive } from '../live/wait-live.js';
+import { systemTimers } from '../timers.js';
 import { parseAnswer, type Transport } from '../transport.js';
 import type { WaitOptions } from '../waiter/approval-waiter.js';
-import { readEventStream } from '../waiter/event-stream.js';
-import { checkValidation, positive } from './inputs.js';
+import { checkValidation } from './inputs.js';
 import type {
   AuthorizationStatus,
   ValidatedTransaction,
@@ -23,7 +26,7 @@ import type {
   ValidationFallbackReason,
   ValidationStatus,
 } from './spend-client.js';
-import { validationEvents } from './validation-events.js';
+import { type ValidationEvents, validationEvents } from './validation-events.js';
 
 /** What a validation needs of the spend client. */
 export interface ValidationContext {
@@ -58,41 +61,13 @@ function emitter(onStatus: ((status: ValidationStatus) => void) | undefined) {
   };
 }
 
-/** Reads a small, non-stream body within `timeoutMs`. */
-async function readText(
-  response: Response,
-  timeoutMs: number | false,
-  timers: Timers,
-  signal: AbortSignal,
-): Promise<string> {
-  if (timeoutMs === false) return response.text();
-  let timer: unknown;
-  try {
-    return await Promise.race([
-      response.text(),
-      new Promise<never>((_, reject) => {
-        timer = timers.setTimeout(
-          () => reject(new Error(`reading the answer took longer than ${timeoutMs} ms`)),
-          timeoutMs,
-        );
-        signal.addEventListener('abort', () => reject(signal.reason), { once: true });
-      }),
-    ]);
-  } finally {
-    timers.clearTimeout(timer);
-  }
-}
-
-const HEARTBEAT_LOST = Symbol('heartbeat lost');
-
-type StreamOutcome =
-  | { kind: 'final'; data: ValidationResponse }
-  | {
-      kind: 'broken';
-      reason: ValidationFallbackReason;
-      pending: ValidationResponse | undefined;
-      error?: unknown;
-    };
+/**
+ * A decision: the stream's final event, or a decided `authorization-status` read while
+ * polling.
+ */
+type Decision =
+  | { from: 'stream'; data: ValidationResponse }
+  | { from: 'status'; state: AuthorizationStatus };
 
 /**
  * Validates a purchase and waits for the decision when the service asks the user (the
@@ -123,10 +98,9 @@ export async function validateTransaction(
   };
   const decisionMs = checked.timeoutSeconds * 1000;
 
-  // `run` ends everything: the caller's abort (ABORTED) or the client's own deadline
-  // (TIMEOUT). `due` marks the end of the request's `timeout`, after which polling
-  // makes one last read.
-  const run = new AbortController();
+  // The wait ends at the caller's abort (ABORTED) or at the client's own deadline
+  // (TIMEOUT, the request's `timeout` and a grace). `due` marks the end of the request's
+  // `timeout`, after which polling makes one last read.
   const due = new AbortController();
   let pendingSeen: ValidationResponse | undefined;
   const stillPending = (id: string, cause?: unknown) =>
@@ -135,20 +109,6 @@ export async function validateTransaction(
       `${label.operation}: no decision within ${checked.timeoutSeconds} s; authorization ${id} is still pending: ${where(label)}`,
       cause === undefined ? {} : { cause },
     );
-  const dueTimer = timers.setTimeout(() => due.abort(), decisionMs);
-  const hardTimer = timers.setTimeout(() => {
-    run.abort(
-      pendingSeen
-        ? stillPending(pendingSeen.authorization_id)
-        : new HandshakeError(
-            'TIMEOUT',
-            `${label.operation}: no answer within ${checked.timeoutSeconds} s: ${where(label)}`,
-          ),
-    );
-  }, decisionMs + STREAM_GRACE_MS);
-  const onCallerAbort = () => run.abort(abortedError(label, options.signal?.reason));
-  if (options.signal?.aborted) onCallerAbort();
-  else options.signal?.addEventListener('abort', onCallerAbort, { once: true });
 
   const approvedResult = (
     status: 'auto_approved' | 'approved',
@@ -242,43 +202,19 @@ export async function validateTransaction(
     });
   };
 
-  const readStatus = (id: string) => context.readStatus(id, run.signal);
-
-  /** Polls `authorization-status` until a decision or the request's deadline. */
-  const poll = async (pending: ValidationResponse): Promise<ValidatedTransaction> => {
-    const id = pending.authorization_id;
-    let failures = 0;
-    let lastError: unknown;
-    for (;;) {
-      const last = due.signal.aborted;
-      try {
-        const state = await readStatus(id);
-        failures = 0;
-        if (state.status !== 'pending') return await fromStatus(state, pending);
-      } catch (error) {
-        if (run.signal.aborted) throw run.signal.reason;
-        if (!HandshakeError.isInstance(error) || !TRANSIENT_CODES.has(error.code)) throw error;
-        if (HandshakeResponseError.isInstance(error)) throw error;
-        failures += 1;
-        lastError = error;
-      }
-      if (last) {
-        emit({ status: 'timeout', authorizationId: id, transactionId: pending.transaction_id });
-        throw stillPending(id, lastError);
-      }
-      const wait = linkSignals([run.signal, due.signal]);
-      try {
-        await sleep(
-          Math.min(pollIntervalMs * 2 ** Math.min(failures, 5), 30_000),
-          wait.signal,
-          timers,
-        );
-      } catch {
-        if (run.signal.aborted) throw run.signal.reason;
-        // The request's deadline passed during the pause: one last read.
-      } finally {
-        wait.dispose();
-      }
+  /** One `authorization-status` read while polling; failures that pass are `failed`. */
+  const pollStatus = async (signal: AbortSignal) => {
+    const pending = pendingSeen as ValidationResponse;
+    try {
+      const state = await context.readStatus(pending.authorization_id, signal);
+      if (state.status !== 'pending')
+        return { kind: 'decided' as const, value: { from: 'status' as const, state } };
+      return { kind: 'pending' as const };
+    } catch (error) {
+      if (signal.aborted) throw signal.reason;
+      if (!HandshakeError.isInstance(error) || !TRANSIENT_CODES.has(error.code)) throw error;
+      if (HandshakeResponseError.isInstance(error)) throw error;
+      return { kind: 'failed' as const, error };
     }
   };
 
@@ -286,7 +222,9 @@ export async function validateTransaction(
   const settle = async (
     data: ValidationResponse,
     pending: ValidationResponse | undefined,
+    signal: AbortSignal,
   ): Promise<ValidatedTransaction> => {
+    const readStatus = (id: string) => context.readStatus(id, signal);
     checkAmount(data);
     if (pending) checkAmount(pending);
     if (data.status === 'auto_approved' || data.status === 'approved') {
@@ -315,7 +253,7 @@ export async function validateTransaction(
     try {
       state = await readStatus(data.authorization_id);
     } catch (error) {
-      if (run.signal.aborted) throw run.signal.reason;
+      if (signal.aborted) throw signal.reason;
       emit({
         status: 'timeout',
         authorizationId: data.authorization_id,
@@ -346,57 +284,39 @@ export async function validateTransaction(
     });
   };
 
-  /** Reads the event stream to its final event, or says why it broke. */
-  const readStream = async (
-    response: Response,
-    signal: AbortController,
-  ): Promise<StreamOutcome> => {
-    const events = validationEvents(label, response.status, onPending);
+  /** The one connection: the validation request, and what its answer is. */
+  const connect = async (request: {
+    signal: AbortSignal;
+  }): Promise<Connection<Decision, ValidationFallbackReason>> => {
+    const { response } = await transport.open({
+      operation: label.operation,
+      method: 'POST',
+      path,
+      json: checked.body,
+      accept: 'application/json, text/event-stream',
+      // As authorize: a lost request is sent again; a slow one is not.
+      policy: 'authorize',
+      signal: request.signal,
+    });
+    const type = response.headers.get('content-type') ?? '';
+    if (!/^\s*text\/event-stream\b/i.test(type)) return readOther(response, request.signal);
     const body = response.body;
     if (!body || typeof (body as Partial<ReadableStream>).getReader !== 'function') {
-      return { kind: 'broken', reason: 'not-event-stream', pending: undefined };
+      return { kind: 'fallback', reason: 'not-event-stream' };
     }
-    let watchdog: unknown;
-    const arm = () => {
-      timers.clearTimeout(watchdog);
-      watchdog = timers.setTimeout(() => signal.abort(HEARTBEAT_LOST), heartbeatTimeoutMs);
-    };
-    arm();
-    try {
-      await readEventStream(body, events.decoder, {
-        onChunk: arm,
-        shouldStop: () => events.done(),
-      });
-    } catch (error) {
-      if (run.signal.aborted) throw run.signal.reason;
-      if (events.fatal) throw events.fatal;
-      if (events.final) return { kind: 'final', data: events.final };
-      const lost = signal.signal.aborted && signal.signal.reason === HEARTBEAT_LOST;
-      return {
-        kind: 'broken',
-        reason: lost ? 'heartbeat' : 'network',
-        pending: events.pending,
-        error,
-      };
-    } finally {
-      timers.clearTimeout(watchdog);
-    }
-    if (events.fatal) throw events.fatal;
-    if (events.final) return { kind: 'final', data: events.final };
-    return {
-      kind: 'broken',
-      reason: events.serverError ? 'server-error' : 'ended',
-      pending: events.pending,
-    };
+    const events = validationEvents(label, response.status, onPending);
+    return { kind: 'stream', body, listener: asDecision(events) };
   };
 
   /** An answer that is not `text/event-stream`: JSON, or a stream a proxy relabelled. */
-  const readOther = async (response: Response): Promise<StreamOutcome> => {
+  const readOther = async (
+    response: Response,
+    signal: AbortSignal,
+  ): Promise<Connection<Decision, ValidationFallbackReason>> => {
     let text: string;
     try {
-      text = await readText(response, requestTimeoutMs, timers, run.signal);
+      text = await readText(response, { timeoutMs: requestTimeoutMs, timers, signal });
     } catch (error) {
-      if (run.signal.aborted) throw run.signal.reason;
       throw new HandshakeError(
         'NETWORK_ERROR',
         `${label.operation} failed while reading the answer: ${where(label)}`,
@@ -415,22 +335,19 @@ export async function validateTransaction(
         label,
         status: response.status,
       });
-      if (data.status === 'pending') {
-        // A proxy kept only the first event: wait by polling.
-        onPending(data);
-        return { kind: 'broken', reason: 'not-event-stream', pending: data };
-      }
-      return { kind: 'final', data };
+      if (data.status !== 'pending') return { kind: 'decided', value: { from: 'stream', data } };
+      // A proxy kept only the first event: wait by polling.
+      onPending(data);
+      return { kind: 'fallback', reason: 'not-event-stream' };
     }
     // Event-stream text under another content type (a proxy buffered and relabelled it).
     const events = validationEvents(label, response.status, onPending);
-    events.decoder.feedText(text);
-    events.decoder.end();
+    const decoder = listenerDecoder(events);
+    decoder.feedText(text);
+    decoder.end();
     if (events.fatal) throw events.fatal;
-    if (events.final) return { kind: 'final', data: events.final };
-    if (events.pending) {
-      return { kind: 'broken', reason: 'not-event-stream', pending: events.pending };
-    }
+    if (events.decided) return { kind: 'decided', value: { from: 'stream', data: events.decided } };
+    if (events.pending) return { kind: 'fallback', reason: 'not-event-stream' };
     throw new HandshakeResponseError(
       `${label.operation} answered HTTP ${response.status} with neither JSON nor an event stream: ${where(label)}`,
       {
@@ -440,57 +357,84 @@ export async function validateTransaction(
     );
   };
 
-  const local = new AbortController();
-  const link = linkSignals([run.signal, local.signal]);
-  try {
-    emit({ status: 'validating', merchantName: checked.merchantName, amount: checked.amount });
-    let response: Response;
-    try {
-      ({ response } = await transport.open({
-        operation: label.operation,
-        method: 'POST',
-        path,
-        json: checked.body,
-        accept: 'application/json, text/event-stream',
-        // As authorize: a lost request is sent again; a slow one is not.
-        policy: 'authorize',
-        signal: link.signal,
-      }));
-    } catch (error) {
-      if (run.signal.aborted) throw run.signal.reason;
-      throw error;
-    }
-    const type = response.headers.get('content-type') ?? '';
-    const outcome = /^\s*text\/event-stream\b/i.test(type)
-      ? await readStream(response, local)
-      : await readOther(response);
-    // The connection is of no more use.
-    local.abort();
-    if (outcome.kind === 'final') return await settle(outcome.data, pendingSeen);
-    const pending = outcome.pending;
+  /** The stream broke or was rewritten: poll the authorization it named, if it did. */
+  const startPolling = (reason: ValidationFallbackReason, cause: unknown) => {
+    const pending = pendingSeen;
     if (!pending) {
       throw new HandshakeError(
         'NETWORK_ERROR',
         `${label.operation}: the answer ended before it named the authorization to wait for: ${where(label)}`,
-        outcome.error === undefined ? {} : { cause: outcome.error },
+        cause === undefined ? {} : { cause },
       );
     }
     checkAmount(pending);
-    emit({
-      status: 'polling',
-      authorizationId: pending.authorization_id,
-      reason: outcome.reason,
+    emit({ status: 'polling', authorizationId: pending.authorization_id, reason });
+  };
+
+  emit({ status: 'validating', merchantName: checked.merchantName, amount: checked.amount });
+  const dueTimer = timers.setTimeout(() => due.abort(), decisionMs);
+  try {
+    return await waitLive<Decision, ValidationFallbackReason, ValidatedTransaction>({
+      timers,
+      signal: options.signal,
+      abortError: (reason) => abortedError(label, reason),
+      timeoutMs: decisionMs + STREAM_GRACE_MS,
+      timeoutError: () =>
+        pendingSeen
+          ? stillPending(pendingSeen.authorization_id)
+          : new HandshakeError(
+              'TIMEOUT',
+              `${label.operation}: no answer within ${checked.timeoutSeconds} s: ${where(label)}`,
+            ),
+      heartbeatTimeoutMs,
+      // The request has its own deadline; the watchdog minds the stream.
+      watch: 'body',
+      mode: 'stream',
+      connect,
+      // The request cannot be sent again (it would validate a second purchase), and its
+      // authorization is read with `authorization-status` (which issues the token).
+      afterBreak: (broken) => ({ fallback: broken.reason }),
+      onFallback: startPolling,
+      poll: {
+        read: pollStatus,
+        delayMs: (failures) => Math.min(pollIntervalMs * 2 ** Math.min(failures, 5), 30_000),
+        until: {
+          signal: due.signal,
+          giveUp: (lastError) => {
+            const pending = pendingSeen as ValidationResponse;
+            emit({
+              status: 'timeout',
+              authorizationId: pending.authorization_id,
+              transactionId: pending.transaction_id,
+            });
+            return stillPending(pending.authorization_id, lastError);
+          },
+        },
+      },
+      settle: (decision, signal) =>
+        decision.from === 'stream'
+          ? settle(decision.data, pendingSeen, signal)
+          : fromStatus(decision.state, pendingSeen as ValidationResponse),
     });
-    return await poll(pending);
-  } catch (error) {
-    if (run.signal.aborted) throw run.signal.reason;
-    throw error;
   } finally {
     timers.clearTimeout(dueTimer);
-    timers.clearTimeout(hardTimer);
-    options.signal?.removeEventListener('abort', onCallerAbort);
-    link.dispose();
-    local.abort();
-    if (!run.signal.aborted) run.abort();
   }
+}
+
+/** A validation stream's events, its final event read as a {@link Decision}. */
+function asDecision(events: ValidationEvents): LiveListener<Decision> {
+  return {
+    onEvent: (event) => events.onEvent(event),
+    onParseError: (error) => events.onParseError(error),
+    get decided() {
+      const data = events.decided;
+      return data === undefined ? undefined : { from: 'stream' as const, data };
+    },
+    get fatal() {
+      return events.fatal;
+    },
+    get serverError() {
+      return events.serverError;
+    },
+  };
 }

@@ -5,6 +5,7 @@ import { HandshakeError } from '@handshake/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   fastTimers,
+  handFiredTimers,
   recordingFetch,
   SESSION,
   type Service,
@@ -356,5 +357,77 @@ describe('waitForApprovalDecision', () => {
     }).catch((e: unknown) => e);
     expect(HandshakeError.isInstance(error) && error.code).toBe('ABORTED');
     expect(requests).toHaveLength(0);
+  });
+
+  it('on abort mid-stream, ends the connection and leaves no timer behind', async () => {
+    service = await startService({ handler: { heartbeatMs: 60_000 } });
+    const approvalId = await pendingApproval(service);
+    const hand = handFiredTimers();
+    const watcher = statusWatcher<WaiterEvent>();
+    const controller = new AbortController();
+    const waiting = waitForApprovalDecision({
+      baseUrl: service.url,
+      approvalId,
+      session: SESSION,
+      timers: hand.timers,
+      signal: controller.signal,
+      onEvent: watcher.on,
+    }).catch((e: unknown) => e);
+    await watcher.next('streaming');
+    // The wait's deadline and the connection's watchdog.
+    expect(hand.pending().sort((a, b) => a - b)).toEqual([45_000, 900_000]);
+    controller.abort();
+    const error = await waiting;
+    expect(HandshakeError.isInstance(error) && error.code).toBe('ABORTED');
+    expect(hand.pending()).toEqual([]);
+  });
+
+  it('replaces a connection when its watchdog fires on the injected timers, resuming after the last id', async () => {
+    service = await startService({ handler: { heartbeatMs: 60_000 } });
+    const approvalId = await pendingApproval(service);
+    const hand = handFiredTimers();
+    const watcher = statusWatcher<WaiterEvent>();
+    let chunks = 0;
+    const { fetch: recorded, requests } = recordingFetch(async (request, init) => {
+      const response = await fetch(request, init);
+      if (!response.body) return response;
+      const counted = response.body.pipeThrough(
+        new TransformStream<Uint8Array, Uint8Array>({
+          transform(chunk, controller) {
+            chunks += 1;
+            controller.enqueue(chunk);
+          },
+        }),
+      );
+      return new Response(counted, { status: response.status, headers: response.headers });
+    });
+    const waiting = waitForApprovalDecision({
+      baseUrl: service.url,
+      approvalId,
+      session: SESSION,
+      fetch: recorded,
+      timers: hand.timers,
+      onEvent: watcher.on,
+    });
+    await watcher.next('streaming');
+    // Let the first status event arrive (its id is the one to resume after), then
+    // declare the connection dead.
+    await expect.poll(() => chunks, { interval: 5 }).toBeGreaterThan(0);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(hand.fire(45_000)).toBe(1);
+    const reconnecting = await watcher.next('reconnecting');
+    expect(reconnecting).toMatchObject({ reason: 'heartbeat' });
+    // The pause the service asked for with `retry:`, on the injected timers.
+    if (reconnecting.status !== 'reconnecting') throw new Error('unreachable');
+    expect(hand.fire(reconnecting.delayMs)).toBe(1);
+    await watcher.next('streaming');
+    await service.decide(approvalId, 'approve');
+    await expect(waiting).resolves.toMatchObject({ status: 'approved' });
+    const streams = requests.filter((r) => r.headers.get('accept') === 'text/event-stream');
+    expect(streams.map((r) => r.headers.get('last-event-id'))).toEqual([
+      null,
+      expect.stringMatching(/^\d+$/),
+    ]);
+    expect(hand.pending()).toEqual([]);
   });
 });
