@@ -1,7 +1,7 @@
 import { HandshakeError } from '../errors/handshake-error.js';
 import { limitsOf } from '../limits/spending-limits.js';
 import { limitWindows } from '../limits/windows.js';
-import type { ApprovalSummary, DecisionChannel } from '../schemas/wire.js';
+import type { ApprovalSummary, DecisionChannel, DecisionRequest } from '../schemas/wire.js';
 import type { ApprovalRecord } from '../store/records.js';
 import type { StoreV1 } from '../store/store-v1.js';
 import { readApproval } from './approvals.js';
@@ -10,14 +10,6 @@ import { type ApproverIdentity, identifyApprover } from './identity.js';
 import { partitionOf, reservationIdOf } from './keys.js';
 import { refuse, refuseWhileAuditFails } from './refusals.js';
 import { toSummary } from './views.js';
-
-/** What an approver sends: the verdict, and optionally why and for which parameters. */
-export interface ApproverDecision {
-  decision: 'approve' | 'deny';
-  reason?: string;
-  paramsHash?: string;
-  channel?: DecisionChannel;
-}
 
 /**
  * An approver's decision on a pending approval, after the checks that make it final and
@@ -28,7 +20,7 @@ export interface ApproverDecision {
 export async function decideApproval(
   ctx: EngineContext,
   approvalId: string,
-  decision: ApproverDecision,
+  decision: DecisionRequest,
   credential: string | undefined,
 ): Promise<ApprovalSummary> {
   const approver = await identifyApprover(ctx, credential);

@@ -21,8 +21,12 @@ import type { CallerContext, HandshakeOptions } from './options.js';
 import type { RegisteredTool } from './registry.js';
 import { type ApprovalWatcher, type WatchApprovalsOptions, watchStoreApprovals } from './watch.js';
 
-// A façade: each method is a step of the handshake in a file of its own (authorize.ts,
-// execute.ts, approvals.ts, decisions.ts, …), working on the one EngineContext built here.
+// A façade: each method is a step of the handshake in a file of its own, given the one
+// EngineContext (context.ts) built here. One call: identity.ts resolveCall → authorize.ts
+// (policy/ checks, limits/ amount, store.authorize, audit) → review.ts when an approver
+// decides at once → execute.ts (signature.ts, store.consume) → run.ts (the tool,
+// store.complete, audit) or replay.ts. Approvals: approvals.ts reads them, decisions.ts
+// decides, approval-tokens.ts issues their tokens.
 
 /**
  * The handshake engine: `authorize` binds one exact call to a single-use token,
@@ -174,12 +178,7 @@ export class HandshakeEngine {
    */
   decide(
     approvalId: string,
-    decision: {
-      decision: 'approve' | 'deny';
-      reason?: string;
-      paramsHash?: string;
-      channel?: wire.DecisionChannel;
-    },
+    decision: wire.DecisionRequest,
     credential: string | undefined,
   ): Promise<wire.ApprovalSummary> {
     return decideApproval(this.#ctx, approvalId, decision, credential);
