@@ -6,11 +6,7 @@ import type { StoreV1 } from '../store/store-v1.js';
 import type { Clock } from '../types/common.js';
 import * as approvals from './approvals.js';
 import { authorize } from './authorize.js';
-import type {
-  CardAuthorizationDecision,
-  CardCapture,
-  CardCaptureOutcome,
-} from './card-activity.js';
+import type * as card from './card-activity.js';
 import { captureCardSpend, recordCardAuthorization } from './cards.js';
 import { createEngineContext, type EngineContext } from './context.js';
 import { decideApproval } from './decisions.js';
@@ -21,12 +17,10 @@ import type { CallerContext, HandshakeOptions } from './options.js';
 import type { RegisteredTool } from './registry.js';
 import { type ApprovalWatcher, type WatchApprovalsOptions, watchStoreApprovals } from './watch.js';
 
-// A façade: each method is a step of the handshake in a file of its own, given the one
-// EngineContext (context.ts) built here. One call: identity.ts resolveCall → authorize.ts
-// (policy/ checks, limits/ amount, store.authorize, audit) → review.ts when an approver
-// decides at once → execute.ts (signature.ts, store.consume) → run.ts (the tool,
-// store.complete, audit) or replay.ts. Approvals: approvals.ts reads them, decisions.ts
-// decides, approval-tokens.ts issues their tokens.
+// A façade over steps in files of their own, each given the one EngineContext built here.
+// One call: identity.ts → authorize.ts (policy/, limits/, store, audit) → review.ts →
+// execute.ts (signature.ts, store) → run.ts or replay.ts. Approvals: approvals.ts reads,
+// decisions.ts decides, approval-tokens.ts issues their tokens.
 
 /**
  * The handshake engine: `authorize` binds one exact call to a single-use token,
@@ -218,26 +212,20 @@ export class HandshakeEngine {
   }
 
   /**
-   * Counts a card purchase at what the merchant captured: the part of the
-   * transaction's spend that the capture used stays counted, the rest is given back
-   * to the user's limits. Once per transaction: a repeated or late delivery answers
-   * `already_captured` and changes nothing. Audited (merchant and last four digits,
-   * never the card number).
+   * Counts a card purchase at what the merchant captured: the captured share of the
+   * transaction's spend stays counted, the rest is given back. Once per transaction (a
+   * repeat answers `already_captured`); audited, never with the card number.
    *
    * @example
    * ```ts
-   * import type { HandshakeEngine } from '@handshake/core';
+   * import type { CardCapture, HandshakeEngine } from '@handshake/core';
    * declare const engine: HandshakeEngine;
+   * declare const capture: CardCapture; // as the card issuer reported it
    *
-   * const outcome = await engine.captureCardSpend({
-   *   userId: 'alice',
-   *   transactionId: 'tx_1',
-   *   captured: { value: '24.00', currency: 'USD' },
-   *   cardLimit: { value: '30.00', currency: 'USD' },
-   * });
+   * const outcome = await engine.captureCardSpend(capture);
    * ```
    */
-  captureCardSpend(capture: CardCapture): Promise<CardCaptureOutcome> {
+  captureCardSpend(capture: card.CardCapture): Promise<card.CardCaptureOutcome> {
     return captureCardSpend(this.#ctx, capture);
   }
 
@@ -250,16 +238,10 @@ export class HandshakeEngine {
    * import type { HandshakeEngine } from '@handshake/core';
    * declare const engine: HandshakeEngine;
    *
-   * await engine.recordCardAuthorization({
-   *   transactionId: 'tx_1',
-   *   approved: true,
-   *   reason: 'approved',
-   *   merchantName: 'Example Books',
-   *   amount: { value: '30.00', currency: 'USD' },
-   * });
+   * await engine.recordCardAuthorization({ transactionId: 'tx_1', approved: true, reason: 'approved' });
    * ```
    */
-  recordCardAuthorization(decision: CardAuthorizationDecision): Promise<void> {
+  recordCardAuthorization(decision: card.CardAuthorizationDecision): Promise<void> {
     return recordCardAuthorization(this.#ctx, decision);
   }
 
