@@ -19,7 +19,8 @@ import { HandshakeResponseError, type RequestLabel, redact, where } from './erro
 import { SpendApi, type SpendClient, spendBasePath } from './spend/spend-client.js';
 import { type HandshakeRetryOptions, parseAnswer, resolveRetry, Transport } from './transport.js';
 import { approvalUrl, type FetchLike, normalizeBaseUrl } from './url.js';
-import { type WaiterEvent, type WaitOptions, waitForDecision } from './waiter/approval-waiter.js';
+import { waitForDecision } from './waiter/approval-waiter.js';
+import type { WaiterEvent, WaitOptions } from './waiter/wait-options.js';
 
 /**
  * Options of {@link createHandshakeClient}.

@@ -46,15 +46,7 @@ export type {
 export { systemTimers, type Timers } from './timers.js';
 export type { HandshakeRetryOptions } from './transport.js';
 export type { FetchLike } from './url.js';
-export {
-  type ApprovalWaiterOptions,
-  DEFAULT_APPROVAL_TIMEOUT_MS,
-  type PollingReason,
-  type ReconnectReason,
-  type WaiterEvent,
-  type WaitOptions,
-  waitForApprovalDecision,
-} from './waiter/approval-waiter.js';
+export { waitForApprovalDecision } from './waiter/approval-waiter.js';
 export {
   createEventStreamDecoder,
   type EventStreamDecoder,
@@ -62,3 +54,11 @@ export {
   type EventStreamHandlers,
   readEventStream,
 } from './waiter/event-stream.js';
+export {
+  type ApprovalWaiterOptions,
+  DEFAULT_APPROVAL_TIMEOUT_MS,
+  type PollingReason,
+  type ReconnectReason,
+  type WaiterEvent,
+  type WaitOptions,
+} from './waiter/wait-options.js';

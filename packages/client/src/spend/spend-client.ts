@@ -20,7 +20,7 @@ import type { ResolvedSigner } from '../credentials.js';
 import { HandshakeResponseError, where } from '../errors.js';
 import type { Timers } from '../timers.js';
 import { parseAnswer, type Transport } from '../transport.js';
-import type { WaitOptions } from '../waiter/approval-waiter.js';
+import type { WaitOptions } from '../waiter/wait-options.js';
 import {
   agentNameOf,
   currencyOf,

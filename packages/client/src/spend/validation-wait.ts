@@ -16,7 +16,7 @@ import { type LiveListener, listenerDecoder } from '../live/stream-reader.js';
 import { type Connection, waitLive } from '../live/wait-live.js';
 import { systemTimers } from '../timers.js';
 import { parseAnswer, type Transport } from '../transport.js';
-import type { WaitOptions } from '../waiter/approval-waiter.js';
+import type { WaitOptions } from '../waiter/wait-options.js';
 import { checkValidation } from './inputs.js';
 import type {
   AuthorizationStatus,

@@ -13,7 +13,8 @@ import {
   statusWatcher,
 } from '../../test/harness.js';
 import { HandshakeResponseError } from '../errors.js';
-import { type WaiterEvent, waitForApprovalDecision } from './approval-waiter.js';
+import { waitForApprovalDecision } from './approval-waiter.js';
+import type { WaiterEvent } from './wait-options.js';
 
 let service: Service | undefined;
 
