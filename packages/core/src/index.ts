@@ -26,6 +26,7 @@ export {
   type MemoryAuditSink,
   memoryAuditSink,
 } from './audit/sinks.js';
+export { unresolvedExecutions } from './audit/unresolved.js';
 export {
   CANONICALIZE_MAX_DEPTH,
   type CanonicalizeOptions,
@@ -56,6 +57,7 @@ export { APPROVE_OWN_SCOPE, APPROVE_SCOPE, type ApproverIdentity } from './engin
 export { partitionOf } from './engine/keys.js';
 export type { LimitsView } from './engine/limits.js';
 export type { CallerContext, HandshakeOptions } from './engine/options.js';
+export type { AbandonedSweep, SweepAbandonedOptions } from './engine/recovery.js';
 export type { RegisteredTool } from './engine/registry.js';
 export type {
   ApprovalChange,
@@ -212,12 +214,14 @@ export {
   spendTools,
   TEST_CUSTOMER,
 } from './spend/spend-tools.js';
+export type { AbandonedExecution, ResolveAbandonedOp } from './store/abandoned.js';
 export { amountBinding, moneyBinding } from './store/amount-binding.js';
 export {
   type CaptureSpendOp,
   type CaptureSpendOutcome,
   capturedShare,
 } from './store/capture-spend.js';
+export { answerInterrupted } from './store/interrupted.js';
 export { MemoryStore, type MemoryStoreOptions } from './store/memory-store.js';
 export type {
   ApprovalReason,

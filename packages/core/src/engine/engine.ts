@@ -14,6 +14,12 @@ import { execute } from './execute.js';
 import { type ApproverIdentity, identify, identifyApprover } from './identity.js';
 import { type LimitsView, limitsView } from './limits.js';
 import type { CallerContext, HandshakeOptions } from './options.js';
+import {
+  type AbandonedSweep,
+  resolveInterrupted,
+  type SweepAbandonedOptions,
+  sweepAbandoned,
+} from './recovery.js';
 import type { RegisteredTool } from './registry.js';
 import { type ApprovalWatcher, type WatchApprovalsOptions, watchStoreApprovals } from './watch.js';
 
@@ -243,6 +249,46 @@ export class HandshakeEngine {
    */
   recordCardAuthorization(decision: card.CardAuthorizationDecision): Promise<void> {
     return recordCardAuthorization(this.#ctx, decision);
+  }
+
+  /**
+   * Resolves the executions a dead process left running — consumed longer ago than the
+   * execution timeout (and a second) with no outcome recorded — through the store's
+   * `resolveAbandoned`: each answers its identical retry that its outcome is unknown,
+   * keeps its reservation counted, and gets an `execute`/`abandoned` audit event. Run it
+   * on an interval (the reference service does, `HANDSHAKE_SWEEP_SECONDS`); an identical
+   * retry resolves an abandoned execution the same way without it.
+   *
+   * @example
+   * ```ts
+   * import type { HandshakeEngine } from '@handshake/core';
+   * declare const engine: HandshakeEngine;
+   *
+   * const { resolved } = await engine.sweepAbandoned();
+   * console.log(`${resolved.length} interrupted calls resolved`);
+   * ```
+   */
+  sweepAbandoned(options: SweepAbandonedOptions = {}): Promise<AbandonedSweep> {
+    return sweepAbandoned(this.#ctx, options);
+  }
+
+  /**
+   * Records, for each `started` audit event a stopped process left unresolved (see
+   * `unresolvedExecutions`), an `execute`/`interrupted` event saying its outcome is
+   * unknown, so everything started is accounted for. Run it once at start-up, before
+   * serving (the reference service does, from its JSON-lines audit file).
+   *
+   * @example
+   * ```ts
+   * import { type AuditEvent, type HandshakeEngine, unresolvedExecutions } from '@handshake/core';
+   * declare const engine: HandshakeEngine;
+   * declare const previousTrail: AuditEvent[];
+   *
+   * await engine.resolveInterrupted(await unresolvedExecutions(previousTrail));
+   * ```
+   */
+  resolveInterrupted(started: readonly AuditEvent[]): Promise<void> {
+    return resolveInterrupted(this.#ctx, started);
   }
 
   /** Waits until every audit event recorded so far is written. */

@@ -4,6 +4,7 @@ import type { SessionIdentity } from '../sessions/session-verifier.js';
 import type { Tombstone } from '../store/records.js';
 import { completeOrReport, type EngineContext } from './context.js';
 import { reservationIdOf } from './keys.js';
+import { ABANDON_GRACE_MS, abandonedOutcome } from './recovery.js';
 import { type CallFields, refuse } from './refusals.js';
 import { type ConsumedToken, NOT_STORED } from './run.js';
 
@@ -50,7 +51,10 @@ export async function answerUsedToken(
         : 'Execute refused: the ephemeral token was already used',
     );
   }
-  if (t.state === 'executing' && used.now - t.consumedAt > ctx.timings.executionTimeoutMs + 1_000) {
+  if (
+    t.state === 'executing' &&
+    used.now - t.consumedAt > ctx.timings.executionTimeoutMs + ABANDON_GRACE_MS
+  ) {
     // Older than any execute may run: the process running it died before recording
     // an outcome. Resolve it once, as a timeout would have: the outcome is unknown,
     // the amount stays counted, the audit says so, and retries hear it.
@@ -88,12 +92,12 @@ async function resolveAbandoned(
   base: CallFields,
   paramsHash: string,
 ): Promise<never> {
-  const message = `${t.tool} was interrupted before its outcome was recorded; its outcome is unknown: check with the provider before asking again`;
+  const outcome = abandonedOutcome(t.tool);
   const stored = await completeOrReport(() =>
     ctx.store.complete({
       ...consumed,
       now: ctx.clock.now(),
-      outcome: { status: 'failed', code: 'PROVIDER_ERROR', message },
+      outcome,
       retainMs: ctx.timings.retainMs,
       spend: { reservationId: reservationIdOf(t.transactionId), action: 'commit' },
     }),
@@ -106,5 +110,5 @@ async function resolveAbandoned(
     paramsHash,
     detail: `interrupted; outcome unknown${stored ? '' : NOT_STORED}`,
   });
-  throw new HandshakeError('PROVIDER_ERROR', message);
+  throw new HandshakeError('PROVIDER_ERROR', outcome.message);
 }

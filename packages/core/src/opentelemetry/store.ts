@@ -37,6 +37,7 @@ const OPERATIONS = [
   'issueApprovalToken',
   'spendUsage',
   'captureSpend',
+  'resolveAbandoned',
 ] as const;
 
 /**

@@ -1,4 +1,5 @@
 import type { LimitWindow } from '../limits/spending-limits.js';
+import type { AbandonedExecution, ResolveAbandonedOp } from './abandoned.js';
 import { amountBinding } from './amount-binding.js';
 import { type CaptureSpendOp, type CaptureSpendOutcome, capturedShare } from './capture-spend.js';
 import type { ApprovalRecord, Tombstone, TransactionRecord } from './records.js';
@@ -22,7 +23,14 @@ import type {
 
 type TokenEntry =
   | { kind: 'live'; record: TransactionRecord; dropAt: number }
-  | { kind: 'used'; tombstone: Tombstone; dropAt: number };
+  /** `reservationId`: the consumed record's, settled if the execution is abandoned. */
+  | {
+      kind: 'used';
+      tombstone: Tombstone;
+      dropAt: number;
+      partition: string;
+      reservationId?: string;
+    };
 
 interface Reservation {
   amount: bigint;
@@ -196,6 +204,8 @@ export class MemoryStore implements StoreV1 {
         consumedAt: op.now,
       },
       dropAt: op.now + op.retainMs,
+      partition: op.partition,
+      ...(record.reservationId !== undefined ? { reservationId: record.reservationId } : {}),
     });
     const held =
       record.reservationId === undefined
@@ -229,12 +239,41 @@ export class MemoryStore implements StoreV1 {
     const entry = this.#tokens.get(key);
     if (entry?.kind === 'used') {
       this.#tokens.set(key, {
-        kind: 'used',
+        ...entry,
         tombstone: { ...entry.tombstone, state: 'completed', outcome: op.outcome },
         dropAt: op.now + op.retainMs,
       });
     }
     if (op.spend) this.#settle(op.partition, op.spend.reservationId, op.spend.action);
+  }
+
+  resolveAbandoned(op: ResolveAbandonedOp): readonly AbandonedExecution[] {
+    this.#tick(op.now);
+    const found: Array<[string, Extract<TokenEntry, { kind: 'used' }>]> = [];
+    for (const [key, entry] of this.#tokens) {
+      if (
+        entry.kind === 'used' &&
+        entry.tombstone.state === 'executing' &&
+        entry.tombstone.consumedAt < op.consumedBefore &&
+        entry.dropAt > op.now
+      ) {
+        found.push([key, entry]);
+      }
+    }
+    found.sort(([, a], [, b]) => a.tombstone.consumedAt - b.tombstone.consumedAt);
+    const resolved: AbandonedExecution[] = [];
+    for (const [key, entry] of found.slice(0, Math.max(0, op.limit))) {
+      this.#tokens.set(key, {
+        ...entry,
+        tombstone: { ...entry.tombstone, state: 'completed', outcome: op.outcome },
+        dropAt: op.now + op.retainMs,
+      });
+      if (entry.reservationId !== undefined) {
+        this.#settle(entry.partition, entry.reservationId, 'commit');
+      }
+      resolved.push({ partition: entry.partition, tombstone: structuredClone(entry.tombstone) });
+    }
+    return resolved;
   }
 
   getApproval(partition: string, approvalId: string): ApprovalRecord | undefined {

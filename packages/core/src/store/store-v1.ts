@@ -1,5 +1,6 @@
 import type { LimitWindow } from '../limits/spending-limits.js';
 import type { Awaitable } from '../types/common.js';
+import type { AbandonedExecution, ResolveAbandonedOp } from './abandoned.js';
 import type { CaptureSpendOp, CaptureSpendOutcome } from './capture-spend.js';
 import type {
   ApprovalRecord,
@@ -443,6 +444,12 @@ export interface StoreV1 {
    * Optional: a store without it leaves the whole reserved amount counted.
    */
   captureSpend?(op: CaptureSpendOp): Awaitable<CaptureSpendOutcome>;
+  /**
+   * Resolves executions a dead process left `executing` (see {@link ResolveAbandonedOp}),
+   * across partitions, and returns those this call resolved. Optional: without it, an
+   * abandoned execution is resolved only when its identical retry comes.
+   */
+  resolveAbandoned?(op: ResolveAbandonedOp): Awaitable<readonly AbandonedExecution[]>;
   /**
    * Hears approval changes from every writer. Optional: without it, waiters poll.
    * Returns a function that unsubscribes.

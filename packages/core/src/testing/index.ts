@@ -1,4 +1,12 @@
 // Test helpers for adapter authors. Node-only (uses node:assert).
+
+export {
+  CRASH_POINTS,
+  type CrashAtOptions,
+  type CrashPoint,
+  type CrashSwitch,
+  crashAt,
+} from './crash-points.js';
 export {
   type ConformanceRunner,
   type StoreConformanceOptions,

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import type { StoreV1 } from '../store/store-v1.js';
+import { abandonedConformance } from './abandoned-conformance.js';
 import { approvalSingleUse } from './approval-single-use.js';
 import { daily, hex, op, record, spend, T0, unique } from './fixtures.js';
 
@@ -726,5 +727,6 @@ export function storeConformance(
     });
 
     approvalSingleUse({ it, fresh, part, concurrency });
+    abandonedConformance({ it, fresh, part, concurrency });
   });
 }
