@@ -43,6 +43,11 @@ export interface ServiceConfig {
   trustedProxies: number;
   /** How long an executed call's result is kept for an identical retry (seconds). */
   replayWindowSeconds: number;
+  /**
+   * How often (seconds) executions a dead process abandoned are resolved through the
+   * store (`engine.sweepAbandoned()`); 0 turns the sweep off.
+   */
+  sweepSeconds: number;
   auditFile: string | undefined;
   limits: SpendingLimits | undefined;
   paypalMode: 'simulated' | 'sandbox' | 'live';
@@ -287,6 +292,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
     tokenTtlSeconds: integer(env, 'HANDSHAKE_TOKEN_TTL_SECONDS', 30, 1, 3600),
     trustedProxies: integer(env, 'HANDSHAKE_TRUSTED_PROXIES', 0, 0, 10),
     replayWindowSeconds: integer(env, 'HANDSHAKE_REPLAY_WINDOW_SECONDS', 600, 1, 86_400),
+    sweepSeconds: integer(env, 'HANDSHAKE_SWEEP_SECONDS', 60, 0, 86_400),
     auditFile: env.HANDSHAKE_AUDIT_FILE || undefined,
     limits: env.HANDSHAKE_LIMITS ? parseLimits(env.HANDSHAKE_LIMITS) : undefined,
     paypalMode: mode,

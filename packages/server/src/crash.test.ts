@@ -3,21 +3,15 @@
 // agents retry every request identically. Checked: no transaction got two cards, every
 // call written ahead (`started`) is resolved in the audit trail, the limits count each
 // purchase once.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import {
-  cardPurchaseParameters,
-  generateSigningKey,
-  hashParams,
-  signExecute,
-} from '@handshake/core';
+import { generateSigningKey } from '@handshake/core';
 import { afterAll, describe, expect, it } from 'vitest';
+import { auditEvents, callService, purchaseBody, startChild as start } from './crash-support.js';
 
-const here = fileURLToPath(new URL('.', import.meta.url));
 const REDIS = 'redis://127.0.0.1:6379/11';
 const CALLS = 24;
 
@@ -37,32 +31,6 @@ function redisUp(): Promise<boolean> {
 }
 const available = await redisUp();
 if (!available && process.env.CI === 'true') throw new Error('Redis is required under CI');
-
-/** Starts the service in a child process; resolves its URL and the cards it reports. */
-function start(env: Record<string, string>) {
-  const issued: string[] = [];
-  let output = '';
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['--import', 'tsx', '--conditions=@handshake/source', `${here}crash-child.ts`],
-    { cwd: `${here}..`, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  const url = new Promise<string>((resolve, reject) => {
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      for (const match of output.matchAll(/^issued (\S+)$/gm)) {
-        if (!issued.includes(match[1]!)) issued.push(match[1]!);
-      }
-      const listening = /^listening (\S+)$/m.exec(output);
-      if (listening) resolve(listening[1]!);
-    });
-    child.stderr?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.on('exit', () => reject(new Error(`the service exited: ${output.slice(0, 500)}`)));
-  });
-  return { child, url, issued, output: () => output };
-}
 
 describe.skipIf(!available)('a service killed with SIGKILL while it issues cards (Redis)', () => {
   const folders: string[] = [];
@@ -86,48 +54,15 @@ describe.skipIf(!available)('a service killed with SIGKILL while it issues cards
       HANDSHAKE_LIMITS: '{"currency":"USD","daily":"10000.00"}',
       HANDSHAKE_OUTCOME_KEYS: `k1:${Buffer.alloc(32, 9).toString('base64')}`,
     };
-    const call = async (base: string, path: string, body?: unknown) => {
-      const response = await fetch(`${base}${path}`, {
-        method: body === undefined ? 'GET' : 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${session}` },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-    };
+    const call = (base: string, path: string, body?: unknown) =>
+      callService(base, session, path, body);
 
     const first = start(env);
     children.push(first.child);
     const a = await first.url;
     const bodies = [];
     for (let i = 0; i < CALLS; i += 1) {
-      const amount = `${10 + i}.00`;
-      const merchant = `Shop ${i}`;
-      const validation = await call(a, '/api/mcp/validate-transaction', {
-        merchant: { name: merchant },
-        amount,
-        currency: 'USD',
-      });
-      expect(validation.status).toBe(200);
-      const { validation_token, transaction_id } = validation.body as Record<string, string>;
-      if (!validation_token || !transaction_id) throw new Error('expected a validation token');
-      const parameters = cardPurchaseParameters(merchant, amount, 'USD');
-      bodies.push({
-        validation_token,
-        merchant_name: merchant,
-        transaction_amount: amount,
-        transaction_currency: 'USD',
-        card_amount: amount,
-        card_currency: 'USD',
-        transaction_id,
-        signature: {
-          keyId: 'k',
-          value: signExecute(key.privateKey, {
-            tool: 'create_virtual_card',
-            paramsHash: hashParams(parameters),
-            transactionId: transaction_id,
-          }),
-        },
-      });
+      bodies.push(await purchaseBody(a, session, key.privateKey, `Shop ${i}`, `${10 + i}.00`));
     }
     const total = bodies.reduce((sum, b) => sum + Number(b.card_amount), 0).toFixed(2);
     // Fire them all; kill the process while cards are being issued.
@@ -156,10 +91,7 @@ describe.skipIf(!available)('a service killed with SIGKILL while it issues cards
     const cards = [...first.issued, ...second.issued];
     expect(new Set(cards).size).toBe(cards.length);
     // Every call written ahead is resolved in the audit trail under its transaction.
-    const events = (await readFile(env.HANDSHAKE_AUDIT_FILE, 'utf8'))
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line) as { type: string; outcome: string; transactionId?: string });
+    const events = await auditEvents(env.HANDSHAKE_AUDIT_FILE);
     const started = events.filter((e) => e.type === 'execute' && e.outcome === 'started');
     expect(started.length).toBeGreaterThanOrEqual(CALLS);
     for (const { transactionId } of started) {

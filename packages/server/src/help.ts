@@ -79,6 +79,11 @@ export const VARIABLES: ReadonlyArray<{ name: string; fallback: string; meaning:
     meaning: "how long a lost execute's result can be replayed to the same session",
   },
   {
+    name: 'HANDSHAKE_SWEEP_SECONDS',
+    fallback: '60',
+    meaning: 'how often calls a dead process left running are resolved (0: off)',
+  },
+  {
     name: 'HANDSHAKE_TOKEN_TTL_SECONDS',
     fallback: '30',
     meaning: 'ephemeral token lifetime, 1 to 3600',

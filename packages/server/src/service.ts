@@ -1,5 +1,6 @@
 import {
   type AuditSinkV1,
+  answerInterrupted,
   type CardIssuerV1,
   type Clock,
   type ConnectionInfo,
@@ -18,9 +19,11 @@ import {
   spendTools,
   staticKeyResolver,
   staticSessionVerifier,
+  systemTimers,
+  type TimerScheduler,
   type ToolProviderV1,
 } from '@handshake/core';
-import { jsonLinesAuditSink } from '@handshake/core/node';
+import { interruptedInAuditFile, jsonLinesAuditSink } from '@handshake/core/node';
 import {
   auditFailureMetrics,
   instrumentCardIssuer,
@@ -38,6 +41,7 @@ import { ConfigError, type ServiceConfig } from './config.js';
 import { consoleRoutes } from './console.js';
 import { exchangeRateTool } from './demo-tools.js';
 import { createLogger } from './logging.js';
+import { scheduleSweep } from './sweep.js';
 
 /**
  * Things a test, the demo or an embedding service may replace.
@@ -64,6 +68,8 @@ export interface ServiceOverrides {
   telemetry?: TelemetryOptions;
   /** The logger (default: JSON lines on stdout at the configured level). */
   logger?: Logger;
+  /** Timers of the abandoned-execution sweep (default: the runtime's). */
+  timers?: TimerScheduler;
 }
 
 /**
@@ -227,6 +233,12 @@ export async function createService(
     telemetry && plainStore
       ? observePendingApprovals(plainStore, { ...telemetry, ...clockOption })
       : () => {};
+  // Calls the previous process of this audit file started and never finished: read before
+  // anything is appended, resolved in the trail once the engine runs, and answered to
+  // their identical retries even by a store that lost their tokens (the memory store).
+  const interrupted = config.auditFile ? await interruptedInAuditFile(config.auditFile) : [];
+  const engineStore =
+    interrupted.length > 0 ? answerInterrupted(store ?? new MemoryStore(), interrupted) : store;
   const audit: AuditSinkV1[] = [...(overrides.audit ?? [])];
   if (config.auditFile) audit.push(jsonLinesAuditSink({ path: config.auditFile }));
   if (telemetry) audit.push(metricsAuditSink(telemetry));
@@ -234,7 +246,7 @@ export async function createService(
   const sessions = sessionVerifier(config);
   const created = createHandshake({
     tools,
-    ...(store ? { store } : {}),
+    ...(engineStore ? { store: engineStore } : {}),
     ...(sessions ? { sessions } : {}),
     keys,
     ...(config.approverToken
@@ -258,6 +270,20 @@ export async function createService(
   });
   const engine = telemetry ? instrumentEngine(created, telemetry) : created;
   await engine.ready();
+  if (interrupted.length > 0) {
+    await engine.resolveInterrupted(interrupted);
+    log.warn(
+      {
+        count: interrupted.length,
+        transactions: interrupted.flatMap((event) => event.transactionId ?? []),
+      },
+      'calls the previous process started and never finished are recorded as interrupted: their outcome is unknown',
+    );
+  }
+  const stopSweep =
+    config.sweepSeconds > 0
+      ? scheduleSweep(engine, config.sweepSeconds * 1000, overrides.timers ?? systemTimers, log)
+      : () => {};
   // The approval console at /console/, after any routes a caller adds.
   const routes = [
     ...(overrides.handler?.routes ?? []),
@@ -286,6 +312,7 @@ export async function createService(
     log,
     cardEventsDelivered: () => cards.idle(),
     close: async () => {
+      stopSweep();
       stopGauges();
       await engine.close();
       paypal?.close();
