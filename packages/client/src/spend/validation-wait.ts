@@ -4,13 +4,7 @@
 
 import { HandshakeError, type ValidationResponse, ValidationResponseSchema } from '@handshake/core';
 import { positive } from '../checks.js';
-import {
-  abortedError,
-  HandshakeResponseError,
-  type RequestLabel,
-  redact,
-  where,
-} from '../errors.js';
+import { abortedError, HandshakeResponseError, type RequestLabel, where } from '../errors.js';
 import { readText } from '../live/read-text.js';
 import { type LiveListener, listenerDecoder } from '../live/stream-reader.js';
 import { type Connection, waitLive } from '../live/wait-live.js';
@@ -27,6 +21,7 @@ import type {
   ValidationStatus,
 } from './spend-client.js';
 import { type ValidationEvents, validationEvents } from './validation-events.js';
+import { validationOutcomes } from './validation-outcome.js';
 
 /** What a validation needs of the spend client. */
 export interface ValidationContext {
@@ -103,104 +98,8 @@ export async function validateTransaction(
   // `timeout`, after which polling makes one last read.
   const due = new AbortController();
   let pendingSeen: ValidationResponse | undefined;
-  const stillPending = (id: string, cause?: unknown) =>
-    new HandshakeError(
-      'TIMEOUT',
-      `${label.operation}: no decision within ${checked.timeoutSeconds} s; authorization ${id} is still pending: ${where(label)}`,
-      cause === undefined ? {} : { cause },
-    );
-
-  const approvedResult = (
-    status: 'auto_approved' | 'approved',
-    data: {
-      authorizationId: string;
-      transactionId: string;
-      validationToken: string;
-      expiresAt: string | undefined;
-      message: string;
-    },
-  ): ValidatedTransaction => {
-    emit({
-      status,
-      authorizationId: data.authorizationId,
-      transactionId: data.transactionId,
-    });
-    return {
-      status,
-      validationToken: data.validationToken,
-      authorizationId: data.authorizationId,
-      transactionId: data.transactionId,
-      expiresAt: data.expiresAt,
-      merchantName: checked.merchantName,
-      ...(checked.merchantCategories !== undefined
-        ? { merchantCategories: checked.merchantCategories }
-        : {}),
-      transactionAmount: checked.amount.value,
-      transactionCurrency: checked.amount.currency,
-      message: data.message,
-    };
-  };
-
-  const malformed = (message: string, fieldPath: string) =>
-    new HandshakeResponseError(`${label.operation}: ${message}: ${where(label)}`, {
-      status: 200,
-      issues: [{ path: fieldPath, message }],
-    });
-
-  /** The service must have validated what was asked. */
-  const checkAmount = (data: ValidationResponse) => {
-    if (
-      data.amount &&
-      (data.amount.value !== checked.amount.value ||
-        data.amount.currency !== checked.amount.currency)
-    ) {
-      throw malformed('the service validated another amount than was asked', 'amount');
-    }
-  };
-
-  const denied = (authorizationId: string, transactionId: string, reason?: string) => {
-    emit({ status: 'denied', authorizationId, transactionId });
-    const why = reason ? ` (reason: ${JSON.stringify(redact(reason))})` : '';
-    return new HandshakeError(
-      'APPROVAL_DENIED',
-      `${label.operation}: the purchase at ${checked.merchantName} was denied${why}: ${where(label)}`,
-    );
-  };
-
-  const expired = (authorizationId: string, transactionId: string) => {
-    emit({ status: 'expired', authorizationId, transactionId });
-    return new HandshakeError(
-      'APPROVAL_EXPIRED',
-      `${label.operation}: authorization ${authorizationId} expired without a decision: ${where(label)}`,
-    );
-  };
-
-  /** A decided `authorization-status` read, as the result or the error. */
-  const fromStatus = async (
-    state: AuthorizationStatus,
-    pending: ValidationResponse,
-  ): Promise<ValidatedTransaction> => {
-    if (state.transactionId !== pending.transaction_id) {
-      throw malformed('the authorization is for another transaction', 'transaction_id');
-    }
-    if (state.status === 'denied') {
-      throw denied(state.authorizationId, state.transactionId, state.reason);
-    }
-    if (state.status === 'expired') throw expired(state.authorizationId, state.transactionId);
-    if (!state.validationToken) {
-      throw new HandshakeError(
-        'TOKEN_ALREADY_USED',
-        `${label.operation}: authorization ${state.authorizationId} was approved, but no validation token was issued to this session (a card was already made with it, or it lapsed): ${where(label)}`,
-      );
-    }
-    return approvedResult('approved', {
-      authorizationId: state.authorizationId,
-      transactionId: state.transactionId,
-      validationToken: state.validationToken,
-      expiresAt: state.expiresAt,
-      message: state.message,
-    });
-  };
+  const outcome = validationOutcomes({ checked, label, emit, readStatus: context.readStatus });
+  const { checkAmount, stillPending } = outcome;
 
   /** One `authorization-status` read while polling; failures that pass are `failed`. */
   const pollStatus = async (signal: AbortSignal) => {
@@ -216,60 +115,6 @@ export async function validateTransaction(
       if (HandshakeResponseError.isInstance(error)) throw error;
       return { kind: 'failed' as const, error };
     }
-  };
-
-  /** The stream's final event, as the result or the error. */
-  const settle = async (
-    data: ValidationResponse,
-    pending: ValidationResponse | undefined,
-    signal: AbortSignal,
-  ): Promise<ValidatedTransaction> => {
-    const readStatus = (id: string) => context.readStatus(id, signal);
-    checkAmount(data);
-    if (pending) checkAmount(pending);
-    if (data.status === 'auto_approved' || data.status === 'approved') {
-      if (data.validation_token) {
-        return approvedResult(data.status, {
-          authorizationId: data.authorization_id,
-          transactionId: data.transaction_id,
-          validationToken: data.validation_token,
-          expiresAt: data.expires_at,
-          message: data.message,
-        });
-      }
-      if (data.status === 'auto_approved' || !pending) {
-        throw malformed('the approval carries no validation token', 'validation_token');
-      }
-      // Approved, but the token went to an earlier read: ask for a fresh one.
-      return fromStatus(await readStatus(data.authorization_id), pending);
-    }
-    if (!pending) throw malformed(`the stream said ${data.status} before pending`, 'status');
-    if (data.status === 'denied') {
-      throw denied(data.authorization_id, data.transaction_id, data.reason);
-    }
-    // `timeout`: the service stopped waiting. Whether the approval lapsed or is still
-    // pending (or was decided just now), one read tells.
-    let state: AuthorizationStatus;
-    try {
-      state = await readStatus(data.authorization_id);
-    } catch (error) {
-      if (signal.aborted) throw signal.reason;
-      emit({
-        status: 'timeout',
-        authorizationId: data.authorization_id,
-        transactionId: data.transaction_id,
-      });
-      throw stillPending(data.authorization_id, error);
-    }
-    if (state.status === 'pending') {
-      emit({
-        status: 'timeout',
-        authorizationId: data.authorization_id,
-        transactionId: data.transaction_id,
-      });
-      throw stillPending(data.authorization_id);
-    }
-    return fromStatus(state, pending);
   };
 
   const onPending = (pending: ValidationResponse) => {
@@ -413,8 +258,8 @@ export async function validateTransaction(
       },
       settle: (decision, signal) =>
         decision.from === 'stream'
-          ? settle(decision.data, pendingSeen, signal)
-          : fromStatus(decision.state, pendingSeen as ValidationResponse),
+          ? outcome.fromEvent(decision.data, pendingSeen, signal)
+          : outcome.fromStatus(decision.state, pendingSeen as ValidationResponse),
     });
   } finally {
     timers.clearTimeout(dueTimer);
