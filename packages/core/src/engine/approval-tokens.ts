@@ -4,6 +4,7 @@ import type { ApprovalRecord, TransactionRecord } from '../store/records.js';
 import { generateToken, tokenDigest } from '../tokens/token.js';
 import { type EngineContext, storeCall } from './context.js';
 import { partitionOf } from './keys.js';
+import { approvalAuditFields } from './views.js';
 
 /**
  * Tokens of one approval live at once: each waiter of the session gets its own and none
@@ -56,12 +57,7 @@ export async function issueApprovalToken(
     void ctx.audit.record({
       type: 'approval.token_issued',
       outcome: 'issued',
-      transactionId: approval.transactionId,
-      approvalId: approval.approvalId,
-      userId: approval.userId,
-      tool: approval.tool,
-      tier: approval.tier,
-      paramsHash: approval.paramsHash,
+      ...approvalAuditFields(approval),
     });
     return token;
   }

@@ -6,7 +6,7 @@ import { issueApprovalToken } from './approval-tokens.js';
 import { type EngineContext, storeCall } from './context.js';
 import { identify, identifyApprover } from './identity.js';
 import { partitionOf, partitionOfApproval } from './keys.js';
-import { toSummary, toView } from './views.js';
+import { approvalAuditFields, toSummary, toView } from './views.js';
 
 // Reading approvals: every read goes through `readApproval`, which finds the record by
 // the partition its id names and expires it when its deadline has passed.
@@ -53,12 +53,7 @@ export async function expireIfDue(
     void ctx.audit.record({
       type: 'approval.decided',
       outcome: 'expired',
-      transactionId: record.transactionId,
-      approvalId: record.approvalId,
-      userId: record.userId,
-      tool: record.tool,
-      tier: record.tier,
-      paramsHash: record.paramsHash,
+      ...approvalAuditFields(record),
     });
   }
   return outcome.approval;

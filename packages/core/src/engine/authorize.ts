@@ -63,13 +63,17 @@ export async function authorize(
         ...(amount.rate ? { originalAmount: amount.original, exchangeRate: amount.rate } : {}),
       }
     : {};
-  const record: TransactionRecord = {
+  // What the token and the approval both bind: this call of this session.
+  const call = {
     transactionId,
     userId: identity.userId,
     sessionId: identity.sessionId,
     tool: request.tool,
     tier,
     paramsHash,
+  };
+  const record: TransactionRecord = {
+    ...call,
     expiresAt: tokenExpiresAt,
     createdAt: now,
     ...(spend ? { reservationId: spend.reservationId } : {}),
@@ -85,12 +89,7 @@ export async function authorize(
     : undefined;
   const approval: ApprovalRecord = {
     approvalId: approvalIdOf(partition, approvalToken),
-    transactionId,
-    userId: identity.userId,
-    sessionId: identity.sessionId,
-    tool: request.tool,
-    tier,
-    paramsHash,
+    ...call,
     parameters: mayNeedApproval ? redactSensitive(request.parameters) : {},
     status: 'pending',
     reasons: requiresApproval ? [{ kind: 'tier' }] : [],

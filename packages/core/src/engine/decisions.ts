@@ -9,7 +9,7 @@ import { type EngineContext, storeCall } from './context.js';
 import { type ApproverIdentity, identifyApprover } from './identity.js';
 import { partitionOf, reservationIdOf } from './keys.js';
 import { refuse, refuseWhileAuditFails } from './refusals.js';
-import { toSummary } from './views.js';
+import { approvalAuditFields, toSummary } from './views.js';
 
 /**
  * An approver's decision on a pending approval, after the checks that make it final and
@@ -129,12 +129,7 @@ export async function recordDecision(
   await ctx.audit.record({
     type: 'approval.decided',
     outcome: decided.status,
-    transactionId: decided.transactionId,
-    approvalId,
-    userId: decided.userId,
-    tool: decided.tool,
-    tier: decided.tier,
-    paramsHash: decided.paramsHash,
+    ...approvalAuditFields(decided),
     decidedBy: approver.name,
     ...(channel ? { channel } : {}),
     ...(decided.amount ? { amount: decided.amount } : {}),

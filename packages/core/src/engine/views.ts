@@ -41,3 +41,15 @@ export function toSummary(record: ApprovalRecord): ApprovalSummary {
     ...(record.originalAmount ? { originalAmount: record.originalAmount } : {}),
   };
 }
+
+/** The audit fields of an event about an approval. */
+export function approvalAuditFields(record: ApprovalRecord) {
+  return {
+    transactionId: record.transactionId,
+    approvalId: record.approvalId,
+    userId: record.userId,
+    tool: record.tool,
+    tier: record.tier,
+    paramsHash: record.paramsHash,
+  };
+}
