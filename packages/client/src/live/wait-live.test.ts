@@ -4,36 +4,22 @@
 
 import type { EventSourceMessage } from 'eventsource-parser';
 import { describe, expect, it } from 'vitest';
-import type { Timers } from '../timers.js';
+import { handFiredTimers } from '../../test/harness.js';
 import type { PollRead } from './poll.js';
 import { reconnectWithBackoff } from './reconnect.js';
 import type { LiveListener } from './stream-reader.js';
 import { type Connection, type WaitLiveOptions, waitLive } from './wait-live.js';
 
-/** Timers the test fires by hand; `pending` lists the delays still scheduled. */
+/** Hand-fired timers whose `fire` insists that a timer of that delay is scheduled. */
 function manualTimers() {
-  let next = 1;
-  const scheduled = new Map<number, { callback: () => void; ms: number }>();
-  const timers: Timers & { fire(ms: number): void; pending(): number[] } = {
-    setTimeout(callback, ms) {
-      const id = next++;
-      scheduled.set(id, { callback, ms });
-      return id;
+  const hand = handFiredTimers();
+  return {
+    ...hand.timers,
+    pending: hand.pending,
+    fire(ms: number): void {
+      if (hand.fire(ms) === 0) throw new Error(`no timer of ${ms} ms is scheduled`);
     },
-    clearTimeout(handle) {
-      scheduled.delete(handle as number);
-    },
-    fire(ms) {
-      const due = [...scheduled].filter(([, timer]) => timer.ms === ms);
-      if (due.length === 0) throw new Error(`no timer of ${ms} ms is scheduled`);
-      for (const [id, timer] of due) {
-        scheduled.delete(id);
-        timer.callback();
-      }
-    },
-    pending: () => [...scheduled.values()].map((timer) => timer.ms),
   };
-  return timers;
 }
 
 /** Lets promise chains and stream reads run (no time passes on the injected timers). */

@@ -117,6 +117,21 @@ export async function waitForDecision(
       ...(headers ? { headers } : {}),
     });
 
+  /**
+   * An error status: thrown when it ends the wait (`UNAUTHORIZED`, `NOT_FOUND`, …),
+   * else the failure to wait out, with the pause the service asked for.
+   */
+  const transientFailure = (
+    response: Response,
+    text: string,
+    secrets: readonly (string | undefined)[],
+  ) => {
+    const { status, headers } = response;
+    const error = errorFromResponse(label, status, headers, jsonOrText(text), secrets);
+    if (!TRANSIENT_STATUSES.has(status)) throw error;
+    return { retryAfterMs: retryAfterMs(headers.get('retry-after'), clock.now()), error };
+  };
+
   /** One stream request, judged: a stream to read, a reason to poll, or a failure. */
   const connect = async (request: {
     lastEventId: string | undefined;
@@ -137,16 +152,11 @@ export async function waitForDecision(
     if (!response.ok) {
       const text = await read().catch(() => '');
       if (response.status === 406) return { kind: 'fallback', reason: 'not-event-stream' };
-      const error = errorFromResponse(
-        label,
-        response.status,
-        response.headers,
-        jsonOrText(text),
-        secrets,
-      );
-      if (!TRANSIENT_STATUSES.has(response.status)) throw error;
-      const wait = retryAfterMs(response.headers.get('retry-after'), clock.now());
-      return { kind: 'failed', reason: 'server-error', retryAfterMs: wait, error };
+      return {
+        kind: 'failed',
+        reason: 'server-error',
+        ...transientFailure(response, text, secrets),
+      };
     }
     const contentType = response.headers.get('content-type') ?? '';
     if (!/^\s*text\/event-stream\b/i.test(contentType)) {
@@ -200,18 +210,10 @@ export async function waitForDecision(
         if (run.aborted) throw error;
         return { kind: 'failed' as const, error };
       }
-      const wait = retryAfterMs(response.headers.get('retry-after'), clock.now());
       if (!response.ok) {
-        const error = errorFromResponse(
-          label,
-          response.status,
-          response.headers,
-          jsonOrText(text),
-          secrets,
-        );
-        if (!TRANSIENT_STATUSES.has(response.status)) throw error;
-        return { kind: 'failed' as const, retryAfterMs: wait, error };
+        return { kind: 'failed' as const, ...transientFailure(response, text, secrets) };
       }
+      const wait = retryAfterMs(response.headers.get('retry-after'), clock.now());
       const view = parse(text, 'status');
       if (view.status !== 'pending') return { kind: 'decided' as const, value: view };
       return { kind: 'pending' as const, retryAfterMs: wait };
