@@ -14,18 +14,56 @@ export async function readJsonBody<T extends z.ZodType>(
   schema: T,
   maxBytes: number,
 ): Promise<z.infer<T>> {
-  const type = (request.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase();
+  checkJsonHeaders(
+    request.headers.get('content-type') ?? undefined,
+    request.headers.get('content-length') ?? undefined,
+    maxBytes,
+  );
+  return parseJsonBytes(await readLimited(request, maxBytes), schema);
+}
+
+/**
+ * {@link readJsonBody} for a body a server adapter has already read whole, given with
+ * the request's `content-type` and `content-length`: the same checks in the same order,
+ * the same refusals.
+ */
+export function readJsonBytes<T extends z.ZodType>(
+  contentType: string | undefined,
+  contentLength: string | undefined,
+  body: Uint8Array | undefined,
+  schema: T,
+  maxBytes: number,
+): z.infer<T> {
+  checkJsonHeaders(contentType, contentLength, maxBytes);
+  const bytes = body ?? new Uint8Array();
+  if (bytes.byteLength > maxBytes) {
+    throw new HandshakeError('PAYLOAD_TOO_LARGE', `The body exceeds ${maxBytes} bytes`);
+  }
+  return parseJsonBytes(bytes, schema);
+}
+
+function checkJsonHeaders(
+  contentType: string | undefined,
+  contentLength: string | undefined,
+  maxBytes: number,
+): void {
+  const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase();
   if (type !== 'application/json') {
     throw new HandshakeError('UNSUPPORTED_MEDIA_TYPE', 'The body must be application/json');
   }
-  const declared = Number(request.headers.get('content-length') ?? Number.NaN);
+  const declared = Number(contentLength ?? Number.NaN);
   if (Number.isFinite(declared) && declared > maxBytes) {
     throw new HandshakeError('PAYLOAD_TOO_LARGE', `The body exceeds ${maxBytes} bytes`);
   }
-  const bytes = await readLimited(request, maxBytes);
+}
+
+// Decoding with `fatal` keeps no state between calls that are not `stream`ed.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
+function parseJsonBytes<T extends z.ZodType>(bytes: Uint8Array, schema: T): z.infer<T> {
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+    text = utf8.decode(bytes);
   } catch {
     throw new HandshakeError('VALIDATION_ERROR', 'The body is not valid UTF-8', { path: 'body' });
   }

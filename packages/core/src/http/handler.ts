@@ -11,7 +11,7 @@ import { approverEventStream } from './approver-stream.js';
 import { readJsonBody } from './body.js';
 import { liveTimers, type TimerScheduler } from './live-timers.js';
 import { requesterEventStream } from './requester-stream.js';
-import { errorResponse, jsonResponse } from './responses.js';
+import { errorAnswer, JsonAnswer } from './responses.js';
 
 /**
  * A route added to the handler (the spend API and the console use this).
@@ -139,13 +139,13 @@ export interface ConnectionInfo {
  * `X-Forwarded-For` the outermost trusted proxy appended (Express's "trust proxy" count).
  */
 function clientAddress(
-  request: Request,
+  incoming: NativeRequest,
   info: ConnectionInfo | undefined,
   trustedProxies: number,
 ): string | undefined {
   const chain: string[] = [];
   if (trustedProxies > 0) {
-    for (const header of request.headers.get('x-forwarded-for')?.split(',') ?? []) {
+    for (const header of incoming.header('x-forwarded-for')?.split(',') ?? []) {
       const entry = header.trim();
       if (entry !== '') chain.push(entry);
     }
@@ -155,16 +155,35 @@ function clientAddress(
   return chain[Math.max(0, chain.length - 1 - trustedProxies)];
 }
 
-interface CompiledRoute {
-  method: string;
-  pattern: RegExp;
-  names: string[];
-  handle: HandshakeRoute['handle'];
+/**
+ * What the built-in routes receive: the route context, plus the request's headers read
+ * without making a Web `Request` when the request came through {@link NATIVE_ENTRY}.
+ */
+interface BuiltInContext extends RouteContext {
+  header(name: string): string | undefined;
 }
 
-function compile(route: HandshakeRoute, basePath: string): CompiledRoute {
+/** A built-in route: it may answer a {@link JsonAnswer} instead of a `Response`. */
+interface BuiltInRoute {
+  method: HandshakeRoute['method'];
+  path: string;
+  handle(context: BuiltInContext): Promise<Response | JsonAnswer> | Response | JsonAnswer;
+}
+
+interface CompiledRoute {
+  method: string;
+  /** The captured segments when the path matches, otherwise `null`. */
+  match(pathname: string): ArrayLike<string | undefined> | null;
+  names: string[];
+  handle: BuiltInRoute['handle'];
+}
+
+const NO_CAPTURES: ArrayLike<string | undefined> = Object.freeze([]);
+
+function compile(route: BuiltInRoute, basePath: string): CompiledRoute {
   const names: string[] = [];
-  const source = `${basePath}${route.path}`
+  const full = `${basePath}${route.path}`;
+  const source = full
     .split('/')
     .map((segment) => {
       if (segment.startsWith(':')) {
@@ -174,9 +193,16 @@ function compile(route: HandshakeRoute, basePath: string): CompiledRoute {
       return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     })
     .join('/');
+  const pattern = new RegExp(`^${source}/?$`);
+  // A path without parameters matches itself, with or without one more slash, as its
+  // pattern would: compared as text.
+  const withSlash = `${full}/`;
   return {
     method: route.method,
-    pattern: new RegExp(`^${source}/?$`),
+    match:
+      names.length === 0
+        ? (pathname) => (pathname === full || pathname === withSlash ? NO_CAPTURES : null)
+        : (pathname) => pattern.exec(pathname),
     names,
     handle: route.handle,
   };
@@ -184,7 +210,10 @@ function compile(route: HandshakeRoute, basePath: string): CompiledRoute {
 
 /** Reads `Authorization: Bearer …`. */
 export function bearer(request: Request): string | undefined {
-  const header = request.headers.get('authorization');
+  return bearerOf(request.headers.get('authorization') ?? undefined);
+}
+
+function bearerOf(header: string | undefined): string | undefined {
   if (!header) return undefined;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
   return match?.[1];
@@ -223,16 +252,16 @@ export function createHandshakeHandler(
   };
   const live = liveTimers({ ...sse, ...(options.timers ? { timers: options.timers } : {}) });
 
-  const builtIn: HandshakeRoute[] = [
+  const builtIn: BuiltInRoute[] = [
     {
       method: 'GET',
       path: '/health',
-      handle: () => jsonResponse(200, { status: 'ok' }),
+      handle: () => JsonAnswer.of(200, { status: 'ok' }),
     },
     {
       method: 'GET',
       path: '/tools',
-      handle: async () => jsonResponse(200, { tools: await engine.listTools() }),
+      handle: async () => JsonAnswer.of(200, { tools: await engine.listTools() }),
     },
     {
       method: 'POST',
@@ -242,7 +271,7 @@ export function createHandshakeHandler(
         const answer = await engine.authorize(body, ctx.credential ?? body.sessionToken, {
           ...(ctx.clientAddress ? { clientAddress: ctx.clientAddress } : {}),
         });
-        return jsonResponse(answer.status === 'pending' ? 202 : 200, answer);
+        return JsonAnswer.of(answer.status === 'pending' ? 202 : 200, answer);
       },
     },
     {
@@ -250,7 +279,7 @@ export function createHandshakeHandler(
       path: '/execute',
       async handle(ctx) {
         const body = await ctx.body(ExecuteRequestSchema);
-        const headerToken = ctx.request.headers.get('x-ephemeral-token') ?? undefined;
+        const headerToken = ctx.header('x-ephemeral-token');
         if (headerToken && body.ephemeralToken && headerToken !== body.ephemeralToken) {
           throw new HandshakeError('TOKEN_INVALID', 'Two different ephemeral tokens were sent');
         }
@@ -260,7 +289,7 @@ export function createHandshakeHandler(
           ctx.credential ?? body.sessionToken,
           ctx.clientAddress ? { clientAddress: ctx.clientAddress } : {},
         );
-        return jsonResponse(200, answer);
+        return JsonAnswer.of(200, answer);
       },
     },
     {
@@ -290,7 +319,7 @@ export function createHandshakeHandler(
           ...(status?.data ? { status: status.data } : {}),
           ...(limit ? { limit } : {}),
         };
-        if (wantsEventStream(ctx.request)) {
+        if (wantsEventStream(ctx)) {
           // Refuse before the stream starts, so a bad credential answers 401, not 200.
           await engine.identifyApprover(ctx.credential);
           return approverEventStream({
@@ -303,7 +332,7 @@ export function createHandshakeHandler(
           });
         }
         const approvals = await engine.listApprovals(filter, ctx.credential);
-        return jsonResponse(200, { approvals });
+        return JsonAnswer.of(200, { approvals });
       },
     },
     {
@@ -311,7 +340,7 @@ export function createHandshakeHandler(
       path: '/approvals/:id',
       async handle(ctx) {
         const id = ctx.params.id ?? '';
-        const accept = ctx.request.headers.get('accept') ?? '';
+        const accept = ctx.header('accept') ?? '';
         if (accept.includes('text/event-stream')) {
           const identity = await engine.identify(ctx.credential);
           const record = await engine.approvalForSession(id, identity);
@@ -327,7 +356,7 @@ export function createHandshakeHandler(
             retryMs: sse.retryMs,
           });
         }
-        return jsonResponse(200, await engine.approvalStatus(id, ctx.credential));
+        return JsonAnswer.of(200, await engine.approvalStatus(id, ctx.credential));
       },
     },
     {
@@ -338,55 +367,182 @@ export function createHandshakeHandler(
         await engine.identifyApprover(ctx.credential);
         const body = await ctx.body(DecisionRequestSchema);
         const decided = await engine.decide(ctx.params.id ?? '', body, ctx.credential);
-        return jsonResponse(200, decided);
+        return JsonAnswer.of(200, decided);
       },
     },
   ];
 
   const routes = [...(options.routes ?? []), ...builtIn].map((route) => compile(route, basePath));
+  const settings: ContextSettings = { engine, trustedProxies, maxBodyBytes };
 
-  return async (request: Request, info?: ConnectionInfo): Promise<Response> => {
+  const dispatch = async (
+    incoming: NativeRequest,
+    info: ConnectionInfo | undefined,
+  ): Promise<Response | JsonAnswer> => {
     try {
-      const url = new URL(request.url);
+      const pathname = incoming.pathname();
+      const method = incoming.method;
       let pathMatched = false;
       for (const route of routes) {
-        const match = route.pattern.exec(url.pathname);
+        const match = route.match(pathname);
         if (!match) continue;
         pathMatched = true;
-        if (
-          route.method !== request.method &&
-          !(route.method === 'GET' && request.method === 'HEAD')
-        ) {
+        if (route.method !== method && !(route.method === 'GET' && method === 'HEAD')) {
           continue;
         }
         const params: Record<string, string> = {};
         route.names.forEach((name, i) => {
           params[name] = safeDecode(match[i + 1] ?? '');
         });
-        const context: RouteContext = {
-          request,
-          url,
-          params,
-          engine,
-          credential: bearer(request),
-          clientAddress: clientAddress(request, info, trustedProxies),
-          body: (schema) => readJsonBody(request, schema, maxBodyBytes),
-        };
-        return await route.handle(context);
+        return await route.handle(new Context(incoming, info, params, settings));
       }
       if (pathMatched) {
-        throw new HandshakeError('METHOD_NOT_ALLOWED', `${request.method} is not allowed here`);
+        throw new HandshakeError('METHOD_NOT_ALLOWED', `${method} is not allowed here`);
       }
       throw new HandshakeError('NOT_FOUND', 'No such endpoint');
     } catch (error) {
-      if (!HandshakeError.isInstance(error)) options.onError?.(error, request);
-      return errorResponse(error);
+      if (!HandshakeError.isInstance(error)) options.onError?.(error, incoming.request());
+      return errorAnswer(error);
     }
   };
+
+  const handler = async (request: Request, info?: ConnectionInfo): Promise<Response> => {
+    const answer = await dispatch(new WebIncoming(request), info);
+    return answer instanceof JsonAnswer ? answer.toResponse() : answer;
+  };
+  const native: NativeEntry = dispatch;
+  return Object.defineProperty(handler, NATIVE_ENTRY, { value: native });
 }
 
-function wantsEventStream(request: Request): boolean {
-  return (request.headers.get('accept') ?? '').includes('text/event-stream');
+/**
+ * Where the handler made by {@link createHandshakeHandler} keeps its entry for server
+ * adapters that read and write their runtime's own request and response (`serve` and
+ * `toNodeListener`): the same routes, checks and answers, without a Web `Request` or
+ * `Response` unless a route asks for one. A registered symbol: the Node entry and the
+ * main entry may be bundled apart.
+ */
+export const NATIVE_ENTRY = Symbol.for('@handshake/core:native-entry');
+
+/**
+ * A request as a server adapter hands it to {@link NATIVE_ENTRY}: what the handler
+ * reads of it, each part made when first asked for, and the Web `Request` it would have
+ * been, made only for what needs one (a route added with `routes`, an event stream's
+ * signal, `onError`).
+ */
+export interface NativeRequest {
+  readonly method: string;
+  /** `url().pathname`, possibly without making the URL. */
+  pathname(): string;
+  /** The URL, as the Web `Request` would have it (the same every call). */
+  url(): URL;
+  /** A header's value as `Headers#get` gives it (repeated names joined by `, `). */
+  header(name: string): string | undefined;
+  /** The body read as {@link readJsonBody} reads it: the same checks and refusals. */
+  json<T extends z.ZodType>(schema: T, maxBytes: number): Promise<z.infer<T>>;
+  /** The Web `Request` (the same every call). */
+  request(): Request;
+}
+
+/**
+ * The handler's entry under {@link NATIVE_ENTRY}: a {@link JsonAnswer} for the answers
+ * the handler makes itself, a `Response` for any other (an event stream, a route added
+ * with `routes`).
+ */
+export type NativeEntry = (
+  request: NativeRequest,
+  info?: ConnectionInfo,
+) => Promise<Response | JsonAnswer>;
+
+/** A Web `Request` read as a {@link NativeRequest}. */
+class WebIncoming implements NativeRequest {
+  readonly method: string;
+  private parsed: URL | undefined;
+
+  constructor(private readonly web: Request) {
+    this.method = web.method;
+  }
+
+  pathname(): string {
+    return this.url().pathname;
+  }
+
+  url(): URL {
+    this.parsed ??= new URL(this.web.url);
+    return this.parsed;
+  }
+
+  header(name: string): string | undefined {
+    return this.web.headers.get(name) ?? undefined;
+  }
+
+  json<T extends z.ZodType>(schema: T, maxBytes: number): Promise<z.infer<T>> {
+    return readJsonBody(this.web, schema, maxBytes);
+  }
+
+  request(): Request {
+    return this.web;
+  }
+}
+
+interface ContextSettings {
+  engine: HandshakeEngine;
+  trustedProxies: number;
+  maxBodyBytes: number;
+}
+
+/** A route's context; what a route does not read is not made. */
+class Context implements BuiltInContext {
+  readonly engine: HandshakeEngine;
+  private credentialRead = false;
+  private credentialValue: string | undefined;
+  private addressRead = false;
+  private addressValue: string | undefined;
+
+  constructor(
+    private readonly incoming: NativeRequest,
+    private readonly info: ConnectionInfo | undefined,
+    readonly params: Record<string, string>,
+    private readonly settings: ContextSettings,
+  ) {
+    this.engine = settings.engine;
+  }
+
+  get request(): Request {
+    return this.incoming.request();
+  }
+
+  get url(): URL {
+    return this.incoming.url();
+  }
+
+  get credential(): string | undefined {
+    if (!this.credentialRead) {
+      this.credentialValue = bearerOf(this.incoming.header('authorization'));
+      this.credentialRead = true;
+    }
+    return this.credentialValue;
+  }
+
+  get clientAddress(): string | undefined {
+    if (!this.addressRead) {
+      this.addressValue = clientAddress(this.incoming, this.info, this.settings.trustedProxies);
+      this.addressRead = true;
+    }
+    return this.addressValue;
+  }
+
+  // Getters that answer functions, so that a route may take them apart (`({ body }) =>`).
+  get body(): RouteContext['body'] {
+    return (schema) => this.incoming.json(schema, this.settings.maxBodyBytes);
+  }
+
+  get header(): BuiltInContext['header'] {
+    return (name) => this.incoming.header(name);
+  }
+}
+
+function wantsEventStream(ctx: BuiltInContext): boolean {
+  return (ctx.header('accept') ?? '').includes('text/event-stream');
 }
 
 function safeDecode(segment: string): string {

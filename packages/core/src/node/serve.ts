@@ -1,7 +1,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import type { ConnectionInfo } from '../http/handler.js';
-import { textBodyOf } from '../http/responses.js';
+import type { z } from 'zod';
+import { readJsonBytes } from '../http/body.js';
+import {
+  type ConnectionInfo,
+  NATIVE_ENTRY,
+  type NativeEntry,
+  type NativeRequest,
+} from '../http/handler.js';
+import { JsonAnswer, textBodyOf } from '../http/responses.js';
 
 /**
  * A Web-standard handler.
@@ -42,18 +49,27 @@ const BUFFERED_BODY_BYTES = 64 * 1024;
 export function toNodeListener(
   handler: FetchHandler,
 ): (req: IncomingMessage, res: ServerResponse) => void {
+  // The handler of createHandshakeHandler also answers without Web Request/Response.
+  const native = (handler as FetchHandler & { [NATIVE_ENTRY]?: NativeEntry })[NATIVE_ENTRY];
   return (req, res) => {
-    const controller = abortOnClose(res);
     const method = req.method ?? 'GET';
     const hasBody = method !== 'GET' && method !== 'HEAD';
-    const dispatch = (body: Uint8Array | ReadableStream<Uint8Array> | undefined) =>
+    const info = {
+      ...(req.socket.remoteAddress ? { remoteAddress: req.socket.remoteAddress } : {}),
+    };
+    const dispatch = (body: Uint8Array | ReadableStream<Uint8Array> | undefined) => {
+      if (native !== undefined && !(body instanceof ReadableStream)) {
+        return answerNatively(native, new NodeRequest(req, res, method, body), info, res);
+      }
+      const controller = abortOnClose(res);
       respond(
         handler,
         webRequest(req, method, controller.signal, body),
-        { ...(req.socket.remoteAddress ? { remoteAddress: req.socket.remoteAddress } : {}) },
+        info,
         res,
         method === 'HEAD',
       );
+    };
     if (!hasBody) return dispatch(undefined);
     const declared = Number(req.headers['content-length']);
     if (!Number.isSafeInteger(declared) || declared > BUFFERED_BODY_BYTES) {
@@ -62,10 +78,101 @@ export function toNodeListener(
     // Node's parser delivers exactly the declared length, no more.
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => dispatch(Buffer.concat(chunks)));
+    req.on('end', () => dispatch(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
     // A broken upload closes the response, which aborts the request; nothing to answer.
     req.on('error', () => {});
   };
+}
+
+/**
+ * A Node request as the handler's native entry reads it. The URL, the Web `Request` and
+ * the `AbortSignal` that follows the connection are made only if a route asks for them.
+ */
+class NodeRequest implements NativeRequest {
+  private parsed: URL | undefined;
+  private web: Request | undefined;
+
+  constructor(
+    private readonly req: IncomingMessage,
+    private readonly res: ServerResponse,
+    readonly method: string,
+    private readonly body: Uint8Array | undefined,
+  ) {}
+
+  pathname(): string {
+    // A target made only of characters the URL parser leaves as they are (no dot
+    // segments, escapes, backslashes or a leading `//`) is its own path.
+    const target = this.req.url ?? '/';
+    const query = target.indexOf('?');
+    const path = query === -1 ? target : target.slice(0, query);
+    return PLAIN_PATH.test(path) ? path : this.url().pathname;
+  }
+
+  url(): URL {
+    this.parsed ??= requestUrl(this.req);
+    return this.parsed;
+  }
+
+  header(name: string): string | undefined {
+    // Headers#get: names compared without case, repeated names joined by ", ".
+    const raw = this.req.rawHeaders;
+    let value: string | undefined;
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      const key = raw[i]!;
+      if (key.length === name.length && key.toLowerCase() === name) {
+        value = value === undefined ? raw[i + 1]! : `${value}, ${raw[i + 1]!}`;
+      }
+    }
+    return value;
+  }
+
+  async json<T extends z.ZodType>(schema: T, maxBytes: number): Promise<z.infer<T>> {
+    return readJsonBytes(
+      this.header('content-type'),
+      this.header('content-length'),
+      this.body,
+      schema,
+      maxBytes,
+    );
+  }
+
+  request(): Request {
+    if (this.web === undefined) {
+      const { signal } = abortOnClose(this.res);
+      this.web = webRequest(this.req, this.method, signal, this.body, this.url());
+    }
+    return this.web;
+  }
+}
+
+const PLAIN_PATH = /^\/(?!\/)[\w\-~/]*$/;
+
+/** Runs the native entry and writes its answer; a function of its own, as `respond`. */
+function answerNatively(
+  native: NativeEntry,
+  request: NodeRequest,
+  info: ConnectionInfo,
+  res: ServerResponse,
+) {
+  const head = request.method === 'HEAD';
+  void native(request, info)
+    .then((answer) =>
+      answer instanceof JsonAnswer
+        ? writeJson(answer, res, head)
+        : writeResponse(answer, res, head),
+    )
+    .catch(() => answerInternalError(res));
+}
+
+/**
+ * Writes a {@link JsonAnswer} as `writeResponse` writes the `Response` it stands for:
+ * the same status, headers in the same order, and the text in one write.
+ */
+function writeJson(answer: JsonAnswer, res: ServerResponse, head: boolean): void {
+  res.statusCode = answer.status;
+  for (const [name, value] of answer.headerList()) res.setHeader(name, value);
+  if (head) res.end();
+  else res.end(answer.text);
 }
 
 /**
@@ -115,20 +222,24 @@ function nodeRequestBody(req: IncomingMessage): ReadableStream<Uint8Array> {
   );
 }
 
+/** The URL of a Node request. */
+function requestUrl(req: IncomingMessage): URL {
+  const host = req.headers.host ?? 'localhost';
+  try {
+    return new URL(req.url ?? '/', `http://${host}`);
+  } catch {
+    return new URL(req.url ?? '/', 'http://localhost');
+  }
+}
+
 /** The Web `Request` of a Node request. */
 function webRequest(
   req: IncomingMessage,
   method: string,
   signal: AbortSignal,
   body: Uint8Array | ReadableStream<Uint8Array> | undefined,
+  url: URL = requestUrl(req),
 ): Request {
-  const host = req.headers.host ?? 'localhost';
-  let url: URL;
-  try {
-    url = new URL(req.url ?? '/', `http://${host}`);
-  } catch {
-    url = new URL(req.url ?? '/', 'http://localhost');
-  }
   // The raw name/value pairs, appended once by the Request itself (repeated names are
   // combined as Headers combines them), rather than copied through a Headers first.
   const raw = req.rawHeaders;
@@ -157,19 +268,21 @@ function respond(
 ) {
   void handler(request, info)
     .then((response) => writeResponse(response, res, head))
-    .catch(() => {
-      if (!res.headersSent) {
-        res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
-        res.end(
-          JSON.stringify({
-            success: false,
-            error: { code: 'INTERNAL_ERROR', message: 'An internal error occurred' },
-          }),
-        );
-      } else {
-        res.destroy();
-      }
-    });
+    .catch(() => answerInternalError(res));
+}
+
+function answerInternalError(res: ServerResponse): void {
+  if (!res.headersSent) {
+    res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
+    res.end(
+      JSON.stringify({
+        success: false,
+        error: { code: 'INTERNAL_ERROR', message: 'An internal error occurred' },
+      }),
+    );
+  } else {
+    res.destroy();
+  }
 }
 
 /**
@@ -180,6 +293,11 @@ function respond(
  */
 function abortOnClose(res: ServerResponse): AbortController {
   const controller = new AbortController();
+  // Made after the connection closed (a route that asked for the request late): aborted now.
+  if (res.destroyed && !res.writableFinished) {
+    controller.abort();
+    return controller;
+  }
   res.on('close', () => {
     if (!res.writableFinished) controller.abort();
   });
