@@ -116,6 +116,16 @@ export class RedisKeys {
   }
 
   /**
+   * Sorted set of `[partition, digest]` JSON members scored by the time the token was
+   * consumed: the executions that may still be running, for `resolveAbandoned`. An
+   * entry is written as the consume is sent and removed when the execution completes;
+   * entries older than the replay window are trimmed and the key expires with them.
+   */
+  get executingIndex(): string {
+    return `${this.prefix}:executing`;
+  }
+
+  /**
    * Pub/sub channel of approval events. Channels are shared by every database of a
    * server, so the name holds the database as well as the prefix: deployments on one
    * server never hear each other's events.

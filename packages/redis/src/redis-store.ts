@@ -1,4 +1,5 @@
 import {
+  type AbandonedExecution,
   type ApprovalEvent,
   type ApprovalRecord,
   type ApprovalStatus,
@@ -16,6 +17,7 @@ import {
   type IssueOp,
   type IssueOutcome,
   type LimitWindow,
+  type ResolveAbandonedOp,
   type SpendUsage,
   type SpendWindow,
   type StoreV1,
@@ -31,6 +33,21 @@ import {
   tokenFields,
 } from './codec.js';
 import { RedisKeys } from './keys.js';
+
+/** An entry of the executing index: the partition and digest of a consumed token. */
+const executingMember = (partition: string, digest: string) => JSON.stringify([partition, digest]);
+
+function parseMember(member: string): [string | undefined, string | undefined] {
+  try {
+    const [partition, digest] = JSON.parse(member) as unknown[];
+    return typeof partition === 'string' && typeof digest === 'string'
+      ? [partition, digest]
+      : [undefined, undefined];
+  } catch {
+    return [undefined, undefined];
+  }
+}
+
 import { SCRIPTS, type ScriptName } from './scripts.js';
 
 /**
@@ -303,11 +320,23 @@ export class RedisStore implements StoreV1 {
       // Identifies this call, so a resend of it after a lost reply is answered alike.
       n: crypto.randomUUID(),
     };
-    const reply = await this.#script(
-      'handshakeConsumeV1',
-      [this.keys.token(op.partition, op.digest)],
-      [JSON.stringify(control)],
-    );
+    // Indexed as the consume is sent, so an execution whose process dies right after it
+    // can be found by resolveAbandoned; an entry whose token was not consumed is dropped
+    // by the next sweep. Best effort: a retry resolves what the index misses.
+    const [, reply] = await Promise.all([
+      this.#call(() =>
+        this.#invoke(
+          'handshakeIndexExecutingV1',
+          [this.keys.executingIndex],
+          [executingMember(op.partition, op.digest), String(op.now), String(op.retainMs)],
+        ),
+      ).catch(noop),
+      this.#script(
+        'handshakeConsumeV1',
+        [this.keys.token(op.partition, op.digest)],
+        [JSON.stringify(control)],
+      ),
+    ]);
     switch (reply[0]) {
       case 'ok':
         return { status: 'ok', record: JSON.parse(reply[1] ?? 'null') };
@@ -333,11 +362,61 @@ export class RedisStore implements StoreV1 {
       retain: op.retainMs,
       ...(op.spend ? { rsv: op.spend.reservationId, commit: op.spend.action === 'commit' } : {}),
     };
-    await this.#script(
-      'handshakeCompleteV1',
-      [this.keys.token(op.partition, op.digest), ...this.keys.spendKeys(op.partition)],
-      [JSON.stringify(control), JSON.stringify(op.outcome)],
-    );
+    // Sent together: the index entry goes with the outcome, in the same round trip.
+    await Promise.all([
+      this.#script(
+        'handshakeCompleteV1',
+        [this.keys.token(op.partition, op.digest), ...this.keys.spendKeys(op.partition)],
+        [JSON.stringify(control), JSON.stringify(op.outcome)],
+      ),
+      this.#call(() =>
+        this.#client.zrem(this.keys.executingIndex, executingMember(op.partition, op.digest)),
+      ).catch(noop),
+    ]);
+  }
+
+  async resolveAbandoned(op: ResolveAbandonedOp): Promise<readonly AbandonedExecution[]> {
+    const index = this.keys.executingIndex;
+    const resolved: AbandonedExecution[] = [];
+    const page = Math.max(1, op.limit);
+    // Each entry read is resolved or found done, and leaves the index: pages shrink.
+    for (let round = 0; round < 1_000 && resolved.length < op.limit; round += 1) {
+      const found = await this.#call(() =>
+        this.#client.zrangebyscore(
+          index,
+          '-inf',
+          `(${op.consumedBefore}`,
+          'WITHSCORES',
+          'LIMIT',
+          0,
+          page,
+        ),
+      );
+      for (let i = 0; i + 1 < found.length; i += 2) {
+        const member = found[i] as string;
+        const score = found[i + 1] as string;
+        const [partition, digest] = parseMember(member);
+        if (partition !== undefined && digest !== undefined && resolved.length < op.limit) {
+          const reply = await this.#script(
+            'handshakeResolveV1',
+            [this.keys.token(partition, digest), ...this.keys.spendKeys(partition)],
+            [
+              JSON.stringify({
+                now: op.now,
+                base: this.keys.base(partition),
+                retain: op.retainMs,
+                before: op.consumedBefore,
+              }),
+              JSON.stringify(op.outcome),
+            ],
+          );
+          if (reply[0] === 'used') resolved.push({ partition, tombstone: decodeTombstone(reply) });
+        }
+        await this.#script('handshakeUnindexExecutingV1', [index], [member, score]);
+      }
+      if (found.length / 2 < page) break;
+    }
+    return resolved;
   }
 
   async getApproval(partition: string, approvalId: string): Promise<ApprovalRecord | undefined> {

@@ -302,6 +302,62 @@ return 'OK'
 `;
 
 /**
+ * resolveAbandoned, one execution: a tombstone still executing (`used`), consumed before
+ * `op.before` and still kept, gets the outcome and commits its record's reservation, as
+ * complete would; anything else is left as it is. The state test makes it a
+ * compare-and-set: of two sweeps, or a sweep and a complete, one changes it.
+ *
+ * KEYS: 1 token, 2 reservations, 3 due, 4 held
+ * ARGV: 1 op { now, base, retain, before }, 2 outcome JSON
+ * Reply: { 'used', 'used', transactionId, userId, tool, paramsHash, sessionId, consumedAt, '' }
+ *      | { 'skip' }
+ */
+const RESOLVE = `${COMMON}${SPEND}
+local op = cjson.decode(ARGV[1])
+local now = op.now
+S.rsv, S.due, S.held, S.base = KEYS[2], KEYS[3], KEYS[4], op.base
+local f = redis.call('HMGET', KEYS[1], 's', 'drop', 'at', 'x', 'u', 't', 'h', 'sid', 'rec')
+if f[1] ~= 'used' or tonumber(f[2] or '0') <= now or tonumber(f[3] or '0') >= op.before then
+  return { 'skip' }
+end
+redis.call('HSET', KEYS[1], 's', 'done', 'out', ARGV[2], 'drop', int(now + op.retain))
+redis.call('HDEL', KEYS[1], 'rec', 'n')
+redis.call('PEXPIRE', KEYS[1], int(math.max(1, op.retain)))
+local decoded, rec = pcall(cjson.decode, f[9])
+local rid = decoded and type(rec) == 'table' and rec.reservationId or nil
+if type(rid) == 'string' then settle(rid, true, now) end
+return { 'used', 'used', f[4], f[5], f[6], f[7], f[8], f[3], '' }
+`;
+
+/**
+ * Indexes an execution as it is consumed, trims the entries older than the replay
+ * window, and keeps the index alive as long as its newest entry may matter.
+ *
+ * KEYS: 1 executing index
+ * ARGV: 1 member, 2 consumed at (ms), 3 replay window (ms)
+ */
+const INDEX_EXECUTING = `
+local now, retain = tonumber(ARGV[2]), tonumber(ARGV[3])
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. string.format('%.0f', now - retain))
+if redis.call('PTTL', KEYS[1]) < retain then redis.call('PEXPIRE', KEYS[1], retain) end
+return 'OK'
+`;
+
+/**
+ * Removes an entry of the executing index if its score is still the one read, so that
+ * an execute that consumed the same token again meanwhile keeps its entry.
+ *
+ * KEYS: 1 executing index
+ * ARGV: 1 member, 2 score read
+ */
+const UNINDEX_EXECUTING = `
+local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if score and tonumber(score) == tonumber(ARGV[2]) then redis.call('ZREM', KEYS[1], ARGV[1]) end
+return 'OK'
+`;
+
+/**
  * decideApproval: compare-and-set on the status, with the spend settlement of the
  * decision (force a reservation, extend its hold, or release it) and a PUBLISH.
  *
@@ -503,6 +559,9 @@ export const SCRIPTS = {
   handshakeSpendUsageV1: SPEND_USAGE,
   handshakeCaptureV1: CAPTURE,
   handshakeIndexV1: INDEX,
+  handshakeResolveV1: RESOLVE,
+  handshakeIndexExecutingV1: INDEX_EXECUTING,
+  handshakeUnindexExecutingV1: UNINDEX_EXECUTING,
 } as const;
 
 /** Name of one script command. */
