@@ -1,5 +1,6 @@
 import { DatabaseSync } from 'node:sqlite';
 import {
+  type AbandonedExecution,
   type ApprovalEvent,
   type ApprovalRecord,
   type AuthorizeOp,
@@ -14,6 +15,7 @@ import {
   type IssueOp,
   type IssueOutcome,
   type LimitWindow,
+  type ResolveAbandonedOp,
   type SpendRequest,
   type SpendUsage,
   type SpendWindow,
@@ -176,6 +178,13 @@ function prepare(db: DatabaseSync) {
       `INSERT INTO hs_spent (partition, window_key, minor, ends_at) VALUES (?, ?, ?, ?)
        ON CONFLICT (partition, window_key) DO UPDATE SET minor = minor + excluded.minor`,
     ),
+    executing: sql(
+      `SELECT partition, digest, body FROM hs_tokens
+        WHERE state = 'used' AND drop_at > ?
+          AND json_extract(body, '$.state') = 'executing'
+          AND json_extract(body, '$.consumedAt') < ?
+        ORDER BY json_extract(body, '$.consumedAt') LIMIT ?`,
+    ),
     sweepTokens: sql('DELETE FROM hs_tokens WHERE drop_at <= ?'),
     sweepApprovals: sql('DELETE FROM hs_approvals WHERE drop_at <= ?'),
     sweepRate: sql('DELETE FROM hs_rate WHERE ends_at <= ?'),
@@ -314,7 +323,12 @@ export class SqliteStore implements StoreV1 {
         state: 'executing',
         consumedAt: op.now,
       };
-      this.#putToken(op.partition, op.digest, tombstone, op.now + op.retainMs, 'used');
+      // The reservation is kept beside the tombstone (not part of it) for resolveAbandoned.
+      const kept = {
+        ...tombstone,
+        ...(record.reservationId ? { reservationId: record.reservationId } : {}),
+      };
+      this.#putToken(op.partition, op.digest, kept, op.now + op.retainMs, 'used');
       if (op.holdUntil !== undefined && record.reservationId !== undefined) {
         // Held while the execute is unresolved, in the same transaction as the consume.
         this.#sql.hold.run(op.holdUntil, op.partition, record.reservationId, op.now);
@@ -341,6 +355,30 @@ export class SqliteStore implements StoreV1 {
         this.#putToken(op.partition, op.digest, tombstone, op.now + op.retainMs, 'used');
       }
       if (op.spend) this.#settle(op.partition, op.spend.reservationId, op.spend.action);
+    });
+  }
+
+  resolveAbandoned(op: ResolveAbandonedOp): readonly AbandonedExecution[] {
+    return this.#atomic(() => {
+      const rows = this.#sql.executing.all(op.now, op.consumedBefore, Math.max(0, op.limit)) as {
+        partition: string;
+        digest: string;
+        body: string;
+      }[];
+      return rows.map((row) => {
+        const { reservationId, ...tombstone } = JSON.parse(row.body) as Tombstone & {
+          reservationId?: string;
+        };
+        this.#putToken(
+          row.partition,
+          row.digest,
+          { ...tombstone, state: 'completed', outcome: op.outcome },
+          op.now + op.retainMs,
+          'used',
+        );
+        if (reservationId) this.#settle(row.partition, reservationId, 'commit');
+        return { partition: row.partition, tombstone };
+      });
     });
   }
 
@@ -488,7 +526,11 @@ export class SqliteStore implements StoreV1 {
     const row = this.#sql.token.get(partition, digest) as
       | { state: 'live' | 'used'; body: string; drop_at: number }
       | undefined;
-    return row && { state: row.state, body: JSON.parse(row.body), dropAt: row.drop_at };
+    if (!row) return undefined;
+    const body = JSON.parse(row.body) as Record<string, unknown>;
+    // A tombstone's reservation id is kept for resolveAbandoned, not answered with it.
+    if (row.state === 'used') delete body.reservationId;
+    return { state: row.state, body, dropAt: row.drop_at };
   }
 
   #putToken(
