@@ -3,7 +3,7 @@
 // tested without a browser.
 
 /**
- * @typedef {{ kind: 'tier' } | { kind: 'limit', window: 'daily' | 'weekly' | 'monthly' | 'transaction' }} ApprovalReason
+ * @typedef {{ kind: 'tier' } | { kind: 'limit', window: import('@handshake/core').LimitWindow }} ApprovalReason
  */
 
 const WINDOW_NAMES = {
