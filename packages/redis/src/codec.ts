@@ -1,12 +1,10 @@
 import {
   type ApprovalReason,
   type ApprovalRecord,
-  amountBinding,
   capturedShare,
   HandshakeError,
   type SpendRequest,
   type Tombstone,
-  type TransactionRecord,
 } from '@handshake/core';
 
 /**
@@ -58,20 +56,6 @@ export function shareArgs(share: { part: bigint; whole: bigint }): { p: string; 
   return {
     p: minorString(share.part / divisor, 'captured share'),
     q: minorString(share.whole / divisor, 'captured share'),
-  };
-}
-
-/** The token fields the consume script compares, and its deadlines. */
-export function tokenFields(record: TransactionRecord, retainMs: number) {
-  return {
-    exp: record.expiresAt,
-    drop: record.expiresAt + retainMs,
-    u: record.userId,
-    t: record.tool,
-    h: record.paramsHash,
-    x: record.transactionId,
-    a: amountBinding(record),
-    ...(record.approvalId !== undefined ? { ap: record.approvalId } : {}),
   };
 }
 

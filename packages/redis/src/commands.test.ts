@@ -1,4 +1,4 @@
-import { createHandshake } from '@handshake/core';
+import { createHandshake, type ToolProviderV1 } from '@handshake/core';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisStore } from './redis-store.js';
@@ -41,7 +41,7 @@ describe.skipIf(!available)('Redis commands per handshake', () => {
   const admin = new Redis(REDIS_URL);
   let monitor: Redis;
   let address = '';
-  const seen: { source: string; command: string; first: string }[] = [];
+  const seen: { source: string; command: string; first: string; args: string[] }[] = [];
 
   beforeAll(async () => {
     await store.ready();
@@ -51,7 +51,12 @@ describe.skipIf(!available)('Redis commands per handshake', () => {
     expect(address).not.toBe('');
     monitor = await admin.monitor();
     monitor.on('monitor', (_time: string, args: string[], source: string) => {
-      seen.push({ source, command: String(args[0]).toLowerCase(), first: String(args[1]) });
+      seen.push({
+        source,
+        command: String(args[0]).toLowerCase(),
+        first: String(args[1]),
+        args: args.map(String),
+      });
     });
   });
   afterAll(async () => {
@@ -71,9 +76,24 @@ describe.skipIf(!available)('Redis commands per handshake', () => {
       await new Promise((resolve) => setImmediate(resolve));
     }
     const window = seen.slice(start);
+    const fromStore = window.filter((s) => s.source === address);
     return {
-      sent: window.filter((s) => s.source === address).map((s) => s.command),
-      inside: window.filter((s) => s.source === 'lua').length,
+      sent: fromStore.map((s) => s.command),
+      // As sent over RESP: an array header, then each argument with its length.
+      bytes: fromStore.reduce(
+        (sum, s) =>
+          sum +
+          `*${s.args.length}\r\n`.length +
+          s.args.reduce((n, arg) => n + `$${Buffer.byteLength(arg)}\r\n${arg}\r\n`.length, 0),
+        0,
+      ),
+      // Other tests share the server: only commands on this store's keys are counted.
+      inside: window
+        .filter((s) => s.source === 'lua' && s.first.startsWith(`${store.keys.prefix}:`))
+        .map((s) => s.command),
+      keys: window
+        .filter((s) => s.source === 'lua' && s.first.startsWith(`${store.keys.prefix}:`))
+        .map((s) => s.first),
     };
   }
 
@@ -104,7 +124,56 @@ describe.skipIf(!available)('Redis commands per handshake', () => {
     expect(steady.sent).toEqual(['evalsha', 'evalsha', 'evalsha', 'evalsha', 'zrem']);
     // The work inside the scripts (rate limit, 3 windows, token, tombstone, commit)
     // happens in Redis without further round trips.
-    expect(steady.inside).toBeGreaterThan(10);
+    expect(steady.inside.length).toBeGreaterThan(10);
     expect(tools.calls.count).toBe(2);
+  });
+
+  it('runs only what applies in a handshake without spend or approval: 10 commands inside its scripts', async () => {
+    const reads: ToolProviderV1 = {
+      specificationVersion: 'v1',
+      listTools: () => [{ name: 'get_balance', description: 'A balance', tier: 'INTERNAL' }],
+      execute: async () => ({ balance: { value: '10.00', currency: 'USD' } }),
+    };
+    const plain = createHandshake({
+      tools: reads,
+      store,
+      sessions: fixture.sessions,
+      keys: fixture.keys,
+      rateLimit: { limit: 100, windowMs: 60_000 },
+    });
+    const once = async () => {
+      const authorized = await plain.authorize(
+        { tool: 'get_balance', parameters: {} },
+        CREDENTIALS.alice,
+      );
+      if (authorized.status !== 'authorized') throw new Error('expected an authorization');
+      const done = await plain.execute(
+        {
+          ephemeralToken: authorized.ephemeralToken,
+          tool: 'get_balance',
+          parameters: {},
+          ...fixture.sign('get_balance', {}, authorized.transactionId),
+        },
+        CREDENTIALS.alice,
+      );
+      expect(done.status).toBe('completed');
+    };
+    await measure(once);
+    const steady = await measure(once);
+    expect(steady.sent).toEqual(['evalsha', 'evalsha', 'evalsha', 'evalsha', 'zrem']);
+    // On the user's own keys (the executing index, outside the user's slot, apart):
+    // authorize: EXISTS (a resend), INCR (the rate limit), HSET + PEXPIRE (the token);
+    // consume: HMGET, HSET + PEXPIRE; complete: HGET, HSET + PEXPIRE. The window's first
+    // hit also sets the counter's TTL; no approval key is read or written.
+    const own = steady.inside.filter((_command, i) => steady.keys[i]?.includes(':{'));
+    expect(own.length).toBeLessThanOrEqual(11);
+    expect(own.filter((command) => command === 'pexpire').length).toBeLessThanOrEqual(4);
+    expect(steady.keys.filter((key) => key.includes(':apr:'))).toEqual([]);
+    expect(own).not.toContain('del');
+    expect(own).not.toContain('hdel');
+    expect(own).not.toContain('pttl');
+    // No approval body, no spend keys, no field sent twice (the index updates, about
+    // 400 bytes, included).
+    expect(steady.bytes).toBeLessThan(2_000);
   });
 });

@@ -5,6 +5,7 @@ import {
   type ApprovalStatus,
   type AuthorizeOp,
   type AuthorizeOutcome,
+  amountBinding,
   type CaptureSpendOp,
   type CaptureSpendOutcome,
   type CompleteOp,
@@ -30,7 +31,6 @@ import {
   minorString,
   reservationData,
   shareArgs,
-  tokenFields,
 } from './codec.js';
 import { RedisKeys } from './keys.js';
 
@@ -222,12 +222,15 @@ export class RedisStore implements StoreV1 {
     checkPartition(partition);
     const spend = op.spend;
     const windows = spend?.windows ?? [];
-    const approval = encodeApproval(op.approval);
+    // Only a call that asks for approval, or one whose spend may exceed a limit, can
+    // leave an approval: the approval is neither encoded nor sent otherwise.
+    const mayNeedApproval = op.requiresApproval || spend !== undefined;
+    const approval = mayNeedApproval ? encodeApproval(op.approval) : undefined;
+    const binding = amountBinding(op.token.record);
     const control = {
       now,
-      base: k.base(partition),
-      channel: k.approvalChannel,
-      retention: this.#retentionMs,
+      rt: op.retainMs,
+      ...(binding ? { b: binding } : {}),
       ...(op.rateLimit
         ? {
             rl: {
@@ -253,35 +256,40 @@ export class RedisStore implements StoreV1 {
             },
           }
         : {}),
-      approve: op.requiresApproval,
-      token: tokenFields(op.token.record, op.retainMs),
-      approval: {
-        id: op.approval.approvalId,
-        exp: op.approval.expiresAt,
-        status: op.approval.status,
-        version: op.approval.version,
-        fields: approval.fields,
-      },
+      ...(approval
+        ? {
+            ap: {
+              approve: op.requiresApproval,
+              base: k.base(partition),
+              channel: k.approvalChannel,
+              retention: this.#retentionMs,
+              id: op.approval.approvalId,
+              exp: op.approval.expiresAt,
+              status: op.approval.status,
+              version: op.approval.version,
+              fields: approval.fields,
+            },
+          }
+        : {}),
     };
     const record: Partial<typeof op.token.record> = { ...op.token.record };
     // A token carries a reservation only when one was made, which is when spend applies.
     if (!spend) delete record.reservationId;
     const keys = [
       k.token(partition, op.token.digest),
-      k.approval(partition, op.approval.approvalId),
-      k.rate(
-        partition,
-        op.rateLimit ? windowStart(now, op.rateLimit.windowMs) : 0,
-        op.rateLimit?.bucket,
-      ),
-      ...k.spendKeys(partition),
-      ...windows.map((w) => k.spent(partition, w.key)),
+      ...(op.rateLimit
+        ? [k.rate(partition, windowStart(now, op.rateLimit.windowMs), op.rateLimit.bucket)]
+        : []),
+      ...(approval ? [k.approval(partition, op.approval.approvalId)] : []),
+      ...(spend
+        ? [...k.spendKeys(partition), ...windows.map((w) => k.spent(partition, w.key))]
+        : []),
     ];
     const reply = await this.#script('handshakeAuthorizeV1', keys, [
       JSON.stringify(control),
       JSON.stringify(record),
-      approval.body,
-      spend ? reservationData(spend) : '',
+      ...(approval ? [approval.body] : []),
+      ...(spend ? [reservationData(spend)] : []),
     ]);
     const [status, second, ...rest] = reply;
     if (status === 'rate_limited') return { status, retryAfterMs: Number(second) };
@@ -305,10 +313,9 @@ export class RedisStore implements StoreV1 {
 
   async consume(op: ConsumeOp): Promise<ConsumeOutcome> {
     checkPartition(op.partition);
+    // The token's key names its partition and digest: the script reads them from it.
     const control = {
       now: op.now,
-      base: this.keys.base(op.partition),
-      d: op.digest,
       u: op.expect.userId,
       t: op.expect.tool,
       h: op.expect.paramsHash,
@@ -358,15 +365,23 @@ export class RedisStore implements StoreV1 {
     checkPartition(op.partition);
     const control = {
       now: op.now,
-      base: this.keys.base(op.partition),
       retain: op.retainMs,
-      ...(op.spend ? { rsv: op.spend.reservationId, commit: op.spend.action === 'commit' } : {}),
+      ...(op.spend
+        ? {
+            rsv: op.spend.reservationId,
+            commit: op.spend.action === 'commit',
+            base: this.keys.base(op.partition),
+          }
+        : {}),
     };
     // Sent together: the index entry goes with the outcome, in the same round trip.
     await Promise.all([
       this.#script(
         'handshakeCompleteV1',
-        [this.keys.token(op.partition, op.digest), ...this.keys.spendKeys(op.partition)],
+        [
+          this.keys.token(op.partition, op.digest),
+          ...(op.spend ? this.keys.spendKeys(op.partition) : []),
+        ],
         [JSON.stringify(control), JSON.stringify(op.outcome)],
       ),
       this.#call(() =>
@@ -517,7 +532,8 @@ export class RedisStore implements StoreV1 {
       base: this.keys.base(op.partition),
       digest: op.token.digest,
       max: op.maxLiveTokens,
-      token: tokenFields(op.token.record, op.retainMs),
+      rt: op.retainMs,
+      b: amountBinding(op.token.record),
     };
     const reply = await this.#script(
       'handshakeIssueV1',

@@ -37,13 +37,26 @@ local function keep(key, ttl)
   if redis.call('PTTL', key) < ttl then redis.call('PEXPIRE', key, int(ttl)) end
 end
 
--- Stores a live token under key; t holds the fields compared at consume.
-local function put_token(key, t, record, now)
-  redis.call('DEL', key)
-  redis.call('HSET', key, 's', 'live', 'rec', record, 'exp', int(t.exp), 'drop', int(t.drop),
-    'u', t.u, 't', t.t, 'h', t.h, 'x', t.x, 'a', t.a)
-  if t.ap then redis.call('HSET', key, 'apr', t.ap) end
-  redis.call('PEXPIRE', key, int(math.max(1, t.drop - now)))
+-- Stores a live token under key: the record (JSON, stored verbatim) and, as fields of
+-- their own, what consume compares, read from the record rather than sent twice; rsv:
+-- the reservation it carries, if any. fresh: the caller knows the key does not exist
+-- (otherwise what is left of an earlier hash is removed first).
+local function put_token(key, record, binding, retain, rsv, now, fresh)
+  local r = cjson.decode(record)
+  local drop = r.expiresAt + retain
+  if not fresh then redis.call('DEL', key) end
+  local fields = { 's', 'live', 'rec', record, 'exp', int(r.expiresAt), 'drop', int(drop),
+    'u', r.userId, 't', r.tool, 'h', r.paramsHash, 'x', r.transactionId, 'a', binding or '' }
+  if type(r.approvalId) == 'string' then
+    fields[#fields + 1] = 'apr'
+    fields[#fields + 1] = r.approvalId
+  end
+  if rsv then
+    fields[#fields + 1] = 'rsv'
+    fields[#fields + 1] = rsv
+  end
+  redis.call('HSET', key, unpack(fields))
+  redis.call('PEXPIRE', key, int(math.max(1, drop - now)))
 end
 
 -- The approval hash as a flat field/value list, after a status word.
@@ -142,52 +155,71 @@ end
 
 /**
  * authorize: rate-limit hit, spend check and reservation across all windows, then the
- * token (authorized) or the approval (pending) — one atomic step.
+ * token (authorized) or the approval (pending) — one atomic step. What cannot apply is
+ * neither sent nor looked at: without spend and without approval (`op.ap` absent) there
+ * is no approval key, body or reservation.
  *
- * KEYS: 1 token, 2 approval, 3 rate counter, 4 reservations, 5 due, 6 held,
- *       7.. the committed counter of each spend window (in op.spend.w order)
- * ARGV: 1 op, 2 token record JSON, 3 approval body JSON, 4 reservation JSON
- * op:   { now, base, channel, retention, rl?: { limit, endsAt },
+ * KEYS: 1 token, then 1 rate counter (with op.rl), then 1 approval (with op.ap), then
+ *       3 reservations, due, held and the committed counter of each spend window (in
+ *       op.spend.w order; with op.spend)
+ * ARGV: 1 op, 2 token record JSON, 3 approval body JSON (with op.ap), 4 reservation JSON
+ *       (with op.spend)
+ * op:   { now, rt (token retention), b? (amount binding, absent when none), rl?: { limit, endsAt },
  *         spend?: { id, a, tx?, hold, w: [[windowKey, windowName, limit], …] },
- *         approve: bool, token: { exp, drop, u, t, h, x },
- *         approval: { id, exp, status, version, fields: [field, value, …] } }
+ *         ap?: { approve: bool, base, channel, retention, id, exp, status, version,
+ *                fields: [field, value, …] } }
+ *       (op.ap is sent whenever an approval can be needed: op.ap.approve, or op.spend)
  * Reply: { 'rate_limited', retryAfterMs } | { 'authorized', reserved }
  *      | { 'pending', reserved, exceeded… }
  */
 const AUTHORIZE = `${COMMON}${SPEND}
 local op = cjson.decode(ARGV[1])
 local now = op.now
-S.rsv, S.due, S.held, S.base = KEYS[4], KEYS[5], KEYS[6], op.base
+local next_key = 2
+local rate_key, approval_key
+if op.rl then
+  rate_key = KEYS[next_key]
+  next_key = next_key + 1
+end
+if op.ap then
+  approval_key = KEYS[next_key]
+  next_key = next_key + 1
+end
 
 -- A client that resends a command after a lost reply must not reset what the first
 -- run wrote (a consumed token would come back to life): answer what it stored.
 if redis.call('EXISTS', KEYS[1]) == 1 then
   return { 'authorized', redis.call('HGET', KEYS[1], 'rsv') and '1' or '0' }
 end
-if redis.call('EXISTS', KEYS[2]) == 1 then
-  local replay = redis.call('HMGET', KEYS[2], 'rsv', 'xcd')
+if approval_key and redis.call('EXISTS', approval_key) == 1 then
+  local replay = redis.call('HMGET', approval_key, 'rsv', 'xcd')
   local out = { 'pending', replay[1] and '1' or '0' }
   for name in string.gmatch(replay[2] or '', '[^,]+') do out[#out + 1] = name end
   return out
 end
 
 if op.rl then
-  if tonumber(redis.call('GET', KEYS[3]) or '0') >= op.rl.limit then
+  -- Counted first, taken back when over the limit: a refused call does not count.
+  local hits = redis.call('INCR', rate_key)
+  if hits > op.rl.limit then
+    if hits == 1 then redis.call('DEL', rate_key) else redis.call('DECR', rate_key) end
     return { 'rate_limited', int(op.rl.endsAt - now) }
   end
-  redis.call('INCR', KEYS[3])
-  keep(KEYS[3], op.rl.endsAt - now)
+  -- The counter's key names its window: its TTL, set when the window's first hit made
+  -- it, already ends with the window.
+  if hits == 1 then redis.call('PEXPIRE', rate_key, int(math.max(1, op.rl.endsAt - now))) end
 end
 
 local reserved = false
 local exceeded = {}
 local sp = op.spend
 if sp then
+  S.rsv, S.due, S.held, S.base = KEYS[next_key], KEYS[next_key + 1], KEYS[next_key + 2], op.ap.base
   purge(now)
   local amount = tonumber(sp.a)
   if sp.tx and amount > tonumber(sp.tx) then exceeded[#exceeded + 1] = 'transaction' end
   for i, w in ipairs(sp.w) do
-    local used = tonumber(redis.call('GET', KEYS[6 + i]) or '0') + held(w[1])
+    local used = tonumber(redis.call('GET', KEYS[next_key + 2 + i]) or '0') + held(w[1])
     if used + amount > tonumber(w[3]) then exceeded[#exceeded + 1] = w[2] end
   end
   if #exceeded == 0 then
@@ -196,21 +228,28 @@ if sp then
   end
 end
 
-if op.approve or #exceeded > 0 then
-  local a = op.approval
-  redis.call('HSET', KEYS[2], 'body', ARGV[3], 'exp', int(a.exp), unpack(a.fields))
-  if reserved then redis.call('HSET', KEYS[2], 'rsv', sp.id) end
-  if #exceeded > 0 then redis.call('HSET', KEYS[2], 'xcd', table.concat(exceeded, ',')) end
-  keep(KEYS[2], a.exp - now + op.retention)
-  redis.call('PUBLISH', op.channel,
+if (op.ap and op.ap.approve) or #exceeded > 0 then
+  local a = op.ap
+  local fields = { 'body', ARGV[3], 'exp', int(a.exp) }
+  for _, v in ipairs(a.fields) do fields[#fields + 1] = v end
+  if reserved then
+    fields[#fields + 1] = 'rsv'
+    fields[#fields + 1] = sp.id
+  end
+  if #exceeded > 0 then
+    fields[#fields + 1] = 'xcd'
+    fields[#fields + 1] = table.concat(exceeded, ',')
+  end
+  redis.call('HSET', approval_key, unpack(fields))
+  redis.call('PEXPIRE', approval_key, int(math.max(1, a.exp - now + a.retention)))
+  redis.call('PUBLISH', a.channel,
     cjson.encode({ approvalId = a.id, status = a.status, version = a.version }))
   local out = { 'pending', reserved and '1' or '0' }
   for _, name in ipairs(exceeded) do out[#out + 1] = name end
   return out
 end
 
-put_token(KEYS[1], op.token, ARGV[2], now)
-if reserved then redis.call('HSET', KEYS[1], 'rsv', sp.id) end
+put_token(KEYS[1], ARGV[2], op.b, op.rt, reserved and sp.id or nil, now, true)
 return { 'authorized', reserved and '1' or '0' }
 `;
 
@@ -221,14 +260,18 @@ return { 'authorized', reserved and '1' or '0' }
  * approval answers `used` with the tombstone of the token that ran (or, once that is
  * gone, a `spent` one without an outcome).
  *
- * KEYS: 1 token
- * ARGV: 1 op { now, base, d, u, t, h, x?, a?, sid, retain, n, hold? }
+ * The tombstone's key expires with its retention, counted from now; `exp` (the
+ * token's deadline) is left as it is: nothing reads it once the token is used.
+ *
+ * KEYS: 1 token (its partition base and digest are read from the name)
+ * ARGV: 1 op { now, u, t, h, x?, a?, sid, retain, n, hold? }
  * Reply: { 'ok', recordJSON } | { 'mismatch', field } | { 'expired' } | { 'unknown' }
  *      | { 'used', state, transactionId, userId, tool, paramsHash, sessionId, consumedAt, outcome }
  */
 const CONSUME = `${COMMON}
 local op = cjson.decode(ARGV[1])
 local now = op.now
+local base, digest = string.match(KEYS[1], '^(.*:)' .. TOKEN .. '([^:]*)$')
 local f = redis.call('HMGET', KEYS[1], 's', 'drop', 'exp', 'u', 't', 'h', 'x', 'rec', 'sid', 'at',
   'out', 'n', 'a', 'apr')
 local state = f[1]
@@ -238,11 +281,11 @@ if state ~= 'live' then
   if state == 'used' and f[12] == op.n then return { 'ok', f[8] } end
   return { 'used', state, f[7], f[4], f[5], f[6], f[9], f[10], f[11] or '' }
 end
-local akey = f[14] and (op.base .. APPROVAL .. f[14])
+local akey = f[14] and (base .. APPROVAL .. f[14])
 if akey then
   local spent = redis.call('HMGET', akey, 'xAt', 'xTok')
   if spent[1] then
-    local r = redis.call('HMGET', op.base .. TOKEN .. spent[2], 's', 'drop', 'x', 'u', 't', 'h',
+    local r = redis.call('HMGET', base .. TOKEN .. spent[2], 's', 'drop', 'x', 'u', 't', 'h',
       'sid', 'at', 'out')
     if r[1] and r[1] ~= 'live' and tonumber(r[2]) > now then
       return { 'used', r[1], r[3], r[4], r[5], r[6], r[7], r[8], r[9] or '' }
@@ -259,21 +302,20 @@ if op.x and f[7] ~= op.x then return { 'mismatch', 'transactionId' } end
 if op.a and f[13] and f[13] ~= op.a then return { 'mismatch', 'amount' } end
 redis.call('HSET', KEYS[1], 's', 'used', 'sid', op.sid, 'at', int(now), 'drop',
   int(now + op.retain), 'n', op.n)
-redis.call('HDEL', KEYS[1], 'exp')
 redis.call('PEXPIRE', KEYS[1], int(math.max(1, op.retain)))
 -- The reservation stays held while the execute is unresolved (op.hold: its tombstone's end).
 local decoded, rec = pcall(cjson.decode, f[8])
 local rid = decoded and type(rec) == 'table' and rec.reservationId or nil
 if op.hold and type(rid) == 'string' then
-  local due = op.base .. DUE
+  local due = base .. DUE
   local at = tonumber(redis.call('ZSCORE', due, rid) or '0')
   if at > now and at < op.hold then
     redis.call('ZADD', due, int(op.hold), rid)
-    for _, key in ipairs({ op.base .. RSV, due, op.base .. HELD }) do keep(key, op.hold - now) end
+    for _, key in ipairs({ base .. RSV, due, base .. HELD }) do keep(key, op.hold - now) end
   end
 end
 if akey and redis.call('EXISTS', akey) == 1 then
-  redis.call('HSET', akey, 'xAt', int(now), 'xTok', op.d)
+  redis.call('HSET', akey, 'xAt', int(now), 'xTok', digest)
   redis.call('HDEL', akey, 'toks')
 end
 return { 'ok', f[8] }
@@ -281,23 +323,25 @@ return { 'ok', f[8] }
 
 /**
  * complete: stores the outcome on the tombstone for replay and settles the spend
- * reservation (commit keeps it counted, release gives it back).
+ * reservation (commit keeps it counted, release gives it back). The record, kept only
+ * to answer a resent consume, is emptied in the same write.
  *
- * KEYS: 1 token, 2 reservations, 3 due, 4 held
- * ARGV: 1 op { now, base, retain, rsv?, commit }, 2 outcome JSON
+ * KEYS: 1 token, then with op.rsv: 2 reservations, 3 due, 4 held
+ * ARGV: 1 op { now, retain, rsv?, commit?, base? (with rsv) }, 2 outcome JSON
  */
 const COMPLETE = `${COMMON}${SPEND}
 local op = cjson.decode(ARGV[1])
 local now = op.now
-S.rsv, S.due, S.held, S.base = KEYS[2], KEYS[3], KEYS[4], op.base
 local state = redis.call('HGET', KEYS[1], 's')
 if state == 'used' or state == 'done' then
-  redis.call('HSET', KEYS[1], 's', 'done', 'out', ARGV[2], 'drop', int(now + op.retain))
-  -- The record was kept only to answer a resent consume; the outcome replaces it.
-  redis.call('HDEL', KEYS[1], 'rec', 'n')
+  redis.call('HSET', KEYS[1], 's', 'done', 'out', ARGV[2], 'drop', int(now + op.retain),
+    'rec', '', 'n', '')
   redis.call('PEXPIRE', KEYS[1], int(math.max(1, op.retain)))
 end
-if op.rsv then settle(op.rsv, op.commit, now) end
+if op.rsv then
+  S.rsv, S.due, S.held, S.base = KEYS[2], KEYS[3], KEYS[4], op.base
+  settle(op.rsv, op.commit, now)
+end
 return 'OK'
 `;
 
@@ -410,7 +454,7 @@ return approval_reply(KEYS[1], 'ok')
  * approval is spent (`xAt`), or after the approval's token window.
  *
  * KEYS: 1 approval, 2 new token
- * ARGV: 1 op { now, base, digest, max, token: { exp, drop, u, t, h, x, a, ap } }, 2 record JSON
+ * ARGV: 1 op { now, base, digest, max, rt (token retention), b (amount binding) }, 2 record JSON
  * Reply: { 'issued' | 'used' | 'expired' | 'not_approved', field, value, … } | { 'unknown' }
  */
 const ISSUE = `${COMMON}
@@ -433,7 +477,7 @@ live[#live + 1] = op.digest
 while #live > math.max(1, op.max) do
   redis.call('DEL', op.base .. TOKEN .. table.remove(live, 1))
 end
-put_token(KEYS[2], op.token, ARGV[2], now)
+put_token(KEYS[2], ARGV[2], op.b, op.rt, nil, now, false)
 redis.call('HSET', KEYS[1], 'toks', table.concat(live, ','))
 return approval_reply(KEYS[1], 'issued')
 `;
