@@ -34,6 +34,12 @@ export interface WatchApprovalsOptions {
   ids?: readonly string[];
   /** Ends the watch: the iterator finishes and its entry is released. */
   signal?: AbortSignal;
+  /**
+   * Called when a change is queued and no `next()` waits for it, for a caller that
+   * drains with {@link ApprovalWatcher.take} instead of awaiting (a stream idle for
+   * minutes then holds no pending promise).
+   */
+  onReady?: () => void;
 }
 
 /**
@@ -57,6 +63,10 @@ export interface WatchApprovalsOptions {
 export interface ApprovalWatcher extends AsyncIterableIterator<ApprovalChange> {
   /** Queues a `check` change with this reason (kept once until yielded). */
   check(reason: string): void;
+  /** The next queued change without waiting; `undefined` when none is queued. */
+  take(): ApprovalChange | undefined;
+  /** The error the watch ended with (the store's subscription failed), if any. */
+  readonly error: unknown;
   /** Ends the watch and releases its entry; pending `next()` calls finish. */
   return(): Promise<IteratorResult<ApprovalChange>>;
 }
@@ -75,10 +85,17 @@ class Watcher implements ApprovalWatcher {
   #done = false;
   #signal: AbortSignal | undefined;
   #onAbort: (() => void) | undefined;
+  #onReady: (() => void) | undefined;
 
-  constructor(hub: ApprovalHub, ids: readonly string[] | undefined, signal?: AbortSignal) {
+  constructor(
+    hub: ApprovalHub,
+    ids: readonly string[] | undefined,
+    signal?: AbortSignal,
+    onReady?: () => void,
+  ) {
     this.hub = hub;
     this.ids = ids;
+    this.#onReady = onReady;
     if (signal) {
       if (signal.aborted) {
         this.#done = true;
@@ -108,6 +125,19 @@ class Watcher implements ApprovalWatcher {
     // A newer change of a waiting approval takes its place in the queue.
     this.#queue ??= new Map();
     this.#queue.set(key, change);
+    this.#onReady?.();
+  }
+
+  take(): ApprovalChange | undefined {
+    const queue = this.#queue;
+    if (queue === undefined || queue.size === 0) return undefined;
+    const [key, change] = queue.entries().next().value as [string, ApprovalChange];
+    queue.delete(key);
+    return change;
+  }
+
+  get error(): unknown {
+    return this.#error;
   }
 
   deliver(event: ApprovalEvent): void {
@@ -129,16 +159,15 @@ class Watcher implements ApprovalWatcher {
     if (this.#done) return;
     this.#error = error;
     const fail = this.#fail;
+    const ready = this.#onReady;
     this.#close();
-    fail?.(error);
+    if (fail) fail(error);
+    else ready?.();
   }
 
   next(): Promise<IteratorResult<ApprovalChange>> {
-    if (this.#queue !== undefined && this.#queue.size > 0) {
-      const [key, change] = this.#queue.entries().next().value as [string, ApprovalChange];
-      this.#queue.delete(key);
-      return Promise.resolve({ done: false, value: change });
-    }
+    const queued = this.take();
+    if (queued !== undefined) return Promise.resolve({ done: false, value: queued });
     if (this.#error !== undefined) {
       const error = this.#error;
       this.#error = undefined;
@@ -167,6 +196,7 @@ class Watcher implements ApprovalWatcher {
     if (this.#signal && this.#onAbort) this.#signal.removeEventListener('abort', this.#onAbort);
     this.#signal = undefined;
     this.#onAbort = undefined;
+    this.#onReady = undefined;
     this.hub.remove(this);
   }
 }
@@ -280,7 +310,7 @@ export function watchStoreApprovals(
   store: StoreV1,
   options: WatchApprovalsOptions = {},
 ): ApprovalWatcher {
-  return new Watcher(hubOf(store), options.ids, options.signal);
+  return new Watcher(hubOf(store), options.ids, options.signal, options.onReady);
 }
 
 /**

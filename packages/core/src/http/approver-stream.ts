@@ -2,7 +2,7 @@ import type { HandshakeEngine } from '../engine/engine.js';
 import { HandshakeError } from '../errors/handshake-error.js';
 import type { ApprovalSummary } from '../schemas/wire.js';
 import type { ApprovalStatus } from '../store/records.js';
-import { liveEventStream } from './live-stream.js';
+import { type LiveStream, liveEventStream } from './live-stream.js';
 import type { LiveTimers } from './live-timers.js';
 
 /** Options of {@link approverEventStream}. */
@@ -60,75 +60,75 @@ const REMEMBER_DECIDED = 1_000;
  */
 export function approverEventStream(options: ApproverStreamOptions): Response {
   const { engine, credential } = options;
+  // Where events go: the stream `start` receives.
+  let out: LiveStream;
+  /** Last status sent per approval; insertion order is the age of the entry. */
+  const sent = new Map<string, ApprovalStatus>();
+  let cancelDeadline: (() => void) | undefined;
+
+  const remember = (summary: ApprovalSummary) => {
+    sent.delete(summary.approvalId);
+    sent.set(summary.approvalId, summary.status);
+    if (sent.size <= REMEMBER_DECIDED + POLL_LIMIT) return;
+    for (const [id, status] of sent) {
+      if (sent.size <= REMEMBER_DECIDED + POLL_LIMIT) break;
+      if (status !== 'pending') sent.delete(id);
+    }
+  };
+  const sendIfChanged = (summary: ApprovalSummary) => {
+    if (sent.get(summary.approvalId) === summary.status) return;
+    remember(summary);
+    out.send('approval', summary);
+  };
+  const armDeadline = (pending: readonly ApprovalSummary[]) => {
+    cancelDeadline?.();
+    cancelDeadline = undefined;
+    let earliest = Number.POSITIVE_INFINITY;
+    for (const summary of pending) {
+      earliest = Math.min(earliest, Date.parse(summary.expiresAt));
+    }
+    if (!Number.isFinite(earliest)) return;
+    cancelDeadline = out.checkAfter(Math.max(0, earliest - engine.clock.now()) + 5, 'deadline');
+  };
+  const refreshOne = async (approvalId: string) => {
+    let summary: ApprovalSummary;
+    try {
+      summary = await engine.approvalSummary(approvalId, credential);
+    } catch (error) {
+      if (HandshakeError.isInstance(error) && error.code === 'NOT_FOUND') {
+        sent.delete(approvalId);
+        return;
+      }
+      throw error;
+    }
+    sendIfChanged(summary);
+  };
+  const poll = async () => {
+    // Listing also expires the pending approvals whose deadline passed.
+    const pending = await engine.listApprovals(
+      { status: 'pending', limit: POLL_LIMIT },
+      credential,
+    );
+    const stillPending = new Set<string>();
+    for (const summary of pending) {
+      stillPending.add(summary.approvalId);
+      sendIfChanged(summary);
+    }
+    for (const [id, status] of [...sent]) {
+      if (status === 'pending' && !stillPending.has(id)) await refreshOne(id);
+    }
+    armDeadline(pending);
+  };
+
   return liveEventStream({
     engine,
     live: options.live,
     signal: options.signal,
     retryMs: options.retryMs,
-    async run(stream, changes) {
-      /** Last status sent per approval; insertion order is the age of the entry. */
-      const sent = new Map<string, ApprovalStatus>();
-      let cancelDeadline: (() => void) | undefined;
-
-      const remember = (summary: ApprovalSummary) => {
-        sent.delete(summary.approvalId);
-        sent.set(summary.approvalId, summary.status);
-        if (sent.size <= REMEMBER_DECIDED + POLL_LIMIT) return;
-        for (const [id, status] of sent) {
-          if (sent.size <= REMEMBER_DECIDED + POLL_LIMIT) break;
-          if (status !== 'pending') sent.delete(id);
-        }
-      };
-      const sendIfChanged = (summary: ApprovalSummary) => {
-        if (sent.get(summary.approvalId) === summary.status) return;
-        remember(summary);
-        stream.send('approval', summary);
-      };
-      const armDeadline = (pending: readonly ApprovalSummary[]) => {
-        cancelDeadline?.();
-        cancelDeadline = undefined;
-        let earliest = Number.POSITIVE_INFINITY;
-        for (const summary of pending) {
-          earliest = Math.min(earliest, Date.parse(summary.expiresAt));
-        }
-        if (!Number.isFinite(earliest)) return;
-        cancelDeadline = stream.checkAfter(
-          Math.max(0, earliest - engine.clock.now()) + 5,
-          'deadline',
-        );
-      };
-      const refreshOne = async (approvalId: string) => {
-        let summary: ApprovalSummary;
-        try {
-          summary = await engine.approvalSummary(approvalId, credential);
-        } catch (error) {
-          if (HandshakeError.isInstance(error) && error.code === 'NOT_FOUND') {
-            sent.delete(approvalId);
-            return;
-          }
-          throw error;
-        }
-        sendIfChanged(summary);
-      };
-      const poll = async () => {
-        // Listing also expires the pending approvals whose deadline passed.
-        const pending = await engine.listApprovals(
-          { status: 'pending', limit: POLL_LIMIT },
-          credential,
-        );
-        const stillPending = new Set<string>();
-        for (const summary of pending) {
-          stillPending.add(summary.approvalId);
-          sendIfChanged(summary);
-        }
-        for (const [id, status] of [...sent]) {
-          if (status === 'pending' && !stillPending.has(id)) await refreshOne(id);
-        }
-        armDeadline(pending);
-      };
-
-      // The watch began before the snapshot is read, so nothing that happens meanwhile
-      // is lost: it waits in `changes`.
+    // The watch began before the snapshot is read, so nothing that happens meanwhile
+    // is lost: it waits for `change`.
+    async start(stream) {
+      out = stream;
       const approvals = await engine.listApprovals(options.filter, credential);
       for (const summary of approvals) remember(summary);
       const now = new Date(engine.clock.now()).toISOString();
@@ -136,11 +136,12 @@ export function approverEventStream(options: ApproverStreamOptions): Response {
       // A first poll picks up pending approvals beyond the snapshot's filter and arms
       // the deadline.
       await poll();
-      for await (const change of changes) {
-        if (stream.closed) return;
-        if (change.type === 'check') await poll();
-        else if (sent.get(change.approvalId) !== change.status) await refreshOne(change.approvalId);
-      }
+      return false;
+    },
+    async change(_stream, change) {
+      if (change.type === 'check') await poll();
+      else if (sent.get(change.approvalId) !== change.status) await refreshOne(change.approvalId);
+      return false;
     },
   });
 }

@@ -1,7 +1,7 @@
 /** The writing side of a Server-Sent Events response. */
 export interface EventChannel {
-  /** Sends raw event-stream text; ignored once closed. */
-  write(text: string): void;
+  /** Sends raw event-stream text (or its UTF-8 bytes, never changed after); ignored once closed. */
+  write(text: string | Uint8Array): void;
   /** Ends the stream and runs the clean-ups; safe to call more than once. */
   finish(): void;
   /** Registers a clean-up (timers, listeners); runs at once if the stream already ended. */
@@ -36,7 +36,7 @@ export function eventStreamResponse(open: (channel: EventChannel) => void): Resp
     write(text) {
       if (closed || !controllerRef) return;
       try {
-        controllerRef.enqueue(encoder.encode(text));
+        controllerRef.enqueue(typeof text === 'string' ? encoder.encode(text) : text);
       } catch {
         channel.finish();
       }

@@ -1,5 +1,5 @@
 import type { HandshakeEngine } from '../engine/engine.js';
-import type { ApprovalWatcher } from '../engine/watch.js';
+import type { ApprovalChange, ApprovalWatcher } from '../engine/watch.js';
 import { HandshakeError } from '../errors/handshake-error.js';
 import { eventStreamResponse } from './event-stream.js';
 import type { LiveTimers } from './live-timers.js';
@@ -30,14 +30,22 @@ export interface LiveStream {
 }
 
 /**
- * Options of {@link liveEventStream}.
+ * Options of {@link liveEventStream}: where to listen, and the mapper (`start`,
+ * `change`) that turns approvals into one stream's events.
  *
  * @example
  * ```ts
  * import type { LiveStreamOptions } from './live-stream.js';
  *
- * const run: LiveStreamOptions['run'] = async (stream, changes) => {
- *   for await (const change of changes) stream.send('change', change);
+ * const mapper: Pick<LiveStreamOptions, 'start' | 'change'> = {
+ *   start: async (stream) => {
+ *     stream.send('hello', {});
+ *     return false;
+ *   },
+ *   change: async (stream, change) => {
+ *     stream.send('change', change);
+ *     return change.type === 'changed' && change.status !== 'pending';
+ *   },
  * };
  * ```
  */
@@ -51,14 +59,21 @@ export interface LiveStreamOptions {
   /** `retry:` advice written first, when given. */
   retryMs?: number;
   /**
-   * The mapper: reads what it needs, sends events, and consumes `changes` (store
-   * notifications, and a `poll` check every poll period) until it is done. The stream
-   * ends when it returns; when it throws, with `event: error` and `{ code }` first.
+   * The first reads and events, once the watch is in place (nothing that happens
+   * meanwhile is lost). Resolves `true` when the stream is done.
    */
-  run(stream: LiveStream, changes: ApprovalWatcher): Promise<void>;
+  start(stream: LiveStream): Promise<boolean>;
+  /**
+   * One change (a store notification, a `poll` check every poll period, a deadline
+   * the mapper set), one at a time and in order. Resolves `true` when the stream is
+   * done. When `start` or `change` throws, the stream sends `event: error` with
+   * `{ code }` and ends.
+   */
+  change(stream: LiveStream, change: ApprovalChange): Promise<boolean>;
 }
 
-const HEARTBEAT = ': heartbeat\n\n';
+/** Encoded once: thousands of streams send the same bytes, which nothing writes to. */
+const HEARTBEAT = new TextEncoder().encode(': heartbeat\n\n');
 
 /**
  * The one Server-Sent Events stream of live approvals, which the requester's, the
@@ -66,7 +81,8 @@ const HEARTBEAT = ': heartbeat\n\n';
  * engine's one store subscription, a heartbeat comment every heartbeat period and a
  * `poll` check every poll period from the handler's shared tickers, deadlines in its
  * shared queue, the end of everything when the client leaves, and `event: error`
- * when a read fails.
+ * when a read fails. An idle stream holds no pending promise: changes are drained
+ * when the watch says one is ready.
  *
  * @example
  * ```ts
@@ -80,9 +96,8 @@ const HEARTBEAT = ': heartbeat\n\n';
  *   live: liveTimers({ heartbeatMs: 15_000, pollMs: 15_000 }),
  *   ids: ['apr_0123456789abcdef_x'],
  *   signal: AbortSignal.timeout(60_000),
- *   run: async (stream, changes) => {
- *     for await (const change of changes) if (change.type === 'changed') return;
- *   },
+ *   start: async () => false,
+ *   change: async (_stream, change) => change.type === 'changed',
  * });
  * ```
  */
@@ -93,14 +108,50 @@ export function liveEventStream(options: LiveStreamOptions): Response {
       channel.finish();
       return;
     }
-    const watcher = options.engine.watchApprovals(options.ids ? { ids: options.ids } : {});
+    const fail = (error: unknown) => {
+      const code = HandshakeError.isInstance(error) ? error.code : 'INTERNAL_ERROR';
+      // The client reconnects (with Last-Event-ID where the stream has ids).
+      channel.write(`event: error\ndata: ${JSON.stringify({ code })}\n\n`);
+      channel.finish();
+    };
+    // Busy until `start` is done: changes wait in the watcher meanwhile.
+    let busy = true;
+    let watcher: ApprovalWatcher | undefined;
+    /** Handles queued changes one at a time, until none is left. */
+    const drain = async () => {
+      if (busy || watcher === undefined) return;
+      busy = true;
+      try {
+        for (;;) {
+          if (channel.closed) return;
+          const change = watcher.take();
+          if (change === undefined) {
+            if (watcher.error !== undefined) throw watcher.error;
+            return;
+          }
+          if (await options.change(stream, change)) {
+            channel.finish();
+            return;
+          }
+        }
+      } catch (error) {
+        fail(error);
+      } finally {
+        busy = false;
+      }
+    };
+    watcher = options.engine.watchApprovals({
+      ...(options.ids ? { ids: options.ids } : {}),
+      onReady: () => void drain(),
+    });
+    const changes = watcher;
     const leaveHeartbeats = live.heartbeats.add(() => channel.write(HEARTBEAT));
-    const leavePolls = live.polls.add(() => watcher.check('poll'));
-    let deadlines: Set<() => void> | undefined;
+    const leavePolls = live.polls.add(() => changes.check('poll'));
+    let deadlines: Array<() => void> | undefined;
     const onAbort = () => channel.finish();
     signal.addEventListener('abort', onAbort, { once: true });
     channel.onClose(() => {
-      void watcher.return();
+      void changes.return();
       leaveHeartbeats();
       leavePolls();
       if (deadlines) for (const cancel of deadlines) cancel();
@@ -118,30 +169,30 @@ export function liveEventStream(options: LiveStreamOptions): Response {
       },
       checkAfter(ms, reason) {
         if (channel.closed) return () => {};
-        deadlines ??= new Set();
-        const set = deadlines;
-        const cancelTimer = live.deadlines.after(ms, () => {
-          set.delete(cancel);
-          watcher.check(reason);
+        deadlines ??= [];
+        const list = deadlines;
+        const cancel = live.deadlines.after(ms, () => {
+          list.splice(list.indexOf(cancel), 1);
+          changes.check(reason);
         });
-        const cancel = () => {
-          set.delete(cancel);
-          cancelTimer();
+        list.push(cancel);
+        return () => {
+          const index = list.indexOf(cancel);
+          if (index < 0) return;
+          list.splice(index, 1);
+          cancel();
         };
-        set.add(cancel);
-        return cancel;
       },
     };
 
     if (options.retryMs !== undefined) channel.write(`retry: ${options.retryMs}\n\n`);
-    options.run(stream, watcher).then(
-      () => channel.finish(),
-      (error: unknown) => {
-        const code = HandshakeError.isInstance(error) ? error.code : 'INTERNAL_ERROR';
-        // The client reconnects (with Last-Event-ID where the stream has ids).
-        channel.write(`event: error\ndata: ${JSON.stringify({ code })}\n\n`);
+    options.start(stream).then((done) => {
+      if (done) {
         channel.finish();
-      },
-    );
+        return;
+      }
+      busy = false;
+      return drain();
+    }, fail);
   });
 }

@@ -53,14 +53,14 @@ describe('Ticker', () => {
     expect(time.pending()).toHaveLength(1);
   });
 
-  it('runs members due together in slices of 256, and holds no timer once empty', () => {
+  it('runs members due together in slices of 64, and holds no timer once empty', () => {
     const time = virtualTime();
     const ticker = new Ticker(1_000, time.timers, time.now);
     let beats = 0;
     const leaves = Array.from({ length: 600 }, () => ticker.add(() => (beats += 1)));
     expect(time.pending()).toEqual([1_000]);
     time.advance(1_000);
-    // 256 in the first callback, then the rest on the next turns (delay 0).
+    // 64 in the first callback, then the rest on the next turns (delay 0).
     expect(beats).toBe(600);
     expect(time.pending()).toEqual([1_000]);
     for (const leave of leaves) leave();

@@ -37,7 +37,7 @@ export const systemTimers: TimerScheduler = {
 const MAX_DELAY = 2_147_483_647;
 
 /** Members run in one timer callback at most; the rest follow on the next turn. */
-const SLICE = 256;
+const SLICE = 64;
 
 const monotonic = () => performance.now();
 
@@ -52,7 +52,7 @@ interface Entry {
  * for the first. Each member fires once per period, counted from when it joined, so
  * members that joined at different moments fire at different moments: no spike of
  * thousands of callbacks at once. Those due within `period / 16` of each other run in
- * one callback (a little early, never late), at most 256 per turn of the event loop.
+ * one callback (a little early, never late), at most 64 per turn of the event loop.
  * The timer exists only while there are members.
  *
  * @example

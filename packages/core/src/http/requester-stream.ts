@@ -1,6 +1,6 @@
 import type { HandshakeEngine } from '../engine/engine.js';
 import type { ApprovalRecord } from '../store/records.js';
-import { liveEventStream } from './live-stream.js';
+import { type LiveStream, liveEventStream } from './live-stream.js';
 import type { LiveTimers } from './live-timers.js';
 
 /**
@@ -65,41 +65,33 @@ export interface RequesterStreamOptions {
 export function requesterEventStream(options: RequesterStreamOptions): Response {
   const { engine, approvalId, credential } = options;
   let sentVersion = options.lastEventId;
+  /** Sends what is new; the record while the approval is pending, else `undefined`. */
+  const refresh = async (stream: LiveStream): Promise<ApprovalRecord | undefined> => {
+    const record = await engine.approvalForSession(approvalId, await engine.identify(credential));
+    if (!record) return undefined;
+    const terminal = record.status !== 'pending';
+    if (record.version > sentVersion || terminal) {
+      // The view (with the ephemeral token once approved) comes from the same path as
+      // the JSON endpoint, so both issue tokens the same way.
+      stream.send('status', await engine.approvalStatus(approvalId, credential), record.version);
+      sentVersion = record.version;
+    }
+    return terminal ? undefined : record;
+  };
   return liveEventStream({
     engine,
     live: options.live,
     ids: [approvalId],
     signal: options.signal,
     retryMs: options.retryMs,
-    async run(stream, changes) {
-      /** Sends what is new; the record while the approval is pending, else `undefined`. */
-      const refresh = async (): Promise<ApprovalRecord | undefined> => {
-        const record = await engine.approvalForSession(
-          approvalId,
-          await engine.identify(credential),
-        );
-        if (!record) return undefined;
-        const terminal = record.status !== 'pending';
-        if (record.version > sentVersion || terminal) {
-          // The view (with the ephemeral token once approved) comes from the same path
-          // as the JSON endpoint, so both issue tokens the same way.
-          stream.send(
-            'status',
-            await engine.approvalStatus(approvalId, credential),
-            record.version,
-          );
-          sentVersion = record.version;
-        }
-        return terminal ? undefined : record;
-      };
-
-      const pending = await refresh();
-      if (!pending || stream.closed) return;
+    // Only the deadline is kept of the first read: a waiting stream holds no record.
+    async start(stream) {
+      const expiresAt = (await refresh(stream))?.expiresAt;
+      if (expiresAt === undefined) return true;
       // Wake up at the decision deadline so expiry is reported without waiting for a poll.
-      stream.checkAfter(Math.max(0, pending.expiresAt - engine.clock.now()) + 5, 'deadline');
-      for await (const _change of changes) {
-        if (stream.closed || !(await refresh())) return;
-      }
+      stream.checkAfter(Math.max(0, expiresAt - engine.clock.now()) + 5, 'deadline');
+      return false;
     },
+    change: async (stream) => (await refresh(stream)) === undefined,
   });
 }

@@ -1,6 +1,6 @@
 import type { HandshakeEngine } from '../engine/engine.js';
 import { HandshakeError } from '../errors/handshake-error.js';
-import { liveEventStream } from '../http/live-stream.js';
+import { type LiveStream, liveEventStream } from '../http/live-stream.js';
 import type { LiveTimers } from '../http/live-timers.js';
 import type { SessionIdentity } from '../sessions/session-verifier.js';
 import type { ApprovalRecord } from '../store/records.js';
@@ -38,52 +38,55 @@ export function validationEventStream(options: ValidationStreamOptions): Respons
     transaction_id: pending.transaction_id,
     ...(pending.amount ? { amount: pending.amount } : {}),
   };
+  // Where events go: the stream `start` receives.
+  let out: LiveStream;
+  let version = 1;
+  const send = (event: string, data: ValidationResponse) => out.send(event, data, version);
+  /** Sends the final event of a decided or expired approval; false while pending. */
+  const settle = async (record: ApprovalRecord): Promise<boolean> => {
+    version = record.version;
+    if (record.status === 'pending') return false;
+    if (record.status === 'approved') {
+      // Issued through the same path as `authorization-status` and `GET /approvals/{id}`.
+      const view = await engine.approvalStatus(approvalId, options.credential);
+      send('approved', {
+        status: 'approved',
+        ...base,
+        ...(view.ephemeralToken ? { validation_token: view.ephemeralToken } : {}),
+        ...(view.tokenExpiresAt ? { expires_at: view.tokenExpiresAt } : {}),
+        message: view.ephemeralToken
+          ? 'Approved: create the virtual card with this validation token before it expires'
+          : 'Approved, but the validation token was already used or has lapsed',
+      });
+    } else if (record.status === 'denied') {
+      send('denied', {
+        status: 'denied',
+        ...base,
+        ...(record.reason !== undefined ? { reason: record.reason } : {}),
+        message: 'The purchase was denied',
+      });
+    } else {
+      send('timeout', {
+        status: 'timeout',
+        ...base,
+        message: 'No decision was made before the authorization expired',
+      });
+    }
+    return true;
+  };
+  const read = async () => {
+    const record = await engine.approvalForSession(approvalId, options.identity);
+    if (!record) throw new HandshakeError('NOT_FOUND', 'No such approval');
+    return record;
+  };
+
   return liveEventStream({
     engine,
     live: options.live,
     ids: [approvalId],
     signal: options.signal,
-    async run(stream, changes) {
-      let version = 1;
-      const send = (event: string, data: ValidationResponse) => stream.send(event, data, version);
-      /** Sends the final event of a decided or expired approval; false while pending. */
-      const settle = async (record: ApprovalRecord): Promise<boolean> => {
-        version = record.version;
-        if (record.status === 'pending') return false;
-        if (record.status === 'approved') {
-          // Issued through the same path as `authorization-status` and `GET /approvals/{id}`.
-          const view = await engine.approvalStatus(approvalId, options.credential);
-          send('approved', {
-            status: 'approved',
-            ...base,
-            ...(view.ephemeralToken ? { validation_token: view.ephemeralToken } : {}),
-            ...(view.tokenExpiresAt ? { expires_at: view.tokenExpiresAt } : {}),
-            message: view.ephemeralToken
-              ? 'Approved: create the virtual card with this validation token before it expires'
-              : 'Approved, but the validation token was already used or has lapsed',
-          });
-        } else if (record.status === 'denied') {
-          send('denied', {
-            status: 'denied',
-            ...base,
-            ...(record.reason !== undefined ? { reason: record.reason } : {}),
-            message: 'The purchase was denied',
-          });
-        } else {
-          send('timeout', {
-            status: 'timeout',
-            ...base,
-            message: 'No decision was made before the authorization expired',
-          });
-        }
-        return true;
-      };
-      const read = async () => {
-        const record = await engine.approvalForSession(approvalId, options.identity);
-        if (!record) throw new HandshakeError('NOT_FOUND', 'No such approval');
-        return record;
-      };
-
+    async start(stream) {
+      out = stream;
       send('pending', pending);
       const approvalDeadline = Date.parse(pending.expires_at ?? '');
       const untilExpiry = Number.isFinite(approvalDeadline)
@@ -92,24 +95,23 @@ export function validationEventStream(options: ValidationStreamOptions): Respons
       if (untilExpiry < options.timeoutMs) stream.checkAfter(Math.max(0, untilExpiry), 'expiry');
       stream.checkAfter(options.timeoutMs, 'timeout');
       // A decision made between authorize and the watch is not missed.
-      if (await settle(await read())) return;
-      // One check at a time, in order: a decision, a poll and the timeout never race.
-      for await (const change of changes) {
-        if (stream.closed) return;
-        if (change.type === 'check' && change.reason === 'timeout') {
-          // A decision that arrived just now wins over the timeout.
-          const record = await engine.approvalForSession(approvalId, options.identity);
-          if (record && (await settle(record))) return;
-          send('timeout', {
-            status: 'timeout',
-            ...base,
-            message:
-              'No decision yet; the authorization is still pending: poll authorization-status or validate again',
-          });
-          return;
-        }
-        if (await settle(await read())) return;
+      return settle(await read());
+    },
+    // One check at a time, in order: a decision, a poll and the timeout never race.
+    async change(_stream, change) {
+      if (change.type === 'check' && change.reason === 'timeout') {
+        // A decision that arrived just now wins over the timeout.
+        const record = await engine.approvalForSession(approvalId, options.identity);
+        if (record && (await settle(record))) return true;
+        send('timeout', {
+          status: 'timeout',
+          ...base,
+          message:
+            'No decision yet; the authorization is still pending: poll authorization-status or validate again',
+        });
+        return true;
       }
+      return settle(await read());
     },
   });
 }
