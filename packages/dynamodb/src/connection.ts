@@ -9,6 +9,9 @@ import {
   QueryCommand,
   type QueryCommandInput,
   type QueryCommandOutput,
+  ScanCommand,
+  type ScanCommandInput,
+  type ScanCommandOutput,
   UpdateItemCommand,
   type UpdateItemCommandInput,
   type UpdateItemCommandOutput,
@@ -93,6 +96,16 @@ export class Connection {
       new QueryCommand({ ...input, TableName: this.tableName }),
     );
     return out.Items ?? [];
+  }
+
+  /** One page of a scan of the table, and where the next one starts. */
+  async scan(
+    input: Omit<ScanCommandInput, 'TableName'>,
+  ): Promise<{ items: Item[]; next: Item | undefined }> {
+    const out = await this.#send<ScanCommandOutput>(
+      new ScanCommand({ ...input, TableName: this.tableName }),
+    );
+    return { items: out.Items ?? [], next: out.LastEvaluatedKey as Item | undefined };
   }
 
   async #conditional(key: Item, command: UpdateItemCommand | PutItemCommand): Promise<WriteResult> {

@@ -1,5 +1,6 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import type {
+  AbandonedExecution,
   ApprovalEvent,
   ApprovalRecord,
   ApprovalStatus,
@@ -14,10 +15,12 @@ import type {
   DecideOutcome,
   IssueOp,
   IssueOutcome,
+  ResolveAbandonedOp,
   SpendUsage,
   SpendWindow,
   StoreV1,
 } from '@handshake/core';
+import { resolveAbandoned } from './abandoned.js';
 import { ApprovalWatch } from './approval-watch.js';
 import {
   approvalItem,
@@ -226,6 +229,16 @@ export class DynamoDBStore implements StoreV1 {
     if (spend) await this.#settle(op.partition, op.now, spend.reservationId, spend.action);
     const pointer = await completePlain(this.#db, op);
     if (pointer) await completeIssued(this.#db, op, pointer);
+  }
+
+  /**
+   * Resolves the executions a dead process left running. The table keeps no index of
+   * them: this scans it (every item is read), so sweep a large table less often.
+   */
+  resolveAbandoned(op: ResolveAbandonedOp): Promise<readonly AbandonedExecution[]> {
+    return resolveAbandoned(this.#db, op, (partition, reservationId) =>
+      this.#settle(partition, op.now, reservationId, 'commit'),
+    );
   }
 
   async getApproval(partition: string, approvalId: string): Promise<ApprovalRecord | undefined> {
