@@ -9,12 +9,14 @@
 //   import is mapped to the `.ts` file beside it;
 // - `bench/` is not a workspace package, so the packages it imports by name
 //   (`@handshake/*`, `zod`) are resolved as the reference service resolves them, then
-//   as @handshake/core does (`@noble/curves`).
+//   as @handshake/core and @handshake/protocol do (`@noble/curves`).
 import { registerHooks } from 'node:module';
 
-const workspacePackages = ['../packages/server/package.json', '../packages/core/package.json'].map(
-  (path) => new URL(path, import.meta.url).href,
-);
+const workspacePackages = [
+  '../packages/server/package.json',
+  '../packages/core/package.json',
+  '../packages/protocol/package.json',
+].map((path) => new URL(path, import.meta.url).href);
 
 registerHooks({
   resolve(specifier, context, nextResolve) {

@@ -5,7 +5,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ERROR_CODES } from '../packages/core/src/errors/codes.js';
+import { ERROR_CODES } from '../packages/protocol/src/errors/codes.js';
 import { repo, virtualDiagnostics, virtualProgram } from './support/virtual-program.js';
 
 const read = (path: string) => readFileSync(join(repo, path), 'utf8');

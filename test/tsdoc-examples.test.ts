@@ -124,6 +124,7 @@ describe('TSDoc', () => {
       '@handshake/core',
       '@handshake/dynamodb',
       '@handshake/paypal',
+      '@handshake/protocol',
       '@handshake/redis',
       '@handshake/server',
       '@handshake/stripe',

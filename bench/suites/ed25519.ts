@@ -7,7 +7,7 @@ import {
 } from '@handshake/core';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { do_not_optimize } from 'mitata';
-import { verifyEd25519 } from '../../packages/core/src/signing/ed25519.js';
+import { verifyEd25519 } from '../../packages/protocol/src/signing/ed25519.js';
 import { SIGNING_SEED } from '../lib/fixtures.js';
 import { time } from '../lib/measure.js';
 import { duration, printTable, times } from '../lib/report.js';

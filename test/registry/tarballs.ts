@@ -12,7 +12,12 @@ import { repo } from '../support/virtual-program.js';
 const bin = (name: string) => join(repo, 'node_modules', '.bin', name);
 
 /** Packages whose CommonJS build must load without Node's require(esm). */
-const STRICT_COMMONJS = new Set(['@handshake/core', '@handshake/client', '@handshake/redis']);
+const STRICT_COMMONJS = new Set([
+  '@handshake/protocol',
+  '@handshake/core',
+  '@handshake/client',
+  '@handshake/redis',
+]);
 
 async function filesUnder(dir: string, base = dir): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });

@@ -1,7 +1,7 @@
 // `call` end to end against the real handler over real HTTP: a person approves while
 // the agent waits over SSE, with the stream cut mid-wait, and with streaming disabled.
 
-import { generateSigningKey, HandshakeError } from '@handshake/core';
+import { generateSigningKey, HandshakeError } from '@handshake/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   KEY_ID,

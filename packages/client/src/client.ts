@@ -12,7 +12,7 @@ import {
   type ToolListing,
   ToolListingSchema,
   ToolNameSchema,
-} from '@handshake/core';
+} from '@handshake/protocol';
 import type { Hooks } from 'ky';
 import { resolveSigner, type SessionSource, type Signer } from './credentials.js';
 import { HandshakeResponseError, type RequestLabel, redact, where } from './errors.js';
@@ -99,7 +99,7 @@ export interface AuthorizeOptions extends RequestOptions {
  *
  * @example
  * ```ts
- * import type { AuthorizedResponse } from '@handshake/core';
+ * import type { AuthorizedResponse } from '@handshake/protocol';
  * import type { ExecuteInput } from '@handshake/client';
  * declare const answer: AuthorizedResponse;
  *

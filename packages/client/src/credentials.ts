@@ -4,7 +4,7 @@ import {
   hashParams,
   type Signature,
   signExecute,
-} from '@handshake/core';
+} from '@handshake/protocol';
 
 /**
  * The session credential sent as `Authorization: Bearer …`: a fixed string, or a
@@ -53,7 +53,7 @@ export async function resolveSession(
  *
  * @example
  * ```ts
- * import { generateSigningKey } from '@handshake/core';
+ * import { generateSigningKey } from '@handshake/protocol';
  * import type { Signer } from '@handshake/client';
  *
  * const { privateKey } = generateSigningKey(); // register the public key with the service

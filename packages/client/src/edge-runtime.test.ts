@@ -1,5 +1,5 @@
 // Runs the client where there is no Node: the main entry is bundled with everything it
-// imports (core, ky, eventsource-parser, zod, noble) for a platform-neutral target, then
+// imports (protocol, ky, eventsource-parser, zod, noble) for a platform-neutral target, then
 // evaluated inside @edge-runtime/vm — Vercel's emulation of the Edge Runtime, a V8
 // context with only Web APIs (its own fetch, streams, Web Crypto; no `process`,
 // `require` or `Buffer`) — and used there against the real service over real HTTP.
@@ -49,7 +49,8 @@ afterEach(async () => {
 
 describe('the client on an edge runtime', () => {
   it('imports nothing from node:, directly or through its dependencies', () => {
-    expect(bundle.inputs.some((input) => input.includes('packages/core/src/'))).toBe(true);
+    expect(bundle.inputs.some((input) => input.includes('packages/protocol/src/'))).toBe(true);
+    expect(bundle.inputs.some((input) => input.includes('packages/core/'))).toBe(false);
     expect(bundle.inputs.some((input) => input.includes('/ky/'))).toBe(true);
     expect(bundle.imports.filter((path) => path.startsWith('node:'))).toEqual([]);
     expect(bundle.code).not.toMatch(/\brequire\(["']/);

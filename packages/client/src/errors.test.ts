@@ -2,15 +2,9 @@
 // NETWORK_ERROR / TIMEOUT / ABORTED, or a HandshakeResponseError for a malformed answer.
 // Messages name the operation and the request and never hold a token.
 
-import {
-  ERROR_CODES,
-  ERROR_STATUS,
-  type ErrorCode,
-  errorResponse,
-  HandshakeError,
-  jsonResponse,
-} from '@handshake/core';
+import { errorResponse, jsonResponse } from '@handshake/core';
 import { type RunningServer, serve } from '@handshake/core/node';
+import { ERROR_CODES, ERROR_STATUS, type ErrorCode, HandshakeError } from '@handshake/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   KEY_ID,

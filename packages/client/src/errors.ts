@@ -5,7 +5,7 @@ import {
   isErrorCode,
   looksLikeCardNumber,
   TOKEN_PREFIXES,
-} from '@handshake/core';
+} from '@handshake/protocol';
 import { isForceRetryError, isHTTPError, isNetworkError, isTimeoutError } from 'ky';
 
 const RESPONSE_BRAND = Symbol.for('handshake.client.response-error');

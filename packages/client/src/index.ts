@@ -2,22 +2,24 @@
 // Node ≥ 22, Deno, Bun, workers and browsers. The spend-API client is reached as
 // `client.spend`; its class stays internal.
 
-// HandshakeError and the wire types live in @handshake/core; re-exported so callers
+// HandshakeError and the wire types live in @handshake/protocol; re-exported so callers
 // can catch and type without a second import.
 export {
   type ApprovalView,
   type AuthorizeResponse,
-  type CardCreationResponse,
-  type CheckoutResponse,
-  type CustomerDetails,
   type ErrorCode,
   type ExecuteResponse,
   HandshakeError,
-  type SpendApiInfo,
-  type SpendLimitsResponse,
   type Tier,
   type ToolListing,
-} from '@handshake/core';
+} from '@handshake/protocol';
+export type {
+  CardCreationResponse,
+  CheckoutResponse,
+  CustomerDetails,
+  SpendApiInfo,
+  SpendLimitsResponse,
+} from '@handshake/protocol/cards';
 export {
   type AuthorizeOptions,
   type CallOptions,

@@ -1,7 +1,7 @@
 // Retries against the real handler over real HTTP. The network is made to fail at the
 // worst moments: after the service ran the tool but before its answer arrived.
 
-import { HandshakeError } from '@handshake/core';
+import { HandshakeError } from '@handshake/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   gate,

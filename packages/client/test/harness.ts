@@ -6,10 +6,7 @@ import {
   type Clock,
   createHandshake,
   createHandshakeHandler,
-  ed25519PublicKey,
-  generateSigningKey,
   type HandshakeEngine,
-  HandshakeError,
   type HandshakeHandlerOptions,
   type HandshakeOptions,
   staticKeyResolver,
@@ -17,6 +14,7 @@ import {
   type ToolProviderV1,
 } from '@handshake/core';
 import { type RunningServer, serve } from '@handshake/core/node';
+import { ed25519PublicKey, generateSigningKey, HandshakeError } from '@handshake/protocol';
 
 export const SESSION = 'session-token-alice-0001';
 /** A second credential of the same user: another session. */

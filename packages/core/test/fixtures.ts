@@ -1,5 +1,5 @@
+import { hashParams } from '@handshake/protocol';
 import { z } from 'zod';
-import { hashParams } from '../src/canonical/hash.js';
 import {
   type ApproverV1,
   agentApprover,

@@ -2,18 +2,15 @@
 // is a VALIDATION_ERROR naming the caller's field, and amounts become exact decimal
 // strings (never floats) with the currency's decimals.
 
+import { formatMoney, HandshakeError, type Money, parseMoney } from '@handshake/protocol';
 import {
   AgentNameSchema,
   CurrencyCodeSchema,
   type CustomerDetails,
-  formatMoney,
-  HandshakeError,
   MerchantCategoriesSchema,
   MerchantNameSchema,
-  type Money,
   ProductContextSchema,
-  parseMoney,
-} from '@handshake/core';
+} from '@handshake/protocol/cards';
 import type { ValidateTransactionInput } from './spend-client.js';
 
 /** A `VALIDATION_ERROR` naming the caller's field. */

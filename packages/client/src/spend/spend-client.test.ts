@@ -7,10 +7,7 @@ import {
   type Clock,
   createHandshake,
   createHandshakeHandler,
-  ed25519PublicKey,
-  generateSigningKey,
   type HandshakeEngine,
-  HandshakeError,
   type HandshakeOptions,
   type SimulatedCardIssuer,
   simulatedCardIssuer,
@@ -21,6 +18,7 @@ import {
   type TimerScheduler,
 } from '@handshake/core';
 import { type RunningServer, serve } from '@handshake/core/node';
+import { ed25519PublicKey, generateSigningKey, HandshakeError } from '@handshake/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   APPROVER,

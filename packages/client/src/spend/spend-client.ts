@@ -1,3 +1,4 @@
+import type { Money } from '@handshake/protocol';
 import {
   AuthorizationStatusResponseSchema,
   type CardCreationResponse,
@@ -7,14 +8,13 @@ import {
   CREATE_VIRTUAL_CARD,
   type CustomerDetails,
   cardPurchaseParameters,
-  type Money,
   type ProductContext,
   ProductContextSchema,
   type SpendApiInfo,
   SpendApiInfoSchema,
   type SpendLimitsResponse,
   SpendLimitsResponseSchema,
-} from '@handshake/core';
+} from '@handshake/protocol/cards';
 import type { RequestOptions } from '../client.js';
 import type { ResolvedSigner } from '../credentials.js';
 import { HandshakeResponseError, where } from '../errors.js';
@@ -254,7 +254,7 @@ export interface CreateVirtualCardInput {
  * @example
  * ```ts
  * import type { CheckoutCard } from '@handshake/client';
- * import type { CardCreationResponse } from '@handshake/core';
+ * import type { CardCreationResponse } from '@handshake/protocol/cards';
  * declare const created: CardCreationResponse;
  *
  * const card: CheckoutCard = created;
@@ -277,7 +277,7 @@ export interface CheckoutCard {
  * @example
  * ```ts
  * import type { MockCheckoutInput } from '@handshake/client';
- * import type { CardCreationResponse } from '@handshake/core';
+ * import type { CardCreationResponse } from '@handshake/protocol/cards';
  * declare const card: CardCreationResponse;
  *
  * const input: MockCheckoutInput = { card, amount: '24.99', product: { name: 'A field guide to birds' } };
@@ -438,7 +438,7 @@ export interface SpendClient {
    * @example
    * ```ts
    * import type { HandshakeClient } from '@handshake/client';
-   * import type { CardCreationResponse } from '@handshake/core';
+   * import type { CardCreationResponse } from '@handshake/protocol/cards';
    * declare const client: HandshakeClient;
    * declare const card: CardCreationResponse;
    *

@@ -1,4 +1,4 @@
-import { type ValidationResponse, ValidationResponseSchema } from '@handshake/core';
+import { type ValidationResponse, ValidationResponseSchema } from '@handshake/protocol/cards';
 import { HandshakeResponseError, type RequestLabel, where } from '../errors.js';
 import type { LiveListener } from '../live/stream-reader.js';
 

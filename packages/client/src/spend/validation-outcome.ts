@@ -2,7 +2,8 @@
 // (denied, expired, still pending, or an answer that does not hold together), from
 // the stream's final event or from an `authorization-status` read.
 
-import { HandshakeError, type ValidationResponse } from '@handshake/core';
+import { HandshakeError } from '@handshake/protocol';
+import type { ValidationResponse } from '@handshake/protocol/cards';
 import { HandshakeResponseError, type RequestLabel, redact, where } from '../errors.js';
 import type { checkValidation } from './inputs.js';
 import type {

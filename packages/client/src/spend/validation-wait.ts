@@ -2,7 +2,8 @@
 // stream that waits for the user (docs/spend-api.md), falling back to polling
 // `authorization-status` when the stream breaks, goes silent or is rewritten on the way.
 
-import { HandshakeError, type ValidationResponse, ValidationResponseSchema } from '@handshake/core';
+import { HandshakeError } from '@handshake/protocol';
+import { type ValidationResponse, ValidationResponseSchema } from '@handshake/protocol/cards';
 import { positive } from '../checks.js';
 import { abortedError, HandshakeResponseError, type RequestLabel, where } from '../errors.js';
 import { readText } from '../live/read-text.js';

@@ -1,7 +1,7 @@
 // What an approval wait reads: the `status` events of its stream and the JSON status,
 // each checked against the protocol and the approval asked for.
 
-import { type ApprovalView, ApprovalViewSchema } from '@handshake/core';
+import { type ApprovalView, ApprovalViewSchema } from '@handshake/protocol';
 import type { EventSourceMessage, ParseError } from 'eventsource-parser';
 import { HandshakeResponseError, type RequestLabel, where } from '../errors.js';
 import type { LiveListener } from '../live/stream-reader.js';

@@ -1,7 +1,7 @@
 // The waiter against the real handler over real HTTP, with the failure modes a network
 // and its proxies produce: silent connections, buffering, stripped streams, 503s.
 
-import { HandshakeError } from '@handshake/core';
+import { HandshakeError } from '@handshake/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   fastTimers,

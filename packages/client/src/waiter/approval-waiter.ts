@@ -1,4 +1,4 @@
-import { type ApprovalView, HandshakeError } from '@handshake/core';
+import { type ApprovalView, HandshakeError } from '@handshake/protocol';
 import { nonNegative, positive } from '../checks.js';
 import { abortedError, errorFromResponse, type RequestLabel, where } from '../errors.js';
 import { readText } from '../live/read-text.js';

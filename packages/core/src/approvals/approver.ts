@@ -1,6 +1,6 @@
-import { parseMoney } from '../money/money.js';
+import { type Money, parseMoney, type Tier } from '@handshake/protocol';
 import type { ApprovalReason } from '../store/records.js';
-import type { Awaitable, Money, Tier } from '../types/common.js';
+import type { Awaitable } from '../types/common.js';
 
 /**
  * What an approver is shown. Parameters are redacted of card data.

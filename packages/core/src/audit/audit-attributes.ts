@@ -1,4 +1,4 @@
-import { looksLikeCardNumber } from '../policy/redact.js';
+import { looksLikeCardNumber } from '@handshake/protocol';
 
 /**
  * Short, non-secret facts a tool provider or an integration adds to an audit event

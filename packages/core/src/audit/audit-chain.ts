@@ -1,5 +1,4 @@
-import { canonicalize } from '../canonical/canonicalize.js';
-import { sha256Hex } from '../canonical/hash.js';
+import { canonicalize, sha256Hex } from '@handshake/protocol';
 import type { AuditEvent } from './audit-event.js';
 
 /**

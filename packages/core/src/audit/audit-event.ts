@@ -1,4 +1,5 @@
-import type { Awaitable, Tier } from '../types/common.js';
+import type { Tier } from '@handshake/protocol';
+import type { Awaitable } from '../types/common.js';
 import type { AuditAttributes } from './audit-attributes.js';
 
 /**

@@ -1,4 +1,4 @@
-import { HandshakeError } from '../errors/handshake-error.js';
+import { HandshakeError } from '@handshake/protocol';
 
 /**
  * An API Gateway REST API proxy event (payload format 1.0), as far as the adapter reads it.

@@ -1,4 +1,4 @@
-import { HandshakeError } from '../errors/handshake-error.js';
+import { HandshakeError } from '@handshake/protocol';
 import { errorResponse } from '../http/responses.js';
 import { isV2, type LambdaHttpEvent, toRequest } from './events.js';
 

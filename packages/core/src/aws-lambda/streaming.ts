@@ -1,4 +1,4 @@
-import { HandshakeError } from '../errors/handshake-error.js';
+import { HandshakeError } from '@handshake/protocol';
 import { errorResponse } from '../http/responses.js';
 import type { ApiGatewayProxyEventV2 } from './events.js';
 import { toRequest } from './events.js';

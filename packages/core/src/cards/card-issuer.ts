@@ -1,5 +1,6 @@
-import type { CustomerDetails } from '../spend/schemas.js';
-import type { Awaitable, Money } from '../types/common.js';
+import type { Money } from '@handshake/protocol';
+import type { CustomerDetails } from '@handshake/protocol/cards';
+import type { Awaitable } from '../types/common.js';
 
 /**
  * What the issuer is asked for: one single-use card for one approved purchase.

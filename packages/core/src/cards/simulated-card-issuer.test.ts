@@ -1,6 +1,6 @@
+import { HandshakeError } from '@handshake/protocol';
 import { describe, expect, it } from 'vitest';
 import { testClock } from '../../test/fixtures.js';
-import { HandshakeError } from '../errors/handshake-error.js';
 import { luhnCheckDigit, luhnValid, simulatedCardIssuer } from './simulated-card-issuer.js';
 
 const FIVE_MINUTES = 5 * 60 * 1000;

@@ -1,15 +1,14 @@
+import {
+  base64urlEncode,
+  formatMoney,
+  HandshakeError,
+  parseMoney,
+  sha256Hex,
+} from '@handshake/protocol';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
-import { sha256Hex } from '../canonical/hash.js';
-import { HandshakeError } from '../errors/handshake-error.js';
-import { formatMoney, parseMoney } from '../money/money.js';
-import {
-  base64urlEncode,
-  cryptoRandomSource,
-  type RandomSource,
-  timingSafeEqualString,
-} from '../tokens/token.js';
+import { cryptoRandomSource, type RandomSource, timingSafeEqualString } from '../tokens/token.js';
 import { type Clock, systemClock } from '../types/common.js';
 import type {
   CardCharge,

@@ -1,7 +1,6 @@
-import { HandshakeError } from '../errors/handshake-error.js';
+import { HandshakeError, type Money } from '@handshake/protocol';
 import { type CountedAmount, countedAmount } from '../limits/amounts.js';
 import type { ToolDefinition } from '../tools/tool-provider.js';
-import type { Money } from '../types/common.js';
 import type { EngineContext } from './context.js';
 import { type CallFields, codeOf, refuse } from './refusals.js';
 

@@ -1,4 +1,4 @@
-import { HandshakeError } from '../errors/handshake-error.js';
+import { HandshakeError } from '@handshake/protocol';
 import type { SessionIdentity } from '../sessions/session-verifier.js';
 import type { ApprovalRecord, TransactionRecord } from '../store/records.js';
 import { generateToken, tokenDigest } from '../tokens/token.js';

@@ -1,5 +1,4 @@
-import { HandshakeError } from '../errors/handshake-error.js';
-import type { ApprovalSummary, ApprovalView } from '../schemas/wire.js';
+import { type ApprovalSummary, type ApprovalView, HandshakeError } from '@handshake/protocol';
 import type { SessionIdentity } from '../sessions/session-verifier.js';
 import type { ApprovalRecord } from '../store/records.js';
 import { issueApprovalToken } from './approval-tokens.js';

@@ -1,17 +1,21 @@
-import { hashParams } from '../canonical/hash.js';
-import { HandshakeError } from '../errors/handshake-error.js';
+import {
+  type AuthorizeRequest,
+  type AuthorizeResponse,
+  formatMoney,
+  HandshakeError,
+  hashParams,
+  parseMoney,
+  redactSensitive,
+  tierRank,
+} from '@handshake/protocol';
 import type { CountedAmount } from '../limits/amounts.js';
 import { limitEnabled, limitsOf, type SpendingLimits } from '../limits/spending-limits.js';
 import { limitWindows } from '../limits/windows.js';
-import { formatMoney, parseMoney } from '../money/money.js';
-import { redactSensitive } from '../policy/redact.js';
 import { checkRules, validateStrict } from '../policy/validate.js';
-import type { AuthorizeRequest, AuthorizeResponse } from '../schemas/wire.js';
 import type { SessionIdentity } from '../sessions/session-verifier.js';
 import type { ApprovalReason, ApprovalRecord, TransactionRecord } from '../store/records.js';
 import type { SpendRequest } from '../store/store-v1.js';
 import { generateTokens, tokenDigest } from '../tokens/token.js';
-import { tierRank } from '../types/common.js';
 import { resolveAmount } from './amount.js';
 import { type EngineContext, storeCall } from './context.js';
 import { ANONYMOUS, resolveCall } from './identity.js';

@@ -1,5 +1,5 @@
+import type { Money } from '@handshake/protocol';
 import type { CaptureSpendOutcome } from '../store/capture-spend.js';
-import type { Money } from '../types/common.js';
 
 /**
  * A merchant's capture on a card issued for a transaction, as the card issuer reports

@@ -1,6 +1,5 @@
+import { HandshakeError, parseMoney } from '@handshake/protocol';
 import { auditAttributes } from '../audit/audit-attributes.js';
-import { HandshakeError } from '../errors/handshake-error.js';
-import { parseMoney } from '../money/money.js';
 import type {
   CardAuthorizationDecision,
   CardCapture,

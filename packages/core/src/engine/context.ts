@@ -1,15 +1,15 @@
+import { HandshakeError, type Tier } from '@handshake/protocol';
 import type { ApproverV1 } from '../approvals/approver.js';
 import { humanApprover } from '../approvals/approver.js';
 import type { AuditSinkV1 } from '../audit/audit-event.js';
 import { AuditLog } from '../audit/audit-log.js';
 import { RefusalAggregator } from '../audit/refusal-aggregator.js';
-import { HandshakeError } from '../errors/handshake-error.js';
 import type { SessionVerifierV1 } from '../sessions/session-verifier.js';
 import { MemoryStore } from '../store/memory-store.js';
 import { sealOutcomes } from '../store/sealed-outcomes.js';
 import type { StoreV1 } from '../store/store-v1.js';
 import { generateToken, type RandomSource, tokenDigest } from '../tokens/token.js';
-import { type Clock, systemClock, type Tier } from '../types/common.js';
+import { type Clock, systemClock } from '../types/common.js';
 import type { HandshakeOptions } from './options.js';
 import { ToolRegistry } from './registry.js';
 

@@ -1,7 +1,11 @@
-import { HandshakeError } from '../errors/handshake-error.js';
+import {
+  type ApprovalSummary,
+  type DecisionChannel,
+  type DecisionRequest,
+  HandshakeError,
+} from '@handshake/protocol';
 import { limitsOf } from '../limits/spending-limits.js';
 import { limitWindows } from '../limits/windows.js';
-import type { ApprovalSummary, DecisionChannel, DecisionRequest } from '../schemas/wire.js';
 import type { ApprovalRecord } from '../store/records.js';
 import type { StoreV1 } from '../store/store-v1.js';
 import { readApproval } from './approvals.js';

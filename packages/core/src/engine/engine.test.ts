@@ -1,9 +1,8 @@
+import { generateSigningKey, HandshakeError } from '@handshake/protocol';
 import { describe, expect, it, vi } from 'vitest';
 import { CREDENTIALS, testEngine, testTools } from '../../test/fixtures.js';
 import { agentApprover, rulesApprover } from '../approvals/approver.js';
 import { verifyAuditChain } from '../audit/audit-chain.js';
-import { HandshakeError } from '../errors/handshake-error.js';
-import { generateSigningKey } from '../signing/signature.js';
 import { MemoryStore } from '../store/memory-store.js';
 import type { StoreV1 } from '../store/store-v1.js';
 import { createHandshake } from './engine.js';

@@ -1,5 +1,5 @@
+import type * as wire from '@handshake/protocol';
 import type { AuditEvent } from '../audit/audit-event.js';
-import type * as wire from '../schemas/wire.js';
 import type { SessionIdentity } from '../sessions/session-verifier.js';
 import type { ApprovalRecord } from '../store/records.js';
 import type { StoreV1 } from '../store/store-v1.js';

@@ -1,10 +1,13 @@
-import { hashParams } from '../canonical/hash.js';
-import { HandshakeError } from '../errors/handshake-error.js';
-import type { ExecuteRequest, ExecuteResponse } from '../schemas/wire.js';
+import {
+  type ExecuteRequest,
+  type ExecuteResponse,
+  HandshakeError,
+  hashParams,
+  tierRank,
+} from '@handshake/protocol';
 import { amountBinding, moneyBinding } from '../store/amount-binding.js';
 import type { ConsumeMismatchField } from '../store/store-v1.js';
 import { tokenDigest } from '../tokens/token.js';
-import { tierRank } from '../types/common.js';
 import { declaredAmount } from './amount.js';
 import { completeOrReport, type EngineContext, storeCall } from './context.js';
 import { resolveCall } from './identity.js';

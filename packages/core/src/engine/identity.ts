@@ -1,4 +1,4 @@
-import { HandshakeError } from '../errors/handshake-error.js';
+import { HandshakeError } from '@handshake/protocol';
 import { isReservedUserId, type SessionIdentity } from '../sessions/session-verifier.js';
 import { tokenDigest } from '../tokens/token.js';
 import type { EngineContext } from './context.js';

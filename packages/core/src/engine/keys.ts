@@ -1,4 +1,4 @@
-import { sha256Hex } from '../canonical/hash.js';
+import { sha256Hex } from '@handshake/protocol';
 
 // How the engine names what it keeps in the store: every key of a user shares the
 // user's partition, and an approval's id carries it, so any step can find the partition

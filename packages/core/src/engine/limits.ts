@@ -1,6 +1,6 @@
+import { formatMoney } from '@handshake/protocol';
 import { type LimitWindow, limitEnabled, limitsOf } from '../limits/spending-limits.js';
 import { limitWindows } from '../limits/windows.js';
-import { formatMoney } from '../money/money.js';
 import { type EngineContext, storeCall } from './context.js';
 import { identify } from './identity.js';
 import { partitionOf } from './keys.js';

@@ -1,3 +1,4 @@
+import type { Tier } from '@handshake/protocol';
 import type { ApproverV1 } from '../approvals/approver.js';
 import type { AuditEvent, AuditSinkV1 } from '../audit/audit-event.js';
 import type { ExchangeRateProviderV1, LimitsSource } from '../limits/spending-limits.js';
@@ -7,7 +8,7 @@ import type { OutcomeKey } from '../store/sealed-outcomes.js';
 import type { StoreV1 } from '../store/store-v1.js';
 import type { RandomSource } from '../tokens/token.js';
 import type { ToolProviderV1 } from '../tools/tool-provider.js';
-import type { Clock, Tier } from '../types/common.js';
+import type { Clock } from '../types/common.js';
 
 /**
  * Options of {@link createHandshake}. Everything but `tools` has a default.

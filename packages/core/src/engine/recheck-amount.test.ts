@@ -1,16 +1,19 @@
 // A tool whose amount lives outside its parameters (an order at the payment provider):
 // the amount is read again at execute and bound into the consume, so an amount changed
 // between authorize and execute is refused and the token survives.
+import {
+  generateSigningKey,
+  HandshakeError,
+  hashParams,
+  type Money,
+  signExecute,
+} from '@handshake/protocol';
 import { describe, expect, it } from 'vitest';
-import { hashParams } from '../canonical/hash.js';
-import { HandshakeError } from '../errors/handshake-error.js';
 import { staticSessionVerifier } from '../sessions/static-session-verifier.js';
 import { staticKeyResolver } from '../signing/key-resolver.js';
-import { generateSigningKey, signExecute } from '../signing/signature.js';
 import { MemoryStore } from '../store/memory-store.js';
 import type { ConsumeOp, StoreV1 } from '../store/store-v1.js';
 import type { ToolProviderV1 } from '../tools/tool-provider.js';
-import type { Money } from '../types/common.js';
 import { createHandshake } from './engine.js';
 
 const ALICE = 'dev-token-alice';

@@ -1,7 +1,6 @@
+import { HandshakeError, type Tier } from '@handshake/protocol';
 import type { AuditFields } from '../audit/audit-log.js';
-import { HandshakeError } from '../errors/handshake-error.js';
 import { isReservedUserId } from '../sessions/session-verifier.js';
-import type { Tier } from '../types/common.js';
 import type { EngineContext } from './context.js';
 import type { CallerContext } from './options.js';
 

@@ -1,6 +1,5 @@
-import type { ToolListing } from '../schemas/wire.js';
+import { type Tier, type ToolListing, tierRank } from '@handshake/protocol';
 import type { ToolDefinition, ToolProviderV1 } from '../tools/tool-provider.js';
-import { type Tier, tierRank } from '../types/common.js';
 import type { HandshakeOptions } from './options.js';
 
 /**

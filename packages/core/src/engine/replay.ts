@@ -1,5 +1,4 @@
-import { HandshakeError } from '../errors/handshake-error.js';
-import type { ExecuteResponse } from '../schemas/wire.js';
+import { type ExecuteResponse, HandshakeError } from '@handshake/protocol';
 import type { SessionIdentity } from '../sessions/session-verifier.js';
 import type { Tombstone } from '../store/records.js';
 import { completeOrReport, type EngineContext } from './context.js';

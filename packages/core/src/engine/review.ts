@@ -1,7 +1,5 @@
+import { type AuthorizeResponse, HandshakeError, parseMoney } from '@handshake/protocol';
 import type { ApprovalRequest, ApprovalVerdict } from '../approvals/approver.js';
-import { HandshakeError } from '../errors/handshake-error.js';
-import { parseMoney } from '../money/money.js';
-import type { AuthorizeResponse } from '../schemas/wire.js';
 import type { SessionIdentity } from '../sessions/session-verifier.js';
 import type { ApprovalRecord } from '../store/records.js';
 import { issueApprovalToken } from './approval-tokens.js';

@@ -1,7 +1,10 @@
+import {
+  type ExecuteRequest,
+  type ExecuteResponse,
+  formatMoney,
+  HandshakeError,
+} from '@handshake/protocol';
 import { type AuditAttributes, auditAttributes } from '../audit/audit-attributes.js';
-import { HandshakeError } from '../errors/handshake-error.js';
-import { formatMoney } from '../money/money.js';
-import type { ExecuteRequest, ExecuteResponse } from '../schemas/wire.js';
 import type { TransactionRecord } from '../store/records.js';
 import type { ToolDefinition } from '../tools/tool-provider.js';
 import { completeOrReport, type EngineContext } from './context.js';

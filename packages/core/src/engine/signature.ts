@@ -1,7 +1,5 @@
-import { HandshakeError } from '../errors/handshake-error.js';
-import type { ExecuteRequest } from '../schemas/wire.js';
+import { type ExecuteRequest, HandshakeError, verifyExecuteSignature } from '@handshake/protocol';
 import type { SessionIdentity } from '../sessions/session-verifier.js';
-import { verifyExecuteSignature } from '../signing/signature.js';
 import type { EngineContext } from './context.js';
 import { type CallFields, refuse } from './refusals.js';
 

@@ -1,4 +1,4 @@
-import type { ApprovalSummary, ApprovalView } from '../schemas/wire.js';
+import type { ApprovalSummary, ApprovalView } from '@handshake/protocol';
 import type { ApprovalRecord } from '../store/records.js';
 
 // Stored records → the shapes the wire carries. Instants are epoch milliseconds in the

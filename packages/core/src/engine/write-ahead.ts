@@ -1,5 +1,5 @@
+import { type Tier, tierRank } from '@handshake/protocol';
 import type { ToolDefinition } from '../tools/tool-provider.js';
-import { type Tier, tierRank } from '../types/common.js';
 
 /**
  * Whether a call changes state, so its execute is written ahead: CONFIDENTIAL and above,

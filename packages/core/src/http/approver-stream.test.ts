@@ -1,7 +1,7 @@
+import type { ApprovalSummary } from '@handshake/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CREDENTIALS, testEngine } from '../../test/fixtures.js';
 import { type RunningServer, serve } from '../node/serve.js';
-import type { ApprovalSummary } from '../schemas/wire.js';
 import { createHandshakeHandler } from './handler.js';
 
 const refund = (value: string) => ({ capture_id: 'CAP-1', amount: { value, currency: 'USD' } });

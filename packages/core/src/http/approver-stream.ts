@@ -1,6 +1,5 @@
+import { type ApprovalSummary, HandshakeError } from '@handshake/protocol';
 import type { HandshakeEngine } from '../engine/engine.js';
-import { HandshakeError } from '../errors/handshake-error.js';
-import type { ApprovalSummary } from '../schemas/wire.js';
 import type { ApprovalStatus } from '../store/records.js';
 import { type LiveStream, liveEventStream } from './live-stream.js';
 import type { LiveTimers } from './live-timers.js';

@@ -1,6 +1,5 @@
+import { CANONICALIZE_MAX_DEPTH, HandshakeError } from '@handshake/protocol';
 import type { z } from 'zod';
-import { CANONICALIZE_MAX_DEPTH } from '../canonical/canonicalize.js';
-import { HandshakeError } from '../errors/handshake-error.js';
 import { parseJsonText } from './json-text.js';
 
 /**

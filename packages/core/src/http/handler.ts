@@ -1,12 +1,12 @@
-import type { z } from 'zod';
-import type { HandshakeEngine } from '../engine/engine.js';
-import { HandshakeError } from '../errors/handshake-error.js';
 import {
   ApprovalStatusSchema,
   AuthorizeRequestSchema,
   DecisionRequestSchema,
   ExecuteRequestSchema,
-} from '../schemas/wire.js';
+  HandshakeError,
+} from '@handshake/protocol';
+import type { z } from 'zod';
+import type { HandshakeEngine } from '../engine/engine.js';
 import { approverEventStream } from './approver-stream.js';
 import { readJsonBody } from './body.js';
 import { liveTimers, type TimerScheduler } from './live-timers.js';

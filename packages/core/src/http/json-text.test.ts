@@ -1,7 +1,7 @@
+import { hashParams } from '@handshake/protocol';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CREDENTIALS, testEngine } from '../../test/fixtures.js';
-import { hashParams } from '../canonical/hash.js';
 import { createHandshakeHandler } from './handler.js';
 import { parseJsonText } from './json-text.js';
 

@@ -1,10 +1,10 @@
 // The live streams share what they can: one store subscription per engine and one
 // heartbeat, one poll and one deadline timer per handler, whatever the number of
 // streams. Streams are opened on the handler in process, with timers the test fires.
+import { HandshakeError } from '@handshake/protocol';
 import { describe, expect, it } from 'vitest';
 import { CREDENTIALS, testEngine } from '../../test/fixtures.js';
 import { approvalWatchers } from '../engine/watch.js';
-import { HandshakeError } from '../errors/handshake-error.js';
 import { MemoryStore } from '../store/memory-store.js';
 import type { StoreV1 } from '../store/store-v1.js';
 import { createHandshakeHandler } from './handler.js';

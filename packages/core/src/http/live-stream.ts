@@ -1,6 +1,6 @@
+import { HandshakeError } from '@handshake/protocol';
 import type { HandshakeEngine } from '../engine/engine.js';
 import type { ApprovalChange, ApprovalWatcher } from '../engine/watch.js';
-import { HandshakeError } from '../errors/handshake-error.js';
 import { eventStreamResponse } from './event-stream.js';
 import type { LiveTimers } from './live-timers.js';
 

@@ -1,5 +1,4 @@
-import { type ErrorCode, isErrorCode } from '../errors/codes.js';
-import { errorEnvelope, HandshakeError } from '../errors/handshake-error.js';
+import { type ErrorCode, errorEnvelope, HandshakeError, isErrorCode } from '@handshake/protocol';
 
 const BASE_HEADERS = {
   'content-type': 'application/json; charset=utf-8',

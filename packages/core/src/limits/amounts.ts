@@ -1,6 +1,4 @@
-import { HandshakeError } from '../errors/handshake-error.js';
-import { parseMoney } from '../money/money.js';
-import type { Money } from '../types/common.js';
+import { HandshakeError, type Money, parseMoney } from '@handshake/protocol';
 import { convertMinor } from './convert.js';
 import { rateForCallerAmount } from './exchange-rates.js';
 import { type ExchangeRateProviderV1, type LimitsSource, limitsOf } from './spending-limits.js';

@@ -1,5 +1,4 @@
-import { HandshakeError } from '../errors/handshake-error.js';
-import { currencyExponent } from '../money/currencies.js';
+import { currencyExponent, HandshakeError } from '@handshake/protocol';
 
 /**
  * Converts minor units between currencies at a decimal rate, exactly, rounding up so

@@ -1,6 +1,6 @@
+import { HandshakeError } from '@handshake/protocol';
 import { describe, expect, it } from 'vitest';
 import { testClock } from '../../test/fixtures.js';
-import { HandshakeError } from '../errors/handshake-error.js';
 import {
   cachedExchangeRates,
   compareRates,

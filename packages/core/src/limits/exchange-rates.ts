@@ -1,5 +1,4 @@
-import { HandshakeError } from '../errors/handshake-error.js';
-import { isCurrency } from '../money/currencies.js';
+import { HandshakeError, isCurrency } from '@handshake/protocol';
 import { type Clock, systemClock } from '../types/common.js';
 import type { ExchangeRate, ExchangeRateProviderV1 } from './spending-limits.js';
 

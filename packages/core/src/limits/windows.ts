@@ -1,4 +1,4 @@
-import { parseMoney } from '../money/money.js';
+import { parseMoney } from '@handshake/protocol';
 import type { SpendWindow } from '../store/store-v1.js';
 import { type LimitWindow, limitEnabled, type SpendingLimits } from './spending-limits.js';
 

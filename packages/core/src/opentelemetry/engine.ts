@@ -1,6 +1,6 @@
+import { TIERS } from '@handshake/protocol';
 import type { Attributes } from '@opentelemetry/api';
 import type { HandshakeEngine } from '../engine/engine.js';
-import { TIERS } from '../types/common.js';
 import {
   DURATION_BUCKETS,
   meterOf,

@@ -1,8 +1,8 @@
+import { HandshakeError } from '@handshake/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CREDENTIALS } from '../../test/fixtures.js';
 import { inMemoryTelemetry, instrumentedEngine } from '../../test/telemetry.js';
 import { simulatedCardIssuer } from '../cards/simulated-card-issuer.js';
-import { HandshakeError } from '../errors/handshake-error.js';
 import { MemoryStore } from '../store/memory-store.js';
 import { instrumentCardIssuer } from './card-issuer.js';
 import { observePendingApprovals } from './pending-approvals.js';

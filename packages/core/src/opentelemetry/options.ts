@@ -1,3 +1,4 @@
+import { HandshakeError } from '@handshake/protocol';
 import {
   type Meter,
   type MeterProvider,
@@ -6,7 +7,6 @@ import {
   type TracerProvider,
   trace,
 } from '@opentelemetry/api';
-import { HandshakeError } from '../errors/handshake-error.js';
 
 /**
  * Where the instrumentation sends its measurements. Without providers it uses the

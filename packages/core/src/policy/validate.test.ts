@@ -1,6 +1,6 @@
+import { HandshakeError } from '@handshake/protocol';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { HandshakeError } from '../errors/handshake-error.js';
 import type { StandardSchema } from '../tools/tool-provider.js';
 import { validateStrict } from './validate.js';
 

@@ -1,4 +1,4 @@
-import { HandshakeError } from '../errors/handshake-error.js';
+import { HandshakeError } from '@handshake/protocol';
 import type { ParameterRule, StandardSchema } from '../tools/tool-provider.js';
 
 function formatPath(path: ReadonlyArray<PropertyKey | { readonly key: PropertyKey }> | undefined) {

@@ -1,8 +1,8 @@
+import { HandshakeError } from '@handshake/protocol';
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { T0, testTools } from '../../test/fixtures.js';
 import { createHandshake } from '../engine/engine.js';
-import { HandshakeError } from '../errors/handshake-error.js';
 import { jwtSessionVerifier as real } from './jwt-session-verifier.js';
 
 const jwtSessionVerifier = real as typeof real;

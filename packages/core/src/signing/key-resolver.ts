@@ -1,4 +1,4 @@
-import { base64urlDecode } from '../tokens/token.js';
+import { base64urlDecode } from '@handshake/protocol';
 import type { Awaitable } from '../types/common.js';
 
 /**

@@ -1,3 +1,13 @@
+import {
+  type AuthorizationStatusResponse,
+  type CardCreationResponse,
+  type CheckoutResponse,
+  CREATE_VIRTUAL_CARD,
+  cardPurchaseParameters,
+  type SpendApiInfo,
+  type SpendLimitsResponse,
+  type ValidationResponse,
+} from '@handshake/protocol/cards';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CREDENTIALS, T0, testClock, testEngine } from '../../test/fixtures.js';
 import { simulatedCardIssuer } from '../cards/simulated-card-issuer.js';
@@ -9,16 +19,8 @@ import type { ExchangeRateProviderV1, SpendingLimits } from '../limits/spending-
 import { type RunningServer, serve } from '../node/serve.js';
 import { MemoryStore } from '../store/memory-store.js';
 import type { StoreV1 } from '../store/store-v1.js';
-import type {
-  AuthorizationStatusResponse,
-  CardCreationResponse,
-  CheckoutResponse,
-  SpendApiInfo,
-  SpendLimitsResponse,
-  ValidationResponse,
-} from './schemas.js';
 import { spendApiRoutes } from './spend-api.js';
-import { CREATE_VIRTUAL_CARD, cardPurchaseParameters, spendTools } from './spend-tools.js';
+import { spendTools } from './spend-tools.js';
 
 const FIVE_MINUTES = 5 * 60 * 1000;
 const DAY = 24 * 60 * 60 * 1000;

@@ -1,27 +1,28 @@
-import type { HandshakeEngine } from '../engine/engine.js';
-import type { LimitsView } from '../engine/limits.js';
-import type { CallerContext } from '../engine/options.js';
-import { HandshakeError } from '../errors/handshake-error.js';
-import type { HandshakeRoute, RouteContext } from '../http/handler.js';
-import { liveTimers, systemTimers, type TimerScheduler } from '../http/live-timers.js';
-import { jsonResponse } from '../http/responses.js';
-import { formatMoney, parseMoney } from '../money/money.js';
-import type { ApprovalReason } from '../store/records.js';
-import { base64urlEncode, cryptoRandomSource, type RandomSource } from '../tokens/token.js';
-import { withFieldPath } from './field-path.js';
+import { base64urlEncode, formatMoney, HandshakeError, parseMoney } from '@handshake/protocol';
 import {
   type AuthorizationStatusResponse,
   type CardCreationResponse,
   type CheckoutResponse,
+  CREATE_VIRTUAL_CARD,
   CreateVirtualCardRequestSchema,
+  cardPurchaseParameters,
   MockCheckoutRequestSchema,
   type SpendApiInfo,
   type SpendEndpoint,
   type SpendLimitsResponse,
   ValidateTransactionRequestSchema,
   type ValidationResponse,
-} from './schemas.js';
-import { CREATE_VIRTUAL_CARD, cardPurchaseParameters, type SpendTools } from './spend-tools.js';
+} from '@handshake/protocol/cards';
+import type { HandshakeEngine } from '../engine/engine.js';
+import type { LimitsView } from '../engine/limits.js';
+import type { CallerContext } from '../engine/options.js';
+import type { HandshakeRoute, RouteContext } from '../http/handler.js';
+import { liveTimers, systemTimers, type TimerScheduler } from '../http/live-timers.js';
+import { jsonResponse } from '../http/responses.js';
+import type { ApprovalReason } from '../store/records.js';
+import { cryptoRandomSource, type RandomSource } from '../tokens/token.js';
+import { withFieldPath } from './field-path.js';
+import type { SpendTools } from './spend-tools.js';
 import { validationEventStream } from './validation-stream.js';
 
 /**

@@ -1,5 +1,4 @@
-import { parseMoney } from '../money/money.js';
-import type { Money } from '../types/common.js';
+import { type Money, parseMoney } from '@handshake/protocol';
 import type { TransactionRecord } from './records.js';
 
 /**

@@ -1,5 +1,5 @@
+import type { Tier } from '@handshake/protocol';
 import type { LimitWindow } from '../limits/spending-limits.js';
-import type { Tier } from '../types/common.js';
 
 /**
  * The transaction an ephemeral token authorizes, stored under the token's digest.

@@ -1,4 +1,4 @@
-import { redactSensitive } from '../policy/redact.js';
+import { redactSensitive } from '@handshake/protocol';
 import { cryptoRandomSource, type RandomSource } from '../tokens/token.js';
 import type { ExecutionOutcome } from './records.js';
 import type { CompleteOp, ConsumeOp, ConsumeOutcome, StoreV1 } from './store-v1.js';

@@ -1,55 +1,12 @@
-import { sha256Hex } from '../canonical/hash.js';
-import { HandshakeError } from '../errors/handshake-error.js';
-
-/**
- * Every kind of token and identifier Handshake issues.
- *
- * @example
- * ```ts
- * import { TOKEN_KINDS } from '@handshake/core';
- *
- * TOKEN_KINDS.includes('approval'); // true
- * ```
- */
-export const TOKEN_KINDS = Object.freeze([
-  'ephemeral',
-  'validation',
-  'approval',
-  'transaction',
-  'session',
-] as const);
-
-/**
- * A kind of token or identifier: secret bearer tokens, or public identifiers.
- *
- * @example
- * ```ts
- * import { generateToken, type TokenKind, tokenKind } from '@handshake/core';
- *
- * const kind: TokenKind = 'approval';
- * tokenKind(generateToken(kind)); // 'approval'
- * ```
- */
-export type TokenKind = (typeof TOKEN_KINDS)[number];
-
-/**
- * The prefix of each kind. Prefixes make a token recognizable in logs and to secret
- * scanners, and none is a prefix of another, so the kind of a token is unambiguous.
- *
- * @example
- * ```ts
- * import { TOKEN_PREFIXES, generateToken } from '@handshake/core';
- *
- * generateToken('ephemeral').startsWith(TOKEN_PREFIXES.ephemeral); // true: 'hset_…'
- * ```
- */
-export const TOKEN_PREFIXES = Object.freeze({
-  ephemeral: 'hset_',
-  validation: 'hsvt_',
-  session: 'hsst_',
-  approval: 'apr_',
-  transaction: 'tx_',
-} as const satisfies Record<TokenKind, string>);
+import {
+  base64urlDecode,
+  base64urlEncode,
+  HandshakeError,
+  sha256Hex,
+  TOKEN_KINDS,
+  TOKEN_PREFIXES,
+  type TokenKind,
+} from '@handshake/protocol';
 
 /**
  * How many random bytes each kind carries: 32 (256 bits) for the secret bearer tokens,
@@ -251,104 +208,6 @@ export function timingSafeEqualString(a: string, b: string): boolean {
   return difference === 0;
 }
 
-const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-
-// Character code to 6-bit value, -1 outside the alphabet (RFC 4648 §5, Table 2).
-const DECODING = (() => {
-  const table = new Int8Array(128).fill(-1);
-  for (let value = 0; value < ALPHABET.length; value++) table[ALPHABET.charCodeAt(value)] = value;
-  return table;
-})();
-
-/**
- * The base64url form of `bytes` (RFC 4648 §5) without padding, as used in tokens and JWTs.
- *
- * @example
- * ```ts
- * import { base64urlEncode } from '@handshake/core';
- *
- * base64urlEncode(new Uint8Array([0xfb, 0xff])); // '-_8'
- * ```
- */
-export function base64urlEncode(bytes: Uint8Array): string {
-  let out = '';
-  let i = 0;
-  for (; i + 2 < bytes.length; i += 3) {
-    const group = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
-    out += sextet(group, 18) + sextet(group, 12) + sextet(group, 6) + sextet(group, 0);
-  }
-  // RFC 4648 §4: a final group of one or two bytes gives two or three characters; the
-  // padding '=' that would follow is omitted (§3.2).
-  if (i + 1 === bytes.length) {
-    const group = bytes[i]! << 16;
-    out += sextet(group, 18) + sextet(group, 12);
-  } else if (i + 2 === bytes.length) {
-    const group = (bytes[i]! << 16) | (bytes[i + 1]! << 8);
-    out += sextet(group, 18) + sextet(group, 12) + sextet(group, 6);
-  }
-  return out;
-}
-
-/**
- * Decodes unpadded base64url (RFC 4648 §5) strictly: only the 64 characters of the
- * alphabet, no padding, no whitespace, and only the canonical encoding (the unused bits
- * of the last character must be zero, RFC 4648 §3.5), so that each byte string has
- * exactly one accepted text.
- *
- * @throws {HandshakeError} `VALIDATION_ERROR` for anything else. The message gives the
- * position of a bad character, never the text.
- *
- * @example
- * ```ts
- * import { base64urlDecode } from '@handshake/core';
- *
- * base64urlDecode('-_8'); // Uint8Array [0xfb, 0xff]
- * base64urlDecode('-_8='); // throws: padding is not accepted
- * ```
- */
-export function base64urlDecode(text: string): Uint8Array {
-  if (typeof text !== 'string') {
-    throw new HandshakeError('VALIDATION_ERROR', 'base64url input must be a string');
-  }
-  // One leftover character carries only 6 bits, less than a byte: no encoder produces it.
-  if (text.length % 4 === 1) {
-    throw new HandshakeError('VALIDATION_ERROR', 'base64url text has an impossible length');
-  }
-  const bytes = new Uint8Array(Math.floor((text.length * 3) / 4));
-  let pending = 0;
-  let pendingBits = 0;
-  let written = 0;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    const value = code < 128 ? DECODING[code]! : -1;
-    if (value < 0) {
-      const detail = code === 0x3d ? ' (padding is not accepted)' : '';
-      throw new HandshakeError(
-        'VALIDATION_ERROR',
-        `base64url text has an invalid character at position ${i}${detail}`,
-      );
-    }
-    pending = (pending << 6) | value;
-    pendingBits += 6;
-    if (pendingBits >= 8) {
-      pendingBits -= 8;
-      bytes[written++] = pending >> pendingBits;
-      pending &= (1 << pendingBits) - 1;
-    }
-  }
-  if (pending !== 0) {
-    throw new HandshakeError(
-      'VALIDATION_ERROR',
-      'base64url text is not canonical: the unused bits of its last character are not zero',
-    );
-  }
-  return bytes;
-}
-
 function isTokenKind(kind: unknown): kind is TokenKind {
   return (TOKEN_KINDS as readonly unknown[]).includes(kind);
-}
-
-function sextet(group: number, shift: number): string {
-  return ALPHABET.charAt((group >> shift) & 63);
 }

@@ -1,4 +1,5 @@
-import type { Awaitable, Money, Tier } from '../types/common.js';
+import type { Money, Tier } from '@handshake/protocol';
+import type { Awaitable } from '../types/common.js';
 
 /**
  * A schema in the Standard Schema form (`~standard`), which zod 3.24+, zod 4,

@@ -2,9 +2,9 @@
 // its outcome was recorded. Simulated in one process: two engines share one store and
 // one clock; the first one's provider never returns (it is "killed" mid-call, so its own
 // timeout never fires), and the retry reaches the second one, as after a restart.
+import { HandshakeError } from '@handshake/protocol';
 import { describe, expect, it } from 'vitest';
 import { memoryAuditSink } from '../../src/audit/sinks.js';
-import { HandshakeError } from '../../src/errors/handshake-error.js';
 import { staticKeyResolver } from '../../src/signing/key-resolver.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import { CREDENTIALS, testEngine, testTools } from '../fixtures.js';

@@ -2,11 +2,11 @@
 // call that changes state, fail closed — nothing irreversible happens unless its audit
 // event is written — and everything else is buffered: the call goes on, the events wait in order and are retried until written.
 // Nothing is dropped either way.
+import { HandshakeError } from '@handshake/protocol';
 import { describe, expect, it, vi } from 'vitest';
 import { verifyAuditChain } from '../../src/audit/audit-chain.js';
 import type { AuditEvent, AuditSinkV1 } from '../../src/audit/audit-event.js';
 import type { HandshakeOptions } from '../../src/engine/options.js';
-import { HandshakeError } from '../../src/errors/handshake-error.js';
 import { CREDENTIALS, testEngine } from '../fixtures.js';
 
 /** A sink that fails while `down` is true; `events` holds what it wrote, in order. */

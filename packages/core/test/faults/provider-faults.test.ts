@@ -2,8 +2,8 @@
 // it. The token is consumed once with its outcome stored (a retry gets the same
 // answer, the tool never runs again), a definite failure gives the reservation back, a
 // timeout keeps it (the payment may have gone through), and the audit says which.
+import { HandshakeError } from '@handshake/protocol';
 import { describe, expect, it } from 'vitest';
-import { HandshakeError } from '../../src/errors/handshake-error.js';
 import { CREDENTIALS, testEngine, testTools } from '../fixtures.js';
 
 const buy = { order: 'O-1', amount: { value: '10.00', currency: 'USD' } };

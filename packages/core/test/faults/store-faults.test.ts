@@ -4,9 +4,9 @@
 // step: no token is half-consumed (it is untouched, or consumed with a tombstone), a
 // spend reservation is never leaked (it is released or lapses at its hold deadline),
 // the tool never runs twice, and the audit trail says what happened.
+import { HandshakeError } from '@handshake/protocol';
 import { describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../../src/audit/audit-event.js';
-import { HandshakeError } from '../../src/errors/handshake-error.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import type { StoreV1 } from '../../src/store/store-v1.js';
 import { CREDENTIALS, testEngine } from '../fixtures.js';

@@ -2,10 +2,11 @@
 // properties checked on generated input (fast-check). Every answer must be a 4xx with
 // exactly the error envelope, never a stack or an internal path, and the service must
 // keep serving.
+
 import { connect } from 'node:net';
+import { hashParams } from '@handshake/protocol';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashParams } from '../../src/canonical/hash.js';
 import {
   type Answer,
   CREDENTIALS,

@@ -3,15 +3,16 @@
 // everything written to the console, every error answer and every audit line (in
 // memory and in a JSON lines file) is kept; then each is scanned for every token,
 // credential, signing key, card number and CVC the scenario saw.
+
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { format } from 'node:util';
+import { HandshakeError } from '@handshake/protocol';
+import type { CardCreationResponse } from '@handshake/protocol/cards';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { memoryAuditSink } from '../../src/audit/sinks.js';
-import { HandshakeError } from '../../src/errors/handshake-error.js';
 import { jsonLinesAuditSink } from '../../src/node/json-lines-audit-sink.js';
-import type { CardCreationResponse } from '../../src/spend/schemas.js';
 import { CREDENTIALS, type Harness, sseData, startHarness } from '../harness.js';
 import { authorized, execute } from './support.js';
 

@@ -1,8 +1,7 @@
 // Threats: a stolen token without the user's signing key (forged signatures), and a
 // key of another user (wrong-key signatures).
+import { generateSigningKey, hashParams, signExecute } from '@handshake/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { hashParams } from '../../src/canonical/hash.js';
-import { generateSigningKey, signExecute } from '../../src/signing/signature.js';
 import { CREDENTIALS, type Harness, startHarness } from '../harness.js';
 import { type Authorized, authorized, refusal } from './support.js';
 

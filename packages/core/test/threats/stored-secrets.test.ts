@@ -1,13 +1,13 @@
-import { describe, expect, it } from 'vitest';
-import { simulatedCardIssuer } from '../../src/cards/simulated-card-issuer.js';
-import { HandshakeError } from '../../src/errors/handshake-error.js';
-import { staticKeyResolver } from '../../src/signing/key-resolver.js';
-import type { CardCreationResponse } from '../../src/spend/schemas.js';
+import { HandshakeError } from '@handshake/protocol';
 import {
+  type CardCreationResponse,
   CREATE_VIRTUAL_CARD,
   cardPurchaseParameters,
-  spendTools,
-} from '../../src/spend/spend-tools.js';
+} from '@handshake/protocol/cards';
+import { describe, expect, it } from 'vitest';
+import { simulatedCardIssuer } from '../../src/cards/simulated-card-issuer.js';
+import { staticKeyResolver } from '../../src/signing/key-resolver.js';
+import { spendTools } from '../../src/spend/spend-tools.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import type { OutcomeKey } from '../../src/store/sealed-outcomes.js';
 import type { StoreV1 } from '../../src/store/store-v1.js';

@@ -34,7 +34,7 @@ const EXPONENTS: ReadonlyMap<string, number> = new Map(
  *
  * @example
  * ```ts
- * import { CURRENCY_CODES } from '@handshake/core';
+ * import { CURRENCY_CODES } from '@handshake/protocol';
  *
  * CURRENCY_CODES.includes('EUR'); // true
  * ```
@@ -47,7 +47,7 @@ export const CURRENCY_CODES: readonly string[] = Object.freeze([...EXPONENTS.key
  *
  * @example
  * ```ts
- * import { isCurrency } from '@handshake/core';
+ * import { isCurrency } from '@handshake/protocol';
  *
  * isCurrency('USD'); // true
  * isCurrency('usd'); // false: codes are uppercase
@@ -71,7 +71,7 @@ export function isCurrency(code: unknown): code is string {
  *
  * @example
  * ```ts
- * import { currencyExponent } from '@handshake/core';
+ * import { currencyExponent } from '@handshake/protocol';
  *
  * currencyExponent('USD'); // 2
  * currencyExponent('JPY'); // 0

@@ -1,6 +1,6 @@
 // sha256Hex runs on the runtime's native SHA-256 where it has one and on @noble/hashes
 // elsewhere: both paths must give the same digests and refuse the same input. Vectors:
-// NIST CAVS 11.0 (public domain), copied into packages/core/test-vectors/sha256.
+// NIST CAVS 11.0 (public domain), copied into packages/protocol/test-vectors/sha256.
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';

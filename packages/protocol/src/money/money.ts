@@ -1,16 +1,27 @@
 import { HandshakeError } from '../errors/handshake-error.js';
-import type { Money } from '../types/common.js';
 import { currencyExponent } from './currencies.js';
 
-// Defined once in types/common.ts; re-exported to travel with its conversions.
-export type { Money };
+/**
+ * Money on the wire: a decimal string and an ISO 4217 code.
+ *
+ * @example
+ * ```ts
+ * import type { Money } from '@handshake/protocol';
+ *
+ * const refund: Money = { value: '12.50', currency: 'EUR' };
+ * ```
+ */
+export interface Money {
+  value: string;
+  currency: string;
+}
 
 /**
  * Options accepted by {@link parseMoney} and {@link toMinor}.
  *
  * @example
  * ```ts
- * import { type ParseMoneyOptions, parseMoney } from '@handshake/core';
+ * import { type ParseMoneyOptions, parseMoney } from '@handshake/protocol';
  *
  * const refund: ParseMoneyOptions = { allowNegative: true };
  * parseMoney('-12.50', 'EUR', refund); // -1250n
@@ -51,7 +62,7 @@ const DECIMAL = /^(-?)(\d+)(?:\.(\d+))?$/;
  *
  * @example
  * ```ts
- * import { parseMoney } from '@handshake/core';
+ * import { parseMoney } from '@handshake/protocol';
  *
  * parseMoney('12.34', 'USD'); // 1234n
  * parseMoney('12.3', 'USD'); // 1230n
@@ -106,7 +117,7 @@ export function parseMoney(
  *
  * @example
  * ```ts
- * import { formatMoney } from '@handshake/core';
+ * import { formatMoney } from '@handshake/protocol';
  *
  * formatMoney(1234n, 'USD'); // '12.34'
  * formatMoney(500n, 'JPY'); // '500'
@@ -130,7 +141,7 @@ export function formatMoney(minor: bigint, currency: string): string {
  *
  * @example
  * ```ts
- * import { toMinor } from '@handshake/core';
+ * import { toMinor } from '@handshake/protocol';
  *
  * toMinor({ value: '12.34', currency: 'USD' }); // 1234n
  * ```
@@ -149,7 +160,7 @@ export function toMinor(money: Money, options?: ParseMoneyOptions): bigint {
  *
  * @example
  * ```ts
- * import { fromMinor } from '@handshake/core';
+ * import { fromMinor } from '@handshake/protocol';
  *
  * fromMinor(1234n, 'USD'); // { value: '12.34', currency: 'USD' }
  * ```

@@ -7,7 +7,7 @@ const BRAND = Symbol.for('handshake.error');
  *
  * @example
  * ```ts
- * import { HandshakeError, type HandshakeErrorOptions } from '@handshake/core';
+ * import { HandshakeError, type HandshakeErrorOptions } from '@handshake/protocol';
  *
  * const options: HandshakeErrorOptions = { retryAfterSeconds: 2 };
  * throw new HandshakeError('STORE_UNAVAILABLE', 'The store did not answer in time', options);
@@ -34,7 +34,7 @@ export interface HandshakeErrorOptions {
  *
  * @example
  * ```ts
- * import { HandshakeError } from '@handshake/core';
+ * import { HandshakeError } from '@handshake/protocol';
  *
  * try {
  *   throw new HandshakeError('TOKEN_EXPIRED', 'Execute failed: the ephemeral token has expired');
@@ -81,7 +81,7 @@ export class HandshakeError extends Error {
  *
  * @example
  * ```ts
- * import type { ErrorEnvelope } from '@handshake/core';
+ * import type { ErrorEnvelope } from '@handshake/protocol';
  *
  * const body: ErrorEnvelope = {
  *   success: false,
@@ -99,7 +99,7 @@ export interface ErrorEnvelope {
  *
  * @example
  * ```ts
- * import { errorEnvelope } from '@handshake/core';
+ * import { errorEnvelope } from '@handshake/protocol';
  *
  * const body = errorEnvelope('RATE_LIMITED', 'Too many requests; retry in 3 s');
  * // { success: false, error: { code: 'RATE_LIMITED', message: 'Too many requests; retry in 3 s' } }

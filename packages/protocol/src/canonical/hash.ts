@@ -64,7 +64,7 @@ export function sha256HexOn(path: Sha256Path, input: string | Uint8Array): strin
  *
  * @example
  * ```ts
- * import { sha256Hex } from '@handshake/core';
+ * import { sha256Hex } from '@handshake/protocol';
  *
  * sha256Hex('abc');
  * // 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad'
@@ -86,7 +86,7 @@ export function sha256Hex(input: string | Uint8Array): string {
  *
  * @example
  * ```ts
- * import { hashParams } from '@handshake/core';
+ * import { hashParams } from '@handshake/protocol';
  *
  * const a = hashParams({ amount: { value: '12.34', currency: 'USD' }, payee: 'shop-42' });
  * const b = hashParams({ payee: 'shop-42', amount: { currency: 'USD', value: '12.34' } });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ERROR_CODES } from '../errors/codes.js';
-import { TIERS } from '../types/common.js';
+import { TIERS } from '../tiers/tiers.js';
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> => {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
@@ -16,7 +16,7 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> => {
  *
  * @example
  * ```ts
- * import { ToolNameSchema } from '@handshake/core';
+ * import { ToolNameSchema } from '@handshake/protocol';
  *
  * ToolNameSchema.parse('create_refund'); // 'create_refund'
  * ToolNameSchema.safeParse('drop table;').success; // false
@@ -34,7 +34,7 @@ export const ToolNameSchema = z
  *
  * @example
  * ```ts
- * import { ParametersSchema } from '@handshake/core';
+ * import { ParametersSchema } from '@handshake/protocol';
  *
  * const parameters = ParametersSchema.parse({ order_id: 'O-1' });
  * ParametersSchema.safeParse(['not', 'an', 'object']).success; // false
@@ -49,7 +49,7 @@ export const ParametersSchema = z.custom<Record<string, unknown>>(isPlainObject,
  *
  * @example
  * ```ts
- * import { TierSchema } from '@handshake/core';
+ * import { TierSchema } from '@handshake/protocol';
  *
  * const tier = TierSchema.parse('RESTRICTED'); // typed as Tier
  * ```
@@ -61,7 +61,7 @@ export const TierSchema = z.enum(TIERS);
  *
  * @example
  * ```ts
- * import { MoneySchema } from '@handshake/core';
+ * import { MoneySchema } from '@handshake/protocol';
  *
  * MoneySchema.parse({ value: '12.34', currency: 'USD' });
  * MoneySchema.safeParse({ value: 12.34, currency: 'USD' }).success; // false: a float is refused
@@ -77,7 +77,7 @@ export const MoneySchema = z.object({
  *
  * @example
  * ```ts
- * import { AuthorizeRequestSchema } from '@handshake/core';
+ * import { AuthorizeRequestSchema } from '@handshake/protocol';
  *
  * const body = AuthorizeRequestSchema.parse({
  *   tool: 'create_refund',
@@ -99,7 +99,7 @@ export const AuthorizeRequestSchema = z
  *
  * @example
  * ```ts
- * import type { AuthorizeRequest } from '@handshake/core';
+ * import type { AuthorizeRequest } from '@handshake/protocol';
  *
  * const request: AuthorizeRequest = {
  *   tool: 'get_order',
@@ -115,7 +115,7 @@ export type AuthorizeRequest = z.infer<typeof AuthorizeRequestSchema>;
  *
  * @example
  * ```ts
- * import { SignatureSchema } from '@handshake/core';
+ * import { SignatureSchema } from '@handshake/protocol';
  *
  * SignatureSchema.parse({ keyId: 'laptop', value: 'bSx3…base64url…' });
  * ```
@@ -131,7 +131,7 @@ export const SignatureSchema = z
  *
  * @example
  * ```ts
- * import { generateSigningKey, signExecute, type Signature } from '@handshake/core';
+ * import { generateSigningKey, signExecute, type Signature } from '@handshake/protocol';
  *
  * const key = generateSigningKey();
  * const signature: Signature = {
@@ -147,7 +147,7 @@ export type Signature = z.infer<typeof SignatureSchema>;
  *
  * @example
  * ```ts
- * import { ExecuteRequestSchema } from '@handshake/core';
+ * import { ExecuteRequestSchema } from '@handshake/protocol';
  *
  * const result = ExecuteRequestSchema.safeParse({ tool: 'get_order', parameters: { id: 'O-1' }, extra: 1 });
  * result.success; // false: requests are strict, unknown fields are refused
@@ -169,7 +169,7 @@ export const ExecuteRequestSchema = z
  *
  * @example
  * ```ts
- * import type { AuthorizedResponse, ExecuteRequest } from '@handshake/core';
+ * import type { AuthorizedResponse, ExecuteRequest } from '@handshake/protocol';
  * declare const authorized: AuthorizedResponse;
  *
  * const request: ExecuteRequest = {
@@ -187,7 +187,7 @@ export type ExecuteRequest = z.infer<typeof ExecuteRequestSchema>;
  *
  * @example
  * ```ts
- * import { DecisionRequestSchema } from '@handshake/core';
+ * import { DecisionRequestSchema } from '@handshake/protocol';
  *
  * DecisionRequestSchema.parse({ decision: 'deny', reason: 'Refund larger than the order' });
  * ```
@@ -211,7 +211,7 @@ export const DecisionRequestSchema = z
  *
  * @example
  * ```ts
- * import type { DecisionChannel } from '@handshake/core';
+ * import type { DecisionChannel } from '@handshake/protocol';
  *
  * const channel: DecisionChannel = 'chat';
  * ```
@@ -222,7 +222,7 @@ export type DecisionChannel = NonNullable<z.infer<typeof DecisionRequestSchema>[
  *
  * @example
  * ```ts
- * import type { DecisionRequest } from '@handshake/core';
+ * import type { DecisionRequest } from '@handshake/protocol';
  *
  * const decision: DecisionRequest = { decision: 'approve' };
  * ```
@@ -234,7 +234,7 @@ export type DecisionRequest = z.infer<typeof DecisionRequestSchema>;
  *
  * @example
  * ```ts
- * import { ApprovalReasonSchema } from '@handshake/core';
+ * import { ApprovalReasonSchema } from '@handshake/protocol';
  *
  * ApprovalReasonSchema.parse({ kind: 'limit', window: 'daily' }); // over the daily limit
  * ApprovalReasonSchema.parse({ kind: 'tier' }); // the tool's tier asks for approval
@@ -253,7 +253,7 @@ export const ApprovalReasonSchema = z.union([
  *
  * @example
  * ```ts
- * import { AuthorizedResponseSchema } from '@handshake/core';
+ * import { AuthorizedResponseSchema } from '@handshake/protocol';
  *
  * const answer: unknown = await (await fetch('https://handshake.example.com/authorize')).json();
  * const parsed = AuthorizedResponseSchema.safeParse(answer);
@@ -274,7 +274,7 @@ export const AuthorizedResponseSchema = z.object({
  *
  * @example
  * ```ts
- * import type { AuthorizedResponse } from '@handshake/core';
+ * import type { AuthorizedResponse } from '@handshake/protocol';
  *
  * function tokenOf(answer: AuthorizedResponse): string {
  *   return answer.ephemeralToken; // single use, bound to the tool and paramsHash
@@ -288,7 +288,7 @@ export type AuthorizedResponse = z.infer<typeof AuthorizedResponseSchema>;
  *
  * @example
  * ```ts
- * import { PendingResponseSchema } from '@handshake/core';
+ * import { PendingResponseSchema } from '@handshake/protocol';
  *
  * PendingResponseSchema.safeParse({ status: 'pending' }).success; // false: ids are missing
  * ```
@@ -307,7 +307,7 @@ export const PendingResponseSchema = z.object({
  *
  * @example
  * ```ts
- * import type { PendingResponse } from '@handshake/core';
+ * import type { PendingResponse } from '@handshake/protocol';
  *
  * function describe(answer: PendingResponse): string {
  *   return `waiting for approval ${answer.approvalId} until ${answer.expiresAt}`;
@@ -321,7 +321,7 @@ export type PendingResponse = z.infer<typeof PendingResponseSchema>;
  *
  * @example
  * ```ts
- * import { AuthorizeResponseSchema } from '@handshake/core';
+ * import { AuthorizeResponseSchema } from '@handshake/protocol';
  *
  * const answer = AuthorizeResponseSchema.parse({
  *   status: 'pending',
@@ -342,7 +342,7 @@ export const AuthorizeResponseSchema = z.discriminatedUnion('status', [
  *
  * @example
  * ```ts
- * import type { AuthorizeResponse } from '@handshake/core';
+ * import type { AuthorizeResponse } from '@handshake/protocol';
  * declare const answer: AuthorizeResponse;
  *
  * if (answer.status === 'authorized') {
@@ -359,7 +359,7 @@ export type AuthorizeResponse = z.infer<typeof AuthorizeResponseSchema>;
  *
  * @example
  * ```ts
- * import { ExecuteResponseSchema } from '@handshake/core';
+ * import { ExecuteResponseSchema } from '@handshake/protocol';
  *
  * const answer = ExecuteResponseSchema.parse({ status: 'completed', transactionId: 'tx_1', result: { ok: true } });
  * ```
@@ -375,7 +375,7 @@ export const ExecuteResponseSchema = z.object({
  *
  * @example
  * ```ts
- * import type { ExecuteResponse } from '@handshake/core';
+ * import type { ExecuteResponse } from '@handshake/protocol';
  * declare const answer: ExecuteResponse;
  *
  * if (answer.replayed) console.log('the stored result of the call that already ran');
@@ -389,7 +389,7 @@ export type ExecuteResponse = z.infer<typeof ExecuteResponseSchema>;
  *
  * @example
  * ```ts
- * import { ApprovalStatusSchema } from '@handshake/core';
+ * import { ApprovalStatusSchema } from '@handshake/protocol';
  *
  * const status = ApprovalStatusSchema.parse('approved');
  * const final = status !== 'pending';
@@ -402,7 +402,7 @@ export const ApprovalStatusSchema = z.enum(['pending', 'approved', 'denied', 'ex
  *
  * @example
  * ```ts
- * import { ApprovalViewSchema } from '@handshake/core';
+ * import { ApprovalViewSchema } from '@handshake/protocol';
  *
  * declare const event: { data: string }; // one `event: status` message of the approval stream
  *
@@ -435,7 +435,7 @@ export const ApprovalViewSchema = z.object({
  *
  * @example
  * ```ts
- * import type { ApprovalView } from '@handshake/core';
+ * import type { ApprovalView } from '@handshake/protocol';
  * declare const view: ApprovalView;
  *
  * if (view.status === 'approved' && view.ephemeralToken) {
@@ -450,7 +450,7 @@ export type ApprovalView = z.infer<typeof ApprovalViewSchema>;
  *
  * @example
  * ```ts
- * import { ApprovalSummarySchema } from '@handshake/core';
+ * import { ApprovalSummarySchema } from '@handshake/protocol';
  *
  * const list = ApprovalSummarySchema.array().parse([]);
  * ```
@@ -469,7 +469,7 @@ export const ApprovalSummarySchema = ApprovalViewSchema.omit({ ephemeralToken: t
  *
  * @example
  * ```ts
- * import type { ApprovalSummary } from '@handshake/core';
+ * import type { ApprovalSummary } from '@handshake/protocol';
  * declare const pending: ApprovalSummary[];
  *
  * for (const approval of pending) {
@@ -484,7 +484,7 @@ export type ApprovalSummary = z.infer<typeof ApprovalSummarySchema>;
  *
  * @example
  * ```ts
- * import { ToolListingSchema } from '@handshake/core';
+ * import { ToolListingSchema } from '@handshake/protocol';
  *
  * const tools = ToolListingSchema.array().parse([
  *   { name: 'get_exchange_rate', description: 'Read a rate', tier: 'PUBLIC', movesMoney: false },
@@ -511,7 +511,7 @@ export const ToolListingSchema = z.object({
  *
  * @example
  * ```ts
- * import type { ToolListing } from '@handshake/core';
+ * import type { ToolListing } from '@handshake/protocol';
  * declare const tools: ToolListing[];
  *
  * const moneyMovers = tools.filter((tool) => tool.movesMoney).map((tool) => tool.name);
@@ -524,7 +524,7 @@ export type ToolListing = z.infer<typeof ToolListingSchema>;
  *
  * @example
  * ```ts
- * import { ErrorEnvelopeSchema } from '@handshake/core';
+ * import { ErrorEnvelopeSchema } from '@handshake/protocol';
  *
  * const envelope = ErrorEnvelopeSchema.parse({
  *   success: false,

@@ -6,7 +6,7 @@
  *
  * @example
  * ```ts
- * import { ERROR_CODES } from '@handshake/core';
+ * import { ERROR_CODES } from '@handshake/protocol';
  *
  * ERROR_CODES.includes('TOKEN_EXPIRED'); // true
  * ```
@@ -46,7 +46,7 @@ export const ERROR_CODES = [
  *
  * @example
  * ```ts
- * import { type ErrorCode, HandshakeError } from '@handshake/core';
+ * import { type ErrorCode, HandshakeError } from '@handshake/protocol';
  *
  * function retryable(code: ErrorCode): boolean {
  *   return code === 'RATE_LIMITED' || code === 'STORE_UNAVAILABLE' || code === 'NETWORK_ERROR';
@@ -65,7 +65,7 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
  *
  * @example
  * ```ts
- * import { ERROR_STATUS } from '@handshake/core';
+ * import { ERROR_STATUS } from '@handshake/protocol';
  *
  * ERROR_STATUS.TOKEN_ALREADY_USED; // 409
  * ```
@@ -105,7 +105,7 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
  *
  * @example
  * ```ts
- * import { isErrorCode } from '@handshake/core';
+ * import { isErrorCode } from '@handshake/protocol';
  *
  * const code: unknown = 'LIMIT_EXCEEDED';
  * if (isErrorCode(code)) console.log(`a Handshake error code: ${code}`);

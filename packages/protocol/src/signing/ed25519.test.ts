@@ -1,7 +1,7 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { base64urlEncode } from '../tokens/token.js';
+import { base64urlEncode } from '../encoding/base64url.js';
 import { type Ed25519Path, ed25519Path, verifyEd25519 } from './ed25519.js';
 import {
   ed25519PublicKey,

@@ -21,7 +21,7 @@ function luhnValid(digits: string): boolean {
  *
  * @example
  * ```ts
- * import { looksLikeCardNumber } from '@handshake/core';
+ * import { looksLikeCardNumber } from '@handshake/protocol';
  *
  * looksLikeCardNumber('4242424242424242'); // true: 16 digits, Luhn-valid
  * looksLikeCardNumber('4242424242424241'); // false: the check digit is wrong
@@ -43,7 +43,7 @@ const DIGIT_RUN = /\d(?:[ -]?\d){12,18}/g;
  *
  * @example
  * ```ts
- * import { redactSensitive } from '@handshake/core';
+ * import { redactSensitive } from '@handshake/protocol';
  *
  * redactSensitive({ card_number: '4242424242424242', note: 'ok' });
  * // { card_number: '[redacted]', note: 'ok' }

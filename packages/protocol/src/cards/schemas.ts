@@ -12,7 +12,7 @@ import { SignatureSchema } from '../schemas/wire.js';
  *
  * @example
  * ```ts
- * import { CurrencyCodeSchema } from '@handshake/core';
+ * import { CurrencyCodeSchema } from '@handshake/protocol/cards';
  *
  * CurrencyCodeSchema.parse('EUR');
  * CurrencyCodeSchema.safeParse('XYZ').success; // false: not an ISO 4217 code
@@ -28,7 +28,7 @@ export const CurrencyCodeSchema = z
  *
  * @example
  * ```ts
- * import { AmountInputSchema } from '@handshake/core';
+ * import { AmountInputSchema } from '@handshake/protocol/cards';
  *
  * AmountInputSchema.parse('30.00'); // a decimal string
  * AmountInputSchema.parse(30); // or a JSON number, converted exactly later
@@ -41,7 +41,7 @@ export const AmountInputSchema = z.union([z.number(), z.string().max(40)]);
  *
  * @example
  * ```ts
- * import { MerchantNameSchema } from '@handshake/core';
+ * import { MerchantNameSchema } from '@handshake/protocol/cards';
  *
  * MerchantNameSchema.parse('Example Books');
  * MerchantNameSchema.safeParse(' Example Books').success; // false: leading space
@@ -59,7 +59,7 @@ export const MerchantNameSchema = z
  *
  * @example
  * ```ts
- * import { ProductContextSchema } from '@handshake/core';
+ * import { ProductContextSchema } from '@handshake/protocol/cards';
  *
  * const product = ProductContextSchema.parse({ title: 'A Book', isbn: '978-0-00-000000-0' });
  * ```
@@ -72,7 +72,7 @@ export const ProductContextSchema = z
  *
  * @example
  * ```ts
- * import type { ProductContext } from '@handshake/core';
+ * import type { ProductContext } from '@handshake/protocol/cards';
  *
  * const product: ProductContext = { title: 'A Book', quantity: 1 };
  * ```
@@ -85,7 +85,7 @@ export type ProductContext = z.infer<typeof ProductContextSchema>;
  *
  * @example
  * ```ts
- * import { MerchantCategoriesSchema } from '@handshake/core';
+ * import { MerchantCategoriesSchema } from '@handshake/protocol/cards';
  *
  * MerchantCategoriesSchema.parse(['book_stores', 'eating_places_restaurants']);
  * MerchantCategoriesSchema.safeParse([]).success; // false: omit the field to allow any category
@@ -102,7 +102,7 @@ export const MerchantCategoriesSchema = z
  *
  * @example
  * ```ts
- * import { AgentNameSchema } from '@handshake/core';
+ * import { AgentNameSchema } from '@handshake/protocol/cards';
  *
  * AgentNameSchema.parse('shopping-assistant');
  * ```
@@ -118,7 +118,7 @@ export const AgentNameSchema = z
  *
  * @example
  * ```ts
- * import { AddressSchema } from '@handshake/core';
+ * import { AddressSchema } from '@handshake/protocol/cards';
  *
  * AddressSchema.parse({ line1: '1 Main St', city: 'Springfield', postal_code: '12345', country: 'US' });
  * ```
@@ -138,7 +138,7 @@ export const AddressSchema = z
  *
  * @example
  * ```ts
- * import type { Address } from '@handshake/core';
+ * import type { Address } from '@handshake/protocol/cards';
  *
  * const address: Address = { line1: '1 Main St', city: 'Springfield', postal_code: '12345', country: 'US' };
  * ```
@@ -151,7 +151,7 @@ export type Address = z.infer<typeof AddressSchema>;
  *
  * @example
  * ```ts
- * import { CustomerDetailsSchema } from '@handshake/core';
+ * import { CustomerDetailsSchema } from '@handshake/protocol/cards';
  *
  * CustomerDetailsSchema.parse({ name: 'Ada Lovelace', email: 'ada@example.com' });
  * ```
@@ -170,7 +170,7 @@ export const CustomerDetailsSchema = z
  *
  * @example
  * ```ts
- * import type { CustomerDetails } from '@handshake/core';
+ * import type { CustomerDetails } from '@handshake/protocol/cards';
  *
  * const customer: CustomerDetails = { name: 'Ada Lovelace', email: 'ada@example.com' };
  * ```
@@ -182,7 +182,7 @@ export type CustomerDetails = z.infer<typeof CustomerDetailsSchema>;
  *
  * @example
  * ```ts
- * import { ValidateTransactionRequestSchema } from '@handshake/core';
+ * import { ValidateTransactionRequestSchema } from '@handshake/protocol/cards';
  *
  * const body = ValidateTransactionRequestSchema.parse({
  *   merchant: { name: 'Example Books' },
@@ -210,7 +210,7 @@ export const ValidateTransactionRequestSchema = z
  *
  * @example
  * ```ts
- * import type { ValidateTransactionRequest } from '@handshake/core';
+ * import type { ValidateTransactionRequest } from '@handshake/protocol/cards';
  *
  * const request: ValidateTransactionRequest = {
  *   merchant: { name: 'Example Books' },
@@ -226,7 +226,7 @@ export type ValidateTransactionRequest = z.infer<typeof ValidateTransactionReque
  *
  * @example
  * ```ts
- * import { CreateVirtualCardRequestSchema } from '@handshake/core';
+ * import { CreateVirtualCardRequestSchema } from '@handshake/protocol/cards';
  *
  * const result = CreateVirtualCardRequestSchema.safeParse({ validation_token: 'hs_val_…' });
  * result.success; // false: the merchant and amounts are required
@@ -256,7 +256,7 @@ export const CreateVirtualCardRequestSchema = z
  *
  * @example
  * ```ts
- * import type { CreateVirtualCardRequest, ValidationResponse } from '@handshake/core';
+ * import type { CreateVirtualCardRequest, ValidationResponse } from '@handshake/protocol/cards';
  * declare const validation: ValidationResponse;
  *
  * const request: CreateVirtualCardRequest = {
@@ -292,7 +292,7 @@ const YearSchema = z.union([
  *
  * @example
  * ```ts
- * import { MockCheckoutRequestSchema } from '@handshake/core';
+ * import { MockCheckoutRequestSchema } from '@handshake/protocol/cards';
  *
  * const body = MockCheckoutRequestSchema.parse({
  *   card_details: { card_number: '4242424242424242', cvc: '123', exp_month: 12, exp_year: 2030 },
@@ -336,7 +336,7 @@ export const MockCheckoutRequestSchema = z
  *
  * @example
  * ```ts
- * import type { CardCreationResponse, MockCheckoutRequest } from '@handshake/core';
+ * import type { CardCreationResponse, MockCheckoutRequest } from '@handshake/protocol/cards';
  * declare const card: CardCreationResponse;
  *
  * const request: MockCheckoutRequest = {
@@ -355,7 +355,7 @@ export type MockCheckoutRequest = z.infer<typeof MockCheckoutRequestSchema>;
  *
  * @example
  * ```ts
- * import { SpendEndpointSchema } from '@handshake/core';
+ * import { SpendEndpointSchema } from '@handshake/protocol/cards';
  *
  * SpendEndpointSchema.parse({
  *   method: 'GET',
@@ -378,7 +378,7 @@ export const SpendEndpointSchema = z.object({
  *
  * @example
  * ```ts
- * import type { SpendApiInfo, SpendEndpoint } from '@handshake/core';
+ * import type { SpendApiInfo, SpendEndpoint } from '@handshake/protocol/cards';
  * declare const info: SpendApiInfo;
  *
  * const posts: SpendEndpoint[] = info.endpoints.filter((endpoint) => endpoint.method === 'POST');
@@ -391,7 +391,7 @@ export type SpendEndpoint = z.infer<typeof SpendEndpointSchema>;
  *
  * @example
  * ```ts
- * import { SpendApiInfoSchema } from '@handshake/core';
+ * import { SpendApiInfoSchema } from '@handshake/protocol/cards';
  *
  * const info = SpendApiInfoSchema.parse(await (await fetch('https://handshake.example.com/api/mcp/info')).json());
  * ```
@@ -408,7 +408,7 @@ export const SpendApiInfoSchema = z.object({
  *
  * @example
  * ```ts
- * import type { SpendApiInfo } from '@handshake/core';
+ * import type { SpendApiInfo } from '@handshake/protocol/cards';
  * declare const info: SpendApiInfo;
  *
  * console.log(`${info.name} ${info.version} at ${info.basePath}`);
@@ -429,7 +429,7 @@ const WindowBalanceSchema = z.object({
  *
  * @example
  * ```ts
- * import { SpendLimitsResponseSchema } from '@handshake/core';
+ * import { SpendLimitsResponseSchema } from '@handshake/protocol/cards';
  *
  * const limits = SpendLimitsResponseSchema.parse({
  *   enabled: { daily: false, weekly: false, monthly: false, transaction: false },
@@ -455,7 +455,7 @@ export const SpendLimitsResponseSchema = z.object({
  *
  * @example
  * ```ts
- * import type { SpendLimitsResponse } from '@handshake/core';
+ * import type { SpendLimitsResponse } from '@handshake/protocol/cards';
  * declare const limits: SpendLimitsResponse;
  *
  * if (limits.daily) console.log(`${limits.daily.remaining} ${limits.daily.currency} left today`);
@@ -471,7 +471,7 @@ const ReasonSchema = z.enum(['tier', 'daily', 'weekly', 'monthly', 'transaction'
  *
  * @example
  * ```ts
- * import { ValidationResponseSchema } from '@handshake/core';
+ * import { ValidationResponseSchema } from '@handshake/protocol/cards';
  * declare const event: { data: string }; // one SSE event of a validation that waits for the user
  *
  * const validation = ValidationResponseSchema.parse(JSON.parse(event.data));
@@ -498,7 +498,7 @@ export const ValidationResponseSchema = z.object({
  *
  * @example
  * ```ts
- * import type { ValidationResponse } from '@handshake/core';
+ * import type { ValidationResponse } from '@handshake/protocol/cards';
  * declare const validation: ValidationResponse;
  *
  * if (validation.status === 'auto_approved' || validation.status === 'approved') {
@@ -513,7 +513,7 @@ export type ValidationResponse = z.infer<typeof ValidationResponseSchema>;
  *
  * @example
  * ```ts
- * import { AuthorizationStatusResponseSchema } from '@handshake/core';
+ * import { AuthorizationStatusResponseSchema } from '@handshake/protocol/cards';
  *
  * const status = AuthorizationStatusResponseSchema.parse({
  *   status: 'pending',
@@ -539,7 +539,7 @@ export const AuthorizationStatusResponseSchema = z.object({
  *
  * @example
  * ```ts
- * import type { AuthorizationStatusResponse } from '@handshake/core';
+ * import type { AuthorizationStatusResponse } from '@handshake/protocol/cards';
  * declare const status: AuthorizationStatusResponse;
  *
  * const done = status.status !== 'pending';
@@ -552,7 +552,7 @@ export type AuthorizationStatusResponse = z.infer<typeof AuthorizationStatusResp
  *
  * @example
  * ```ts
- * import { CardCreationResponseSchema } from '@handshake/core';
+ * import { CardCreationResponseSchema } from '@handshake/protocol/cards';
  * declare const answer: unknown;
  *
  * const card = CardCreationResponseSchema.parse(answer);
@@ -583,7 +583,7 @@ export const CardCreationResponseSchema = z.object({
  *
  * @example
  * ```ts
- * import type { CardCreationResponse } from '@handshake/core';
+ * import type { CardCreationResponse } from '@handshake/protocol/cards';
  * declare const card: CardCreationResponse;
  *
  * console.log(`${card.brand} ending ${card.last4}, limit ${card.spendingLimit} ${card.currency}`);
@@ -596,7 +596,7 @@ export type CardCreationResponse = z.infer<typeof CardCreationResponseSchema>;
  *
  * @example
  * ```ts
- * import { CheckoutResponseSchema } from '@handshake/core';
+ * import { CheckoutResponseSchema } from '@handshake/protocol/cards';
  * declare const answer: unknown;
  *
  * const order = CheckoutResponseSchema.parse(answer);
@@ -626,7 +626,7 @@ export const CheckoutResponseSchema = z.object({
  *
  * @example
  * ```ts
- * import type { CheckoutResponse } from '@handshake/core';
+ * import type { CheckoutResponse } from '@handshake/protocol/cards';
  * declare const order: CheckoutResponse;
  *
  * console.log(`${order.payment.amount} ${order.payment.currency} charged to card ending ${order.payment.last4}`);

@@ -1,7 +1,7 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { bytesToNumberLE, concatBytes } from '@noble/curves/utils.js';
 import { sha512 } from '@noble/hashes/sha2.js';
-import { base64urlEncode } from '../tokens/token.js';
+import { base64urlEncode } from '../encoding/base64url.js';
 
 // Ed25519 verification (RFC 8032 §5.1.7) on two paths with one verdict:
 //

@@ -1,6 +1,6 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { canonicalize } from '../canonical/canonicalize.js';
-import { base64urlDecode, base64urlEncode } from '../tokens/token.js';
+import { base64urlDecode, base64urlEncode } from '../encoding/base64url.js';
 import { verifyEd25519 } from './ed25519.js';
 
 /**
@@ -8,7 +8,7 @@ import { verifyEd25519 } from './ed25519.js';
  *
  * @example
  * ```ts
- * import { generateSigningKey, type SignedExecute, signExecute } from '@handshake/core';
+ * import { generateSigningKey, type SignedExecute, signExecute } from '@handshake/protocol';
  *
  * const { privateKey } = generateSigningKey();
  * const covered: SignedExecute = { tool: 'get_order', paramsHash: 'a'.repeat(64), transactionId: 'tx_1' };
@@ -27,7 +27,7 @@ export interface SignedExecute {
  *
  * @example
  * ```ts
- * import { executeSigningPayload } from '@handshake/core';
+ * import { executeSigningPayload } from '@handshake/protocol';
  *
  * const bytes = executeSigningPayload({ tool: 'get_order', paramsHash: 'ab…', transactionId: 'tx_1' });
  * ```
@@ -48,7 +48,7 @@ export function executeSigningPayload(input: SignedExecute): Uint8Array {
  *
  * @example
  * ```ts
- * import { signExecute } from '@handshake/core';
+ * import { signExecute } from '@handshake/protocol';
  *
  * const seed = new Uint8Array(32).fill(7);
  * const value = signExecute(seed, { tool: 'get_order', paramsHash: 'ab', transactionId: 'tx_1' });
@@ -70,7 +70,7 @@ export function signExecute(privateKey: Uint8Array | string, input: SignedExecut
  *
  * @example
  * ```ts
- * import { verifyExecuteSignature } from '@handshake/core';
+ * import { verifyExecuteSignature } from '@handshake/protocol';
  *
  * await verifyExecuteSignature(new Uint8Array(32), 'bad', { tool: 't', paramsHash: 'h', transactionId: 'x' }); // false
  * ```
@@ -95,7 +95,7 @@ export async function verifyExecuteSignature(
  *
  * @example
  * ```ts
- * import { ed25519PublicKey } from '@handshake/core';
+ * import { ed25519PublicKey } from '@handshake/protocol';
  *
  * const publicKey = ed25519PublicKey(new Uint8Array(32).fill(7));
  * ```
@@ -110,7 +110,7 @@ export function ed25519PublicKey(privateKey: Uint8Array | string): string {
  *
  * @example
  * ```ts
- * import { generateSigningKey } from '@handshake/core';
+ * import { generateSigningKey } from '@handshake/protocol';
  *
  * const { privateKey, publicKey } = generateSigningKey();
  * ```

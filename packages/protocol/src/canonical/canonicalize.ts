@@ -6,7 +6,7 @@ import { Utf8Output, type Utf8OutputPath, utf8Bytes } from './utf8-output.js';
  *
  * @example
  * ```ts
- * import { type CanonicalizeOptions, canonicalize } from '@handshake/core';
+ * import { type CanonicalizeOptions, canonicalize } from '@handshake/protocol';
  *
  * const options: CanonicalizeOptions = { maxDepth: 8 };
  * canonicalize({ b: [1, 2], a: 'x' }, options); // '{"a":"x","b":[1,2]}'
@@ -26,7 +26,7 @@ export interface CanonicalizeOptions {
  *
  * @example
  * ```ts
- * import { CANONICALIZE_MAX_DEPTH, canonicalize } from '@handshake/core';
+ * import { CANONICALIZE_MAX_DEPTH, canonicalize } from '@handshake/protocol';
  *
  * canonicalize({ a: [1] }, { maxDepth: CANONICALIZE_MAX_DEPTH * 2 });
  * ```
@@ -54,7 +54,7 @@ export const CANONICALIZE_MAX_DEPTH = 128;
  *
  * @example
  * ```ts
- * import { canonicalize } from '@handshake/core';
+ * import { canonicalize } from '@handshake/protocol';
  *
  * canonicalize({ currency: 'USD', amount: 12.5, tags: ['b', 'a'] });
  * // '{"amount":12.5,"currency":"USD","tags":["b","a"]}'
