@@ -17,6 +17,8 @@ export interface BundleSize {
 export async function measureClientBundle(): Promise<BundleSize> {
   const result = await build({
     entryPoints: [fileURLToPath(new URL('../src/index.ts', import.meta.url))],
+    // Inputs are named relative to this package wherever the measurement runs from.
+    absWorkingDir: fileURLToPath(new URL('..', import.meta.url)),
     bundle: true,
     write: false,
     format: 'esm',
@@ -48,8 +50,9 @@ function packageOf(input: string): string {
     const [scope, name] = input.slice(modules + 'node_modules/'.length).split('/');
     return scope?.startsWith('@') ? `${scope}/${name}` : (scope ?? input);
   }
-  const workspace = /packages\/([^/]+)\//.exec(input);
-  return workspace ? `@handshake/${workspace[1]}` : input;
+  // Workspace sources are named relative to this package: `src/…` or `../protocol/src/…`.
+  const sibling = /^\.\.\/([^/]+)\//.exec(input);
+  return sibling ? `@handshake/${sibling[1]}` : '@handshake/client';
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
