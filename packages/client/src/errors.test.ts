@@ -220,10 +220,11 @@ describe('transport failures', () => {
         ),
       { port: 0 },
     );
-    const error = await failure(clientAt(server.url, { timeout: 50 }).tools());
+    // Long enough for the headers to arrive on a busy machine; the body never ends.
+    const error = await failure(clientAt(server.url, { timeout: 400 }).tools());
     expect(error.code).toBe('TIMEOUT');
     expect(error.message).toBe(
-      `Tool listing timed out after 50 ms while reading the response: GET ${server.url}/tools`,
+      `Tool listing timed out after 400 ms while reading the response: GET ${server.url}/tools`,
     );
   });
 

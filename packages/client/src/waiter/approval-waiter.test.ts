@@ -190,7 +190,9 @@ describe('waitForApprovalDecision', () => {
         approvalId,
         session: SESSION,
         fetch: buffering,
-        heartbeatTimeoutMs: 30,
+        // The watchdog also times the stream request: leave room for a busy machine to
+        // answer it, so that only the silent bodies count.
+        heartbeatTimeoutMs: 250,
         reconnectDelayMs: 1,
         pollIntervalMs: 10,
         onEvent: watcher.on,
