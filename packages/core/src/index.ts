@@ -226,6 +226,7 @@ export {
 } from './spend/spend-tools.js';
 export type { AbandonedExecution, ResolveAbandonedOp } from './store/abandoned.js';
 export { amountBinding, moneyBinding } from './store/amount-binding.js';
+export { ApprovalListeners, type ApprovalListenersOptions } from './store/approval-listeners.js';
 export {
   type CaptureSpendOp,
   type CaptureSpendOutcome,

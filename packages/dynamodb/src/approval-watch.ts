@@ -1,4 +1,4 @@
-import type { ApprovalEvent, ApprovalRecord } from '@handshake/core';
+import { type ApprovalEvent, ApprovalListeners, type ApprovalRecord } from '@handshake/core';
 import { readApproval } from './approvals.js';
 import { type Connection, num, str } from './connection.js';
 
@@ -20,10 +20,9 @@ const MAX_WATCHED = 1_000;
  * each change of version. Changes made through this instance are delivered at once.
  */
 export class ApprovalWatch {
-  readonly #listeners = new Set<(event: ApprovalEvent) => void>();
+  /** Delivers each approval version once, though polls and writes here both see it. */
+  readonly #listeners: ApprovalListeners;
   readonly #watched = new Map<string, Watched>();
-  /** Newest version delivered per approval, so one change is delivered once. */
-  readonly #delivered = new Map<string, number>();
   #timer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
 
@@ -31,15 +30,15 @@ export class ApprovalWatch {
     private readonly db: Connection,
     private readonly intervalMs: number,
     private readonly onError: (error: unknown) => void,
-  ) {}
+  ) {
+    this.#listeners = new ApprovalListeners({ remember: 10 * MAX_WATCHED, onError });
+  }
 
   subscribe(listener: (event: ApprovalEvent) => void): () => void {
     if (this.#closed) return () => {};
-    this.#listeners.add(listener);
+    const unsubscribe = this.#listeners.add(listener);
     this.#schedule();
-    return () => {
-      this.#listeners.delete(listener);
-    };
+    return unsubscribe;
   }
 
   /** Notes an approval as read or written here: delivers its change, watches it while pending. */
@@ -65,24 +64,7 @@ export class ApprovalWatch {
   }
 
   deliver(event: ApprovalEvent): void {
-    const last = this.#delivered.get(event.approvalId);
-    if (last !== undefined && event.version <= last) return;
-    this.#delivered.delete(event.approvalId);
-    this.#delivered.set(event.approvalId, event.version);
-    if (this.#delivered.size > 10 * MAX_WATCHED) {
-      const oldest = this.#delivered.keys().next();
-      if (!oldest.done) this.#delivered.delete(oldest.value);
-    }
-    for (const listener of [...this.#listeners]) {
-      queueMicrotask(() => {
-        // A failing listener must not break the operation that notified it.
-        try {
-          listener(event);
-        } catch (error) {
-          this.onError(error);
-        }
-      });
-    }
+    this.#listeners.deliver(event);
   }
 
   close(): void {

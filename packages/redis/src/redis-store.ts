@@ -1,6 +1,7 @@
 import {
   type AbandonedExecution,
   type ApprovalEvent,
+  ApprovalListeners,
   type ApprovalRecord,
   type ApprovalStatus,
   type AuthorizeOp,
@@ -164,9 +165,8 @@ export class RedisStore implements StoreV1 {
   readonly #onError: (error: unknown) => void;
   readonly #givenSubscriber: Connection | undefined;
   #subscriber: Connection | undefined;
-  readonly #listeners = new Set<(event: ApprovalEvent) => void>();
-  /** Newest version delivered per approval, so an event heard twice is delivered once. */
-  readonly #delivered = new Map<string, number>();
+  /** Delivers each approval version once, though this instance hears its own twice. */
+  readonly #listeners: ApprovalListeners;
   /** Index entries whose write failed, retried by the next index write or listing. */
   readonly #unindexed = new Map<string, number>();
   /** How long the index must live for the newest approval it lists. */
@@ -185,6 +185,7 @@ export class RedisStore implements StoreV1 {
     this.#maxIndexed = positive(options.maxIndexedApprovals ?? 10_000, 'maxIndexedApprovals');
     this.#pubsub = options.pubsub ?? true;
     this.#onError = options.onError ?? noop;
+    this.#listeners = new ApprovalListeners({ remember: 10_000, onError: this.#onError });
     this.#givenSubscriber = options.subscriber;
     const own = (options.client?.options ?? options.redisOptions ?? {}) as {
       keyPrefix?: string;
@@ -629,11 +630,9 @@ export class RedisStore implements StoreV1 {
    */
   subscribeApprovals(listener: (event: ApprovalEvent) => void): () => void {
     if (this.#closed) return noop;
-    this.#listeners.add(listener);
+    const unsubscribe = this.#listeners.add(listener);
     if (this.#pubsub) this.#listen();
-    return () => {
-      this.#listeners.delete(listener);
-    };
+    return unsubscribe;
   }
 
   /**
@@ -688,24 +687,7 @@ export class RedisStore implements StoreV1 {
   };
 
   #deliver(event: ApprovalEvent): void {
-    const last = this.#delivered.get(event.approvalId);
-    if (last !== undefined && event.version <= last) return;
-    this.#delivered.delete(event.approvalId);
-    this.#delivered.set(event.approvalId, event.version);
-    if (this.#delivered.size > 10_000) {
-      const oldest = this.#delivered.keys().next();
-      if (!oldest.done) this.#delivered.delete(oldest.value);
-    }
-    for (const listener of [...this.#listeners]) {
-      queueMicrotask(() => {
-        // A failing listener must not break the operation that notified it.
-        try {
-          listener(event);
-        } catch (error) {
-          this.#onError(error);
-        }
-      });
-    }
+    this.#listeners.deliver(event);
   }
 
   async #index(

@@ -1,6 +1,7 @@
 import type { LimitWindow } from '../limits/spending-limits.js';
 import type { AbandonedExecution, ResolveAbandonedOp } from './abandoned.js';
 import { amountBinding } from './amount-binding.js';
+import { ApprovalListeners } from './approval-listeners.js';
 import { type CaptureSpendOp, type CaptureSpendOutcome, capturedShare } from './capture-spend.js';
 import type { ApprovalRecord, Tombstone, TransactionRecord } from './records.js';
 import { spentApprovalTombstone } from './spent-approval.js';
@@ -98,7 +99,7 @@ export class MemoryStore implements StoreV1 {
   readonly #approvals = new Map<string, ApprovalRecord>();
   readonly #spend = new Map<string, SpendState>();
   readonly #rate = new Map<string, { count: number; endsAt: number }>();
-  readonly #listeners = new Set<(event: ApprovalEvent) => void>();
+  readonly #listeners = new ApprovalListeners();
   readonly #sweepStep: number;
   readonly #sweeper: Generator<boolean, never, number>;
   readonly #approvalRetentionMs: number;
@@ -365,10 +366,7 @@ export class MemoryStore implements StoreV1 {
   }
 
   subscribeApprovals(listener: (event: ApprovalEvent) => void): () => void {
-    this.#listeners.add(listener);
-    return () => {
-      this.#listeners.delete(listener);
-    };
+    return this.#listeners.add(listener);
   }
 
   close(): void {
@@ -376,21 +374,11 @@ export class MemoryStore implements StoreV1 {
   }
 
   #emit(record: ApprovalRecord): void {
-    const event: ApprovalEvent = {
+    this.#listeners.deliver({
       approvalId: record.approvalId,
       status: record.status,
       version: record.version,
-    };
-    for (const listener of [...this.#listeners]) {
-      // A failing listener must not break the operation that notified it.
-      queueMicrotask(() => {
-        try {
-          listener(event);
-        } catch {
-          // Listeners own their errors; the store has already done its work.
-        }
-      });
-    }
+    });
   }
 
   #tokenKey(partition: string, digest: string): string {
