@@ -120,6 +120,7 @@ describe('TSDoc', () => {
   it('finds the published packages and their examples', () => {
     expect(packages.map((pkg) => pkg.name).sort()).toEqual([
       '@handshake/agents',
+      '@handshake/cards',
       '@handshake/client',
       '@handshake/core',
       '@handshake/dynamodb',

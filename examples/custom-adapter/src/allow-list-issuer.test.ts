@@ -1,11 +1,10 @@
+import { spendApiRoutes, spendTools } from '@handshake/cards';
+import { simulatedCardIssuer } from '@handshake/cards/testing';
 import { createHandshakeClient, HandshakeError } from '@handshake/client';
 import {
   createHandshake,
   createHandshakeHandler,
   generateSigningKey,
-  simulatedCardIssuer,
-  spendApiRoutes,
-  spendTools,
   staticKeyResolver,
   staticSessionVerifier,
 } from '@handshake/core';

@@ -1,4 +1,5 @@
-import { type CardIssuerV1, HandshakeError } from '@handshake/core';
+import type { CardIssuerV1 } from '@handshake/cards';
+import { HandshakeError } from '@handshake/core';
 
 /** Options of {@link allowListIssuer}. */
 export interface AllowListIssuerOptions {
@@ -22,7 +23,7 @@ export interface AllowListIssuerOptions {
  *
  * @example
  * ```ts
- * import { simulatedCardIssuer } from '@handshake/core';
+ * import { simulatedCardIssuer } from '@handshake/cards/testing';
  * import { allowListIssuer } from './allow-list-issuer.js';
  *
  * const issuer = allowListIssuer({ issuer: simulatedCardIssuer(), merchants: ['Example Books'] });

@@ -137,20 +137,6 @@ export {
 } from './audit/sinks.js';
 export { unresolvedExecutions } from './audit/unresolved.js';
 export type {
-  CardCharge,
-  CardChargeRequest,
-  CardIssueRequest,
-  CardIssuerV1,
-  IssuedCard,
-} from './cards/card-issuer.js';
-export {
-  luhnCheckDigit,
-  luhnValid,
-  type SimulatedCardIssuer,
-  type SimulatedCardIssuerOptions,
-  simulatedCardIssuer,
-} from './cards/simulated-card-issuer.js';
-export type {
   CardAuthorizationDecision,
   CardCapture,
   CardCaptureOutcome,
@@ -174,7 +160,13 @@ export {
   type HandshakeRoute,
   type RouteContext,
 } from './http/handler.js';
-export { systemTimers, type TimerScheduler } from './http/live-timers.js';
+export { type LiveStream, type LiveStreamOptions, liveEventStream } from './http/live-stream.js';
+export {
+  type LiveTimers,
+  liveTimers,
+  systemTimers,
+  type TimerScheduler,
+} from './http/live-timers.js';
 export { errorResponse, jsonResponse } from './http/responses.js';
 export { convertMinor } from './limits/convert.js';
 export {
@@ -215,15 +207,6 @@ export {
   type RegisteredKey,
   staticKeyResolver,
 } from './signing/key-resolver.js';
-export { type SpendApiOptions, spendApiRoutes } from './spend/spend-api.js';
-export {
-  type CardTerms,
-  maxCardMinor,
-  type SpendTools,
-  type SpendToolsOptions,
-  spendTools,
-  TEST_CUSTOMER,
-} from './spend/spend-tools.js';
 export type { AbandonedExecution, ResolveAbandonedOp } from './store/abandoned.js';
 export { amountBinding, moneyBinding } from './store/amount-binding.js';
 export { ApprovalListeners, type ApprovalListenersOptions } from './store/approval-listeners.js';

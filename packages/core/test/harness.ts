@@ -1,15 +1,14 @@
 // A whole service for the threat, hostile-input and fault suites: the engine with one
 // tool per tier and the spend API, served over loopback HTTP, with every error body
 // kept for the suites to scan.
+import { spendApiRoutes, spendTools } from '@handshake/cards';
+import { simulatedCardIssuer } from '@handshake/cards/testing';
 import { ErrorEnvelopeSchema } from '@handshake/protocol';
 import { CREATE_VIRTUAL_CARD, cardPurchaseParameters } from '@handshake/protocol/cards';
 import { expect } from 'vitest';
-import { simulatedCardIssuer } from '../src/cards/simulated-card-issuer.js';
 import type { HandshakeOptions } from '../src/engine/options.js';
 import { createHandshakeHandler, type HandshakeHandlerOptions } from '../src/http/handler.js';
 import { type RunningServer, serve } from '../src/node/serve.js';
-import { spendApiRoutes } from '../src/spend/spend-api.js';
-import { spendTools } from '../src/spend/spend-tools.js';
 import { CREDENTIALS, testClock, testEngine, testTools } from './fixtures.js';
 
 /** One HTTP answer, read whole (SSE answers are read until the stream ends or is cut). */

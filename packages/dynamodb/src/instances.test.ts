@@ -1,13 +1,12 @@
 // Two service instances on one DynamoDB table, racing: the same properties the Redis
 // store's instance and threat tests hold (double spend, overspend, double decision),
 // and approval decisions crossing instances without pub/sub.
+import { spendApiRoutes, spendTools } from '@handshake/cards';
+import { simulatedCardIssuer } from '@handshake/cards/testing';
 import {
   createHandshake,
   createHandshakeHandler,
   type HandshakeOptions,
-  simulatedCardIssuer,
-  spendApiRoutes,
-  spendTools,
   staticSessionVerifier,
 } from '@handshake/core';
 import { serve } from '@handshake/core/node';

@@ -1,11 +1,11 @@
+import { spendTools } from '@handshake/cards';
+import { simulatedCardIssuer } from '@handshake/cards/testing';
 import {
   type CardCreationResponse,
   CREATE_VIRTUAL_CARD,
   cardPurchaseParameters,
   createHandshake,
   type OutcomeKey,
-  simulatedCardIssuer,
-  spendTools,
 } from '@handshake/core';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

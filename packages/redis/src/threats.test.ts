@@ -2,14 +2,9 @@
 // token twice across two service instances, and racing validations trying to overspend
 // a limit. `packages/core/test/threats/single-use.test.ts` runs the same races on the
 // memory store.
-import {
-  createHandshake,
-  createHandshakeHandler,
-  type HandshakeOptions,
-  simulatedCardIssuer,
-  spendApiRoutes,
-  spendTools,
-} from '@handshake/core';
+import { spendApiRoutes, spendTools } from '@handshake/cards';
+import { simulatedCardIssuer } from '@handshake/cards/testing';
+import { createHandshake, createHandshakeHandler, type HandshakeOptions } from '@handshake/core';
 import { serve } from '@handshake/core/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisStore } from './redis-store.js';

@@ -1,10 +1,10 @@
+import type { CardIssuerV1 } from '@handshake/cards';
+import { simulatedCardIssuer } from '@handshake/cards/testing';
 import {
-  type CardIssuerV1,
   type Clock,
   type HandshakeEngine,
   HandshakeError,
   type HandshakeRoute,
-  simulatedCardIssuer,
 } from '@handshake/core';
 import type { CardIssuerConfig } from './card-issuer-config.js';
 import { ConfigError } from './config.js';

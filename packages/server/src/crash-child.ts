@@ -5,7 +5,8 @@
 // reported on stdout (`issued <transactionId>`), which a killed process cannot take back.
 // With CRASH_AT set to a step of execute (`crashAt` of @handshake/core/testing), the
 // process kills itself with SIGKILL when its first execute reaches that step.
-import { MemoryStore, simulatedCardIssuer } from '@handshake/core';
+import { simulatedCardIssuer } from '@handshake/cards/testing';
+import { MemoryStore } from '@handshake/core';
 import { jsonLinesAuditSink, serve } from '@handshake/core/node';
 import { type CrashPoint, crashAt } from '@handshake/core/testing';
 import { loadConfig } from './config.js';

@@ -1,7 +1,8 @@
+import { type CardIssuerV1, spendApiRoutes, spendTools } from '@handshake/cards';
+import { instrumentCardIssuer } from '@handshake/cards/opentelemetry';
 import {
   type AuditSinkV1,
   answerInterrupted,
-  type CardIssuerV1,
   type Clock,
   type ConnectionInfo,
   cachedExchangeRates,
@@ -15,8 +16,6 @@ import {
   type SessionVerifierV1,
   type StoreV1,
   simulatedExchangeRates,
-  spendApiRoutes,
-  spendTools,
   staticKeyResolver,
   staticSessionVerifier,
   systemTimers,
@@ -26,7 +25,6 @@ import {
 import { interruptedInAuditFile, jsonLinesAuditSink } from '@handshake/core/node';
 import {
   auditFailureMetrics,
-  instrumentCardIssuer,
   instrumentEngine,
   instrumentHandler,
   instrumentStore,

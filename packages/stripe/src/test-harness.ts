@@ -1,6 +1,8 @@
 // What the package's tests share: a Stripe Issuing simulation behind msw, the official
 // client pointed at it, the issuer and webhook under test, and the spend API on a real
 // loopback server with the engine, a test clock and a memory audit trail.
+
+import { spendApiRoutes, spendTools } from '@handshake/cards';
 import { createHandshakeClient } from '@handshake/client';
 import {
   type ApproverV1,
@@ -10,8 +12,6 @@ import {
   generateSigningKey,
   memoryAuditSink,
   type SpendingLimits,
-  spendApiRoutes,
-  spendTools,
   staticKeyResolver,
   staticSessionVerifier,
   type TimerScheduler,

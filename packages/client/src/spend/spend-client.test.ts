@@ -3,16 +3,14 @@
 // approves or denies while the client waits on the stream, lapses, and streams that
 // break, go silent or are rewritten on the way.
 
+import { spendApiRoutes, spendTools } from '@handshake/cards';
+import { type SimulatedCardIssuer, simulatedCardIssuer } from '@handshake/cards/testing';
 import {
   type Clock,
   createHandshake,
   createHandshakeHandler,
   type HandshakeEngine,
   type HandshakeOptions,
-  type SimulatedCardIssuer,
-  simulatedCardIssuer,
-  spendApiRoutes,
-  spendTools,
   staticKeyResolver,
   staticSessionVerifier,
   type TimerScheduler,

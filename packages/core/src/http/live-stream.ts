@@ -9,7 +9,7 @@ import type { LiveTimers } from './live-timers.js';
  *
  * @example
  * ```ts
- * import type { LiveStream } from './live-stream.js';
+ * import type { LiveStream } from '@handshake/core';
  * declare const stream: LiveStream;
  *
  * stream.send('status', { status: 'pending' }, 1);
@@ -35,7 +35,7 @@ export interface LiveStream {
  *
  * @example
  * ```ts
- * import type { LiveStreamOptions } from './live-stream.js';
+ * import type { LiveStreamOptions } from '@handshake/core';
  *
  * const mapper: Pick<LiveStreamOptions, 'start' | 'change'> = {
  *   start: async (stream) => {
@@ -86,9 +86,7 @@ const HEARTBEAT = new TextEncoder().encode(': heartbeat\n\n');
  *
  * @example
  * ```ts
- * import type { HandshakeEngine } from '../engine/engine.js';
- * import { liveEventStream } from './live-stream.js';
- * import { liveTimers } from './live-timers.js';
+ * import { type HandshakeEngine, liveEventStream, liveTimers } from '@handshake/core';
  * declare const engine: HandshakeEngine;
  *
  * const response = liveEventStream({

@@ -244,7 +244,7 @@ export class Deadlines {
  *
  * @example
  * ```ts
- * import { liveTimers } from './live-timers.js';
+ * import { liveTimers } from '@handshake/core';
  *
  * const live = liveTimers({ heartbeatMs: 15_000, pollMs: 15_000 });
  * console.log(live.heartbeats.size); // 0
@@ -261,7 +261,7 @@ export interface LiveTimers {
  *
  * @example
  * ```ts
- * import { liveTimers } from './live-timers.js';
+ * import { liveTimers } from '@handshake/core';
  *
  * const live = liveTimers({ heartbeatMs: 15_000, pollMs: 2_000 });
  * ```

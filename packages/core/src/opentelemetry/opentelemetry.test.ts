@@ -1,10 +1,10 @@
+import { instrumentCardIssuer } from '@handshake/cards/opentelemetry';
+import { simulatedCardIssuer } from '@handshake/cards/testing';
 import { HandshakeError } from '@handshake/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CREDENTIALS } from '../../test/fixtures.js';
 import { inMemoryTelemetry, instrumentedEngine } from '../../test/telemetry.js';
-import { simulatedCardIssuer } from '../cards/simulated-card-issuer.js';
 import { MemoryStore } from '../store/memory-store.js';
-import { instrumentCardIssuer } from './card-issuer.js';
 import { observePendingApprovals } from './pending-approvals.js';
 import { instrumentStore } from './store.js';
 

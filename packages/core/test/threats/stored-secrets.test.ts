@@ -1,3 +1,5 @@
+import { spendTools } from '@handshake/cards';
+import { simulatedCardIssuer } from '@handshake/cards/testing';
 import { HandshakeError } from '@handshake/protocol';
 import {
   type CardCreationResponse,
@@ -5,9 +7,7 @@ import {
   cardPurchaseParameters,
 } from '@handshake/protocol/cards';
 import { describe, expect, it } from 'vitest';
-import { simulatedCardIssuer } from '../../src/cards/simulated-card-issuer.js';
 import { staticKeyResolver } from '../../src/signing/key-resolver.js';
-import { spendTools } from '../../src/spend/spend-tools.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import type { OutcomeKey } from '../../src/store/sealed-outcomes.js';
 import type { StoreV1 } from '../../src/store/store-v1.js';

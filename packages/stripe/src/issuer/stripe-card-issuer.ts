@@ -1,10 +1,8 @@
+import type { CardIssueRequest, CardIssuerV1, IssuedCard } from '@handshake/cards';
 import {
-  type CardIssueRequest,
-  type CardIssuerV1,
   type Clock,
   formatMoney,
   HandshakeError,
-  type IssuedCard,
   parseMoney,
   sha256Hex,
   systemClock,
@@ -128,7 +126,8 @@ export const idempotencyKey = (step: 'card' | 'cancel', transactionId: string) =
  * @example
  * ```ts
  * import Stripe from 'stripe';
- * import { createHandshake, spendTools } from '@handshake/core';
+ * import { spendTools } from '@handshake/cards';
+ * import { createHandshake } from '@handshake/core';
  * import { stripeCardIssuer } from '@handshake/stripe';
  *
  * const issuer = stripeCardIssuer({ stripe: new Stripe(process.env.STRIPE_SECRET_KEY ?? '') });

@@ -1,6 +1,5 @@
+import type { CardCharge, CardChargeRequest } from '@handshake/cards';
 import {
-  type CardCharge,
-  type CardChargeRequest,
   type Clock,
   formatMoney,
   HandshakeError,

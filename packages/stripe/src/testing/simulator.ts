@@ -1,4 +1,5 @@
-import { type Clock, luhnCheckDigit, systemClock } from '@handshake/core';
+import { luhnCheckDigit } from '@handshake/cards/testing';
+import { type Clock, systemClock } from '@handshake/core';
 import { getResponse, type HttpHandler, HttpResponse, http } from 'msw';
 import Stripe from 'stripe';
 import { decodeForm, type FormValue } from './form.js';

@@ -23,7 +23,8 @@ import { cardUsage } from './card-usage.js';
  * @example
  * ```ts
  * import Stripe from 'stripe';
- * import { createHandshake, spendTools } from '@handshake/core';
+ * import { spendTools } from '@handshake/cards';
+ * import { createHandshake } from '@handshake/core';
  * import { stripeCardIssuer, type StripeIssuingWebhookOptions } from '@handshake/stripe';
  *
  * const stripe = new Stripe(process.env.STRIPE_SECRET_KEY ?? '');
@@ -109,7 +110,8 @@ const money = (minor: number, currency: string) => {
  * @example
  * ```ts
  * import Stripe from 'stripe';
- * import { createHandshake, createHandshakeHandler, spendApiRoutes, spendTools } from '@handshake/core';
+ * import { spendApiRoutes, spendTools } from '@handshake/cards';
+ * import { createHandshake, createHandshakeHandler } from '@handshake/core';
  * import { stripeCardIssuer, stripeIssuingWebhook } from '@handshake/stripe';
  *
  * const stripe = new Stripe(process.env.STRIPE_SECRET_KEY ?? '');

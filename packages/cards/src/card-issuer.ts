@@ -1,13 +1,12 @@
-import type { Money } from '@handshake/protocol';
-import type { CustomerDetails } from '@handshake/protocol/cards';
-import type { Awaitable } from '../types/common.js';
+import type { Awaitable, CustomerDetails, Money } from '@handshake/core';
 
 /**
  * What the issuer is asked for: one single-use card for one approved purchase.
  *
  * @example
  * ```ts
- * import { type CardIssueRequest, simulatedCardIssuer } from '@handshake/core';
+ * import type { CardIssueRequest } from '@handshake/cards';
+ * import { simulatedCardIssuer } from '@handshake/cards/testing';
  *
  * const request: CardIssueRequest = {
  *   userId: 'alice',
@@ -45,7 +44,7 @@ export interface CardIssueRequest {
  *
  * @example
  * ```ts
- * import type { IssuedCard } from '@handshake/core';
+ * import type { IssuedCard } from '@handshake/cards';
  *
  * function describe(card: IssuedCard): string {
  *   // never log cardNumber or cvc
@@ -74,7 +73,8 @@ export interface IssuedCard {
  *
  * @example
  * ```ts
- * import { type CardChargeRequest, simulatedCardIssuer } from '@handshake/core';
+ * import type { CardChargeRequest } from '@handshake/cards';
+ * import { simulatedCardIssuer } from '@handshake/cards/testing';
  *
  * const issuer = simulatedCardIssuer();
  * const card = await issuer.issueCard({
@@ -117,7 +117,7 @@ export interface CardChargeRequest {
  *
  * @example
  * ```ts
- * import type { CardCharge } from '@handshake/core';
+ * import type { CardCharge } from '@handshake/cards';
  *
  * function receipt(charge: CardCharge): string {
  *   return `${charge.merchantName}: ${charge.amount.value} ${charge.amount.currency} (auth ${charge.authorizationCode})`;
@@ -145,7 +145,7 @@ export interface CardCharge {
  *
  * @example
  * ```ts
- * import type { CardIssuerV1 } from '@handshake/core';
+ * import type { CardIssuerV1 } from '@handshake/cards';
  *
  * const issuer: CardIssuerV1 = {
  *   specificationVersion: 'v1',

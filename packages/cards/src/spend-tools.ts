@@ -1,23 +1,25 @@
 import {
-  currencyExponent,
-  formatMoney,
-  HandshakeError,
-  type Money,
-  parseMoney,
-} from '@handshake/protocol';
-import {
+  type Awaitable,
   type CardCreationResponse,
   type CardPurchaseParameters,
   CardPurchaseParametersSchema,
   CREATE_VIRTUAL_CARD,
   type CustomerDetails,
   CustomerDetailsSchema,
-} from '@handshake/protocol/cards';
-import type { CardIssuerV1, IssuedCard } from '../cards/card-issuer.js';
-import { compareRates, isExchangeRate, rateForCallerAmount } from '../limits/exchange-rates.js';
-import type { ExchangeRateProviderV1 } from '../limits/spending-limits.js';
-import type { ToolContext, ToolDefinition, ToolProviderV1 } from '../tools/tool-provider.js';
-import type { Awaitable } from '../types/common.js';
+  compareRates,
+  currencyExponent,
+  type ExchangeRate,
+  type ExchangeRateProviderV1,
+  formatMoney,
+  HandshakeError,
+  isExchangeRate,
+  type Money,
+  parseMoney,
+  type ToolContext,
+  type ToolDefinition,
+  type ToolProviderV1,
+} from '@handshake/core';
+import type { CardIssuerV1, IssuedCard } from './card-issuer.js';
 import { withFieldPath } from './field-path.js';
 
 /**
@@ -26,7 +28,7 @@ import { withFieldPath } from './field-path.js';
  *
  * @example
  * ```ts
- * import { maxCardMinor } from '@handshake/core';
+ * import { maxCardMinor } from '@handshake/cards';
  *
  * maxCardMinor(5000n, 'EUR', 'USD', '1.0850'); // 5425n: 50.00 EUR buys a card of 54.25 USD
  * ```
@@ -60,7 +62,7 @@ export function maxCardMinor(
  *
  * @example
  * ```ts
- * import type { CardTerms } from '@handshake/core';
+ * import type { CardTerms } from '@handshake/cards';
  *
  * const terms: CardTerms = {
  *   spendingLimit: { value: '54.25', currency: 'USD' },
@@ -82,7 +84,9 @@ export interface CardTerms {
  *
  * @example
  * ```ts
- * import { type SpendToolsOptions, simulatedCardIssuer, simulatedExchangeRates, spendTools } from '@handshake/core';
+ * import { spendTools, type SpendToolsOptions } from '@handshake/cards';
+ * import { simulatedCardIssuer } from '@handshake/cards/testing';
+ * import { simulatedExchangeRates } from '@handshake/core';
  *
  * const options: SpendToolsOptions = {
  *   issuer: simulatedCardIssuer(),
@@ -110,7 +114,8 @@ export interface SpendToolsOptions {
  *
  * @example
  * ```ts
- * import { type SpendTools, simulatedCardIssuer, spendTools } from '@handshake/core';
+ * import { type SpendTools, spendTools } from '@handshake/cards';
+ * import { simulatedCardIssuer } from '@handshake/cards/testing';
  *
  * const tools: SpendTools = spendTools({ issuer: simulatedCardIssuer() });
  * const definitions = await tools.listTools(); // [{ name: 'create_virtual_card', tier: 'CONFIDENTIAL', … }]
@@ -136,7 +141,8 @@ export interface SpendTools extends ToolProviderV1 {
  *
  * @example
  * ```ts
- * import { spendTools, simulatedCardIssuer, TEST_CUSTOMER } from '@handshake/core';
+ * import { spendTools, TEST_CUSTOMER } from '@handshake/cards';
+ * import { simulatedCardIssuer } from '@handshake/cards/testing';
  *
  * const spend = spendTools({
  *   issuer: simulatedCardIssuer(),
@@ -203,7 +209,9 @@ const PARAMETERS_JSON_SCHEMA = {
  *
  * @example
  * ```ts
- * import { createHandshake, simulatedCardIssuer, spendTools } from '@handshake/core';
+ * import { spendTools } from '@handshake/cards';
+ * import { simulatedCardIssuer } from '@handshake/cards/testing';
+ * import { createHandshake } from '@handshake/core';
  *
  * const spend = spendTools({ issuer: simulatedCardIssuer() });
  * const engine = createHandshake({
@@ -370,4 +378,28 @@ function termsOf(terms: unknown): CardTerms | undefined {
     throw new HandshakeError('PROVIDER_ERROR', 'The card terms of this execution are malformed');
   }
   return candidate as CardTerms;
+}
+
+/**
+ * The rate from `from` to `to`; a pair the provider does not know is the caller's
+ * mistake, named by the request field `path`.
+ */
+async function rateForCallerAmount(
+  provider: ExchangeRateProviderV1,
+  from: string,
+  to: string,
+  path: string,
+): Promise<ExchangeRate> {
+  try {
+    return await provider.getRate(from, to);
+  } catch (error) {
+    if (HandshakeError.isInstance(error) && error.code === 'VALIDATION_ERROR') {
+      throw new HandshakeError(
+        'VALIDATION_ERROR',
+        `Amounts in ${from} cannot be converted to ${to}: no exchange rate is known for ${from}/${to}`,
+        { path, cause: error },
+      );
+    }
+    throw error;
+  }
 }

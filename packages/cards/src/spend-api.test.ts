@@ -3,24 +3,26 @@ import {
   type CardCreationResponse,
   type CheckoutResponse,
   CREATE_VIRTUAL_CARD,
+  cachedExchangeRates,
   cardPurchaseParameters,
+  createHandshakeHandler,
+  type ExchangeRateProviderV1,
+  type HandshakeOptions,
+  MemoryStore,
   type SpendApiInfo,
+  type SpendingLimits,
   type SpendLimitsResponse,
+  type StoreV1,
+  simulatedExchangeRates,
+  type TimerScheduler,
   type ValidationResponse,
-} from '@handshake/protocol/cards';
+} from '@handshake/core';
+import { type RunningServer, serve } from '@handshake/core/node';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CREDENTIALS, T0, testClock, testEngine } from '../../test/fixtures.js';
-import { simulatedCardIssuer } from '../cards/simulated-card-issuer.js';
-import type { HandshakeOptions } from '../engine/options.js';
-import { createHandshakeHandler } from '../http/handler.js';
-import type { TimerScheduler } from '../http/live-timers.js';
-import { cachedExchangeRates, simulatedExchangeRates } from '../limits/exchange-rates.js';
-import type { ExchangeRateProviderV1, SpendingLimits } from '../limits/spending-limits.js';
-import { type RunningServer, serve } from '../node/serve.js';
-import { MemoryStore } from '../store/memory-store.js';
-import type { StoreV1 } from '../store/store-v1.js';
+import { CREDENTIALS, T0, testClock, testEngine } from '../test/fixtures.js';
 import { spendApiRoutes } from './spend-api.js';
 import { spendTools } from './spend-tools.js';
+import { simulatedCardIssuer } from './testing/simulated-card-issuer.js';
 
 const FIVE_MINUTES = 5 * 60 * 1000;
 const DAY = 24 * 60 * 60 * 1000;

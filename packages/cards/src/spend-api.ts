@@ -1,26 +1,33 @@
-import { base64urlEncode, formatMoney, HandshakeError, parseMoney } from '@handshake/protocol';
 import {
+  type ApprovalReason,
   type AuthorizationStatusResponse,
+  base64urlEncode,
+  type CallerContext,
   type CardCreationResponse,
   type CheckoutResponse,
   CREATE_VIRTUAL_CARD,
   CreateVirtualCardRequestSchema,
   cardPurchaseParameters,
+  cryptoRandomSource,
+  formatMoney,
+  type HandshakeEngine,
+  HandshakeError,
+  type HandshakeRoute,
+  jsonResponse,
+  type LimitsView,
+  liveTimers,
   MockCheckoutRequestSchema,
+  parseMoney,
+  type RandomSource,
+  type RouteContext,
   type SpendApiInfo,
   type SpendEndpoint,
   type SpendLimitsResponse,
+  systemTimers,
+  type TimerScheduler,
   ValidateTransactionRequestSchema,
   type ValidationResponse,
-} from '@handshake/protocol/cards';
-import type { HandshakeEngine } from '../engine/engine.js';
-import type { LimitsView } from '../engine/limits.js';
-import type { CallerContext } from '../engine/options.js';
-import type { HandshakeRoute, RouteContext } from '../http/handler.js';
-import { liveTimers, systemTimers, type TimerScheduler } from '../http/live-timers.js';
-import { jsonResponse } from '../http/responses.js';
-import type { ApprovalReason } from '../store/records.js';
-import { cryptoRandomSource, type RandomSource } from '../tokens/token.js';
+} from '@handshake/core';
 import { withFieldPath } from './field-path.js';
 import type { SpendTools } from './spend-tools.js';
 import { validationEventStream } from './validation-stream.js';
@@ -30,14 +37,9 @@ import { validationEventStream } from './validation-stream.js';
  *
  * @example
  * ```ts
- * import {
- *   createHandshake,
- *   createHandshakeHandler,
- *   type SpendApiOptions,
- *   simulatedCardIssuer,
- *   spendApiRoutes,
- *   spendTools,
- * } from '@handshake/core';
+ * import { type SpendApiOptions, spendApiRoutes, spendTools } from '@handshake/cards';
+ * import { simulatedCardIssuer } from '@handshake/cards/testing';
+ * import { createHandshake, createHandshakeHandler } from '@handshake/core';
  *
  * const tools = spendTools({ issuer: simulatedCardIssuer() });
  * const engine = createHandshake({ tools: [tools], limits: { currency: 'USD', daily: '200.00' } });
@@ -179,14 +181,9 @@ const isoDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
  *
  * @example
  * ```ts
- * import {
- *   createHandshake,
- *   createHandshakeHandler,
- *   simulatedCardIssuer,
- *   spendApiRoutes,
- *   spendTools,
- *   staticSessionVerifier,
- * } from '@handshake/core';
+ * import { spendApiRoutes, spendTools } from '@handshake/cards';
+ * import { simulatedCardIssuer } from '@handshake/cards/testing';
+ * import { createHandshake, createHandshakeHandler, staticSessionVerifier } from '@handshake/core';
  *
  * const spend = spendTools({ issuer: simulatedCardIssuer() });
  * const engine = createHandshake({

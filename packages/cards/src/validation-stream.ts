@@ -1,10 +1,13 @@
-import { HandshakeError } from '@handshake/protocol';
-import type { ValidationResponse } from '@handshake/protocol/cards';
-import type { HandshakeEngine } from '../engine/engine.js';
-import { type LiveStream, liveEventStream } from '../http/live-stream.js';
-import type { LiveTimers } from '../http/live-timers.js';
-import type { SessionIdentity } from '../sessions/session-verifier.js';
-import type { ApprovalRecord } from '../store/records.js';
+import {
+  type ApprovalRecord,
+  type HandshakeEngine,
+  HandshakeError,
+  type LiveStream,
+  type LiveTimers,
+  liveEventStream,
+  type SessionIdentity,
+  type ValidationResponse,
+} from '@handshake/core';
 
 /** What the stream needs to know of the pending validation. */
 export interface ValidationStreamOptions {

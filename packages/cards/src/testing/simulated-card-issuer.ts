@@ -1,29 +1,32 @@
 import {
   base64urlEncode,
+  type Clock,
+  cryptoRandomSource,
   formatMoney,
   HandshakeError,
   parseMoney,
+  type RandomSource,
   sha256Hex,
-} from '@handshake/protocol';
+  systemClock,
+  timingSafeEqualString,
+} from '@handshake/core';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
-import { cryptoRandomSource, type RandomSource, timingSafeEqualString } from '../tokens/token.js';
-import { type Clock, systemClock } from '../types/common.js';
 import type {
   CardCharge,
   CardChargeRequest,
   CardIssueRequest,
   CardIssuerV1,
   IssuedCard,
-} from './card-issuer.js';
+} from '../card-issuer.js';
 
 /**
  * Options of {@link simulatedCardIssuer}.
  *
  * @example
  * ```ts
- * import { type SimulatedCardIssuerOptions, simulatedCardIssuer } from '@handshake/core';
+ * import { simulatedCardIssuer, type SimulatedCardIssuerOptions } from '@handshake/cards/testing';
  *
  * let now = Date.parse('2026-03-02T10:00:00Z');
  * const options: SimulatedCardIssuerOptions = { clock: { now: () => now }, lifetimeMs: 60_000 };
@@ -47,7 +50,7 @@ export interface SimulatedCardIssuerOptions {
  *
  * @example
  * ```ts
- * import { type SimulatedCardIssuer, simulatedCardIssuer } from '@handshake/core';
+ * import { type SimulatedCardIssuer, simulatedCardIssuer } from '@handshake/cards/testing';
  *
  * const issuer: SimulatedCardIssuer = simulatedCardIssuer();
  * issuer.issuedCount; // 0
@@ -88,7 +91,7 @@ const CARD_LENGTH = 16;
  *
  * @example
  * ```ts
- * import { luhnCheckDigit } from '@handshake/core';
+ * import { luhnCheckDigit } from '@handshake/cards/testing';
  *
  * luhnCheckDigit('424242424242424'); // 2: 4242 4242 4242 4242 is valid
  * ```
@@ -113,7 +116,7 @@ export function luhnCheckDigit(payload: string): number {
  *
  * @example
  * ```ts
- * import { luhnValid } from '@handshake/core';
+ * import { luhnValid } from '@handshake/cards/testing';
  *
  * luhnValid('4242424242424242'); // true
  * ```
@@ -148,7 +151,7 @@ const cardKey = (cardNumber: string) => sha256Hex(`handshake:card:${cardNumber}`
  *
  * @example
  * ```ts
- * import { simulatedCardIssuer } from '@handshake/core';
+ * import { simulatedCardIssuer } from '@handshake/cards/testing';
  *
  * const issuer = simulatedCardIssuer();
  * const card = await issuer.issueCard({
