@@ -136,11 +136,6 @@ export {
   memoryAuditSink,
 } from './audit/sinks.js';
 export { unresolvedExecutions } from './audit/unresolved.js';
-export type {
-  CardAuthorizationDecision,
-  CardCapture,
-  CardCaptureOutcome,
-} from './engine/card-activity.js';
 export { createHandshake, HandshakeEngine } from './engine/engine.js';
 export { APPROVE_OWN_SCOPE, APPROVE_SCOPE, type ApproverIdentity } from './engine/identity.js';
 export { partitionOf } from './engine/keys.js';
@@ -148,6 +143,11 @@ export type { LimitsView } from './engine/limits.js';
 export type { CallerContext, HandshakeOptions } from './engine/options.js';
 export type { AbandonedSweep, SweepAbandonedOptions } from './engine/recovery.js';
 export type { RegisteredTool } from './engine/registry.js';
+export type {
+  ChargeDecision,
+  ReservationCapture,
+  ReservationCaptureOutcome,
+} from './engine/reservation-capture.js';
 export type {
   ApprovalChange,
   ApprovalWatcher,

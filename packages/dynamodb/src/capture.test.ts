@@ -49,11 +49,11 @@ describe.skipIf(!server)('DynamoDB: a card purchase counted at the amount captur
   }
   const used = async () => (await engine.limits(CREDENTIALS.alice))?.windows[0]?.used;
   const capture = (transactionId: string, captured: string, cardLimit: string) =>
-    engine.captureCardSpend({
+    engine.captureReservation({
       userId: 'alice',
       transactionId,
       captured: { value: captured, currency: 'USD' },
-      cardLimit: { value: cardLimit, currency: 'USD' },
+      authorized: { value: cardLimit, currency: 'USD' },
     });
 
   it('keeps the captured part of a committed purchase and gives the rest back, once', async () => {

@@ -6,8 +6,7 @@ import type { StoreV1 } from '../store/store-v1.js';
 import type { Clock } from '../types/common.js';
 import * as approvals from './approvals.js';
 import { authorize } from './authorize.js';
-import type * as card from './card-activity.js';
-import { captureCardSpend, recordCardAuthorization } from './cards.js';
+import { captureReservation, recordChargeDecision } from './captures.js';
 import { createEngineContext, type EngineContext } from './context.js';
 import { decideApproval } from './decisions.js';
 import { execute } from './execute.js';
@@ -21,6 +20,11 @@ import {
   sweepAbandoned,
 } from './recovery.js';
 import type { RegisteredTool } from './registry.js';
+import type {
+  ChargeDecision,
+  ReservationCapture,
+  ReservationCaptureOutcome,
+} from './reservation-capture.js';
 import { type ApprovalWatcher, type WatchApprovalsOptions, watchStoreApprovals } from './watch.js';
 
 // A façade over steps in files of their own, each given the one EngineContext built here.
@@ -218,37 +222,39 @@ export class HandshakeEngine {
   }
 
   /**
-   * Counts a card purchase at what the merchant captured: the captured share of the
-   * transaction's spend stays counted, the rest is given back. Once per transaction (a
-   * repeat answers `already_captured`); audited, never with the card number.
+   * Counts a transaction at what its payee captured (a merchant's capture on a card
+   * issued for it): the captured share of its reservation stays counted, the rest is
+   * given back. Once per transaction (a repeat answers `already_captured`); audited,
+   * never with a card number.
    *
    * @example
    * ```ts
-   * import type { CardCapture, HandshakeEngine } from '@handshake/core';
+   * import type { HandshakeEngine, ReservationCapture } from '@handshake/core';
    * declare const engine: HandshakeEngine;
-   * declare const capture: CardCapture; // as the card issuer reported it
+   * declare const capture: ReservationCapture; // as the payment provider reported it
    *
-   * const outcome = await engine.captureCardSpend(capture);
+   * const outcome = await engine.captureReservation(capture);
    * ```
    */
-  captureCardSpend(capture: card.CardCapture): Promise<card.CardCaptureOutcome> {
-    return captureCardSpend(this.#ctx, capture);
+  captureReservation(capture: ReservationCapture): Promise<ReservationCaptureOutcome> {
+    return captureReservation(this.#ctx, capture);
   }
 
   /**
-   * Records a card issuer's decision on a merchant's charge in the audit trail: the
-   * decision, its reason, the merchant and the amount; never the card number.
+   * Records a payment provider's decision on a payee's charge (a card issuer's on a
+   * merchant's) in the audit trail: the decision, its reason, the payee and the amount;
+   * never a card number.
    *
    * @example
    * ```ts
    * import type { HandshakeEngine } from '@handshake/core';
    * declare const engine: HandshakeEngine;
    *
-   * await engine.recordCardAuthorization({ transactionId: 'tx_1', approved: true, reason: 'approved' });
+   * await engine.recordChargeDecision({ transactionId: 'tx_1', approved: true, reason: 'approved' });
    * ```
    */
-  recordCardAuthorization(decision: card.CardAuthorizationDecision): Promise<void> {
-    return recordCardAuthorization(this.#ctx, decision);
+  recordChargeDecision(decision: ChargeDecision): Promise<void> {
+    return recordChargeDecision(this.#ctx, decision);
   }
 
   /**

@@ -158,14 +158,14 @@ export function stripeIssuingWebhook(options: StripeIssuingWebhookOptions): Stri
     if (!repeated) {
       const request = authorization.pending_request;
       engine
-        .recordCardAuthorization({
+        .recordChargeDecision({
           approved: decision.approved,
           reason: decision.approved ? 'approved' : decision.reason,
           ...(decision.terms
             ? { userId: decision.terms.userId, transactionId: decision.terms.transactionId }
             : {}),
-          merchantName: authorization.merchant_data.name ?? '',
-          merchantCategory: authorization.merchant_data.category,
+          payee: authorization.merchant_data.name ?? '',
+          payeeCategory: authorization.merchant_data.category,
           amount: money(
             request?.amount ?? authorization.amount,
             request?.currency ?? authorization.currency,
@@ -207,12 +207,12 @@ export function stripeIssuingWebhook(options: StripeIssuingWebhookOptions): Stri
       const terms = readCardTerms(card.metadata);
       if (!terms) return;
       await spend(card.id, terms.transactionId);
-      await engine.captureCardSpend({
+      await engine.captureReservation({
         userId: terms.userId,
         transactionId: terms.transactionId,
         captured: money(transaction.amount, transaction.currency),
-        cardLimit: terms.spendingLimit,
-        merchantName: transaction.merchant_data.name ?? '',
+        authorized: terms.spendingLimit,
+        payee: transaction.merchant_data.name ?? '',
         attributes: { cardLast4: card.last4 },
       });
     }

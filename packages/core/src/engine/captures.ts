@@ -1,32 +1,40 @@
 import { HandshakeError, parseMoney } from '@handshake/protocol';
 import { auditAttributes } from '../audit/audit-attributes.js';
-import type {
-  CardAuthorizationDecision,
-  CardCapture,
-  CardCaptureOutcome,
-} from './card-activity.js';
 import { type EngineContext, storeCall } from './context.js';
 import { partitionOf, reservationIdOf } from './keys.js';
+import type {
+  ChargeDecision,
+  ReservationCapture,
+  ReservationCaptureOutcome,
+} from './reservation-capture.js';
+
+// A payment that runs after its call (a card charged at a merchant, an authorization
+// captured later) settles the transaction's reservation here. The audit events keep
+// their names (`card.capture`, `card.authorization`): the trail, its dashboards and
+// the audit metrics read the same as before these operations were named generically.
 
 /**
- * Counts a card purchase at what the merchant captured: the captured share of the
+ * Counts a transaction at what the payee captured: the captured share of the
  * transaction's reservation stays counted, the rest is given back. Once per
- * transaction; audited with the merchant and last four digits, never the card number.
+ * transaction; audited with the payee and the caller's attributes, never a card number.
  */
-export async function captureCardSpend(
+export async function captureReservation(
   ctx: EngineContext,
-  capture: CardCapture,
-): Promise<CardCaptureOutcome> {
-  const { currency } = capture.cardLimit;
+  capture: ReservationCapture,
+): Promise<ReservationCaptureOutcome> {
+  const { currency } = capture.authorized;
   if (capture.captured.currency !== currency) {
-    throw new HandshakeError('VALIDATION_ERROR', `A capture must be in the card's currency`);
+    throw new HandshakeError(
+      'VALIDATION_ERROR',
+      'A capture must be in the currency of the authorized amount',
+    );
   }
   const share = {
     part: parseMoney(capture.captured.value, currency, { allowZero: true }),
-    whole: parseMoney(capture.cardLimit.value, currency),
+    whole: parseMoney(capture.authorized.value, currency),
   };
   const store = ctx.store;
-  const outcome: CardCaptureOutcome = store.captureSpend
+  const outcome: ReservationCaptureOutcome = store.captureSpend
     ? await storeCall(() =>
         store.captureSpend!({
           partition: partitionOf(capture.userId),
@@ -44,7 +52,7 @@ export async function captureCardSpend(
       userId: capture.userId,
       transactionId: capture.transactionId,
       amount: capture.captured,
-      ...(capture.merchantName !== undefined ? { merchant: capture.merchantName } : {}),
+      ...(capture.payee !== undefined ? { merchant: capture.payee } : {}),
       ...(attributes ? { attributes } : {}),
       ...(outcome.status === 'captured'
         ? { detail: `released ${outcome.releasedMinor} minor units of the counted spend` }
@@ -54,12 +62,9 @@ export async function captureCardSpend(
   return outcome;
 }
 
-/** Audits a card issuer's decision on a merchant's charge; never the card number. */
-export function recordCardAuthorization(
-  ctx: EngineContext,
-  decision: CardAuthorizationDecision,
-): Promise<void> {
-  const merchant = [decision.merchantName, decision.merchantCategory]
+/** Audits a payment provider's decision on a payee's charge; never a card number. */
+export function recordChargeDecision(ctx: EngineContext, decision: ChargeDecision): Promise<void> {
+  const payee = [decision.payee, decision.payeeCategory]
     .filter((part) => part !== undefined)
     .join(' / ');
   const attributes = auditAttributes(decision.attributes);
@@ -69,7 +74,7 @@ export function recordCardAuthorization(
     detail: decision.reason,
     ...(decision.userId !== undefined ? { userId: decision.userId } : {}),
     ...(decision.transactionId !== undefined ? { transactionId: decision.transactionId } : {}),
-    ...(merchant !== '' ? { merchant } : {}),
+    ...(payee !== '' ? { merchant: payee } : {}),
     ...(decision.amount !== undefined ? { amount: decision.amount } : {}),
     ...(attributes ? { attributes } : {}),
   });

@@ -30,7 +30,7 @@ async function purchase(
 const used = async (engine: ReturnType<typeof testEngine>['engine']) =>
   (await engine.limits(CREDENTIALS.alice))?.windows[0]?.used;
 
-describe('captureCardSpend', () => {
+describe('captureReservation', () => {
   it('keeps the captured part of a committed purchase counted and gives the rest back, once', async () => {
     const { engine, sign, audit } = testEngine({ limits });
     const transactionId = await purchase(engine, sign, '30.00');
@@ -39,11 +39,11 @@ describe('captureCardSpend', () => {
       userId: 'alice',
       transactionId,
       captured: { value: '24.00', currency: 'USD' },
-      cardLimit: { value: '30.00', currency: 'USD' },
-      merchantName: 'Example Books',
+      authorized: { value: '30.00', currency: 'USD' },
+      payee: 'Example Books',
       attributes: { cardLast4: '4242' },
     };
-    expect(await engine.captureCardSpend(capture)).toEqual({
+    expect(await engine.captureReservation(capture)).toEqual({
       status: 'captured',
       keptMinor: 2400n,
       releasedMinor: 600n,
@@ -51,7 +51,7 @@ describe('captureCardSpend', () => {
     expect(await used(engine)).toBe('24.00');
     // A repeated delivery, even with another amount, changes nothing.
     expect(
-      await engine.captureCardSpend({ ...capture, captured: { value: '1.00', currency: 'USD' } }),
+      await engine.captureReservation({ ...capture, captured: { value: '1.00', currency: 'USD' } }),
     ).toEqual({ status: 'already_captured' });
     expect(await used(engine)).toBe('24.00');
     await engine.flushAudit();
@@ -70,11 +70,11 @@ describe('captureCardSpend', () => {
     const { engine, sign } = testEngine({ limits });
     const transactionId = await purchase(engine, sign, '50.00', false);
     expect(await used(engine)).toBe('50.00');
-    const outcome = await engine.captureCardSpend({
+    const outcome = await engine.captureReservation({
       userId: 'alice',
       transactionId,
       captured: { value: '10.00', currency: 'USD' },
-      cardLimit: { value: '50.00', currency: 'USD' },
+      authorized: { value: '50.00', currency: 'USD' },
     });
     expect(outcome).toMatchObject({ status: 'captured', keptMinor: 1000n });
     expect(await used(engine)).toBe('10.00');
@@ -83,27 +83,27 @@ describe('captureCardSpend', () => {
   it('never counts more than was reserved, and knows no capture of an unknown transaction', async () => {
     const { engine, sign } = testEngine({ limits });
     const transactionId = await purchase(engine, sign, '20.00');
-    const over = await engine.captureCardSpend({
+    const over = await engine.captureReservation({
       userId: 'alice',
       transactionId,
       captured: { value: '25.00', currency: 'USD' },
-      cardLimit: { value: '20.00', currency: 'USD' },
+      authorized: { value: '20.00', currency: 'USD' },
     });
     expect(over).toMatchObject({ status: 'captured', keptMinor: 2000n, releasedMinor: 0n });
     expect(await used(engine)).toBe('20.00');
-    const unknown = await engine.captureCardSpend({
+    const unknown = await engine.captureReservation({
       userId: 'alice',
       transactionId: 'tx_unknown',
       captured: { value: '1.00', currency: 'USD' },
-      cardLimit: { value: '20.00', currency: 'USD' },
+      authorized: { value: '20.00', currency: 'USD' },
     });
     expect(unknown).toEqual({ status: 'unknown' });
     await expect(
-      engine.captureCardSpend({
+      engine.captureReservation({
         userId: 'alice',
         transactionId,
         captured: { value: '1.00', currency: 'EUR' },
-        cardLimit: { value: '20.00', currency: 'USD' },
+        authorized: { value: '20.00', currency: 'USD' },
       }),
     ).rejects.toMatchObject({ code: 'VALIDATION_ERROR' });
   });
@@ -120,27 +120,27 @@ describe('captureCardSpend', () => {
     });
     const { engine, sign } = testEngine({ limits, store });
     const transactionId = await purchase(engine, sign, '30.00');
-    const outcome = await engine.captureCardSpend({
+    const outcome = await engine.captureReservation({
       userId: 'alice',
       transactionId,
       captured: { value: '5.00', currency: 'USD' },
-      cardLimit: { value: '30.00', currency: 'USD' },
+      authorized: { value: '30.00', currency: 'USD' },
     });
     expect(outcome).toEqual({ status: 'unsupported' });
     expect(await used(engine)).toBe('30.00');
   });
 });
 
-describe('recordCardAuthorization', () => {
+describe('recordChargeDecision', () => {
   it('audits the decision, reason and merchant', async () => {
     const { engine, audit } = testEngine();
-    await engine.recordCardAuthorization({
+    await engine.recordChargeDecision({
       userId: 'alice',
       transactionId: 'tx_1',
       approved: false,
       reason: 'merchant_mismatch',
-      merchantName: 'Other Shop',
-      merchantCategory: 'book_stores',
+      payee: 'Other Shop',
+      payeeCategory: 'book_stores',
       amount: { value: '30.00', currency: 'USD' },
       attributes: { cardLast4: '4242' },
     });
