@@ -8,7 +8,7 @@ import {
   type NativeEntry,
   type NativeRequest,
 } from '../http/handler.js';
-import { JsonAnswer, textBodyOf } from '../http/responses.js';
+import { type JsonAnswer, textBodyOf } from '../http/responses.js';
 
 /**
  * A Web-standard handler.
@@ -156,10 +156,12 @@ function answerNatively(
 ) {
   const head = request.method === 'HEAD';
   void native(request, info)
+    // `Response` is the runtime's own class; `JsonAnswer` may be another entry point's
+    // copy of it (CommonJS entry points each bundle their own), so test for the former.
     .then((answer) =>
-      answer instanceof JsonAnswer
-        ? writeJson(answer, res, head)
-        : writeResponse(answer, res, head),
+      answer instanceof Response
+        ? writeResponse(answer, res, head)
+        : writeJson(answer, res, head),
     )
     .catch(() => answerInternalError(res));
 }
