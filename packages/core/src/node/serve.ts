@@ -159,9 +159,7 @@ function answerNatively(
     // `Response` is the runtime's own class; `JsonAnswer` may be another entry point's
     // copy of it (CommonJS entry points each bundle their own), so test for the former.
     .then((answer) =>
-      answer instanceof Response
-        ? writeResponse(answer, res, head)
-        : writeJson(answer, res, head),
+      answer instanceof Response ? writeResponse(answer, res, head) : writeJson(answer, res, head),
     )
     .catch(() => answerInternalError(res));
 }
