@@ -162,9 +162,11 @@ export {
 } from './http/handler.js';
 export { type LiveStream, type LiveStreamOptions, liveEventStream } from './http/live-stream.js';
 export {
+  type Deadlines,
   type LiveTimers,
   liveTimers,
   systemTimers,
+  type Ticker,
   type TimerScheduler,
 } from './http/live-timers.js';
 export { errorResponse, jsonResponse } from './http/responses.js';
