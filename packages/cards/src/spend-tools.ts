@@ -8,13 +8,13 @@ import {
   CustomerDetailsSchema,
   compareRates,
   currencyExponent,
-  type ExchangeRate,
   type ExchangeRateProviderV1,
   formatMoney,
   HandshakeError,
   isExchangeRate,
   type Money,
   parseMoney,
+  rateForCallerAmount,
   type ToolContext,
   type ToolDefinition,
   type ToolProviderV1,
@@ -378,28 +378,4 @@ function termsOf(terms: unknown): CardTerms | undefined {
     throw new HandshakeError('PROVIDER_ERROR', 'The card terms of this execution are malformed');
   }
   return candidate as CardTerms;
-}
-
-/**
- * The rate from `from` to `to`; a pair the provider does not know is the caller's
- * mistake, named by the request field `path`.
- */
-async function rateForCallerAmount(
-  provider: ExchangeRateProviderV1,
-  from: string,
-  to: string,
-  path: string,
-): Promise<ExchangeRate> {
-  try {
-    return await provider.getRate(from, to);
-  } catch (error) {
-    if (HandshakeError.isInstance(error) && error.code === 'VALIDATION_ERROR') {
-      throw new HandshakeError(
-        'VALIDATION_ERROR',
-        `Amounts in ${from} cannot be converted to ${to}: no exchange rate is known for ${from}/${to}`,
-        { path, cause: error },
-      );
-    }
-    throw error;
-  }
 }

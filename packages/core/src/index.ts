@@ -176,6 +176,7 @@ export {
   cachedExchangeRates,
   compareRates,
   isExchangeRate,
+  rateForCallerAmount,
   SIMULATED_RATES,
   type SimulatedExchangeRatesOptions,
   simulatedExchangeRates,

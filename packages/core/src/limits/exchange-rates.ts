@@ -269,6 +269,14 @@ export function cachedExchangeRates(
  * Reads the rate from `from` to `to`, for an amount the caller sent. A provider that
  * knows no rate for the pair throws `VALIDATION_ERROR`; that refusal is answered `400`
  * naming both currencies and the field at `path`. Any other failure is passed on.
+ *
+ * @example
+ * ```ts
+ * import { rateForCallerAmount, simulatedExchangeRates } from '@handshake/core';
+ *
+ * const rate = await rateForCallerAmount(simulatedExchangeRates(), 'EUR', 'USD', 'amount');
+ * console.log(rate.rate);
+ * ```
  */
 export async function rateForCallerAmount(
   provider: ExchangeRateProviderV1,
