@@ -11,7 +11,10 @@
 
 /** Suffixes after `<prefix>:{<partition>}:`. */
 export const SUFFIX = {
-  /** Hash: a live token, or the tombstone of a consumed one, by token digest. */
+  /**
+   * String: a live token, or the tombstone of a consumed one, by token digest: its fields
+   * packed with MessagePack (an earlier version's hash is still read).
+   */
   token: 'tok:',
   /** Hash: an approval, by approval id. */
   approval: 'apr:',

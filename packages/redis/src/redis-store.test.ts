@@ -145,7 +145,10 @@ describe.skipIf(!available)('RedisStore keys and TTLs', () => {
     expect(await redis.exists(...k.spendKeys(partition))).toBe(0);
     // No raw token anywhere: the key holds the digest; the record, emptied once the
     // outcome is kept, no secret.
-    expect(await redis.hget(tokenKey, 'rec')).toBe('');
+    const field = (name: string) =>
+      redis.eval("return cmsgpack.unpack(redis.call('GET', KEYS[1]))[ARGV[1]]", 1, tokenKey, name);
+    expect(await field('s')).toBe('done');
+    expect(await field('rec')).toBe('');
   });
 
   it('keeps an approval past its deadline and its token, and the cross-user index bounded', async () => {
@@ -226,6 +229,50 @@ describe.skipIf(!available)('RedisStore keys and TTLs', () => {
     expect(await redis.exists(store.keys.token(partition, op.token.digest))).toBe(0);
     const atBound = { ...op.spend!, amountMinor: 10n ** 15n, windows: [] };
     expect((await store.authorize({ ...op, spend: atBound })).status).toBe('authorized');
+  });
+
+  it('reads a token an earlier version stored as a hash, and rewrites it as one string', async () => {
+    store = new RedisStore({ url: REDIS_URL, keyPrefix: uniquePrefix('old') });
+    const op = authorizeOp(partition, { spend: undefined, rateLimit: undefined });
+    const { reservationId: _none, ...rec } = op.token.record;
+    const key = store.keys.token(partition, op.token.digest);
+    // The hash an earlier version wrote for a live token.
+    await redis.hset(key, {
+      s: 'live',
+      rec: JSON.stringify(rec),
+      exp: String(rec.expiresAt),
+      drop: String(rec.expiresAt + 600_000),
+      u: rec.userId,
+      t: rec.tool,
+      h: rec.paramsHash,
+      x: rec.transactionId,
+      a: '',
+    });
+    await redis.pexpire(key, 630_000);
+    // An authorize resent for it finds it and leaves it as it is.
+    expect(await store.authorize(op)).toEqual({ status: 'authorized', reserved: false });
+    expect(await redis.type(key)).toBe('hash');
+    const consume = (now: number, paramsHash = rec.paramsHash) =>
+      store.consume({
+        partition,
+        digest: op.token.digest,
+        now,
+        expect: { userId: rec.userId, tool: rec.tool, paramsHash },
+        sessionId: 's:2',
+        retainMs: 120_000,
+      });
+    // Its fields are compared as before: a mismatch leaves it live.
+    expect(await consume(NOW + 1, 'b'.repeat(64))).toEqual({
+      status: 'mismatch',
+      field: 'paramsHash',
+    });
+    expect(await consume(NOW + 2)).toEqual({ status: 'ok', record: rec });
+    expect(await redis.type(key)).toBe('string');
+    const again = await consume(NOW + 3);
+    expect(again).toMatchObject({
+      status: 'used',
+      tombstone: { state: 'executing', sessionId: 's:2', consumedAt: NOW + 2 },
+    });
   });
 
   it('refuses a client with its own key prefix, and braces in the store prefix', () => {

@@ -122,6 +122,8 @@ const LIMITS: ReadonlySet<string> = new Set<LimitWindow>([
 ]);
 
 const noop = () => {};
+/** How often, at most, a consume trims the executing index (see `#trimDue`). */
+const INDEX_TRIM_INTERVAL_MS = 1_000;
 
 /**
  * The shared store: state in Redis, so any number of service instances behind a load
@@ -175,6 +177,11 @@ export class RedisStore implements StoreV1 {
   /** Settles when the subscription of `#subscriber` is confirmed. */
   #subscribed: Promise<unknown> | undefined;
   #closed = false;
+  /** This store's part of every call's nonce: 72 random bits. */
+  readonly #id = Buffer.from(crypto.getRandomValues(new Uint8Array(9))).toString('base64url');
+  #calls = 0;
+  /** When a consume last trimmed the executing index (the engine's clock). */
+  #trimmedAt = Number.NEGATIVE_INFINITY;
 
   constructor(options: RedisStoreOptions = {}) {
     const prefix = options.keyPrefix ?? 'hs';
@@ -326,25 +333,38 @@ export class RedisStore implements StoreV1 {
       retain: op.retainMs,
       ...(op.holdUntil !== undefined ? { hold: op.holdUntil } : {}),
       // Identifies this call, so a resend of it after a lost reply is answered alike.
-      n: crypto.randomUUID(),
+      n: this.#nonce(),
     };
-    // Indexed as the consume is sent, so an execution whose process dies right after it
-    // can be found by resolveAbandoned; an entry whose token was not consumed is dropped
-    // by the next sweep. Best effort: a retry resolves what the index misses.
-    const [, reply] = await Promise.all([
-      this.#call(() =>
-        this.#invoke(
-          'handshakeIndexExecutingV1',
-          [this.keys.executingIndex],
-          [executingMember(op.partition, op.digest), String(op.now), String(op.retainMs)],
-        ),
-      ).catch(noop),
-      this.#script(
+    // The executing index lets resolveAbandoned find an execution whose process died
+    // after its consume. On a single Redis the consume script indexes it in the same
+    // step; a cluster keeps the index in a slot of its own, so it is sent beside the
+    // script (best effort: a retry resolves what the index misses, and the next sweep
+    // drops an entry whose token was not consumed).
+    const trim = this.#trimDue(op.now);
+    const token = this.keys.token(op.partition, op.digest);
+    let reply: ScriptReply;
+    if (this.#client.isCluster) {
+      const member = executingMember(op.partition, op.digest);
+      [, reply] = await Promise.all([
+        this.#call(() =>
+          trim
+            ? this.#invoke(
+                'handshakeIndexExecutingV1',
+                [this.keys.executingIndex],
+                [member, String(op.now), String(op.retainMs), String(INDEX_TRIM_INTERVAL_MS)],
+              )
+            : this.#client.zadd(this.keys.executingIndex, op.now, member),
+        ).catch(noop),
+        this.#script('handshakeConsumeV1', [token], [JSON.stringify(control)]),
+      ]);
+    } else {
+      const indexed = { ...control, ix: 1, ...(trim ? { trim: INDEX_TRIM_INTERVAL_MS } : {}) };
+      reply = await this.#script(
         'handshakeConsumeV1',
-        [this.keys.token(op.partition, op.digest)],
-        [JSON.stringify(control)],
-      ),
-    ]);
+        [token, this.keys.executingIndex],
+        [JSON.stringify(indexed)],
+      );
+    }
     switch (reply[0]) {
       case 'ok':
         return { status: 'ok', record: JSON.parse(reply[1] ?? 'null') };
@@ -362,6 +382,27 @@ export class RedisStore implements StoreV1 {
     }
   }
 
+  /**
+   * Whether this consume also trims the executing index and renews its TTL: at most
+   * once a second per store (and on the first), a plain ZADD otherwise. Entries older
+   * than the replay window are dropped late, never wrongly: a sweep skips an entry whose
+   * token is gone.
+   */
+  /**
+   * A name for one call, unique among every store's calls: this store's random id and a
+   * counter (shorter than a UUID, and no random draw per call).
+   */
+  #nonce(): string {
+    this.#calls += 1;
+    return `${this.#id}${this.#calls.toString(36)}`;
+  }
+
+  #trimDue(now: number): boolean {
+    if (now - this.#trimmedAt < INDEX_TRIM_INTERVAL_MS && now >= this.#trimmedAt) return false;
+    this.#trimmedAt = now;
+    return true;
+  }
+
   async complete(op: CompleteOp): Promise<void> {
     checkPartition(op.partition);
     const control = {
@@ -375,16 +416,23 @@ export class RedisStore implements StoreV1 {
           }
         : {}),
     };
+    const keys = [
+      this.keys.token(op.partition, op.digest),
+      ...(op.spend ? this.keys.spendKeys(op.partition) : []),
+    ];
+    const outcome = JSON.stringify(op.outcome);
+    if (!this.#client.isCluster) {
+      // The index entry leaves in the same step as the outcome is kept.
+      keys.push(this.keys.executingIndex);
+      await this.#script('handshakeCompleteV1', keys, [
+        JSON.stringify({ ...control, ix: 1 }),
+        outcome,
+      ]);
+      return;
+    }
     // Sent together: the index entry goes with the outcome, in the same round trip.
     await Promise.all([
-      this.#script(
-        'handshakeCompleteV1',
-        [
-          this.keys.token(op.partition, op.digest),
-          ...(op.spend ? this.keys.spendKeys(op.partition) : []),
-        ],
-        [JSON.stringify(control), JSON.stringify(op.outcome)],
-      ),
+      this.#script('handshakeCompleteV1', keys, [JSON.stringify(control), outcome]),
       this.#call(() =>
         this.#client.zrem(this.keys.executingIndex, executingMember(op.partition, op.digest)),
       ).catch(noop),
@@ -491,7 +539,7 @@ export class RedisStore implements StoreV1 {
       id: op.approvalId,
       expected: op.expectedStatus,
       status: op.status,
-      n: crypto.randomUUID(),
+      n: this.#nonce(),
       ...(op.decidedBy !== undefined ? { by: op.decidedBy } : {}),
       ...(op.reason !== undefined ? { why: op.reason } : {}),
       ...(op.tokenExpiresAt !== undefined ? { tExp: op.tokenExpiresAt } : {}),

@@ -37,26 +37,57 @@ local function keep(key, ttl)
   if redis.call('PTTL', key) < ttl then redis.call('PEXPIRE', key, int(ttl)) end
 end
 
--- Stores a live token under key: the record (JSON, stored verbatim) and, as fields of
--- their own, what consume compares, read from the record rather than sent twice; rsv:
--- the reservation it carries, if any. fresh: the caller knows the key does not exist
--- (otherwise what is left of an earlier hash is removed first).
-local function put_token(key, record, binding, retain, rsv, now, fresh)
+-- A token (live, or the tombstone of a consumed one) is one string value: its fields,
+-- every one a string, packed with MessagePack. One GET reads it and one SET (with its
+-- TTL) writes it, where a hash needs HMGET, HSET and PEXPIRE. A token an earlier version
+-- wrote as a hash is still read (GET answers WRONGTYPE) and rewritten as a string.
+local function load_token(key)
+  local v = redis.pcall('GET', key)
+  if type(v) == 'table' and v.err then
+    local flat = redis.call('HGETALL', key)
+    local t = {}
+    for i = 1, #flat, 2 do t[flat[i]] = flat[i + 1] end
+    return t
+  end
+  if not v then return nil end
+  return cmsgpack.unpack(v)
+end
+
+-- Writes token t under key, kept ttl ms.
+local function save_token(key, t, ttl)
+  redis.call('SET', key, cmsgpack.pack(t), 'PX', int(math.max(1, ttl)))
+end
+
+-- A live token: the record (JSON, stored verbatim) and, as fields of their own, what
+-- consume compares, read from the record rather than sent twice; rsv: the reservation
+-- it carries, if any. Answers the token and how long to keep it.
+local function live_token(record, binding, retain, rsv, now)
   local r = cjson.decode(record)
   local drop = r.expiresAt + retain
-  if not fresh then redis.call('DEL', key) end
-  local fields = { 's', 'live', 'rec', record, 'exp', int(r.expiresAt), 'drop', int(drop),
-    'u', r.userId, 't', r.tool, 'h', r.paramsHash, 'x', r.transactionId, 'a', binding or '' }
-  if type(r.approvalId) == 'string' then
-    fields[#fields + 1] = 'apr'
-    fields[#fields + 1] = r.approvalId
-  end
-  if rsv then
-    fields[#fields + 1] = 'rsv'
-    fields[#fields + 1] = rsv
-  end
-  redis.call('HSET', key, unpack(fields))
-  redis.call('PEXPIRE', key, int(math.max(1, drop - now)))
+  local t = { s = 'live', rec = record, exp = int(r.expiresAt), drop = int(drop), u = r.userId,
+    t = r.tool, h = r.paramsHash, x = r.transactionId, a = binding or '' }
+  if type(r.approvalId) == 'string' then t.apr = r.approvalId end
+  if rsv then t.rsv = rsv end
+  return t, drop - now
+end
+
+-- Stores a live token under key (replacing whatever the key held).
+local function put_token(key, record, binding, retain, rsv, now)
+  local t, ttl = live_token(record, binding, retain, rsv, now)
+  save_token(key, t, ttl)
+end
+
+-- The executing index's member for a token key: [partition, digest] as JSON.
+local function executing_member(token_key)
+  return cjson.encode({ string.match(token_key, '{([^}]*)}:' .. TOKEN .. '([^:]*)$') })
+end
+
+-- On a single Redis (op.ix: the index is the last key) the executing index changes in
+-- the same step as the token. On a cluster the index has a slot of its own and the
+-- store sends that change beside the script.
+local function index_key(op)
+  if op.ix then return KEYS[#KEYS] end
+  return nil
 end
 
 -- The approval hash as a flat field/value list, after a status word.
@@ -188,8 +219,26 @@ end
 
 -- A client that resends a command after a lost reply must not reset what the first
 -- run wrote (a consumed token would come back to life): answer what it stored.
+if not op.ap and not op.spend then
+  -- Nothing to reserve and no approval possible: the token is written first, only if
+  -- its key is free, and taken back when the rate limit refuses the call.
+  local t, ttl = live_token(ARGV[2], op.b, op.rt, nil, now)
+  if not redis.call('SET', KEYS[1], cmsgpack.pack(t), 'PX', int(math.max(1, ttl)), 'NX') then
+    return { 'authorized', '0' }
+  end
+  if op.rl then
+    local hits = redis.call('INCR', rate_key)
+    if hits > op.rl.limit then
+      redis.call('DEL', KEYS[1])
+      if hits == 1 then redis.call('DEL', rate_key) else redis.call('DECR', rate_key) end
+      return { 'rate_limited', int(op.rl.endsAt - now) }
+    end
+    if hits == 1 then redis.call('PEXPIRE', rate_key, int(math.max(1, op.rl.endsAt - now))) end
+  end
+  return { 'authorized', '0' }
+end
 if redis.call('EXISTS', KEYS[1]) == 1 then
-  return { 'authorized', redis.call('HGET', KEYS[1], 'rsv') and '1' or '0' }
+  return { 'authorized', load_token(KEYS[1]).rsv and '1' or '0' }
 end
 if approval_key and redis.call('EXISTS', approval_key) == 1 then
   local replay = redis.call('HMGET', approval_key, 'rsv', 'xcd')
@@ -249,7 +298,7 @@ if (op.ap and op.ap.approve) or #exceeded > 0 then
   return out
 end
 
-put_token(KEYS[1], ARGV[2], op.b, op.rt, reserved and sp.id or nil, now, true)
+put_token(KEYS[1], ARGV[2], op.b, op.rt, reserved and sp.id or nil, now)
 return { 'authorized', reserved and '1' or '0' }
 `;
 
@@ -263,8 +312,10 @@ return { 'authorized', reserved and '1' or '0' }
  * The tombstone's key expires with its retention, counted from now; `exp` (the
  * token's deadline) is left as it is: nothing reads it once the token is used.
  *
- * KEYS: 1 token (its partition base and digest are read from the name)
- * ARGV: 1 op { now, u, t, h, x?, a?, sid, retain, n, hold? }
+ * KEYS: 1 token (its partition base and digest are read from the name), then the
+ *       executing index (with op.ix)
+ * ARGV: 1 op { now, u, t, h, x?, a?, sid, retain, n, hold?, ix?, trim? (the trim
+ *       interval, ms, when this consume trims the index) }
  * Reply: { 'ok', recordJSON } | { 'mismatch', field } | { 'expired' } | { 'unknown' }
  *      | { 'used', state, transactionId, userId, tool, paramsHash, sessionId, consumedAt, outcome }
  */
@@ -272,39 +323,46 @@ const CONSUME = `${COMMON}
 local op = cjson.decode(ARGV[1])
 local now = op.now
 local base, digest = string.match(KEYS[1], '^(.*:)' .. TOKEN .. '([^:]*)$')
-local f = redis.call('HMGET', KEYS[1], 's', 'drop', 'exp', 'u', 't', 'h', 'x', 'rec', 'sid', 'at',
-  'out', 'n', 'a', 'apr')
-local state = f[1]
-if not state or tonumber(f[2]) <= now then return { 'unknown' } end
-if state ~= 'live' then
+local f = load_token(KEYS[1])
+if not f or tonumber(f.drop) <= now then return { 'unknown' } end
+if f.s ~= 'live' then
   -- The same request resent after a lost reply (same nonce) is answered as it was.
-  if state == 'used' and f[12] == op.n then return { 'ok', f[8] } end
-  return { 'used', state, f[7], f[4], f[5], f[6], f[9], f[10], f[11] or '' }
+  if f.s == 'used' and f.n == op.n then return { 'ok', f.rec } end
+  return { 'used', f.s, f.x, f.u, f.t, f.h, f.sid or false, f.at or false, f.out or '' }
 end
-local akey = f[14] and (base .. APPROVAL .. f[14])
+local akey = f.apr and (base .. APPROVAL .. f.apr)
 if akey then
   local spent = redis.call('HMGET', akey, 'xAt', 'xTok')
   if spent[1] then
-    local r = redis.call('HMGET', base .. TOKEN .. spent[2], 's', 'drop', 'x', 'u', 't', 'h',
-      'sid', 'at', 'out')
-    if r[1] and r[1] ~= 'live' and tonumber(r[2]) > now then
-      return { 'used', r[1], r[3], r[4], r[5], r[6], r[7], r[8], r[9] or '' }
+    local r = load_token(base .. TOKEN .. spent[2])
+    if r and r.s ~= 'live' and tonumber(r.drop) > now then
+      return { 'used', r.s, r.x, r.u, r.t, r.h, r.sid or false, r.at or false, r.out or '' }
     end
-    return { 'used', 'spent', f[7], f[4], f[5], f[6], '', spent[1], '' }
+    return { 'used', 'spent', f.x, f.u, f.t, f.h, '', spent[1], '' }
   end
 end
-if tonumber(f[3]) <= now then return { 'expired' } end
-if f[4] ~= op.u then return { 'mismatch', 'userId' } end
-if f[5] ~= op.t then return { 'mismatch', 'tool' } end
-if f[6] ~= op.h then return { 'mismatch', 'paramsHash' } end
-if op.x and f[7] ~= op.x then return { 'mismatch', 'transactionId' } end
+if tonumber(f.exp) <= now then return { 'expired' } end
+if f.u ~= op.u then return { 'mismatch', 'userId' } end
+if f.t ~= op.t then return { 'mismatch', 'tool' } end
+if f.h ~= op.h then return { 'mismatch', 'paramsHash' } end
+if op.x and f.x ~= op.x then return { 'mismatch', 'transactionId' } end
 -- A token written before amounts were bound has no 'a': the engine compares it instead.
-if op.a and f[13] and f[13] ~= op.a then return { 'mismatch', 'amount' } end
-redis.call('HSET', KEYS[1], 's', 'used', 'sid', op.sid, 'at', int(now), 'drop',
-  int(now + op.retain), 'n', op.n)
-redis.call('PEXPIRE', KEYS[1], int(math.max(1, op.retain)))
+if op.a and f.a and f.a ~= op.a then return { 'mismatch', 'amount' } end
+local record = f.rec
+f.s, f.sid, f.at, f.drop, f.n = 'used', op.sid, int(now), int(now + op.retain), op.n
+save_token(KEYS[1], f, op.retain)
+local index = index_key(op)
+if index then
+  redis.call('ZADD', index, int(now), executing_member(KEYS[1]))
+  if op.trim then
+    -- At most once a second per store: drops entries past the replay window and keeps
+    -- the index alive past its newest entry's window.
+    redis.call('ZREMRANGEBYSCORE', index, '-inf', '(' .. int(now - op.retain))
+    redis.call('PEXPIRE', index, int(op.retain + op.trim))
+  end
+end
 -- The reservation stays held while the execute is unresolved (op.hold: its tombstone's end).
-local decoded, rec = pcall(cjson.decode, f[8])
+local decoded, rec = pcall(cjson.decode, record)
 local rid = decoded and type(rec) == 'table' and rec.reservationId or nil
 if op.hold and type(rid) == 'string' then
   local due = base .. DUE
@@ -318,7 +376,7 @@ if akey and redis.call('EXISTS', akey) == 1 then
   redis.call('HSET', akey, 'xAt', int(now), 'xTok', digest)
   redis.call('HDEL', akey, 'toks')
 end
-return { 'ok', f[8] }
+return { 'ok', record }
 `;
 
 /**
@@ -326,18 +384,20 @@ return { 'ok', f[8] }
  * reservation (commit keeps it counted, release gives it back). The record, kept only
  * to answer a resent consume, is emptied in the same write.
  *
- * KEYS: 1 token, then with op.rsv: 2 reservations, 3 due, 4 held
- * ARGV: 1 op { now, retain, rsv?, commit?, base? (with rsv) }, 2 outcome JSON
+ * KEYS: 1 token, then with op.rsv: 2 reservations, 3 due, 4 held, then the executing
+ *       index (with op.ix)
+ * ARGV: 1 op { now, retain, rsv?, commit?, base? (with rsv), ix? }, 2 outcome JSON
  */
 const COMPLETE = `${COMMON}${SPEND}
 local op = cjson.decode(ARGV[1])
 local now = op.now
-local state = redis.call('HGET', KEYS[1], 's')
-if state == 'used' or state == 'done' then
-  redis.call('HSET', KEYS[1], 's', 'done', 'out', ARGV[2], 'drop', int(now + op.retain),
-    'rec', '', 'n', '')
-  redis.call('PEXPIRE', KEYS[1], int(math.max(1, op.retain)))
+local t = load_token(KEYS[1])
+if t and (t.s == 'used' or t.s == 'done') then
+  t.s, t.out, t.drop, t.rec, t.n = 'done', ARGV[2], int(now + op.retain), '', ''
+  save_token(KEYS[1], t, op.retain)
 end
+local index = index_key(op)
+if index then redis.call('ZREM', index, executing_member(KEYS[1])) end
 if op.rsv then
   S.rsv, S.due, S.held, S.base = KEYS[2], KEYS[3], KEYS[4], op.base
   settle(op.rsv, op.commit, now)
@@ -360,31 +420,33 @@ const RESOLVE = `${COMMON}${SPEND}
 local op = cjson.decode(ARGV[1])
 local now = op.now
 S.rsv, S.due, S.held, S.base = KEYS[2], KEYS[3], KEYS[4], op.base
-local f = redis.call('HMGET', KEYS[1], 's', 'drop', 'at', 'x', 'u', 't', 'h', 'sid', 'rec')
-if f[1] ~= 'used' or tonumber(f[2] or '0') <= now or tonumber(f[3] or '0') >= op.before then
+local t = load_token(KEYS[1])
+if not t or t.s ~= 'used' or tonumber(t.drop or '0') <= now
+  or tonumber(t.at or '0') >= op.before then
   return { 'skip' }
 end
-redis.call('HSET', KEYS[1], 's', 'done', 'out', ARGV[2], 'drop', int(now + op.retain))
-redis.call('HDEL', KEYS[1], 'rec', 'n')
-redis.call('PEXPIRE', KEYS[1], int(math.max(1, op.retain)))
-local decoded, rec = pcall(cjson.decode, f[9])
+local record = t.rec
+t.s, t.out, t.drop, t.rec, t.n = 'done', ARGV[2], int(now + op.retain), nil, nil
+save_token(KEYS[1], t, op.retain)
+local decoded, rec = pcall(cjson.decode, record or '')
 local rid = decoded and type(rec) == 'table' and rec.reservationId or nil
 if type(rid) == 'string' then settle(rid, true, now) end
-return { 'used', 'used', f[4], f[5], f[6], f[7], f[8], f[3], '' }
+return { 'used', 'used', t.x, t.u, t.t, t.h, t.sid or false, t.at, '' }
 `;
 
 /**
  * Indexes an execution as it is consumed, trims the entries older than the replay
- * window, and keeps the index alive as long as its newest entry may matter.
+ * window, and keeps the index alive as long as its newest entry may matter (on a
+ * cluster, at most once a second per store; a plain ZADD otherwise).
  *
  * KEYS: 1 executing index
- * ARGV: 1 member, 2 consumed at (ms), 3 replay window (ms)
+ * ARGV: 1 member, 2 consumed at (ms), 3 replay window (ms), 4 the trim interval (ms)
  */
 const INDEX_EXECUTING = `
 local now, retain = tonumber(ARGV[2]), tonumber(ARGV[3])
 redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. string.format('%.0f', now - retain))
-if redis.call('PTTL', KEYS[1]) < retain then redis.call('PEXPIRE', KEYS[1], retain) end
+redis.call('PEXPIRE', KEYS[1], string.format('%.0f', retain + tonumber(ARGV[4])))
 return 'OK'
 `;
 
@@ -466,7 +528,8 @@ if f[1] ~= 'approved' then return approval_reply(KEYS[1], 'not_approved') end
 if f[4] then return approval_reply(KEYS[1], 'used') end
 local live = {}
 for digest in string.gmatch(f[2] or '', '[^,]+') do
-  if redis.call('HGET', op.base .. TOKEN .. digest, 's') == 'live' then
+  local token = load_token(op.base .. TOKEN .. digest)
+  if token and token.s == 'live' then
     -- A resend of this very issue finds its own live token: keep it.
     if digest == op.digest then return approval_reply(KEYS[1], 'issued') end
     live[#live + 1] = digest
@@ -477,7 +540,7 @@ live[#live + 1] = op.digest
 while #live > math.max(1, op.max) do
   redis.call('DEL', op.base .. TOKEN .. table.remove(live, 1))
 end
-put_token(KEYS[2], ARGV[2], op.b, op.rt, nil, now, false)
+put_token(KEYS[2], ARGV[2], op.b, op.rt, nil, now)
 redis.call('HSET', KEYS[1], 'toks', table.concat(live, ','))
 return approval_reply(KEYS[1], 'issued')
 `;
