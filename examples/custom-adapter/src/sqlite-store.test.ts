@@ -125,7 +125,7 @@ describe('SqliteStore beyond the suite', () => {
     }
   }, 60_000);
 
-  it('keeps tombstones, results for replay and committed spend across a restart', () => {
+  it('keeps tombstones, results for replay and committed reservation across a restart', () => {
     const path = freshFile();
     const partition = '1111222233334444';
     const window = {
@@ -134,14 +134,14 @@ describe('SqliteStore beyond the suite', () => {
       limitMinor: 10_000n,
       endsAt: T0 + 14 * 3_600_000,
     };
-    const spend = {
+    const reservation = {
       reservationId: 'r-1',
       amountMinor: 2_500n,
       windows: [window],
       holdUntil: T0 + 60_000,
     };
     const before = new SqliteStore({ path });
-    expect(before.authorize(authorizeOp(partition, 'restart', { spend }))).toEqual({
+    expect(before.authorize(authorizeOp(partition, 'restart', { reservation }))).toEqual({
       status: 'authorized',
       reserved: true,
     });
@@ -159,7 +159,7 @@ describe('SqliteStore beyond the suite', () => {
       now: T0 + 2,
       outcome: { status: 'completed', result: { transfer: 'T-1' } },
       retainMs: 600_000,
-      spend: { reservationId: 'r-1', action: 'commit' },
+      reservation: { reservationId: 'r-1', action: 'commit' },
     });
     before.close();
 
@@ -172,7 +172,7 @@ describe('SqliteStore beyond the suite', () => {
         outcome: { status: 'completed', result: { transfer: 'T-1' } },
       },
     });
-    expect(after.spendUsage({ partition, now: T0 + 4, windows: [window] }).used).toEqual({
+    expect(after.reservationUsage({ partition, now: T0 + 4, windows: [window] }).used).toEqual({
       'daily:2026-03-02': 2_500n,
     });
     after.close();

@@ -15,10 +15,10 @@ import {
   type IssueOp,
   type IssueOutcome,
   type LimitWindow,
+  type ReservationRequest,
+  type ReservationUsage,
+  type ReservationWindow,
   type ResolveAbandonedOp,
-  type SpendRequest,
-  type SpendUsage,
-  type SpendWindow,
   type StoreV1,
   spentApprovalTombstone,
   type Tombstone,
@@ -251,10 +251,10 @@ export class SqliteStore implements StoreV1 {
       }
       let reserved = false;
       const exceeded: LimitWindow[] = [];
-      if (op.spend) {
-        exceeded.push(...this.#exceeded(op.partition, op.spend, op.now));
+      if (op.reservation) {
+        exceeded.push(...this.#exceeded(op.partition, op.reservation, op.now));
         if (exceeded.length === 0) {
-          this.#reserve(op.partition, op.spend);
+          this.#reserve(op.partition, op.reservation);
           reserved = true;
         }
       }
@@ -266,7 +266,7 @@ export class SqliteStore implements StoreV1 {
             ...exceeded.map((window) => ({ kind: 'limit' as const, window })),
           ],
         };
-        if (reserved && op.spend) approval.reservationId = op.spend.reservationId;
+        if (reserved && op.reservation) approval.reservationId = op.reservation.reservationId;
         else delete approval.reservationId;
         this.#putApproval(op.partition, approval);
         return { status: 'pending', reserved, exceeded };
@@ -354,7 +354,8 @@ export class SqliteStore implements StoreV1 {
         };
         this.#putToken(op.partition, op.digest, tombstone, op.now + op.retainMs, 'used');
       }
-      if (op.spend) this.#settle(op.partition, op.spend.reservationId, op.spend.action);
+      if (op.reservation)
+        this.#settle(op.partition, op.reservation.reservationId, op.reservation.action);
     });
   }
 
@@ -413,13 +414,13 @@ export class SqliteStore implements StoreV1 {
       if (op.decidedBy !== undefined) next.decidedBy = op.decidedBy;
       if (op.reason !== undefined) next.reason = op.reason;
       if (op.tokenExpiresAt !== undefined) next.tokenExpiresAt = op.tokenExpiresAt;
-      if (op.spend?.action === 'force') {
-        this.#reserve(op.partition, op.spend.request);
-        next.reservationId = op.spend.request.reservationId;
-      } else if (op.spend?.action === 'extend') {
-        this.#sql.extend.run(op.spend.holdUntil, op.partition, op.spend.reservationId);
-      } else if (op.spend?.action === 'release') {
-        this.#settle(op.partition, op.spend.reservationId, 'release');
+      if (op.reservation?.action === 'force') {
+        this.#reserve(op.partition, op.reservation.request);
+        next.reservationId = op.reservation.request.reservationId;
+      } else if (op.reservation?.action === 'extend') {
+        this.#sql.extend.run(op.reservation.holdUntil, op.partition, op.reservation.reservationId);
+      } else if (op.reservation?.action === 'release') {
+        this.#settle(op.partition, op.reservation.reservationId, 'release');
       }
       this.#putApproval(op.partition, next);
       return { status: 'ok', approval: next };
@@ -453,7 +454,11 @@ export class SqliteStore implements StoreV1 {
     });
   }
 
-  spendUsage(op: { partition: string; now: number; windows: readonly SpendWindow[] }): SpendUsage {
+  reservationUsage(op: {
+    partition: string;
+    now: number;
+    windows: readonly ReservationWindow[];
+  }): ReservationUsage {
     return this.#atomic(() => {
       const used: Record<string, bigint> = {};
       for (const window of op.windows) {
@@ -574,7 +579,7 @@ export class SqliteStore implements StoreV1 {
     return (spent?.minor ?? 0n) + (held?.minor ?? 0n);
   }
 
-  #exceeded(partition: string, request: SpendRequest, now: number): LimitWindow[] {
+  #exceeded(partition: string, request: ReservationRequest, now: number): LimitWindow[] {
     const exceeded: LimitWindow[] = [];
     if (
       request.perTransactionMinor !== undefined &&
@@ -590,7 +595,7 @@ export class SqliteStore implements StoreV1 {
     return exceeded;
   }
 
-  #reserve(partition: string, request: SpendRequest): void {
+  #reserve(partition: string, request: ReservationRequest): void {
     // REPLACE deletes a previous row of the same id, and its windows with it (cascade).
     this.#sql.putReservation.run(
       partition,

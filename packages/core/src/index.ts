@@ -188,7 +188,7 @@ export type {
   LimitWindow,
   SpendingLimits,
 } from './limits/spending-limits.js';
-export { spendWindows, type WindowLimits } from './limits/windows.js';
+export { reservationWindows, type WindowLimits } from './limits/windows.js';
 export {
   type JwtSessionVerifierOptions,
   jwtSessionVerifier,
@@ -214,10 +214,10 @@ export type { AbandonedExecution, ResolveAbandonedOp } from './store/abandoned.j
 export { amountBinding, moneyBinding } from './store/amount-binding.js';
 export { ApprovalListeners, type ApprovalListenersOptions } from './store/approval-listeners.js';
 export {
-  type CaptureSpendOp,
-  type CaptureSpendOutcome,
+  type CaptureReservationOp,
+  type CaptureReservationOutcome,
   capturedShare,
-} from './store/capture-spend.js';
+} from './store/capture-reservation.js';
 export { answerInterrupted } from './store/interrupted.js';
 export { MemoryStore, type MemoryStoreOptions } from './store/memory-store.js';
 export type {
@@ -243,9 +243,9 @@ export type {
   IssueOp,
   IssueOutcome,
   RateLimitHit,
-  SpendRequest,
-  SpendUsage,
-  SpendWindow,
+  ReservationRequest,
+  ReservationUsage,
+  ReservationWindow,
   StoreV1,
 } from './store/store-v1.js';
 export {

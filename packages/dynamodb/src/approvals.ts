@@ -111,9 +111,9 @@ export async function decide(
     sets.push('#texp = :texp');
     values[':texp'] = N(op.tokenExpiresAt);
   }
-  if (op.spend?.action === 'force') {
+  if (op.reservation?.action === 'force') {
     sets.push('#rid = :rid');
-    values[':rid'] = S(op.spend.request.reservationId);
+    values[':rid'] = S(op.reservation.request.reservationId);
   }
   const condition = '#st = :expected AND #drop > :now';
   const update = `SET ${sets.join(', ')}`;

@@ -6,8 +6,8 @@ import type {
   ApprovalStatus,
   AuthorizeOp,
   AuthorizeOutcome,
-  CaptureSpendOp,
-  CaptureSpendOutcome,
+  CaptureReservationOp,
+  CaptureReservationOutcome,
   CompleteOp,
   ConsumeOp,
   ConsumeOutcome,
@@ -15,9 +15,9 @@ import type {
   DecideOutcome,
   IssueOp,
   IssueOutcome,
+  ReservationUsage,
+  ReservationWindow,
   ResolveAbandonedOp,
-  SpendUsage,
-  SpendWindow,
   StoreV1,
 } from '@handshake/core';
 import { resolveAbandoned } from './abandoned.js';
@@ -164,14 +164,14 @@ export class DynamoDBStore implements StoreV1 {
     }
     let reserved = false;
     let exceeded: ReturnType<typeof exceededBy> = [];
-    const spend = op.spend;
-    if (spend) {
+    const reservation = op.reservation;
+    if (reservation) {
       // Reserving first and storing the token or approval second: if the second write
       // is lost, the reservation lapses at its hold time (never an overspend).
       exceeded = await changeLedger(this.#db, partition, now, (doc) => {
-        if (doc.r[spend.reservationId]) return { next: undefined, value: [] };
-        const over = exceededBy(doc, spend, now);
-        return { next: over.length === 0 ? reserve(doc, spend) : undefined, value: over };
+        if (doc.r[reservation.reservationId]) return { next: undefined, value: [] };
+        const over = exceededBy(doc, reservation, now);
+        return { next: over.length === 0 ? reserve(doc, reservation) : undefined, value: over };
       });
       reserved = exceeded.length === 0;
     }
@@ -183,7 +183,7 @@ export class DynamoDBStore implements StoreV1 {
           ...exceeded.map((window) => ({ kind: 'limit' as const, window })),
         ],
       };
-      if (reserved && spend) approval.reservationId = spend.reservationId;
+      if (reserved && reservation) approval.reservationId = reservation.reservationId;
       else delete approval.reservationId;
       // Refused only when a resend of this very write landed first: ids are random.
       await this.#db.put({
@@ -223,10 +223,11 @@ export class DynamoDBStore implements StoreV1 {
   }
 
   async complete(op: CompleteOp): Promise<void> {
-    const spend = op.spend;
+    const reservation = op.reservation;
     // The spend first: if the tombstone write is then lost, a replay says "in progress"
     // but the amount is counted as it should be.
-    if (spend) await this.#settle(op.partition, op.now, spend.reservationId, spend.action);
+    if (reservation)
+      await this.#settle(op.partition, op.now, reservation.reservationId, reservation.action);
     const pointer = await completePlain(this.#db, op);
     if (pointer) await completeIssued(this.#db, op, pointer);
   }
@@ -257,26 +258,26 @@ export class DynamoDBStore implements StoreV1 {
   }
 
   async decideApproval(op: DecideOp): Promise<DecideOutcome> {
-    const spend = op.spend;
+    const reservation = op.reservation;
     // A forced reservation is made before the decision and undone if the decision is
     // refused: counted too early at worst, never missing while the token is live.
-    if (spend?.action === 'force') {
+    if (reservation?.action === 'force') {
       await changeLedger(this.#db, op.partition, op.now, (doc) => ({
-        next: reserve(doc, spend.request),
+        next: reserve(doc, reservation.request),
         value: undefined,
       }));
-    } else if (spend?.action === 'extend') {
+    } else if (reservation?.action === 'extend') {
       await changeLedger(this.#db, op.partition, op.now, (doc) => ({
-        next: extend(doc, spend.reservationId, spend.holdUntil),
+        next: extend(doc, reservation.reservationId, reservation.holdUntil),
         value: undefined,
       }));
     }
     const outcome = await decide(this.#db, op, this.#retentionMs);
-    if (spend?.action === 'force' && outcome.status !== 'ok') {
-      await this.#settle(op.partition, op.now, spend.request.reservationId, 'release');
+    if (reservation?.action === 'force' && outcome.status !== 'ok') {
+      await this.#settle(op.partition, op.now, reservation.request.reservationId, 'release');
     }
-    if (spend?.action === 'release' && outcome.status === 'ok') {
-      await this.#settle(op.partition, op.now, spend.reservationId, 'release');
+    if (reservation?.action === 'release' && outcome.status === 'ok') {
+      await this.#settle(op.partition, op.now, reservation.reservationId, 'release');
     }
     if (outcome.status === 'ok') this.#watch.seen(op.partition, outcome.approval);
     return outcome;
@@ -286,12 +287,12 @@ export class DynamoDBStore implements StoreV1 {
     return issue(this.#db, op);
   }
 
-  async spendUsage(op: {
+  async reservationUsage(op: {
     partition: string;
     userId: string;
     now: number;
-    windows: readonly SpendWindow[];
-  }): Promise<SpendUsage> {
+    windows: readonly ReservationWindow[];
+  }): Promise<ReservationUsage> {
     const { doc } = await readLedger(this.#db, op.partition, op.now);
     const used: Record<string, bigint> = {};
     for (const window of op.windows) used[window.key] = usedIn(doc, window.key, op.now);
@@ -299,7 +300,7 @@ export class DynamoDBStore implements StoreV1 {
   }
 
   /** Counts a card purchase at the amount captured, once: one write of the user's ledger. */
-  captureSpend(op: CaptureSpendOp): Promise<CaptureSpendOutcome> {
+  captureReservation(op: CaptureReservationOp): Promise<CaptureReservationOutcome> {
     return changeLedger(this.#db, op.partition, op.now, (doc) =>
       capture(doc, op.reservationId, op.share, op.now),
     );

@@ -1,8 +1,8 @@
 import {
-  type CaptureSpendOutcome,
+  type CaptureReservationOutcome,
   capturedShare,
   type LimitWindow,
-  type SpendRequest,
+  type ReservationRequest,
 } from '@handshake/core';
 
 /**
@@ -52,7 +52,11 @@ export function usedIn(doc: LedgerDoc, windowKey: string, now: number): bigint {
 }
 
 /** The limits `request` would exceed, in the order the contract lists them. */
-export function exceededBy(doc: LedgerDoc, request: SpendRequest, now: number): LimitWindow[] {
+export function exceededBy(
+  doc: LedgerDoc,
+  request: ReservationRequest,
+  now: number,
+): LimitWindow[] {
   const exceeded: LimitWindow[] = [];
   if (
     request.perTransactionMinor !== undefined &&
@@ -69,7 +73,7 @@ export function exceededBy(doc: LedgerDoc, request: SpendRequest, now: number): 
 }
 
 /** `doc` with `request` reserved (replacing a reservation of the same id). */
-export function reserve(doc: LedgerDoc, request: SpendRequest): LedgerDoc {
+export function reserve(doc: LedgerDoc, request: ReservationRequest): LedgerDoc {
   return {
     ...doc,
     r: {
@@ -138,7 +142,7 @@ export function capture(
   reservationId: string,
   share: { part: bigint; whole: bigint },
   now: number,
-): { next: LedgerDoc | undefined; value: CaptureSpendOutcome } {
+): { next: LedgerDoc | undefined; value: CaptureReservationOutcome } {
   const settled = doc.s?.[reservationId];
   if (settled?.[2] === 1) return { next: undefined, value: { status: 'already_captured' } };
   const live = doc.r[reservationId];

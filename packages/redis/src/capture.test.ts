@@ -37,7 +37,7 @@ function authorizeOp(partition: string, id: string, amountMinor: bigint): Author
       version: 1,
     },
     retainMs: 600_000,
-    spend: {
+    reservation: {
       reservationId: id,
       amountMinor,
       windows: [
@@ -49,7 +49,7 @@ function authorizeOp(partition: string, id: string, amountMinor: bigint): Author
   };
 }
 
-describe.skipIf(!available)('RedisStore captureSpend', () => {
+describe.skipIf(!available)('RedisStore captureReservation', () => {
   let redis: Redis;
   beforeAll(() => {
     redis = new Redis(REDIS_URL);
@@ -76,7 +76,7 @@ describe.skipIf(!available)('RedisStore captureSpend', () => {
         now,
         outcome: { status: 'completed', result: null },
         retainMs: 60_000,
-        spend: { reservationId: id, action: 'commit' },
+        reservation: { reservationId: id, action: 'commit' },
       });
     try {
       for (const [id, amount, part, whole] of cases) {
@@ -92,7 +92,7 @@ describe.skipIf(!available)('RedisStore captureSpend', () => {
         const kept = capturedShare(amount, { part, whole });
         const share = { part, whole };
         expect(
-          await store.captureSpend({ partition, reservationId: id, now: NOW + 2, share }),
+          await store.captureReservation({ partition, reservationId: id, now: NOW + 2, share }),
         ).toEqual({ status: 'captured', keptMinor: kept, releasedMinor: amount - kept });
         // A commit after the capture (its creation recorded late) changes nothing.
         await commit(partition, id, NOW + 3);
@@ -108,7 +108,7 @@ describe.skipIf(!available)('RedisStore captureSpend', () => {
       expect(await redis.pttl(settled)).toBeGreaterThan(2 * HOUR - 60_000);
       expect(await redis.pttl(settled)).toBeLessThanOrEqual(2 * HOUR);
       await expect(
-        store.captureSpend({
+        store.captureReservation({
           partition: 'p_r_a',
           reservationId: 'r_x',
           now: NOW + 4,

@@ -106,7 +106,7 @@ describe.skipIf(!available)('RedisStore on Redis Cluster', () => {
         store.keys.approval(partition, 'apr_1'),
         store.keys.rate(partition, 0),
         store.keys.spent(partition, 'daily:2026-03-02'),
-        ...store.keys.spendKeys(partition),
+        ...store.keys.reservationKeys(partition),
       ];
       const keySlots = new Set(await Promise.all(keys.map(slotOf)));
       expect(keySlots.size).toBe(1);

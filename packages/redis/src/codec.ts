@@ -3,7 +3,7 @@ import {
   type ApprovalRecord,
   capturedShare,
   HandshakeError,
-  type SpendRequest,
+  type ReservationRequest,
   type Tombstone,
 } from '@handshake/core';
 
@@ -35,7 +35,7 @@ export function minorString(value: bigint, what: string): string {
 }
 
 /** What the scripts keep of a reservation: its amount and its windows with their ends. */
-export function reservationData(request: SpendRequest): string {
+export function reservationData(request: ReservationRequest): string {
   return JSON.stringify({
     a: minorString(request.amountMinor, 'amount'),
     w: request.windows.map((window) => [window.key, window.endsAt]),

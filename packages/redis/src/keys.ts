@@ -105,7 +105,7 @@ export class RedisKeys {
   }
 
   /** The three keys of a partition's reservations, in the order the scripts expect. */
-  spendKeys(partition: string): [string, string, string] {
+  reservationKeys(partition: string): [string, string, string] {
     return [this.reservations(partition), this.reservationDue(partition), this.held(partition)];
   }
 

@@ -60,7 +60,7 @@ function authorizeOp(partition: string, overrides: Partial<AuthorizeOp> = {}): A
     approval: approval(rec, 'apr_1'),
     retainMs: 600_000,
     rateLimit: { limit: 10, windowMs: 60_000 },
-    spend: {
+    reservation: {
       reservationId: 'r_1',
       amountMinor: 1_250n,
       windows: [
@@ -106,7 +106,7 @@ describe.skipIf(!available)('RedisStore keys and TTLs', () => {
     expect(await pttl(rateKey)).toBeGreaterThan(0);
     expect(await pttl(rateKey)).toBeLessThanOrEqual(60_000);
     // Reservations: until the hold lapses.
-    for (const key of k.spendKeys(partition)) {
+    for (const key of k.reservationKeys(partition)) {
       expect(await pttl(key)).toBeGreaterThan(50_000);
       expect(await pttl(key)).toBeLessThanOrEqual(60_000);
     }
@@ -132,7 +132,7 @@ describe.skipIf(!available)('RedisStore keys and TTLs', () => {
       now: NOW + 2,
       outcome: { status: 'completed', result: { id: 'R-1' } },
       retainMs: 90_000,
-      spend: { reservationId: 'r_1', action: 'commit' },
+      reservation: { reservationId: 'r_1', action: 'commit' },
     });
     expect(await pttl(tokenKey)).toBeGreaterThan(80_000);
     expect(await pttl(tokenKey)).toBeLessThanOrEqual(90_000);
@@ -142,7 +142,7 @@ describe.skipIf(!available)('RedisStore keys and TTLs', () => {
     expect(await pttl(k.spent(partition, 'daily:today'))).toBeLessThanOrEqual(3_600_000);
     expect(await pttl(k.spent(partition, 'monthly:this'))).toBeGreaterThan(19 * DAY);
     // With no live reservation left, the reservation keys are gone.
-    expect(await redis.exists(...k.spendKeys(partition))).toBe(0);
+    expect(await redis.exists(...k.reservationKeys(partition))).toBe(0);
     // No raw token anywhere: the key holds the digest; the record, emptied once the
     // outcome is kept, no secret.
     const field = (name: string) =>
@@ -159,7 +159,7 @@ describe.skipIf(!available)('RedisStore keys and TTLs', () => {
       maxIndexedApprovals: 3,
     });
     const k = store.keys;
-    const op = authorizeOp(partition, { requiresApproval: true, spend: undefined });
+    const op = authorizeOp(partition, { requiresApproval: true, reservation: undefined });
     expect((await store.authorize(op)).status).toBe('pending');
     const key = k.approval(partition, 'apr_1');
     // The decision deadline (5 min) plus the retention (1 h).
@@ -183,7 +183,7 @@ describe.skipIf(!available)('RedisStore keys and TTLs', () => {
     for (let i = 2; i <= 6; i += 1) {
       const more = authorizeOp(partition, {
         requiresApproval: true,
-        spend: undefined,
+        reservation: undefined,
         approval: { ...approval(record(), `apr_${i}`), createdAt: NOW + i },
       });
       await store.authorize(more);
@@ -203,7 +203,7 @@ describe.skipIf(!available)('RedisStore keys and TTLs', () => {
     const pending = (id: string, deadline: number) =>
       authorizeOp(partition, {
         requiresApproval: true,
-        spend: undefined,
+        reservation: undefined,
         approval: { ...approval(record(), id), expiresAt: deadline },
       });
     expect((await store.authorize(pending('apr_1', NOW + 300_000))).status).toBe('pending');
@@ -222,18 +222,18 @@ describe.skipIf(!available)('RedisStore keys and TTLs', () => {
   it('refuses amounts it cannot count exactly, before touching Redis', async () => {
     store = new RedisStore({ url: REDIS_URL, keyPrefix: uniquePrefix('big') });
     const op = authorizeOp(partition);
-    const tooBig = { ...op.spend!, amountMinor: 10n ** 15n + 1n };
-    await expect(store.authorize({ ...op, spend: tooBig })).rejects.toMatchObject({
+    const tooBig = { ...op.reservation!, amountMinor: 10n ** 15n + 1n };
+    await expect(store.authorize({ ...op, reservation: tooBig })).rejects.toMatchObject({
       code: 'VALIDATION_ERROR',
     });
     expect(await redis.exists(store.keys.token(partition, op.token.digest))).toBe(0);
-    const atBound = { ...op.spend!, amountMinor: 10n ** 15n, windows: [] };
-    expect((await store.authorize({ ...op, spend: atBound })).status).toBe('authorized');
+    const atBound = { ...op.reservation!, amountMinor: 10n ** 15n, windows: [] };
+    expect((await store.authorize({ ...op, reservation: atBound })).status).toBe('authorized');
   });
 
   it('reads a token an earlier version stored as a hash, and rewrites it as one string', async () => {
     store = new RedisStore({ url: REDIS_URL, keyPrefix: uniquePrefix('old') });
-    const op = authorizeOp(partition, { spend: undefined, rateLimit: undefined });
+    const op = authorizeOp(partition, { reservation: undefined, rateLimit: undefined });
     const { reservationId: _none, ...rec } = op.token.record;
     const key = store.keys.token(partition, op.token.digest);
     // The hash an earlier version wrote for a live token.
@@ -313,7 +313,10 @@ describe.skipIf(!available)('RedisStore approval events', () => {
       }
       const write = async (name: string) => {
         const heardIt = new Promise<void>((resolve) => waiting.set(name, resolve));
-        const op = authorizeOp('p0123456789abcdef', { requiresApproval: true, spend: undefined });
+        const op = authorizeOp('p0123456789abcdef', {
+          requiresApproval: true,
+          reservation: undefined,
+        });
         const marker = { ...op.approval, approvalId: `apr_${name}` };
         expect((await writers.get(name)!.authorize({ ...op, approval: marker })).status).toBe(
           'pending',

@@ -7,8 +7,8 @@ import {
   type AuthorizeOp,
   type AuthorizeOutcome,
   amountBinding,
-  type CaptureSpendOp,
-  type CaptureSpendOutcome,
+  type CaptureReservationOp,
+  type CaptureReservationOutcome,
   type CompleteOp,
   type ConsumeMismatchField,
   type ConsumeOp,
@@ -19,9 +19,9 @@ import {
   type IssueOp,
   type IssueOutcome,
   type LimitWindow,
+  type ReservationUsage,
+  type ReservationWindow,
   type ResolveAbandonedOp,
-  type SpendUsage,
-  type SpendWindow,
   type StoreV1,
 } from '@handshake/core';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
@@ -132,7 +132,7 @@ const INDEX_TRIM_INTERVAL_MS = 1_000;
  * Redis's own, and approval changes reach every instance over pub/sub.
  *
  * A full authorize + execute costs three Redis commands: the authorize script (rate
- * limit, spend reservation and token in one), then consume and complete at execute.
+ * limit, reservation and token in one), then consume and complete at execute.
  *
  * It fails closed: when Redis cannot be reached, every method rejects within
  * `commandTimeoutMs` with `HandshakeError('STORE_UNAVAILABLE')` (answered as 503), and
@@ -228,11 +228,11 @@ export class RedisStore implements StoreV1 {
     const { partition, now } = op;
     const k = this.keys;
     checkPartition(partition);
-    const spend = op.spend;
-    const windows = spend?.windows ?? [];
+    const reservation = op.reservation;
+    const windows = reservation?.windows ?? [];
     // Only a call that asks for approval, or one whose spend may exceed a limit, can
     // leave an approval: the approval is neither encoded nor sent otherwise.
-    const mayNeedApproval = op.requiresApproval || spend !== undefined;
+    const mayNeedApproval = op.requiresApproval || reservation !== undefined;
     const approval = mayNeedApproval ? encodeApproval(op.approval) : undefined;
     const binding = amountBinding(op.token.record);
     const control = {
@@ -247,15 +247,15 @@ export class RedisStore implements StoreV1 {
             },
           }
         : {}),
-      ...(spend
+      ...(reservation
         ? {
-            spend: {
-              id: spend.reservationId,
-              a: minorString(spend.amountMinor, 'amount'),
-              ...(spend.perTransactionMinor !== undefined
-                ? { tx: minorString(spend.perTransactionMinor, 'per-transaction limit') }
+            reservation: {
+              id: reservation.reservationId,
+              a: minorString(reservation.amountMinor, 'amount'),
+              ...(reservation.perTransactionMinor !== undefined
+                ? { tx: minorString(reservation.perTransactionMinor, 'per-transaction limit') }
                 : {}),
-              hold: spend.holdUntil,
+              hold: reservation.holdUntil,
               w: windows.map((w) => [
                 w.key,
                 w.window,
@@ -282,22 +282,22 @@ export class RedisStore implements StoreV1 {
     };
     const record: Partial<typeof op.token.record> = { ...op.token.record };
     // A token carries a reservation only when one was made, which is when spend applies.
-    if (!spend) delete record.reservationId;
+    if (!reservation) delete record.reservationId;
     const keys = [
       k.token(partition, op.token.digest),
       ...(op.rateLimit
         ? [k.rate(partition, windowStart(now, op.rateLimit.windowMs), op.rateLimit.bucket)]
         : []),
       ...(approval ? [k.approval(partition, op.approval.approvalId)] : []),
-      ...(spend
-        ? [...k.spendKeys(partition), ...windows.map((w) => k.spent(partition, w.key))]
+      ...(reservation
+        ? [...k.reservationKeys(partition), ...windows.map((w) => k.spent(partition, w.key))]
         : []),
     ];
     const reply = await this.#script('handshakeAuthorizeV1', keys, [
       JSON.stringify(control),
       JSON.stringify(record),
       ...(approval ? [approval.body] : []),
-      ...(spend ? [reservationData(spend)] : []),
+      ...(reservation ? [reservationData(reservation)] : []),
     ]);
     const [status, second, ...rest] = reply;
     if (status === 'rate_limited') return { status, retryAfterMs: Number(second) };
@@ -408,17 +408,17 @@ export class RedisStore implements StoreV1 {
     const control = {
       now: op.now,
       retain: op.retainMs,
-      ...(op.spend
+      ...(op.reservation
         ? {
-            rsv: op.spend.reservationId,
-            commit: op.spend.action === 'commit',
+            rsv: op.reservation.reservationId,
+            commit: op.reservation.action === 'commit',
             base: this.keys.base(op.partition),
           }
         : {}),
     };
     const keys = [
       this.keys.token(op.partition, op.digest),
-      ...(op.spend ? this.keys.spendKeys(op.partition) : []),
+      ...(op.reservation ? this.keys.reservationKeys(op.partition) : []),
     ];
     const outcome = JSON.stringify(op.outcome);
     if (!this.#client.isCluster) {
@@ -463,7 +463,7 @@ export class RedisStore implements StoreV1 {
         if (partition !== undefined && digest !== undefined && resolved.length < op.limit) {
           const reply = await this.#script(
             'handshakeResolveV1',
-            [this.keys.token(partition, digest), ...this.keys.spendKeys(partition)],
+            [this.keys.token(partition, digest), ...this.keys.reservationKeys(partition)],
             [
               JSON.stringify({
                 now: op.now,
@@ -530,7 +530,7 @@ export class RedisStore implements StoreV1 {
 
   async decideApproval(op: DecideOp): Promise<DecideOutcome> {
     checkPartition(op.partition);
-    const spend = op.spend;
+    const reservation = op.reservation;
     const control = {
       now: op.now,
       base: this.keys.base(op.partition),
@@ -543,24 +543,33 @@ export class RedisStore implements StoreV1 {
       ...(op.decidedBy !== undefined ? { by: op.decidedBy } : {}),
       ...(op.reason !== undefined ? { why: op.reason } : {}),
       ...(op.tokenExpiresAt !== undefined ? { tExp: op.tokenExpiresAt } : {}),
-      ...(spend?.action === 'force'
+      ...(reservation?.action === 'force'
         ? {
-            spend: {
+            reservation: {
               action: 'force',
-              id: spend.request.reservationId,
-              hold: spend.request.holdUntil,
+              id: reservation.request.reservationId,
+              hold: reservation.request.holdUntil,
             },
           }
-        : spend?.action === 'extend'
-          ? { spend: { action: 'extend', id: spend.reservationId, hold: spend.holdUntil } }
-          : spend
-            ? { spend: { action: 'release', id: spend.reservationId } }
+        : reservation?.action === 'extend'
+          ? {
+              reservation: {
+                action: 'extend',
+                id: reservation.reservationId,
+                hold: reservation.holdUntil,
+              },
+            }
+          : reservation
+            ? { reservation: { action: 'release', id: reservation.reservationId } }
             : {}),
     };
     const reply = await this.#script(
       'handshakeDecideV1',
-      [this.keys.approval(op.partition, op.approvalId), ...this.keys.spendKeys(op.partition)],
-      [JSON.stringify(control), spend?.action === 'force' ? reservationData(spend.request) : ''],
+      [this.keys.approval(op.partition, op.approvalId), ...this.keys.reservationKeys(op.partition)],
+      [
+        JSON.stringify(control),
+        reservation?.action === 'force' ? reservationData(reservation.request) : '',
+      ],
     );
     const [status, ...hash] = reply;
     const approval = decodeApproval(hash);
@@ -601,12 +610,12 @@ export class RedisStore implements StoreV1 {
     };
   }
 
-  async spendUsage(op: {
+  async reservationUsage(op: {
     partition: string;
     userId: string;
     now: number;
-    windows: readonly SpendWindow[];
-  }): Promise<SpendUsage> {
+    windows: readonly ReservationWindow[];
+  }): Promise<ReservationUsage> {
     checkPartition(op.partition);
     const control = {
       now: op.now,
@@ -614,9 +623,9 @@ export class RedisStore implements StoreV1 {
       w: op.windows.map((w) => w.key),
     };
     const reply = await this.#script(
-      'handshakeSpendUsageV1',
+      'handshakeReservationUsageV1',
       [
-        ...this.keys.spendKeys(op.partition),
+        ...this.keys.reservationKeys(op.partition),
         ...op.windows.map((w) => this.keys.spent(op.partition, w.key)),
       ],
       [JSON.stringify(control)],
@@ -633,13 +642,16 @@ export class RedisStore implements StoreV1 {
    * a live reservation is committed at the share, a committed one gives back the rest.
    * The share's part and whole (reduced) must be at most 10^15, like every amount.
    */
-  async captureSpend(op: CaptureSpendOp): Promise<CaptureSpendOutcome> {
+  async captureReservation(op: CaptureReservationOp): Promise<CaptureReservationOutcome> {
     checkPartition(op.partition);
     const { p, q } = shareArgs(op.share);
     const control = { now: op.now, base: this.keys.base(op.partition), id: op.reservationId, p, q };
     const reply = await this.#script(
       'handshakeCaptureV1',
-      [...this.keys.spendKeys(op.partition), this.keys.settled(op.partition, op.reservationId)],
+      [
+        ...this.keys.reservationKeys(op.partition),
+        this.keys.settled(op.partition, op.reservationId),
+      ],
       [JSON.stringify(control)],
     );
     if (reply[0] === 'captured') {

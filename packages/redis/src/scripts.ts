@@ -99,13 +99,13 @@ end
 `;
 
 /**
- * Spend bookkeeping. A reservation is a field of the reservations hash (its amount and
+ * Reservation bookkeeping. A reservation is a field of the reservations hash (its amount and
  * windows) plus a member of the due set scored by the time its hold lapses; the held
  * hash keeps, per window, the total of live reservations so a limit check reads two
  * numbers per window instead of walking every reservation. Lapsed reservations are
  * purged (their amounts leave the held totals) before anything reads the totals.
  */
-const SPEND = `
+const RESERVATIONS = `
 local S = {}  -- S.rsv, S.due, S.held, S.base: set by the script before use
 
 local function held(window_key)
@@ -185,25 +185,25 @@ end
 `;
 
 /**
- * authorize: rate-limit hit, spend check and reservation across all windows, then the
+ * authorize: rate-limit hit, limit check and reservation across all windows, then the
  * token (authorized) or the approval (pending) — one atomic step. What cannot apply is
- * neither sent nor looked at: without spend and without approval (`op.ap` absent) there
+ * neither sent nor looked at: without a reservation and without approval (`op.ap` absent) there
  * is no approval key, body or reservation.
  *
  * KEYS: 1 token, then 1 rate counter (with op.rl), then 1 approval (with op.ap), then
- *       3 reservations, due, held and the committed counter of each spend window (in
- *       op.spend.w order; with op.spend)
+ *       3 reservations, due, held and the committed counter of each limit window (in
+ *       op.reservation.w order; with op.reservation)
  * ARGV: 1 op, 2 token record JSON, 3 approval body JSON (with op.ap), 4 reservation JSON
- *       (with op.spend)
+ *       (with op.reservation)
  * op:   { now, rt (token retention), b? (amount binding, absent when none), rl?: { limit, endsAt },
- *         spend?: { id, a, tx?, hold, w: [[windowKey, windowName, limit], …] },
+ *         reservation?: { id, a, tx?, hold, w: [[windowKey, windowName, limit], …] },
  *         ap?: { approve: bool, base, channel, retention, id, exp, status, version,
  *                fields: [field, value, …] } }
- *       (op.ap is sent whenever an approval can be needed: op.ap.approve, or op.spend)
+ *       (op.ap is sent whenever an approval can be needed: op.ap.approve, or op.reservation)
  * Reply: { 'rate_limited', retryAfterMs } | { 'authorized', reserved }
  *      | { 'pending', reserved, exceeded… }
  */
-const AUTHORIZE = `${COMMON}${SPEND}
+const AUTHORIZE = `${COMMON}${RESERVATIONS}
 local op = cjson.decode(ARGV[1])
 local now = op.now
 local next_key = 2
@@ -219,7 +219,7 @@ end
 
 -- A client that resends a command after a lost reply must not reset what the first
 -- run wrote (a consumed token would come back to life): answer what it stored.
-if not op.ap and not op.spend then
+if not op.ap and not op.reservation then
   -- Nothing to reserve and no approval possible: the token is written first, only if
   -- its key is free, and taken back when the rate limit refuses the call.
   local t, ttl = live_token(ARGV[2], op.b, op.rt, nil, now)
@@ -261,7 +261,7 @@ end
 
 local reserved = false
 local exceeded = {}
-local sp = op.spend
+local sp = op.reservation
 if sp then
   S.rsv, S.due, S.held, S.base = KEYS[next_key], KEYS[next_key + 1], KEYS[next_key + 2], op.ap.base
   purge(now)
@@ -380,7 +380,7 @@ return { 'ok', record }
 `;
 
 /**
- * complete: stores the outcome on the tombstone for replay and settles the spend
+ * complete: stores the outcome on the tombstone for replay and settles the
  * reservation (commit keeps it counted, release gives it back). The record, kept only
  * to answer a resent consume, is emptied in the same write.
  *
@@ -388,7 +388,7 @@ return { 'ok', record }
  *       index (with op.ix)
  * ARGV: 1 op { now, retain, rsv?, commit?, base? (with rsv), ix? }, 2 outcome JSON
  */
-const COMPLETE = `${COMMON}${SPEND}
+const COMPLETE = `${COMMON}${RESERVATIONS}
 local op = cjson.decode(ARGV[1])
 local now = op.now
 local t = load_token(KEYS[1])
@@ -416,7 +416,7 @@ return 'OK'
  * Reply: { 'used', 'used', transactionId, userId, tool, paramsHash, sessionId, consumedAt, '' }
  *      | { 'skip' }
  */
-const RESOLVE = `${COMMON}${SPEND}
+const RESOLVE = `${COMMON}${RESERVATIONS}
 local op = cjson.decode(ARGV[1])
 local now = op.now
 S.rsv, S.due, S.held, S.base = KEYS[2], KEYS[3], KEYS[4], op.base
@@ -464,15 +464,15 @@ return 'OK'
 `;
 
 /**
- * decideApproval: compare-and-set on the status, with the spend settlement of the
+ * decideApproval: compare-and-set on the status, with the reservation settlement of the
  * decision (force a reservation, extend its hold, or release it) and a PUBLISH.
  *
  * KEYS: 1 approval, 2 reservations, 3 due, 4 held
  * ARGV: 1 op { now, base, channel, retention, id, expected, status, n, by?, why?, tExp?,
- *              spend?: { action, id, hold? } }, 2 reservation JSON (force)
+ *              reservation?: { action, id, hold? } }, 2 reservation JSON (force)
  * Reply: { 'ok' | 'conflict', field, value, … } | { 'unknown' }
  */
-const DECIDE = `${COMMON}${SPEND}
+const DECIDE = `${COMMON}${RESERVATIONS}
 local op = cjson.decode(ARGV[1])
 local now = op.now
 S.rsv, S.due, S.held, S.base = KEYS[2], KEYS[3], KEYS[4], op.base
@@ -488,7 +488,7 @@ redis.call('HSET', KEYS[1], 'status', op.status, 'dAt', int(now), 'n', op.n)
 if op.by then redis.call('HSET', KEYS[1], 'dBy', op.by) end
 if op.why then redis.call('HSET', KEYS[1], 'why', op.why) end
 if op.tExp then redis.call('HSET', KEYS[1], 'tExp', int(op.tExp)) end
-local sp = op.spend
+local sp = op.reservation
 if sp then
   if sp.action == 'force' then
     -- The approver said yes to an over-limit call: hold the amount without a check.
@@ -546,14 +546,14 @@ return approval_reply(KEYS[1], 'issued')
 `;
 
 /**
- * spendUsage: purges lapsed reservations, then reads each window's committed and held
+ * reservationUsage: purges lapsed reservations, then reads each window's committed and held
  * totals (the caller adds them exactly, as bigints).
  *
  * KEYS: 1 reservations, 2 due, 3 held, 4.. the committed counter of each window
  * ARGV: 1 op { now, base, w: [windowKey, …] }
  * Reply: { committed1, held1, committed2, held2, … }
  */
-const SPEND_USAGE = `${COMMON}${SPEND}
+const RESERVATION_USAGE = `${COMMON}${RESERVATIONS}
 local op = cjson.decode(ARGV[1])
 local now = op.now
 S.rsv, S.due, S.held, S.base = KEYS[1], KEYS[2], KEYS[3], op.base
@@ -567,7 +567,7 @@ return out
 `;
 
 /**
- * captureSpend: counts a card purchase at its captured share, once. A live reservation
+ * captureReservation: counts a card purchase at its captured share, once. A live reservation
  * is committed at the share (the rest is given back); a committed one gives back from
  * each window what the share does not keep. Amounts are at most 10^15 (below 2^50) but
  * their product with the share is not exact as a double, so the share is computed on
@@ -577,7 +577,7 @@ return out
  * ARGV: 1 op { now, base, id, p, q } (p <= q, both decimal strings of at most 10^15)
  * Reply: { 'captured', kept, released } | { 'already_captured' } | { 'unknown' }
  */
-const CAPTURE = `${COMMON}${SPEND}
+const CAPTURE = `${COMMON}${RESERVATIONS}
 local op = cjson.decode(ARGV[1])
 local now = op.now
 S.rsv, S.due, S.held, S.base = KEYS[1], KEYS[2], KEYS[3], op.base
@@ -663,7 +663,7 @@ export const SCRIPTS = {
   handshakeCompleteV1: COMPLETE,
   handshakeDecideV1: DECIDE,
   handshakeIssueV1: ISSUE,
-  handshakeSpendUsageV1: SPEND_USAGE,
+  handshakeReservationUsageV1: RESERVATION_USAGE,
   handshakeCaptureV1: CAPTURE,
   handshakeIndexV1: INDEX,
   handshakeResolveV1: RESOLVE,

@@ -43,7 +43,7 @@ export async function expireIfDue(
       status: 'expired',
       reason: 'no decision before the deadline',
       ...(record.reservationId
-        ? { spend: { action: 'release' as const, reservationId: record.reservationId } }
+        ? { reservation: { action: 'release' as const, reservationId: record.reservationId } }
         : {}),
     }),
   );

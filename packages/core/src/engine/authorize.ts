@@ -14,7 +14,7 @@ import { limitWindows } from '../limits/windows.js';
 import { checkRules, validateStrict } from '../policy/validate.js';
 import type { SessionIdentity } from '../sessions/session-verifier.js';
 import type { ApprovalReason, ApprovalRecord, TransactionRecord } from '../store/records.js';
-import type { SpendRequest } from '../store/store-v1.js';
+import type { ReservationRequest } from '../store/store-v1.js';
 import { generateTokens, tokenDigest } from '../tokens/token.js';
 import { resolveAmount } from './amount.js';
 import { type EngineContext, storeCall } from './context.js';
@@ -57,8 +57,10 @@ export async function authorize(
   // Held until the token (or the decision) lapses, plus the time a tool may run.
   const holdUntil =
     (requiresApproval ? approvalDeadline : tokenExpiresAt) + ctx.timings.executionTimeoutMs;
-  const spend =
-    amount && limits ? spendRequest(transactionId, amount, limits, now, holdUntil) : undefined;
+  const reservation =
+    amount && limits
+      ? reservationRequest(transactionId, amount, limits, now, holdUntil)
+      : undefined;
   const amountFields = amount
     ? {
         amountMinor: amount.minor.toString(),
@@ -80,13 +82,13 @@ export async function authorize(
     ...call,
     expiresAt: tokenExpiresAt,
     createdAt: now,
-    ...(spend ? { reservationId: spend.reservationId } : {}),
+    ...(reservation ? { reservationId: reservation.reservationId } : {}),
     ...amountFields,
   };
   // The approval record is stored only when someone must decide: the tier asks for it
-  // or, with a spend to count, a limit is exceeded. Otherwise no store keeps it, so the
+  // or, with an amount to count, a limit is exceeded. Otherwise no store keeps it, so the
   // redacted copy of the parameters (a walk of the whole body) and the payee are skipped.
-  const mayNeedApproval = requiresApproval || spend !== undefined;
+  const mayNeedApproval = requiresApproval || reservation !== undefined;
   const payee = mayNeedApproval ? await definition.payee?.(request.parameters) : undefined;
   const money = amount
     ? { value: formatMoney(amount.minor, amount.currency), currency: amount.currency }
@@ -100,7 +102,7 @@ export async function authorize(
     createdAt: now,
     expiresAt: approvalDeadline,
     version: 1,
-    ...(spend ? { reservationId: spend.reservationId } : {}),
+    ...(reservation ? { reservationId: reservation.reservationId } : {}),
     ...(money ? { amount: money } : {}),
     ...amountFields,
     ...(payee ? { payee } : {}),
@@ -113,7 +115,7 @@ export async function authorize(
         userId: identity.userId,
         now,
         ...(rateLimit ? { rateLimit } : {}),
-        ...(spend ? { spend } : {}),
+        ...(reservation ? { reservation } : {}),
         requiresApproval,
         token: { digest: tokenDigest(token), record },
         approval,
@@ -206,13 +208,13 @@ async function checkParameters(
 }
 
 /** The reservation that counts a call's amount in every enabled window of the limits. */
-function spendRequest(
+function reservationRequest(
   transactionId: string,
   amount: CountedAmount,
   limits: SpendingLimits,
   now: number,
   holdUntil: number,
-): SpendRequest {
+): ReservationRequest {
   return {
     reservationId: reservationIdOf(transactionId),
     amountMinor: amount.minor,

@@ -112,7 +112,7 @@ describe('captureReservation', () => {
     const inner = new MemoryStore();
     const store = new Proxy(inner, {
       get: (target, key) =>
-        key === 'captureSpend'
+        key === 'captureReservation'
           ? undefined
           : (Reflect.get(target, key, target) as unknown as { bind?: unknown }) instanceof Function
             ? (Reflect.get(target, key, target) as (...args: unknown[]) => unknown).bind(target)

@@ -34,9 +34,9 @@ export async function captureReservation(
     whole: parseMoney(capture.authorized.value, currency),
   };
   const store = ctx.store;
-  const outcome: ReservationCaptureOutcome = store.captureSpend
+  const outcome: ReservationCaptureOutcome = store.captureReservation
     ? await storeCall(() =>
-        store.captureSpend!({
+        store.captureReservation!({
           partition: partitionOf(capture.userId),
           reservationId: reservationIdOf(capture.transactionId),
           now: ctx.clock.now(),

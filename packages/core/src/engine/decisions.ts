@@ -90,15 +90,16 @@ export async function recordDecision(
   const now = ctx.clock.now();
   const tokenExpiresAt = now + ctx.timings.tokenTtlMs;
   const holdUntil = tokenExpiresAt + ctx.timings.executionTimeoutMs;
-  let spend: Parameters<StoreV1['decideApproval']>[0]['spend'];
+  let reservation: Parameters<StoreV1['decideApproval']>[0]['reservation'];
   if (decision === 'deny') {
-    if (record.reservationId) spend = { action: 'release', reservationId: record.reservationId };
+    if (record.reservationId)
+      reservation = { action: 'release', reservationId: record.reservationId };
   } else if (record.reservationId) {
-    spend = { action: 'extend', reservationId: record.reservationId, holdUntil };
+    reservation = { action: 'extend', reservationId: record.reservationId, holdUntil };
   } else if (record.amountMinor !== undefined) {
     const limits = await limitsOf(ctx.options.limits, record.userId);
     if (limits) {
-      spend = {
+      reservation = {
         action: 'force',
         request: {
           reservationId: reservationIdOf(record.transactionId),
@@ -119,7 +120,7 @@ export async function recordDecision(
       decidedBy: approver.name,
       ...(reason !== undefined ? { reason } : {}),
       ...(decision === 'approve' ? { tokenExpiresAt } : {}),
-      ...(spend ? { spend } : {}),
+      ...(reservation ? { reservation } : {}),
     }),
   );
   if (outcome.status === 'unknown') throw new HandshakeError('NOT_FOUND', 'No such approval');

@@ -135,7 +135,7 @@ export async function execute(
         outcome: { status: 'failed', code: 'TRANSACTION_MISMATCH', message },
         retainMs: ctx.timings.retainMs,
         ...(record.reservationId
-          ? { spend: { reservationId: record.reservationId, action: 'release' } }
+          ? { reservation: { reservationId: record.reservationId, action: 'release' } }
           : {}),
       }),
     );

@@ -38,7 +38,7 @@ export function partitionOfApproval(approvalId: string): string | undefined {
   return match?.[1];
 }
 
-/** The engine names every spend reservation after its transaction, so any step can find it. */
+/** The engine names every reservation after its transaction, so any step can find it. */
 export function reservationIdOf(transactionId: string): string {
   return `r_${transactionId}`;
 }

@@ -45,7 +45,7 @@ export async function limitsView(
   const now = ctx.clock.now();
   const windows = limitWindows(limits, now, true);
   const usage = await storeCall(() =>
-    ctx.store.spendUsage({
+    ctx.store.reservationUsage({
       partition: partitionOf(identity.userId),
       userId: identity.userId,
       now,

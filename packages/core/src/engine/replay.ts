@@ -98,7 +98,7 @@ async function resolveAbandoned(
       now: ctx.clock.now(),
       outcome,
       retainMs: ctx.timings.retainMs,
-      spend: { reservationId: reservationIdOf(t.transactionId), action: 'commit' },
+      reservation: { reservationId: reservationIdOf(t.transactionId), action: 'commit' },
     }),
   );
   await ctx.audit.record({

@@ -1,5 +1,5 @@
 import type { Money } from '@handshake/protocol';
-import type { CaptureSpendOutcome } from '../store/capture-spend.js';
+import type { CaptureReservationOutcome } from '../store/capture-reservation.js';
 
 /**
  * A payment provider's capture of a transaction's authorized amount, in whole or in
@@ -56,7 +56,7 @@ export interface ReservationCapture {
  * if (outcome.status === 'already_captured') console.log('a repeated delivery: nothing changed');
  * ```
  */
-export type ReservationCaptureOutcome = CaptureSpendOutcome | { status: 'unsupported' };
+export type ReservationCaptureOutcome = CaptureReservationOutcome | { status: 'unsupported' };
 
 /**
  * A payment provider's decision on a payee's attempt to charge what a transaction

@@ -82,7 +82,9 @@ export async function runTool(
         now: ctx.clock.now(),
         outcome,
         retainMs: ctx.timings.retainMs,
-        ...(record.reservationId ? { spend: { reservationId: record.reservationId, action } } : {}),
+        ...(record.reservationId
+          ? { reservation: { reservationId: record.reservationId, action } }
+          : {}),
       }),
     );
   if (failure) {

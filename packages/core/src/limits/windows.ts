@@ -1,5 +1,5 @@
 import { parseMoney } from '@handshake/protocol';
-import type { SpendWindow } from '../store/store-v1.js';
+import type { ReservationWindow } from '../store/store-v1.js';
 import { type LimitWindow, limitEnabled, type SpendingLimits } from './spending-limits.js';
 
 /** The calendar position of an instant in a time zone. */
@@ -93,10 +93,10 @@ function isoWeek(date: ZonedDate): { year: number; week: number; monday: ZonedDa
  *
  * @example
  * ```ts
- * import { spendWindows, type WindowLimits } from '@handshake/core';
+ * import { reservationWindows, type WindowLimits } from '@handshake/core';
  *
  * const limits: WindowLimits = { daily: 100_000n, monthly: 1_000_000n }; // minor units
- * const windows = spendWindows(Date.now(), 'Europe/Paris', limits);
+ * const windows = reservationWindows(Date.now(), 'Europe/Paris', limits);
  * ```
  */
 export interface WindowLimits {
@@ -112,15 +112,19 @@ export interface WindowLimits {
  *
  * @example
  * ```ts
- * import { spendWindows } from '@handshake/core';
+ * import { reservationWindows } from '@handshake/core';
  *
- * spendWindows(Date.parse('2026-11-21T12:00:00Z'), 'UTC', { daily: 100000n });
+ * reservationWindows(Date.parse('2026-11-21T12:00:00Z'), 'UTC', { daily: 100000n });
  * // [{ window: 'daily', key: 'daily:2026-11-21', limitMinor: 100000n, endsAt: … }]
  * ```
  */
-export function spendWindows(now: number, timeZone: string, limits: WindowLimits): SpendWindow[] {
+export function reservationWindows(
+  now: number,
+  timeZone: string,
+  limits: WindowLimits,
+): ReservationWindow[] {
   const today = zoned(now, timeZone);
-  const windows: SpendWindow[] = [];
+  const windows: ReservationWindow[] = [];
   if (limits.daily !== undefined) {
     windows.push({
       window: 'daily',
@@ -161,7 +165,7 @@ export function limitWindows(
   limits: SpendingLimits,
   at: number,
   includeDisabled = false,
-): SpendWindow[] {
+): ReservationWindow[] {
   const amount = (window: Exclude<LimitWindow, 'transaction'>) =>
     limits[window] !== undefined && (includeDisabled || limitEnabled(limits, window))
       ? parseMoney(limits[window]!, limits.currency, { allowZero: true })
@@ -169,7 +173,7 @@ export function limitWindows(
   const daily = amount('daily');
   const weekly = amount('weekly');
   const monthly = amount('monthly');
-  return spendWindows(at, limits.timeZone ?? 'UTC', {
+  return reservationWindows(at, limits.timeZone ?? 'UTC', {
     ...(daily !== undefined ? { daily } : {}),
     ...(weekly !== undefined ? { weekly } : {}),
     ...(monthly !== undefined ? { monthly } : {}),

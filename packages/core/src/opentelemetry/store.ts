@@ -35,8 +35,8 @@ const OPERATIONS = [
   'listApprovals',
   'decideApproval',
   'issueApprovalToken',
-  'spendUsage',
-  'captureSpend',
+  'reservationUsage',
+  'captureReservation',
   'resolveAbandoned',
 ] as const;
 

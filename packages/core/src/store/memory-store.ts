@@ -2,7 +2,11 @@ import type { LimitWindow } from '../limits/spending-limits.js';
 import type { AbandonedExecution, ResolveAbandonedOp } from './abandoned.js';
 import { amountBinding } from './amount-binding.js';
 import { ApprovalListeners } from './approval-listeners.js';
-import { type CaptureSpendOp, type CaptureSpendOutcome, capturedShare } from './capture-spend.js';
+import {
+  type CaptureReservationOp,
+  type CaptureReservationOutcome,
+  capturedShare,
+} from './capture-reservation.js';
 import type { ApprovalRecord, Tombstone, TransactionRecord } from './records.js';
 import { spentApprovalTombstone } from './spent-approval.js';
 import type {
@@ -16,9 +20,9 @@ import type {
   DecideOutcome,
   IssueOp,
   IssueOutcome,
-  SpendRequest,
-  SpendUsage,
-  SpendWindow,
+  ReservationRequest,
+  ReservationUsage,
+  ReservationWindow,
   StoreV1,
 } from './store-v1.js';
 
@@ -46,7 +50,7 @@ interface Settled {
   captured: boolean;
 }
 
-interface SpendState {
+interface ReservationState {
   committed: Map<string, { minor: bigint; endsAt: number }>;
   reservations: Map<string, Reservation>;
   settled: Map<string, Settled>;
@@ -97,7 +101,7 @@ export class MemoryStore implements StoreV1 {
 
   readonly #tokens = new Map<string, TokenEntry>();
   readonly #approvals = new Map<string, ApprovalRecord>();
-  readonly #spend = new Map<string, SpendState>();
+  readonly #reservation = new Map<string, ReservationState>();
   readonly #rate = new Map<string, { count: number; endsAt: number }>();
   readonly #listeners = new ApprovalListeners();
   readonly #sweepStep: number;
@@ -135,10 +139,10 @@ export class MemoryStore implements StoreV1 {
     }
     let reserved = false;
     const exceeded: LimitWindow[] = [];
-    if (op.spend) {
-      exceeded.push(...this.#exceeded(op.partition, op.spend, op.now));
+    if (op.reservation) {
+      exceeded.push(...this.#exceeded(op.partition, op.reservation, op.now));
       if (exceeded.length === 0) {
-        this.#reserve(op.partition, op.spend);
+        this.#reserve(op.partition, op.reservation);
         reserved = true;
       }
     }
@@ -149,7 +153,7 @@ export class MemoryStore implements StoreV1 {
           ...op.approval.reasons,
           ...exceeded.map((window) => ({ kind: 'limit' as const, window })),
         ],
-        ...(reserved && op.spend ? { reservationId: op.spend.reservationId } : {}),
+        ...(reserved && op.reservation ? { reservationId: op.reservation.reservationId } : {}),
       };
       if (!reserved) delete approval.reservationId;
       this.#approvals.set(this.#approvalKey(op.partition, approval.approvalId), approval);
@@ -211,7 +215,7 @@ export class MemoryStore implements StoreV1 {
     const held =
       record.reservationId === undefined
         ? undefined
-        : this.#spendState(op.partition).reservations.get(record.reservationId);
+        : this.#reservationState(op.partition).reservations.get(record.reservationId);
     if (held && op.holdUntil !== undefined && held.holdUntil > op.now) {
       held.holdUntil = Math.max(held.holdUntil, op.holdUntil);
     }
@@ -245,7 +249,8 @@ export class MemoryStore implements StoreV1 {
         dropAt: op.now + op.retainMs,
       });
     }
-    if (op.spend) this.#settle(op.partition, op.spend.reservationId, op.spend.action);
+    if (op.reservation)
+      this.#settle(op.partition, op.reservation.reservationId, op.reservation.action);
   }
 
   resolveAbandoned(op: ResolveAbandonedOp): readonly AbandonedExecution[] {
@@ -311,14 +316,16 @@ export class MemoryStore implements StoreV1 {
     if (op.decidedBy !== undefined) next.decidedBy = op.decidedBy;
     if (op.reason !== undefined) next.reason = op.reason;
     if (op.tokenExpiresAt !== undefined) next.tokenExpiresAt = op.tokenExpiresAt;
-    if (op.spend?.action === 'force') {
-      this.#reserve(op.partition, op.spend.request);
-      next.reservationId = op.spend.request.reservationId;
-    } else if (op.spend?.action === 'extend') {
-      const reservation = this.#spendState(op.partition).reservations.get(op.spend.reservationId);
-      if (reservation) reservation.holdUntil = op.spend.holdUntil;
-    } else if (op.spend?.action === 'release') {
-      this.#settle(op.partition, op.spend.reservationId, 'release');
+    if (op.reservation?.action === 'force') {
+      this.#reserve(op.partition, op.reservation.request);
+      next.reservationId = op.reservation.request.reservationId;
+    } else if (op.reservation?.action === 'extend') {
+      const reservation = this.#reservationState(op.partition).reservations.get(
+        op.reservation.reservationId,
+      );
+      if (reservation) reservation.holdUntil = op.reservation.holdUntil;
+    } else if (op.reservation?.action === 'release') {
+      this.#settle(op.partition, op.reservation.reservationId, 'release');
     }
     this.#approvals.set(key, next);
     this.#emit(next);
@@ -357,7 +364,11 @@ export class MemoryStore implements StoreV1 {
     return { status: 'issued', approval: structuredClone(approval) };
   }
 
-  spendUsage(op: { partition: string; now: number; windows: readonly SpendWindow[] }): SpendUsage {
+  reservationUsage(op: {
+    partition: string;
+    now: number;
+    windows: readonly ReservationWindow[];
+  }): ReservationUsage {
     this.#tick(op.now);
     const used: Record<string, bigint> = {};
     for (const window of op.windows)
@@ -389,17 +400,17 @@ export class MemoryStore implements StoreV1 {
     return `${partition}\u0000${approvalId}`;
   }
 
-  #spendState(partition: string): SpendState {
-    let state = this.#spend.get(partition);
+  #reservationState(partition: string): ReservationState {
+    let state = this.#reservation.get(partition);
     if (!state) {
       state = { committed: new Map(), reservations: new Map(), settled: new Map() };
-      this.#spend.set(partition, state);
+      this.#reservation.set(partition, state);
     }
     return state;
   }
 
   #used(partition: string, windowKey: string, now: number): bigint {
-    const state = this.#spendState(partition);
+    const state = this.#reservationState(partition);
     let total = state.committed.get(windowKey)?.minor ?? 0n;
     for (const [id, reservation] of state.reservations) {
       if (reservation.holdUntil <= now) {
@@ -413,7 +424,7 @@ export class MemoryStore implements StoreV1 {
     return total;
   }
 
-  #exceeded(partition: string, request: SpendRequest, now: number): LimitWindow[] {
+  #exceeded(partition: string, request: ReservationRequest, now: number): LimitWindow[] {
     const exceeded: LimitWindow[] = [];
     if (
       request.perTransactionMinor !== undefined &&
@@ -429,8 +440,8 @@ export class MemoryStore implements StoreV1 {
     return exceeded;
   }
 
-  #reserve(partition: string, request: SpendRequest): void {
-    this.#spendState(partition).reservations.set(request.reservationId, {
+  #reserve(partition: string, request: ReservationRequest): void {
+    this.#reservationState(partition).reservations.set(request.reservationId, {
       amount: request.amountMinor,
       windows: request.windows.map((window) => ({ key: window.key, endsAt: window.endsAt })),
       holdUntil: request.holdUntil,
@@ -438,7 +449,7 @@ export class MemoryStore implements StoreV1 {
   }
 
   #settle(partition: string, reservationId: string, action: 'commit' | 'release'): void {
-    const state = this.#spendState(partition);
+    const state = this.#reservationState(partition);
     const reservation = state.reservations.get(reservationId);
     if (!reservation) return;
     state.reservations.delete(reservationId);
@@ -451,7 +462,7 @@ export class MemoryStore implements StoreV1 {
     });
   }
 
-  #count(state: SpendState, windows: Settled['windows'], minor: bigint): void {
+  #count(state: ReservationState, windows: Settled['windows'], minor: bigint): void {
     for (const window of windows) {
       const entry = state.committed.get(window.key) ?? { minor: 0n, endsAt: window.endsAt };
       entry.minor += minor;
@@ -459,9 +470,9 @@ export class MemoryStore implements StoreV1 {
     }
   }
 
-  captureSpend(op: CaptureSpendOp): CaptureSpendOutcome {
+  captureReservation(op: CaptureReservationOp): CaptureReservationOutcome {
     this.#tick(op.now);
-    const state = this.#spendState(op.partition);
+    const state = this.#reservationState(op.partition);
     const settled = state.settled.get(op.reservationId);
     if (settled?.captured) return { status: 'already_captured' };
     const live = state.reservations.get(op.reservationId);
@@ -508,7 +519,7 @@ export class MemoryStore implements StoreV1 {
         if (until + this.#approvalRetentionMs <= now) this.#approvals.delete(key);
         now = yield false;
       }
-      for (const state of this.#spend.values()) {
+      for (const state of this.#reservation.values()) {
         for (const [key, entry] of state.committed) {
           if (entry.endsAt <= now) state.committed.delete(key);
           now = yield false;

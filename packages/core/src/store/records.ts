@@ -34,7 +34,7 @@ export interface TransactionRecord {
   /** Milliseconds since the epoch after which the token is refused. */
   expiresAt: number;
   createdAt: number;
-  /** The spend reservation held for this call, if it moves money. */
+  /** The reservation held for this call, if it moves money. */
   reservationId?: string;
   /** The amount counted against limits, in the limits' currency, minor units. */
   amountMinor?: string;

@@ -1,7 +1,7 @@
 import type { LimitWindow } from '../limits/spending-limits.js';
 import type { Awaitable } from '../types/common.js';
 import type { AbandonedExecution, ResolveAbandonedOp } from './abandoned.js';
-import type { CaptureSpendOp, CaptureSpendOutcome } from './capture-spend.js';
+import type { CaptureReservationOp, CaptureReservationOutcome } from './capture-reservation.js';
 import type {
   ApprovalRecord,
   ApprovalStatus,
@@ -15,13 +15,13 @@ import type {
  *
  * @example
  * ```ts
- * import { type SpendWindow, spendWindows } from '@handshake/core';
+ * import { type ReservationWindow, reservationWindows } from '@handshake/core';
  *
- * const windows: SpendWindow[] = spendWindows(Date.parse('2026-11-21T12:00:00Z'), 'UTC', { daily: 100_000n });
+ * const windows: ReservationWindow[] = reservationWindows(Date.parse('2026-11-21T12:00:00Z'), 'UTC', { daily: 100_000n });
  * windows[0]?.key; // 'daily:2026-11-21'
  * ```
  */
-export interface SpendWindow {
+export interface ReservationWindow {
   /** `daily`, `weekly`, `monthly`. */
   window: Exclude<LimitWindow, 'transaction'>;
   /** Unique key of this window instance, e.g. `daily:2026-11-21`. */
@@ -33,13 +33,13 @@ export interface SpendWindow {
 }
 
 /**
- * A spend reservation the store must make atomically with the authorization.
+ * A reservation the store must make atomically with the authorization.
  *
  * @example
  * ```ts
- * import type { SpendRequest } from '@handshake/core';
+ * import type { ReservationRequest } from '@handshake/core';
  *
- * const request: SpendRequest = {
+ * const request: ReservationRequest = {
  *   reservationId: 'r_1',
  *   amountMinor: 3_000n,
  *   windows: [{ window: 'daily', key: 'daily:2026-11-21', limitMinor: 100_000n, endsAt: Date.parse('2026-11-22T00:00:00Z') }],
@@ -48,10 +48,10 @@ export interface SpendWindow {
  * };
  * ```
  */
-export interface SpendRequest {
+export interface ReservationRequest {
   reservationId: string;
   amountMinor: bigint;
-  windows: readonly SpendWindow[];
+  windows: readonly ReservationWindow[];
   /** Per-transaction limit in minor units, if enabled. */
   perTransactionMinor?: bigint;
   /** The reservation lapses (is released) at this time unless committed. */
@@ -89,13 +89,13 @@ export interface RateLimitHit {
  *
  * // The heart of a store's `authorize`, for one user, inside one transaction or lock.
  * function decide(op: AuthorizeOp, usedMinor: (windowKey: string) => bigint): AuthorizeOutcome {
- *   const exceeded = (op.spend?.windows ?? [])
- *     .filter((w) => usedMinor(w.key) + (op.spend?.amountMinor ?? 0n) > w.limitMinor)
+ *   const exceeded = (op.reservation?.windows ?? [])
+ *     .filter((w) => usedMinor(w.key) + (op.reservation?.amountMinor ?? 0n) > w.limitMinor)
  *     .map((w) => w.window);
  *   if (op.requiresApproval || exceeded.length > 0) {
- *     return { status: 'pending', reserved: exceeded.length === 0 && op.spend !== undefined, exceeded };
+ *     return { status: 'pending', reserved: exceeded.length === 0 && op.reservation !== undefined, exceeded };
  *   }
- *   return { status: 'authorized', reserved: op.spend !== undefined };
+ *   return { status: 'authorized', reserved: op.reservation !== undefined };
  * }
  * ```
  */
@@ -105,7 +105,7 @@ export interface AuthorizeOp {
   userId: string;
   now: number;
   rateLimit?: RateLimitHit;
-  spend?: SpendRequest;
+  reservation?: ReservationRequest;
   /** When true the call needs approval whatever the limits say. */
   requiresApproval: boolean;
   /** The token record, stored if no approval is needed. */
@@ -182,7 +182,7 @@ export interface ConsumeOp {
   sessionId: string;
   retainMs: number;
   /**
-   * Keep the token's spend reservation (`record.reservationId`), if it is still held,
+   * Keep the token's reservation (`record.reservationId`), if it is still held,
    * held until at least this time, in the same step as the consume: an execute whose
    * process dies stays counted until it is resolved.
    */
@@ -228,7 +228,7 @@ export type ConsumeOutcome =
   | { status: 'unknown' };
 
 /**
- * Record the outcome of an execute and settle its spend reservation.
+ * Record the outcome of an execute and settle its reservation.
  *
  * @example
  * ```ts
@@ -240,7 +240,7 @@ export type ConsumeOutcome =
  *   now: Date.now(),
  *   outcome: { status: 'completed', result: { refund_id: 'R-1' } },
  *   retainMs: 10 * 60_000,
- *   spend: { reservationId: 'r_1', action: 'commit' },
+ *   reservation: { reservationId: 'r_1', action: 'commit' },
  * };
  * ```
  */
@@ -251,7 +251,7 @@ export interface CompleteOp {
   outcome: ExecutionOutcome;
   retainMs: number;
   /** `commit` keeps the reserved amount counted; `release` gives it back. */
-  spend?: { reservationId: string; action: 'commit' | 'release' };
+  reservation?: { reservationId: string; action: 'commit' | 'release' };
 }
 
 /**
@@ -269,7 +269,7 @@ export interface CompleteOp {
  *   status: 'denied',
  *   decidedBy: 'ops',
  *   reason: 'not this customer',
- *   spend: { action: 'release', reservationId: 'r_1' },
+ *   reservation: { action: 'release', reservationId: 'r_1' },
  * };
  * ```
  */
@@ -285,11 +285,11 @@ export interface DecideOp {
   /** For approvals: when the token minted now stops being valid. */
   tokenExpiresAt?: number;
   /**
-   * Spend settlement: on approval of an over-limit call, reserve the amount without
+   * Reservation settlement: on approval of an over-limit call, reserve the amount without
    * checking limits (the person said yes); on denial or expiry, release it.
    */
-  spend?:
-    | { action: 'force'; request: SpendRequest }
+  reservation?:
+    | { action: 'force'; request: ReservationRequest }
     | { action: 'extend'; reservationId: string; holdUntil: number }
     | { action: 'release'; reservationId: string };
 }
@@ -362,14 +362,14 @@ export type IssueOutcome =
   | { status: 'unknown' };
 
 /**
- * Current spend counted per window, reservations included.
+ * The amount counted per window: committed reservations plus live ones.
  *
  * @example
  * ```ts
- * import type { SpendUsage, StoreV1 } from '@handshake/core';
+ * import type { ReservationUsage, StoreV1 } from '@handshake/core';
  * declare const store: StoreV1;
  *
- * const usage: SpendUsage = await store.spendUsage({
+ * const usage: ReservationUsage = await store.reservationUsage({
  *   partition: '0123456789abcdef',
  *   userId: 'alice',
  *   now: Date.now(),
@@ -378,7 +378,7 @@ export type IssueOutcome =
  * usage.used['daily:2026-11-21']; // committed plus live reservations, minor units
  * ```
  */
-export interface SpendUsage {
+export interface ReservationUsage {
   /** Window key → minor units used (committed plus live reservations). */
   used: Record<string, bigint>;
 }
@@ -433,17 +433,17 @@ export interface StoreV1 {
   }): Awaitable<readonly ApprovalRecord[]>;
   decideApproval(op: DecideOp): Awaitable<DecideOutcome>;
   issueApprovalToken(op: IssueOp): Awaitable<IssueOutcome>;
-  spendUsage(op: {
+  reservationUsage(op: {
     partition: string;
     userId: string;
     now: number;
-    windows: readonly SpendWindow[];
-  }): Awaitable<SpendUsage>;
+    windows: readonly ReservationWindow[];
+  }): Awaitable<ReservationUsage>;
   /**
    * Counts a committed (or still reserved) card purchase at the amount captured, once.
    * Optional: a store without it leaves the whole reserved amount counted.
    */
-  captureSpend?(op: CaptureSpendOp): Awaitable<CaptureSpendOutcome>;
+  captureReservation?(op: CaptureReservationOp): Awaitable<CaptureReservationOutcome>;
   /**
    * Resolves executions a dead process left `executing` (see {@link ResolveAbandonedOp}),
    * across partitions, and returns those this call resolved. Optional: without it, an

@@ -3,7 +3,7 @@ import type { AbandonedExecution } from '../store/abandoned.js';
 import type { ExecutionOutcome } from '../store/records.js';
 import type { StoreV1 } from '../store/store-v1.js';
 import type { SingleUseContext } from './approval-single-use.js';
-import { approvalOf, daily, hex, op, record, spend, T0, unique } from './fixtures.js';
+import { approvalOf, daily, hex, op, record, reservation, T0, unique } from './fixtures.js';
 
 const DAY = 86_400_000;
 const RETAIN = 600_000;
@@ -28,13 +28,13 @@ export function abandonedConformance({ it, fresh, part, concurrency }: SingleUse
 
   /** A token of partition p authorized at t0 with a reservation of `minor`, then consumed at t0 + 1. */
   async function consumed(store: StoreV1, p: string, t0: number, minor = 1_500n) {
-    const held = spend(minor, 100_000n, { holdUntil: t0 + 60_000 });
+    const held = reservation(minor, 100_000n, { holdUntil: t0 + 60_000 });
     const rec = record(p, {
       reservationId: held.reservationId,
       createdAt: t0,
       expiresAt: t0 + 30_000,
     });
-    const o = op(p, { now: t0, spend: held, record: rec });
+    const o = op(p, { now: t0, reservation: held, record: rec });
     assert.equal((await store.authorize(o)).status, 'authorized');
     const outcome = await store.consume({
       partition: p,
@@ -100,7 +100,7 @@ export function abandonedConformance({ it, fresh, part, concurrency }: SingleUse
     assert.deepEqual(after.status === 'used' && after.tombstone.outcome, UNKNOWN);
     assert.deepEqual(mine(p, await resolve(t0 + 50_000)), []);
     // Committed: still counted after the consume's hold would have lapsed.
-    const usage = await store.spendUsage({
+    const usage = await store.reservationUsage({
       partition: p,
       userId: rec.userId,
       now: t0 + 2 * RETAIN,
@@ -121,7 +121,7 @@ export function abandonedConformance({ it, fresh, part, concurrency }: SingleUse
       now: t0 + 2,
       outcome: { status: 'completed', result: { ok: true } },
       retainMs: RETAIN,
-      spend: { reservationId: done.record.reservationId!, action: 'release' },
+      reservation: { reservationId: done.record.reservationId!, action: 'release' },
     });
     const live = op(p, { now: t0, record: record(p, { createdAt: t0, expiresAt: t0 + 30_000 }) });
     await store.authorize(live);
@@ -212,7 +212,7 @@ export function abandonedConformance({ it, fresh, part, concurrency }: SingleUse
     const ids = rounds.flatMap((found) => mine(p, found).map((f) => f.tombstone.transactionId));
     assert.deepEqual([...ids].sort(), made.map((m) => m.record.transactionId).sort());
     // Each reservation committed once: five times 1.00.
-    const usage = await store.spendUsage({
+    const usage = await store.reservationUsage({
       partition: p,
       userId: made[0]!.record.userId,
       now: t0 + 2 * RETAIN,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { ConsumeOutcome, StoreV1 } from '../store/store-v1.js';
-import { daily, op, record, spend, T0 } from './fixtures.js';
+import { daily, op, record, reservation, T0 } from './fixtures.js';
 
 /** What the single-use cases need from the suite that runs them. */
 export interface SingleUseContext {
@@ -149,8 +149,11 @@ export function approvalSingleUse({ it, fresh, part, concurrency }: SingleUseCon
   it("keeps a consumed token's reservation held until the hold the consume asks for", async () => {
     const store = await fresh();
     const p = part();
-    const held = spend(2_500n, 10_000n, { holdUntil: T0 + 60_000 });
-    const o = op(p, { spend: held, record: record(p, { reservationId: held.reservationId }) });
+    const held = reservation(2_500n, 10_000n, { holdUntil: T0 + 60_000 });
+    const o = op(p, {
+      reservation: held,
+      record: record(p, { reservationId: held.reservationId }),
+    });
     assert.equal((await store.authorize(o)).status, 'authorized');
     const consumed = await store.consume({
       partition: p,
@@ -168,8 +171,14 @@ export function approvalSingleUse({ it, fresh, part, concurrency }: SingleUseCon
     assert.equal(consumed.status, 'ok');
     // Past the hold authorize set, the unresolved execute is still counted…
     const used = async (now: number) =>
-      (await store.spendUsage({ partition: p, userId: o.userId, now, windows: [daily(10_000n)] }))
-        .used['daily:2026-03-02'];
+      (
+        await store.reservationUsage({
+          partition: p,
+          userId: o.userId,
+          now,
+          windows: [daily(10_000n)],
+        })
+      ).used['daily:2026-03-02'];
     assert.equal(await used(T0 + 300_000), 2_500n);
     // …until the hold the consume asked for.
     assert.equal(await used(T0 + 600_002), 0n);

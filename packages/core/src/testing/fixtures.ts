@@ -1,5 +1,5 @@
 import type { ApprovalRecord, TransactionRecord } from '../store/records.js';
-import type { AuthorizeOp, SpendRequest, SpendWindow } from '../store/store-v1.js';
+import type { AuthorizeOp, ReservationRequest, ReservationWindow } from '../store/store-v1.js';
 
 // Records and operations the conformance suite builds; every test uses fresh ids.
 
@@ -55,7 +55,7 @@ export function approvalOf(
   };
 }
 
-export function daily(limitMinor: bigint): SpendWindow {
+export function daily(limitMinor: bigint): ReservationWindow {
   return {
     window: 'daily',
     key: 'daily:2026-03-02',
@@ -82,11 +82,11 @@ export function op(
   };
 }
 
-export function spend(
+export function reservation(
   amountMinor: bigint,
   limitMinor: bigint,
-  extra: Partial<SpendRequest> = {},
-): SpendRequest {
+  extra: Partial<ReservationRequest> = {},
+): ReservationRequest {
   return {
     reservationId: unique('r_'),
     amountMinor,

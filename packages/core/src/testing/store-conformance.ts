@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { StoreV1 } from '../store/store-v1.js';
 import { abandonedConformance } from './abandoned-conformance.js';
 import { approvalSingleUse } from './approval-single-use.js';
-import { daily, hex, op, record, spend, T0, unique } from './fixtures.js';
+import { daily, hex, op, record, reservation, T0, unique } from './fixtures.js';
 
 /**
  * The test functions of your runner (Vitest, Jest, `node:test`).
@@ -48,7 +48,7 @@ export interface StoreConformanceOptions {
 /**
  * The store conformance suite: every `StoreV1` implementation must pass it. It checks
  * single consumption under concurrency, the tombstone answers, conditional consume,
- * expiry, rate limiting, atomic spend reservations under racing requests, approval
+ * expiry, rate limiting, atomic reservations under racing requests, approval
  * compare-and-set and token re-issue.
  *
  * `makeStore` is called once per test and should return an empty store (or one whose
@@ -389,25 +389,31 @@ export function storeConformance(
       );
     });
 
-    it('reserves spend, asks for approval over a limit, and commits or releases', async () => {
+    it('reserves reservation, asks for approval over a limit, and commits or releases', async () => {
       const store = await fresh();
       const p = part();
-      const first = spend(6_000n, 10_000n);
-      assert.deepEqual(await store.authorize(op(p, { spend: first })), {
+      const first = reservation(6_000n, 10_000n);
+      assert.deepEqual(await store.authorize(op(p, { reservation: first })), {
         status: 'authorized',
         reserved: true,
       });
-      const overOp = op(p, { spend: spend(5_000n, 10_000n) });
+      const overOp = op(p, { reservation: reservation(5_000n, 10_000n) });
       const over = await store.authorize(overOp);
       assert.equal(over.status, 'pending');
       assert.deepEqual(over.status === 'pending' && over.exceeded, ['daily']);
       const overRecord = await store.getApproval(p, overOp.approval.approvalId);
       assert.deepEqual(overRecord?.reasons, [{ kind: 'tier' }, { kind: 'limit', window: 'daily' }]);
       const usage = async (now = T0 + 1) =>
-        (await store.spendUsage({ partition: p, userId: 'u', now, windows: [daily(10_000n)] }))
-          .used['daily:2026-03-02'];
+        (
+          await store.reservationUsage({
+            partition: p,
+            userId: 'u',
+            now,
+            windows: [daily(10_000n)],
+          })
+        ).used['daily:2026-03-02'];
       assert.equal(await usage(), 6_000n);
-      const o = op(p, { spend: spend(1_000n, 10_000n, { reservationId: 'r-commit' }) });
+      const o = op(p, { reservation: reservation(1_000n, 10_000n, { reservationId: 'r-commit' }) });
       await store.authorize(o);
       assert.equal(await usage(), 7_000n);
       await store.consume({
@@ -428,7 +434,7 @@ export function storeConformance(
         now: T0 + 3,
         outcome: { status: 'completed', result: null },
         retainMs: 600_000,
-        spend: { reservationId: 'r-commit', action: 'commit' },
+        reservation: { reservationId: 'r-commit', action: 'commit' },
       });
       assert.equal(await usage(), 7_000n);
       await store.complete({
@@ -437,31 +443,33 @@ export function storeConformance(
         now: T0 + 4,
         outcome: { status: 'failed', code: 'PROVIDER_ERROR', message: 'x' },
         retainMs: 600_000,
-        spend: { reservationId: first.reservationId, action: 'release' },
+        reservation: { reservationId: first.reservationId, action: 'release' },
       });
       assert.equal(await usage(), 1_000n);
       // The committed amount outlives the reservation's hold; the lapsed ones do not count.
       assert.equal(await usage(T0 + 120_000), 1_000n);
     });
 
-    it('counts a capture at its share once, committed or still reserved (optional captureSpend)', async () => {
+    it('counts a capture at its share once, committed or still reserved (optional captureReservation)', async () => {
       const store = await fresh();
       // An optional capability: a store without it leaves the reserved amount counted.
-      if (!store.captureSpend) {
-        assert.equal(store.captureSpend, undefined);
+      if (!store.captureReservation) {
+        assert.equal(store.captureReservation, undefined);
         return;
       }
       const p = part();
       const usage = async () =>
         (
-          await store.spendUsage({
+          await store.reservationUsage({
             partition: p,
             userId: 'u',
             now: T0 + 10,
             windows: [daily(100_000n)],
           })
         ).used['daily:2026-03-02'];
-      const committed = op(p, { spend: spend(3_000n, 100_000n, { reservationId: 'r-cap' }) });
+      const committed = op(p, {
+        reservation: reservation(3_000n, 100_000n, { reservationId: 'r-cap' }),
+      });
       await store.authorize(committed);
       await store.complete({
         partition: p,
@@ -469,10 +477,15 @@ export function storeConformance(
         now: T0 + 1,
         outcome: { status: 'completed', result: null },
         retainMs: 600_000,
-        spend: { reservationId: 'r-cap', action: 'commit' },
+        reservation: { reservationId: 'r-cap', action: 'commit' },
       });
       const capture = (reservationId: string, part: bigint, whole: bigint) =>
-        store.captureSpend!({ partition: p, reservationId, now: T0 + 2, share: { part, whole } });
+        store.captureReservation!({
+          partition: p,
+          reservationId,
+          now: T0 + 2,
+          share: { part, whole },
+        });
       assert.deepEqual(await capture('r-cap', 2_400n, 3_000n), {
         status: 'captured',
         keptMinor: 2_400n,
@@ -482,7 +495,9 @@ export function storeConformance(
       assert.deepEqual(await capture('r-cap', 100n, 3_000n), { status: 'already_captured' });
       assert.equal(await usage(), 2_400n);
       // Captured before its creation was recorded: only the captured share is committed.
-      await store.authorize(op(p, { spend: spend(5_000n, 100_000n, { reservationId: 'r-live' }) }));
+      await store.authorize(
+        op(p, { reservation: reservation(5_000n, 100_000n, { reservationId: 'r-live' }) }),
+      );
       assert.equal(await usage(), 7_400n);
       assert.deepEqual(await capture('r-live', 1n, 5n), {
         status: 'captured',
@@ -495,7 +510,7 @@ export function storeConformance(
         now: T0 + 3,
         outcome: { status: 'completed', result: null },
         retainMs: 600_000,
-        spend: { reservationId: 'r-live', action: 'commit' },
+        reservation: { reservationId: 'r-live', action: 'commit' },
       });
       assert.equal(await usage(), 3_400n);
       assert.deepEqual(await capture('r-none', 1n, 2n), { status: 'unknown' });
@@ -504,7 +519,7 @@ export function storeConformance(
     it('refuses over the per-transaction limit', async () => {
       const store = await fresh();
       const outcome = await store.authorize(
-        op(part(), { spend: spend(501n, 1_000_000n, { perTransactionMinor: 500n }) }),
+        op(part(), { reservation: reservation(501n, 1_000_000n, { perTransactionMinor: 500n }) }),
       );
       assert.equal(outcome.status, 'pending');
       assert.ok(outcome.status === 'pending' && outcome.exceeded.includes('transaction'));
@@ -513,13 +528,20 @@ export function storeConformance(
     it('releases a reservation whose hold lapsed', async () => {
       const store = await fresh();
       const p = part();
-      await store.authorize(op(p, { spend: spend(9_000n, 10_000n, { holdUntil: T0 + 1_000 }) }));
+      await store.authorize(
+        op(p, { reservation: reservation(9_000n, 10_000n, { holdUntil: T0 + 1_000 }) }),
+      );
       assert.equal(
-        (await store.authorize(op(p, { now: T0 + 500, spend: spend(2_000n, 10_000n) }))).status,
+        (await store.authorize(op(p, { now: T0 + 500, reservation: reservation(2_000n, 10_000n) })))
+          .status,
         'pending',
       );
       assert.equal(
-        (await store.authorize(op(p, { now: T0 + 1_000, spend: spend(2_000n, 10_000n) }))).status,
+        (
+          await store.authorize(
+            op(p, { now: T0 + 1_000, reservation: reservation(2_000n, 10_000n) }),
+          )
+        ).status,
         'authorized',
       );
     });
@@ -528,16 +550,18 @@ export function storeConformance(
       const store = await fresh();
       const p = part();
       await store.authorize(
-        op(p, { spend: spend(3_000n, 100_000n, { holdUntil: T0 + 3_600_000 }) }),
+        op(p, { reservation: reservation(3_000n, 100_000n, { holdUntil: T0 + 3_600_000 }) }),
       );
       const results = await Promise.all(
         Array.from({ length: 40 }, () =>
-          Promise.resolve().then(() => store.authorize(op(p, { spend: spend(3_000n, 100_000n) }))),
+          Promise.resolve().then(() =>
+            store.authorize(op(p, { reservation: reservation(3_000n, 100_000n) })),
+          ),
         ),
       );
       assert.equal(results.filter((r) => r.status === 'authorized').length, 32);
       assert.equal(results.filter((r) => r.status === 'pending').length, 8);
-      const used = await store.spendUsage({
+      const used = await store.reservationUsage({
         partition: p,
         userId: 'u',
         now: T0 + 1,
@@ -684,11 +708,11 @@ export function storeConformance(
     it('forces a reservation on approval of an over-limit request and releases on denial', async () => {
       const store = await fresh();
       const p = part();
-      const over = op(p, { spend: spend(20_000n, 10_000n) });
+      const over = op(p, { reservation: reservation(20_000n, 10_000n) });
       assert.equal((await store.authorize(over)).status, 'pending');
       const usage = async () =>
         (
-          await store.spendUsage({
+          await store.reservationUsage({
             partition: p,
             userId: 'u',
             now: T0 + 1,
@@ -703,7 +727,10 @@ export function storeConformance(
         expectedStatus: 'pending',
         status: 'approved',
         tokenExpiresAt: T0 + 31_000,
-        spend: { action: 'force', request: spend(20_000n, 10_000n, { reservationId: 'r-forced' }) },
+        reservation: {
+          action: 'force',
+          request: reservation(20_000n, 10_000n, { reservationId: 'r-forced' }),
+        },
       });
       assert.equal(await usage(), 20_000n);
       assert.equal(
@@ -712,7 +739,7 @@ export function storeConformance(
       );
       const within = op(p, {
         requiresApproval: true,
-        spend: spend(0n, 100_000n, { reservationId: 'r-held' }),
+        reservation: reservation(0n, 100_000n, { reservationId: 'r-held' }),
       });
       await store.authorize(within);
       await store.decideApproval({
@@ -721,7 +748,7 @@ export function storeConformance(
         now: T0 + 2,
         expectedStatus: 'pending',
         status: 'denied',
-        spend: { action: 'release', reservationId: 'r-held' },
+        reservation: { action: 'release', reservationId: 'r-held' },
       });
       assert.equal((await store.getApproval(p, within.approval.approvalId))?.status, 'denied');
     });

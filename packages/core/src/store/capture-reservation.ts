@@ -5,10 +5,10 @@
  *
  * @example
  * ```ts
- * import type { CaptureSpendOp } from '@handshake/core';
+ * import type { CaptureReservationOp } from '@handshake/core';
  *
  * // A card of 30.00 USD was charged 24.00 USD: keep 24/30 of what was counted.
- * const op: CaptureSpendOp = {
+ * const op: CaptureReservationOp = {
  *   partition: '0123456789abcdef',
  *   reservationId: 'r_tx_1',
  *   now: Date.now(),
@@ -16,7 +16,7 @@
  * };
  * ```
  */
-export interface CaptureSpendOp {
+export interface CaptureReservationOp {
   partition: string;
   reservationId: string;
   now: number;
@@ -29,20 +29,20 @@ export interface CaptureSpendOp {
 }
 
 /**
- * The outcome of {@link CaptureSpendOp}: `captured` with what stays counted and what
+ * The outcome of {@link CaptureReservationOp}: `captured` with what stays counted and what
  * was given back, `already_captured` when a capture was counted before (nothing
  * changed), `unknown` when the store holds no such reservation (never reserved, or
  * its windows have ended).
  *
  * @example
  * ```ts
- * import type { CaptureSpendOutcome } from '@handshake/core';
- * declare const outcome: CaptureSpendOutcome;
+ * import type { CaptureReservationOutcome } from '@handshake/core';
+ * declare const outcome: CaptureReservationOutcome;
  *
  * if (outcome.status === 'captured') console.log(`gave back ${outcome.releasedMinor} minor units`);
  * ```
  */
-export type CaptureSpendOutcome =
+export type CaptureReservationOutcome =
   | { status: 'captured'; keptMinor: bigint; releasedMinor: bigint }
   | { status: 'already_captured' }
   | { status: 'unknown' };
