@@ -26,6 +26,7 @@ export {
   toMinor,
 } from './money/money.js';
 export { looksLikeCardNumber, redactSensitive } from './redaction/redact.js';
+export { type ApproverOverview, ApproverOverviewSchema } from './schemas/overview.js';
 export {
   ApprovalReasonSchema,
   ApprovalStatusSchema,

@@ -11,6 +11,7 @@ import type { StoreV1 } from '../store/store-v1.js';
 import { generateToken, type RandomSource, tokenDigest } from '../tokens/token.js';
 import { type Clock, systemClock } from '../types/common.js';
 import type { HandshakeOptions } from './options.js';
+import { RefusalCounts } from './refusal-counts.js';
 import { ToolRegistry } from './registry.js';
 
 /** How long each thing the engine hands out lives, resolved from the options. */
@@ -38,6 +39,8 @@ export interface EngineContext {
   readonly audit: AuditLog;
   /** Refusals of callers nobody identified, summed up per window; absent when turned off. */
   readonly refusals: RefusalAggregator | undefined;
+  /** Every refusal of the last hour, counted by code per minute (the approvers' overview). */
+  readonly refusalCounts: RefusalCounts;
   readonly registry: ToolRegistry;
   readonly sessions: SessionVerifierV1 | undefined;
   readonly approver: ApproverV1;
@@ -89,6 +92,7 @@ export function createEngineContext(options: HandshakeOptions): EngineContext {
     clock,
     audit,
     refusals,
+    refusalCounts: new RefusalCounts(),
     registry: new ToolRegistry(options),
     sessions: options.sessions,
     approver: options.approver ?? humanApprover(),

@@ -13,6 +13,7 @@ import { execute } from './execute.js';
 import { type ApproverIdentity, identify, identifyApprover } from './identity.js';
 import { type LimitsView, limitsView } from './limits.js';
 import type { CallerContext, HandshakeOptions } from './options.js';
+import { approverOverview } from './overview.js';
 import {
   type AbandonedSweep,
   resolveInterrupted,
@@ -186,6 +187,25 @@ export class HandshakeEngine {
     credential: string | undefined,
   ): Promise<wire.ApprovalSummary> {
     return decideApproval(this.#ctx, approvalId, decision, credential);
+  }
+
+  /**
+   * The approvers' overview (`GET /overview`): the approvals waiting and their age, the
+   * spend of the users with a recent request against their limits, and this engine's
+   * refusals of the last hour by code. It names only users the approver's list of
+   * approvals already shows, and holds no token or parameter.
+   *
+   * @example
+   * ```ts
+   * import type { HandshakeEngine } from '@handshake/core';
+   * declare const engine: HandshakeEngine;
+   *
+   * const overview = await engine.overview('approver-token');
+   * console.log(`${overview.pending.count} waiting; ${overview.refusals?.total ?? 0} refusals this hour`);
+   * ```
+   */
+  overview(credential: string | undefined): Promise<wire.ApproverOverview> {
+    return approverOverview(this.#ctx, credential);
   }
 
   /** Remaining spend for a user, reservations counted. Undefined when no limit applies. */

@@ -22,6 +22,7 @@ export function refuse(
   code: string,
   detail?: string,
 ): Promise<void> {
+  ctx.refusalCounts.add(code, ctx.clock.now());
   const event: AuditFields = {
     type: 'refusal',
     outcome: code,

@@ -360,6 +360,11 @@ export function createHandshakeHandler(
       },
     },
     {
+      method: 'GET',
+      path: '/overview',
+      handle: async (ctx) => JsonAnswer.of(200, await engine.overview(ctx.credential)),
+    },
+    {
       method: 'POST',
       path: '/approvals/:id/decision',
       async handle(ctx) {

@@ -25,6 +25,7 @@ const BUILT_IN_ROUTES = [
   '/approvals',
   '/approvals/:id',
   '/approvals/:id/decision',
+  '/overview',
 ];
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']);
 
