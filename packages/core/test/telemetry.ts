@@ -17,6 +17,7 @@ import { createHandshakeHandler } from '../src/http/handler.js';
 import { metricsAuditSink } from '../src/opentelemetry/audit-metrics.js';
 import { instrumentEngine } from '../src/opentelemetry/engine.js';
 import { instrumentHandler } from '../src/opentelemetry/handler.js';
+import { engineObserver } from '../src/opentelemetry/observer.js';
 import { instrumentStore } from '../src/opentelemetry/store.js';
 import { instrumentToolProvider } from '../src/opentelemetry/tool-provider.js';
 import { MemoryStore } from '../src/store/memory-store.js';
@@ -78,7 +79,10 @@ export function inMemoryTelemetry() {
 }
 
 /** The test engine with every instrument recording into `telemetry`, and its HTTP handler. */
-export function instrumentedEngine(telemetry: ReturnType<typeof inMemoryTelemetry>) {
+export function instrumentedEngine(
+  telemetry: ReturnType<typeof inMemoryTelemetry>,
+  overrides: Parameters<typeof testEngine>[0] = {},
+) {
   const providers = {
     meterProvider: telemetry.meterProvider,
     tracerProvider: telemetry.tracerProvider,
@@ -87,6 +91,8 @@ export function instrumentedEngine(telemetry: ReturnType<typeof inMemoryTelemetr
     tools: instrumentToolProvider(testTools().provider, providers),
     store: instrumentStore(new MemoryStore(), { name: 'memory', ...providers }),
     audit: [metricsAuditSink(providers)],
+    observer: engineObserver(providers),
+    ...overrides,
   });
   const engine = instrumentEngine(setup.engine, providers);
   const handler = instrumentHandler(createHandshakeHandler(engine), providers);

@@ -25,6 +25,7 @@ import {
 import { interruptedInAuditFile, jsonLinesAuditSink } from '@handshake/core/node';
 import {
   auditFailureMetrics,
+  engineObserver,
   instrumentEngine,
   instrumentHandler,
   instrumentStore,
@@ -257,6 +258,7 @@ export async function createService(
     tokenTtlMs: config.tokenTtlSeconds * 1000,
     ...(config.outcomeKeys.length > 0 ? { outcomeKeys: config.outcomeKeys } : {}),
     replayWindowMs: config.replayWindowSeconds * 1000,
+    ...(telemetry ? { observer: engineObserver(telemetry) } : {}),
     ...overrides.engine,
     onAuditError: (error, event) => {
       countAuditFailure?.(error, event);

@@ -32,6 +32,11 @@ export interface AuditLogOptions {
   onError?: (error: unknown, event: AuditEvent) => void;
   /** Delay before retry `attempt` (1, 2, …) of a failed write. */
   retryMs?: (attempt: number) => number;
+  /**
+   * Runs each `record` (from the event's chaining until it is written or kept for
+   * retry), e.g. inside a span; it must call `write` once and answer what it answers.
+   */
+  around?: (type: AuditEvent['type'], write: () => Promise<void>) => Promise<void>;
 }
 
 const defaultRetryMs = (attempt: number) => Math.min(100 * 2 ** (attempt - 1), 30_000);
@@ -52,6 +57,7 @@ export class AuditLog {
   readonly #chain: string;
   readonly #onError: (error: unknown, event: AuditEvent) => void;
   readonly #retryMs: (attempt: number) => number;
+  readonly #around: AuditLogOptions['around'];
   #seq = 0;
   #prevHash = GENESIS_HASH;
   #last: Promise<void> = Promise.resolve();
@@ -70,6 +76,7 @@ export class AuditLog {
     this.#chain = options.chain;
     this.#onError = options.onError ?? (() => {});
     this.#retryMs = options.retryMs ?? defaultRetryMs;
+    this.#around = options.around;
   }
 
   /** True while some sink is failing (its head event is waiting for a retry). */
@@ -84,6 +91,12 @@ export class AuditLog {
    * is already failing): the caller must not go on without the event written.
    */
   record(fields: AuditFields, options: { required?: boolean } = {}): Promise<void> {
+    const around = this.#around;
+    if (!around) return this.#record(fields, options);
+    return around(fields.type, () => this.#record(fields, options));
+  }
+
+  #record(fields: AuditFields, options: { required?: boolean }): Promise<void> {
     const base = {
       ...stripUndefined(fields),
       seq: this.#seq,

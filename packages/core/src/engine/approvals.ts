@@ -5,6 +5,7 @@ import { issueApprovalToken } from './approval-tokens.js';
 import { type EngineContext, storeCall } from './context.js';
 import { identify, identifyApprover } from './identity.js';
 import { partitionOf, partitionOfApproval } from './keys.js';
+import { reservationChanged } from './observer.js';
 import { approvalAuditFields, toSummary, toView } from './views.js';
 
 // Reading approvals: every read goes through `readApproval`, which finds the record by
@@ -49,6 +50,15 @@ export async function expireIfDue(
   );
   if (outcome.status === 'unknown') return record;
   if (outcome.status === 'ok') {
+    if (record.reservationId) {
+      reservationChanged(ctx, {
+        action: 'released',
+        reason: 'expired',
+        amountMinor: record.amountMinor,
+        currency: record.currency ?? '',
+        tool: record.tool,
+      });
+    }
     void ctx.audit.record({
       type: 'approval.decided',
       outcome: 'expired',

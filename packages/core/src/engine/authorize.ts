@@ -20,6 +20,7 @@ import { resolveAmount } from './amount.js';
 import { type EngineContext, storeCall } from './context.js';
 import { ANONYMOUS, resolveCall } from './identity.js';
 import { approvalIdOf, clientBucket, partitionOf, reservationIdOf } from './keys.js';
+import { observeStep, reservationChanged } from './observer.js';
 import type { CallerContext } from './options.js';
 import { type CallFields, codeOf, refuse, refuseWhileAuditFails, sourceOf } from './refusals.js';
 import type { RegisteredTool } from './registry.js';
@@ -43,8 +44,14 @@ export async function authorize(
   const now = ctx.clock.now();
   const base: CallFields = { userId: identity.userId, tool: request.tool, tier };
   refuseWhileAuditFails(ctx, base, 'authorize');
-  const paramsHash = await checkParameters(ctx, registered, request, base);
-  const amount = await resolveAmount(ctx, definition, request.parameters, base);
+  const paramsHash = await observeStep(ctx, { kind: 'policy', check: 'parameters' }, () =>
+    checkParameters(ctx, registered, request, base),
+  );
+  const amount = definition.amount
+    ? await observeStep(ctx, { kind: 'policy', check: 'amount' }, () =>
+        resolveAmount(ctx, definition, request.parameters, base),
+      )
+    : undefined;
   const limits = await limitsOf(ctx.options.limits, identity.userId);
   const partition = partitionOf(identity.userId);
   const [transactionId, approvalToken, token] = generateTokens(
@@ -124,6 +131,15 @@ export async function authorize(
     () => refuse(ctx, { ...base, paramsHash, transactionId }, 'STORE_UNAVAILABLE', 'authorize'),
   );
   const amountField = money ? { amount: money } : {};
+  if (outcome.status !== 'rate_limited' && outcome.reserved && reservation) {
+    reservationChanged(ctx, {
+      action: 'reserved',
+      reason: 'authorize',
+      amountMinor: reservation.amountMinor,
+      currency: amount!.currency,
+      tool: request.tool,
+    });
+  }
   if (outcome.status === 'rate_limited') {
     void refuse(ctx, { ...base, paramsHash, ...sourceOf(caller) }, 'RATE_LIMITED', 'authorize');
     const seconds = Math.max(1, Math.ceil(outcome.retryAfterMs / 1000));

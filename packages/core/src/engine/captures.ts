@@ -1,7 +1,9 @@
 import { HandshakeError, parseMoney } from '@handshake/protocol';
 import { auditAttributes } from '../audit/audit-attributes.js';
+import { limitsOf } from '../limits/spending-limits.js';
 import { type EngineContext, storeCall } from './context.js';
 import { partitionOf, reservationIdOf } from './keys.js';
+import { reservationChanged } from './observer.js';
 import type {
   ChargeDecision,
   ReservationCapture,
@@ -44,6 +46,22 @@ export async function captureReservation(
         }),
       )
     : { status: 'unsupported' };
+  if (
+    outcome.status === 'captured' &&
+    outcome.releasedMinor > 0n &&
+    ctx.options.observer?.reservation
+  ) {
+    // The store counts in the limits' currency, which the capture does not name.
+    const limits = await limitsOf(ctx.options.limits, capture.userId).catch(() => undefined);
+    if (limits) {
+      reservationChanged(ctx, {
+        action: 'released',
+        reason: 'capture',
+        amountMinor: outcome.releasedMinor,
+        currency: limits.currency,
+      });
+    }
+  }
   if (outcome.status !== 'already_captured') {
     const attributes = auditAttributes(capture.attributes);
     await ctx.audit.record({

@@ -1,7 +1,7 @@
 import { HandshakeError, type Tier } from '@handshake/protocol';
 import type { ApproverV1 } from '../approvals/approver.js';
 import { humanApprover } from '../approvals/approver.js';
-import type { AuditSinkV1 } from '../audit/audit-event.js';
+import type { AuditEventType, AuditSinkV1 } from '../audit/audit-event.js';
 import { AuditLog } from '../audit/audit-log.js';
 import { RefusalAggregator } from '../audit/refusal-aggregator.js';
 import type { SessionVerifierV1 } from '../sessions/session-verifier.js';
@@ -10,6 +10,7 @@ import { sealOutcomes } from '../store/sealed-outcomes.js';
 import type { StoreV1 } from '../store/store-v1.js';
 import { generateToken, type RandomSource, tokenDigest } from '../tokens/token.js';
 import { type Clock, systemClock } from '../types/common.js';
+import type { HandshakeObserverV1 } from './observer.js';
 import type { HandshakeOptions } from './options.js';
 import { RefusalCounts } from './refusal-counts.js';
 import { ToolRegistry } from './registry.js';
@@ -77,6 +78,7 @@ export function createEngineContext(options: HandshakeOptions): EngineContext {
     chain: options.instanceId ?? generateToken('transaction', options.random).slice(3, 15),
     ...(options.onAuditError ? { onError: options.onAuditError } : {}),
     ...(options.auditRetryMs ? { retryMs: options.auditRetryMs } : {}),
+    ...(options.observer?.step ? { around: auditStep(options.observer) } : {}),
   });
   const refusals =
     options.refusalWindowMs === false
@@ -133,6 +135,12 @@ export async function completeOrReport(call: () => unknown): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** The audit log's hook that runs each write as an observed `audit` step. */
+function auditStep(observer: HandshakeObserverV1) {
+  return (event: AuditEventType, write: () => Promise<void>) =>
+    observer.step!({ kind: 'audit', event }, write);
 }
 
 function positive(value: number, name: string): number {

@@ -12,6 +12,7 @@ import { readApproval } from './approvals.js';
 import { type EngineContext, storeCall } from './context.js';
 import { type ApproverIdentity, identifyApprover } from './identity.js';
 import { partitionOf, reservationIdOf } from './keys.js';
+import { reservationChanged } from './observer.js';
 import { refuse, refuseWhileAuditFails } from './refusals.js';
 import { approvalAuditFields, toSummary } from './views.js';
 
@@ -131,6 +132,15 @@ export async function recordDecision(
     );
   }
   const decided = outcome.approval;
+  if (reservation?.action === 'force' || reservation?.action === 'release') {
+    reservationChanged(ctx, {
+      action: reservation.action === 'force' ? 'reserved' : 'released',
+      reason: reservation.action === 'force' ? 'approval' : 'denied',
+      amountMinor: record.amountMinor,
+      currency: record.currency ?? '',
+      tool: record.tool,
+    });
+  }
   await ctx.audit.record({
     type: 'approval.decided',
     outcome: decided.status,

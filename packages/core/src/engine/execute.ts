@@ -12,6 +12,7 @@ import { declaredAmount } from './amount.js';
 import { completeOrReport, type EngineContext, storeCall } from './context.js';
 import { resolveCall } from './identity.js';
 import { partitionOf } from './keys.js';
+import { observeStep, reservationChanged } from './observer.js';
 import type { CallerContext } from './options.js';
 import { auditUnavailable, type CallFields, codeOf, refuse } from './refusals.js';
 import { answerUsedToken } from './replay.js';
@@ -52,13 +53,19 @@ export async function execute(
     throw error;
   }
   if (tierRank(tier) >= tierRank('INTERNAL')) {
-    await checkSignature(ctx, request, identity, paramsHash, base);
+    await observeStep(ctx, { kind: 'policy', check: 'signature' }, () =>
+      checkSignature(ctx, request, identity, paramsHash, base),
+    );
   }
   // An amount read from outside the parameters (an order at the provider) is read again
   // and bound into the consume: a changed amount leaves the token unused.
   const amountNow =
     definition.recheckAmount && definition.amount
-      ? moneyBinding(await declaredAmount(ctx, definition, request.parameters, base))
+      ? moneyBinding(
+          await observeStep(ctx, { kind: 'policy', check: 'amount' }, () =>
+            declaredAmount(ctx, definition, request.parameters, base),
+          ),
+        )
       : undefined;
   await writeAhead(ctx, registered.definition, base, paramsHash);
   const partition = partitionOf(identity.userId);
@@ -127,7 +134,7 @@ export async function execute(
     // The store did not compare the amount and consumed the token: the call still
     // does not run, and its reservation is given back.
     const message = 'Execute refused: the amount differs from what was authorized';
-    await completeOrReport(() =>
+    const stored = await completeOrReport(() =>
       ctx.store.complete({
         partition,
         digest,
@@ -139,6 +146,15 @@ export async function execute(
           : {}),
       }),
     );
+    if (stored && record.reservationId) {
+      reservationChanged(ctx, {
+        action: 'released',
+        reason: 'mismatch',
+        amountMinor: record.amountMinor,
+        currency: record.currency ?? '',
+        tool: record.tool,
+      });
+    }
     void refuse(
       ctx,
       { ...base, paramsHash, transactionId: record.transactionId },

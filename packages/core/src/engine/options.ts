@@ -9,6 +9,7 @@ import type { StoreV1 } from '../store/store-v1.js';
 import type { RandomSource } from '../tokens/token.js';
 import type { ToolProviderV1 } from '../tools/tool-provider.js';
 import type { Clock } from '../types/common.js';
+import type { HandshakeObserverV1 } from './observer.js';
 
 /**
  * Options of {@link createHandshake}. Everything but `tools` has a default.
@@ -54,6 +55,11 @@ export interface HandshakeOptions {
   audit?: AuditSinkV1 | readonly AuditSinkV1[];
   /** Called at each failed audit write; the event stays in the backlog and is retried. */
   onAuditError?: (error: unknown, event: AuditEvent) => void;
+  /**
+   * Watches policy checks, audit writes and spend reservations from inside, for metrics
+   * and traces (`engineObserver()` of `@handshake/core/opentelemetry`).
+   */
+  observer?: HandshakeObserverV1;
   /**
    * What a failing audit sink does to calls, per tier. `closed`: the call is refused
    * with `AUDIT_UNAVAILABLE` unless its events can be written — authorize and decide

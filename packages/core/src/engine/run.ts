@@ -8,6 +8,7 @@ import { type AuditAttributes, auditAttributes } from '../audit/audit-attributes
 import type { TransactionRecord } from '../store/records.js';
 import type { ToolDefinition } from '../tools/tool-provider.js';
 import { completeOrReport, type EngineContext } from './context.js';
+import { reservationChanged } from './observer.js';
 import type { CallFields } from './refusals.js';
 import type { RegisteredTool } from './registry.js';
 
@@ -72,11 +73,12 @@ export async function runTool(
           },
         }
       : {};
-  const complete = (
+  const complete = async (
     outcome: Parameters<EngineContext['store']['complete']>[0]['outcome'],
     action: 'commit' | 'release',
-  ) =>
-    completeOrReport(() =>
+    reason: 'completed' | 'timeout' | 'failed',
+  ) => {
+    const stored = await completeOrReport(() =>
       ctx.store.complete({
         ...consumed,
         now: ctx.clock.now(),
@@ -87,6 +89,17 @@ export async function runTool(
           : {}),
       }),
     );
+    if (stored && record.reservationId) {
+      reservationChanged(ctx, {
+        action: action === 'commit' ? 'committed' : 'released',
+        reason,
+        amountMinor: record.amountMinor,
+        currency: record.currency ?? '',
+        tool: record.tool,
+      });
+    }
+    return stored;
+  };
   if (failure) {
     const message = failure.timedOut
       ? `${request.tool} did not finish in time; its outcome is unknown`
@@ -94,6 +107,7 @@ export async function runTool(
     const stored = await complete(
       { status: 'failed', code: 'PROVIDER_ERROR', message },
       failure.timedOut ? 'commit' : 'release',
+      failure.timedOut ? 'timeout' : 'failed',
     );
     await ctx.audit.record({
       type: 'execute',
@@ -108,7 +122,11 @@ export async function runTool(
   }
   // The tool ran: its result is answered even if the store cannot record it, so the
   // caller never retries (or authorizes again) a call that went through.
-  const stored = await complete({ status: 'completed', result: result ?? null }, 'commit');
+  const stored = await complete(
+    { status: 'completed', result: result ?? null },
+    'commit',
+    'completed',
+  );
   const attributes = resultAttributes(registered.definition, result);
   await ctx.audit.record({
     type: 'execute',

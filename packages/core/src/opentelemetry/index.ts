@@ -8,6 +8,7 @@ export {
 } from './audit-metrics.js';
 export { instrumentEngine } from './engine.js';
 export { type InstrumentHandlerOptions, instrumentHandler } from './handler.js';
+export { engineObserver } from './observer.js';
 export type { TelemetryOptions } from './options.js';
 export { observePendingApprovals, type PendingApprovalsOptions } from './pending-approvals.js';
 export { type InstrumentStoreOptions, instrumentStore } from './store.js';

@@ -11,7 +11,7 @@ const refund = { capture_id: 'CAP-SECRET-4411', amount: { value: '73.19', curren
 describe('what the instrumentation records', () => {
   it('holds no token, credential, user id, identifier or parameter value, even under hostile input', async () => {
     telemetry = inMemoryTelemetry();
-    const setup = instrumentedEngine(telemetry);
+    const setup = instrumentedEngine(telemetry, { limits: { currency: 'USD', daily: '1000.00' } });
     const { engine, handler } = setup;
     const call = (path: string, body: BodyInit, credential: string) =>
       handler(
@@ -82,6 +82,22 @@ describe('what the instrumentation records', () => {
     // The instruments did record: an empty record would pass trivially.
     expect(metrics.length).toBeGreaterThan(10);
     expect(spans.length).toBeGreaterThan(20);
+    const names = new Set(metrics.map((entry) => entry.name));
+    expect([...names]).toEqual(
+      expect.arrayContaining([
+        'handshake.spend.reserved',
+        'handshake.spend.committed',
+        'handshake.spend.released',
+      ]),
+    );
+    expect(spans.map((span) => span.name)).toEqual(
+      expect.arrayContaining([
+        'handshake.policy parameters',
+        'handshake.policy amount',
+        'handshake.policy signature',
+        'handshake.audit approval.requested',
+      ]),
+    );
     const recorded = JSON.stringify([
       metrics.map((entry) => entry.point.attributes),
       spans.map((span) => [span.name, span.attributes, span.events, span.status]),

@@ -1,0 +1,64 @@
+import { formatMoney, isCurrency } from '@handshake/protocol';
+import type { Attributes } from '@opentelemetry/api';
+import type { EngineStep, HandshakeObserverV1, ReservationChange } from '../engine/observer.js';
+import { meterOf, type TelemetryOptions, tracerOf } from './options.js';
+import { inSpan } from './span.js';
+
+/**
+ * An engine observer (the `observer` option of `createHandshake`) that traces each
+ * policy check and audit write as a child span of the call — `handshake.policy
+ * parameters`, `handshake.policy amount`, `handshake.policy signature`,
+ * `handshake.audit <event type>` — and counts spend reservations by currency in
+ * `handshake.spend.reserved`, `handshake.spend.committed` and `handshake.spend.released`
+ * (in the currency's unit, e.g. 25.5 for 25.50 USD; by `handshake.currency`,
+ * `handshake.spend.reason` and, when known, `handshake.tool`). No user, parameter or
+ * single call's amount becomes an attribute: amounts are only summed into the counters.
+ *
+ * @example
+ * ```ts
+ * import { createHandshake, type ToolProviderV1 } from '@handshake/core';
+ * import { engineObserver, instrumentEngine } from '@handshake/core/opentelemetry';
+ * declare const tools: ToolProviderV1;
+ *
+ * const engine = instrumentEngine(
+ *   createHandshake({ tools, limits: { currency: 'USD', daily: '500.00' }, observer: engineObserver() }),
+ * );
+ * ```
+ */
+export function engineObserver(options: TelemetryOptions = {}): HandshakeObserverV1 {
+  const meter = meterOf(options);
+  const tracer = tracerOf(options);
+  const counters = {
+    reserved: meter.createCounter('handshake.spend.reserved', {
+      description: 'Spend reserved against limits, in the currency’s unit, by currency.',
+      unit: '{currency_unit}',
+    }),
+    committed: meter.createCounter('handshake.spend.committed', {
+      description: 'Reserved spend kept as spent, in the currency’s unit, by currency.',
+      unit: '{currency_unit}',
+    }),
+    released: meter.createCounter('handshake.spend.released', {
+      description: 'Reserved spend given back, in the currency’s unit, by currency and reason.',
+      unit: '{currency_unit}',
+    }),
+  };
+  return {
+    specificationVersion: 'v1',
+    step<T>(step: EngineStep, work: () => Promise<T>): Promise<T> {
+      const [name, attributes]: [string, Attributes] =
+        step.kind === 'policy'
+          ? [`handshake.policy ${step.check}`, { 'handshake.policy.check': step.check }]
+          : [`handshake.audit ${step.event}`, { 'handshake.audit.event': step.event }];
+      return inSpan(tracer, name, { attributes }, () => work());
+    },
+    reservation(change: ReservationChange) {
+      if (!isCurrency(change.currency) || change.amountMinor < 0n) return;
+      const value = Number(formatMoney(change.amountMinor, change.currency));
+      counters[change.action].add(value, {
+        'handshake.currency': change.currency,
+        'handshake.spend.reason': change.reason,
+        ...(change.tool !== undefined ? { 'handshake.tool': change.tool } : {}),
+      });
+    },
+  };
+}
