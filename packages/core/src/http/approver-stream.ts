@@ -1,7 +1,8 @@
 import { type ApprovalSummary, HandshakeError } from '@handshake/protocol';
 import type { HandshakeEngine } from '../engine/engine.js';
 import type { ApprovalStatus } from '../store/records.js';
-import { type LiveStream, liveEventStream } from './live-stream.js';
+import type { EventStreamAnswer } from './event-stream.js';
+import { type LiveStream, liveEventAnswer } from './live-stream.js';
 import type { LiveTimers } from './live-timers.js';
 
 /** Options of {@link approverEventStream}. */
@@ -13,7 +14,8 @@ export interface ApproverStreamOptions {
   credential: string | undefined;
   /** Filter of the opening snapshot, as for `GET /approvals`. */
   filter: { status?: ApprovalStatus; limit?: number };
-  signal: AbortSignal;
+  /** Ends the stream when it aborts; it also ends when the client goes away. */
+  signal?: AbortSignal;
   retryMs: number;
 }
 
@@ -58,6 +60,11 @@ const REMEMBER_DECIDED = 1_000;
  * ```
  */
 export function approverEventStream(options: ApproverStreamOptions): Response {
+  return approverEventAnswer(options).toResponse();
+}
+
+/** {@link approverEventStream} as an {@link EventStreamAnswer}, which `serve()` writes natively. */
+export function approverEventAnswer(options: ApproverStreamOptions): EventStreamAnswer {
   const { engine, credential } = options;
   // Where events go: the stream `start` receives.
   let out: LiveStream;
@@ -119,7 +126,7 @@ export function approverEventStream(options: ApproverStreamOptions): Response {
     armDeadline(pending);
   };
 
-  return liveEventStream({
+  return liveEventAnswer({
     engine,
     live: options.live,
     signal: options.signal,

@@ -11,6 +11,60 @@ export interface EventChannel {
 
 const encoder = new TextEncoder();
 
+/** The headers of every event stream, in the order a `Response` lists them (by name). */
+const EVENT_STREAM_HEADERS: ReadonlyArray<readonly [string, string]> = [
+  ['cache-control', 'no-store'],
+  ['connection', 'keep-alive'],
+  ['content-type', 'text/event-stream; charset=utf-8'],
+  ['x-accel-buffering', 'no'],
+  ['x-content-type-options', 'nosniff'],
+];
+
+/**
+ * Marks an {@link EventStreamAnswer}: a registered symbol, because the Node entry and
+ * the main entry may be bundled apart (each with its own copy of the class).
+ */
+const EVENT_STREAM = Symbol.for('@handshake/core:event-stream');
+
+/**
+ * An event stream of the handler's own, not yet a `Response`: the function that writes
+ * it. A server adapter that writes to its runtime directly (`serve()`) gives `open` a
+ * channel onto its own response, with no Web stream between; the fetch-style handler
+ * turns it into the same `Response` as {@link eventStreamResponse}.
+ *
+ * @example
+ * ```ts
+ * import { EventStreamAnswer } from './event-stream.js'; // internal: not exported by the package
+ *
+ * const answer = new EventStreamAnswer((channel) => {
+ *   channel.write('event: hello\ndata: {}\n\n');
+ *   channel.finish();
+ * });
+ * const response = answer.toResponse();
+ * ```
+ */
+export class EventStreamAnswer {
+  readonly [EVENT_STREAM] = true;
+  readonly status = 200;
+
+  constructor(readonly open: (channel: EventChannel) => void) {}
+
+  /** The headers, in the order a `Response` would list them. */
+  headerList(): ReadonlyArray<readonly [string, string]> {
+    return EVENT_STREAM_HEADERS;
+  }
+
+  /** The `Response` this answer stands for, its body a Web stream. */
+  toResponse(): Response {
+    return eventStreamResponse(this.open);
+  }
+}
+
+/** True for an {@link EventStreamAnswer} of any copy of this module. */
+export function isEventStreamAnswer(value: unknown): value is EventStreamAnswer {
+  return typeof value === 'object' && value !== null && EVENT_STREAM in value;
+}
+
 /**
  * A `text/event-stream` response whose body `open` writes through an
  * {@link EventChannel}. The stream ends, and every clean-up runs exactly once, when
@@ -66,14 +120,5 @@ export function eventStreamResponse(open: (channel: EventChannel) => void): Resp
       runCleanups();
     },
   });
-  return new Response(stream, {
-    status: 200,
-    headers: {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-store',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-      'x-content-type-options': 'nosniff',
-    },
-  });
+  return new Response(stream, { status: 200, headers: EVENT_STREAM_HEADERS as [string, string][] });
 }

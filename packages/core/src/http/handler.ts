@@ -7,10 +7,11 @@ import {
 } from '@handshake/protocol';
 import type { z } from 'zod';
 import type { HandshakeEngine } from '../engine/engine.js';
-import { approverEventStream } from './approver-stream.js';
+import { approverEventAnswer } from './approver-stream.js';
 import { readJsonBody } from './body.js';
 import { liveTimers, type TimerScheduler } from './live-timers.js';
-import { requesterEventStream } from './requester-stream.js';
+import { requesterEventAnswer } from './requester-stream.js';
+import type { EventStreamAnswer } from './event-stream.js';
 import { errorAnswer, JsonAnswer } from './responses.js';
 
 /**
@@ -161,14 +162,22 @@ function clientAddress(
  */
 interface BuiltInContext extends RouteContext {
   header(name: string): string | undefined;
+  /**
+   * The signal an event stream ends on: the request's, or none when the server adapter
+   * writes the stream itself and ends it when the client leaves.
+   */
+  streamSignal(): AbortSignal | undefined;
 }
 
 /** A built-in route: it may answer a {@link JsonAnswer} instead of a `Response`. */
 interface BuiltInRoute {
   method: HandshakeRoute['method'];
   path: string;
-  handle(context: BuiltInContext): Promise<Response | JsonAnswer> | Response | JsonAnswer;
+  handle(context: BuiltInContext): Promise<Answer> | Answer;
 }
+
+/** What a built-in route answers. */
+type Answer = Response | JsonAnswer | EventStreamAnswer;
 
 interface CompiledRoute {
   method: string;
@@ -322,12 +331,12 @@ export function createHandshakeHandler(
         if (wantsEventStream(ctx)) {
           // Refuse before the stream starts, so a bad credential answers 401, not 200.
           await engine.identifyApprover(ctx.credential);
-          return approverEventStream({
+          return approverEventAnswer({
             engine,
             live,
             credential: ctx.credential,
             filter,
-            signal: ctx.request.signal,
+            signal: ctx.streamSignal(),
             retryMs: sse.retryMs,
           });
         }
@@ -345,14 +354,14 @@ export function createHandshakeHandler(
           const identity = await engine.identify(ctx.credential);
           const record = await engine.approvalForSession(id, identity);
           if (!record) throw new HandshakeError('NOT_FOUND', 'No such approval');
-          const lastEventId = Number(ctx.request.headers.get('last-event-id') ?? '0');
-          return requesterEventStream({
+          const lastEventId = Number(ctx.header('last-event-id') ?? '0');
+          return requesterEventAnswer({
             engine,
             live,
             approvalId: id,
             credential: ctx.credential,
             lastEventId: Number.isFinite(lastEventId) ? lastEventId : 0,
-            signal: ctx.request.signal,
+            signal: ctx.streamSignal(),
             retryMs: sse.retryMs,
           });
         }
@@ -383,7 +392,7 @@ export function createHandshakeHandler(
   const dispatch = async (
     incoming: NativeRequest,
     info: ConnectionInfo | undefined,
-  ): Promise<Response | JsonAnswer> => {
+  ): Promise<Answer> => {
     try {
       const pathname = incoming.pathname();
       const method = incoming.method;
@@ -413,7 +422,7 @@ export function createHandshakeHandler(
 
   const handler = async (request: Request, info?: ConnectionInfo): Promise<Response> => {
     const answer = await dispatch(new WebIncoming(request), info);
-    return answer instanceof JsonAnswer ? answer.toResponse() : answer;
+    return answer instanceof Response ? answer : answer.toResponse();
   };
   const native: NativeEntry = dispatch;
   return Object.defineProperty(handler, NATIVE_ENTRY, { value: native });
@@ -446,6 +455,11 @@ export interface NativeRequest {
   json<T extends z.ZodType>(schema: T, maxBytes: number): Promise<z.infer<T>>;
   /** The Web `Request` (the same every call). */
   request(): Request;
+  /**
+   * True when the adapter writes an {@link EventStreamAnswer} to its own response and
+   * ends it when the client leaves: the stream then needs no request signal.
+   */
+  readonly writesEventStreams?: boolean;
 }
 
 /**
@@ -456,7 +470,7 @@ export interface NativeRequest {
 export type NativeEntry = (
   request: NativeRequest,
   info?: ConnectionInfo,
-) => Promise<Response | JsonAnswer>;
+) => Promise<Response | JsonAnswer | EventStreamAnswer>;
 
 /** A Web `Request` read as a {@link NativeRequest}. */
 class WebIncoming implements NativeRequest {
@@ -543,6 +557,10 @@ class Context implements BuiltInContext {
 
   get header(): BuiltInContext['header'] {
     return (name) => this.incoming.header(name);
+  }
+
+  get streamSignal(): BuiltInContext['streamSignal'] {
+    return () => (this.incoming.writesEventStreams ? undefined : this.incoming.request().signal);
   }
 }
 

@@ -1,7 +1,7 @@
 import { HandshakeError } from '@handshake/protocol';
 import type { HandshakeEngine } from '../engine/engine.js';
 import type { ApprovalChange, ApprovalWatcher } from '../engine/watch.js';
-import { eventStreamResponse } from './event-stream.js';
+import { EventStreamAnswer } from './event-stream.js';
 import type { LiveTimers } from './live-timers.js';
 
 /**
@@ -55,7 +55,11 @@ export interface LiveStreamOptions {
   live: LiveTimers;
   /** The approvals to watch; every approval when omitted. */
   ids?: readonly string[];
-  signal: AbortSignal;
+  /**
+   * Ends the stream when it aborts (the request's signal). Optional: the stream also
+   * ends when its client goes away and the response body is cancelled.
+   */
+  signal?: AbortSignal;
   /** `retry:` advice written first, when given. */
   retryMs?: number;
   /**
@@ -100,9 +104,17 @@ const HEARTBEAT = new TextEncoder().encode(': heartbeat\n\n');
  * ```
  */
 export function liveEventStream(options: LiveStreamOptions): Response {
+  return liveEventAnswer(options).toResponse();
+}
+
+/**
+ * {@link liveEventStream} as an {@link EventStreamAnswer}, which `serve()` writes to its
+ * own response without a Web stream.
+ */
+export function liveEventAnswer(options: LiveStreamOptions): EventStreamAnswer {
   const { live, signal } = options;
-  return eventStreamResponse((channel) => {
-    if (signal.aborted) {
+  return new EventStreamAnswer((channel) => {
+    if (signal?.aborted) {
       channel.finish();
       return;
     }
@@ -147,13 +159,13 @@ export function liveEventStream(options: LiveStreamOptions): Response {
     const leavePolls = live.polls.add(() => changes.check('poll'));
     let deadlines: Array<() => void> | undefined;
     const onAbort = () => channel.finish();
-    signal.addEventListener('abort', onAbort, { once: true });
+    signal?.addEventListener('abort', onAbort, { once: true });
     channel.onClose(() => {
       void changes.return();
       leaveHeartbeats();
       leavePolls();
       if (deadlines) for (const cancel of deadlines) cancel();
-      signal.removeEventListener('abort', onAbort);
+      signal?.removeEventListener('abort', onAbort);
     });
 
     const stream: LiveStream = {

@@ -1,6 +1,7 @@
 import type { HandshakeEngine } from '../engine/engine.js';
 import type { ApprovalRecord } from '../store/records.js';
-import { type LiveStream, liveEventStream } from './live-stream.js';
+import type { EventStreamAnswer } from './event-stream.js';
+import { type LiveStream, liveEventAnswer } from './live-stream.js';
 import type { LiveTimers } from './live-timers.js';
 
 /**
@@ -32,7 +33,8 @@ export interface RequesterStreamOptions {
   credential: string | undefined;
   /** The `Last-Event-ID` the client resumes from (0 for none). */
   lastEventId: number;
-  signal: AbortSignal;
+  /** Ends the stream when it aborts; it also ends when the client goes away. */
+  signal?: AbortSignal;
   retryMs: number;
 }
 
@@ -63,6 +65,11 @@ export interface RequesterStreamOptions {
  * ```
  */
 export function requesterEventStream(options: RequesterStreamOptions): Response {
+  return requesterEventAnswer(options).toResponse();
+}
+
+/** {@link requesterEventStream} as an {@link EventStreamAnswer}, which `serve()` writes natively. */
+export function requesterEventAnswer(options: RequesterStreamOptions): EventStreamAnswer {
   const { engine, approvalId, credential } = options;
   let sentVersion = options.lastEventId;
   /** Sends what is new; the record while the approval is pending, else `undefined`. */
@@ -78,7 +85,7 @@ export function requesterEventStream(options: RequesterStreamOptions): Response 
     }
     return terminal ? undefined : record;
   };
-  return liveEventStream({
+  return liveEventAnswer({
     engine,
     live: options.live,
     ids: [approvalId],

@@ -94,6 +94,25 @@ function comparable(answer: string): string {
     );
 }
 
+/**
+ * An answer with a chunked body as its head and the body's bytes: where a body was cut
+ * into chunks depends on how its writes met the socket, not on what was written.
+ */
+function dechunk(answer: string): string {
+  const split = answer.indexOf('\r\n\r\n');
+  const head = answer.slice(0, split + 4);
+  let rest = answer.slice(split + 4);
+  let body = '';
+  for (;;) {
+    const line = rest.indexOf('\r\n');
+    const size = Number.parseInt(rest.slice(0, line), 16);
+    if (!(size > 0)) break;
+    body += rest.slice(line + 2, line + 2 + size);
+    rest = rest.slice(line + 2 + size + 2);
+  }
+  return head + body;
+}
+
 const json = (text: string) =>
   `Content-Type: application/json\nContent-Length: ${Buffer.byteLength(text)}`;
 
@@ -188,6 +207,54 @@ describe('serve: the handler answered natively', () => {
       expect((request as Request).url).toBe('http://a.test/broken?a=1');
       expect((request as Request).headers.get('x-test')).toBe('seen');
     }
+  });
+
+  it('writes an event stream to the response itself, with the bytes of the fetch-style handler', async () => {
+    const { native, web } = await twins();
+    const refund = JSON.stringify({
+      tool: 'create_refund',
+      parameters: { capture_id: 'CAP-1', amount: { value: '25.00', currency: 'USD' } },
+    });
+    const streamed = async (server: RunningServer) => {
+      const authorized = await fetch(`${server.url}/authorize`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${CREDENTIALS.alice}`,
+          'content-type': 'application/json',
+        },
+        body: refund,
+      });
+      const { approvalId } = (await authorized.json()) as { approvalId: string };
+      // Opened while the approval is pending; denied once its first event arrived.
+      const socket = connect(server.port, '127.0.0.1');
+      socket.write(
+        `GET /approvals/${approvalId} HTTP/1.1\r\nHost: a.test\r\nAccept: text/event-stream\r\nAuthorization: Bearer ${CREDENTIALS.alice}\r\nConnection: close\r\n\r\n`,
+      );
+      const chunks: Buffer[] = [];
+      const text = () => Buffer.concat(chunks).toString('latin1');
+      socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+      await expect.poll(text).toContain('"status":"pending"');
+      const denied = await fetch(`${server.url}/approvals/${approvalId}/decision`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${CREDENTIALS.approver}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({ decision: 'deny', reason: 'not today' }),
+      });
+      expect(denied.status).toBe(200);
+      // The last chunk: the stream ended (the connection stays open: keep-alive).
+      await expect.poll(text).toMatch(/\r\n0\r\n\r\n$/);
+      socket.destroy();
+      return comparable(dechunk(text()));
+    };
+    const fromWeb = await streamed(web);
+    const fromNative = await streamed(native);
+    expect(fromNative).toBe(fromWeb);
+    expect(fromNative).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(fromNative).toContain('content-type: text/event-stream; charset=utf-8');
+    expect(fromNative).toMatch(/event: status\ndata: \{[^\n]*"status":"pending"/);
+    expect(fromNative).toMatch(/event: status\ndata: \{[^\n]*"status":"denied"/);
   });
 
   it("aborts a route's request signal when the client goes away, even if asked for late", async () => {

@@ -8,6 +8,7 @@ import {
   type NativeEntry,
   type NativeRequest,
 } from '../http/handler.js';
+import { type EventChannel, type EventStreamAnswer, isEventStreamAnswer } from '../http/event-stream.js';
 import { type JsonAnswer, textBodyOf } from '../http/responses.js';
 
 /**
@@ -91,6 +92,8 @@ export function toNodeListener(
 class NodeRequest implements NativeRequest {
   private parsed: URL | undefined;
   private web: Request | undefined;
+  /** Event streams are written to `res` (see {@link writeEventStream}). */
+  readonly writesEventStreams = true;
 
   constructor(
     private readonly req: IncomingMessage,
@@ -159,7 +162,11 @@ function answerNatively(
     // `Response` is the runtime's own class; `JsonAnswer` may be another entry point's
     // copy of it (CommonJS entry points each bundle their own), so test for the former.
     .then((answer) =>
-      answer instanceof Response ? writeResponse(answer, res, head) : writeJson(answer, res, head),
+      answer instanceof Response
+        ? writeResponse(answer, res, head)
+        : isEventStreamAnswer(answer)
+          ? writeEventStream(answer, res, head)
+          : writeJson(answer, res, head),
     )
     .catch(() => answerInternalError(res));
 }
@@ -173,6 +180,79 @@ function writeJson(answer: JsonAnswer, res: ServerResponse, head: boolean): void
   for (const [name, value] of answer.headerList()) res.setHeader(name, value);
   if (head) res.end();
   else res.end(answer.text);
+}
+
+/**
+ * Writes an {@link EventStreamAnswer} straight to `res`: the headers at once, then each
+ * event as the stream's code writes it, with no Web stream between. The stream ends when
+ * its code finishes it, or when the client goes away (`close`), and its clean-ups run
+ * once. A client that stops reading while events pile up past {@link UNREAD_LIMIT}
+ * bytes is let go.
+ */
+function writeEventStream(answer: EventStreamAnswer, res: ServerResponse, head: boolean): void {
+  res.statusCode = answer.status;
+  for (const [name, value] of answer.headerList()) res.setHeader(name, value);
+  if (head) {
+    res.end();
+    return;
+  }
+  res.flushHeaders();
+  answer.open(new ResponseChannel(res));
+}
+
+/** Bytes written to a client and not yet taken by its socket, beyond which it is let go. */
+const UNREAD_LIMIT = 1 << 20;
+
+/** An {@link EventChannel} onto a Node response. */
+class ResponseChannel implements EventChannel {
+  closed = false;
+  private cleanups: Array<() => void> | undefined;
+
+  constructor(private readonly res: ServerResponse) {
+    res.once('close', () => this.end(false));
+  }
+
+  write(text: string | Uint8Array): void {
+    if (this.closed) return;
+    const res = this.res;
+    if (res.destroyed || res.writableLength > UNREAD_LIMIT) {
+      this.end(true);
+      return;
+    }
+    res.write(text);
+  }
+
+  finish(): void {
+    this.end(true);
+  }
+
+  onClose(cleanup: () => void): void {
+    if (this.closed) {
+      runCleanup(cleanup);
+      return;
+    }
+    (this.cleanups ??= []).push(cleanup);
+  }
+
+  private end(respond: boolean): void {
+    if (this.closed) return;
+    this.closed = true;
+    const cleanups = this.cleanups;
+    this.cleanups = undefined;
+    if (cleanups) for (const cleanup of cleanups) runCleanup(cleanup);
+    if (respond) {
+      if (this.res.destroyed) return;
+      this.res.end();
+    }
+  }
+}
+
+function runCleanup(cleanup: () => void): void {
+  try {
+    cleanup();
+  } catch {
+    // A failing clean-up must not keep the others from running.
+  }
 }
 
 /**
