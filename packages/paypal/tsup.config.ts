@@ -20,7 +20,7 @@ export default defineConfig([
   // The `handshake-paypal-mcp` command: plain JavaScript, started by Node directly.
   {
     ...shared,
-    entry: { 'mcp-server': 'src/mcp-server/main.ts' },
+    entry: { 'mcp-server': 'src/mcp-server/bin.ts' },
     format: 'esm',
     banner: { js: '#!/usr/bin/env node' },
   },

@@ -2,6 +2,11 @@
 // `@handshake/paypal/testing`, so this entry never loads msw.
 
 export {
+  createSecuredPayPalMcpHandler,
+  type SecuredPayPalMcpHandler,
+  type SecuredPayPalMcpHttpOptions,
+} from './mcp/http.js';
+export {
   type HandshakeCall,
   type HandshakeCaller,
   type HandshakeCallOptions,
