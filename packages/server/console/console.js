@@ -12,6 +12,7 @@ import {
   isoDuration,
   statusLabel,
 } from './format.js';
+import { startOverview, stopOverview } from './overview.js';
 import { readEventStream } from './sse.js';
 import { describeAmount } from './words.js';
 
@@ -506,11 +507,13 @@ function showConsole() {
   ui.recent.hidden = false;
   ui.signOut.hidden = false;
   render();
+  startOverview(credential, () => signOut('The approver credential was refused; sign in again.'));
 }
 
 /** @param {string} [message] */
 function signOut(message) {
   credential = '';
+  stopOverview();
   sessionStorage.removeItem(STORAGE_KEY);
   if (reconnectTimer) clearTimeout(reconnectTimer);
   const open = connection;

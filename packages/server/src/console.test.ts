@@ -55,6 +55,8 @@ describe('the console’s files', () => {
     ['sse.js', 'text/javascript; charset=utf-8'],
     ['format.js', 'text/javascript; charset=utf-8'],
     ['console.css', 'text/css; charset=utf-8'],
+    ['overview.js', 'text/javascript; charset=utf-8'],
+    ['overview.css', 'text/css; charset=utf-8'],
   ])('serves %s as %s, revalidated by ETag', async (name, type) => {
     const response = await get(`/console/${name}`);
     expect(response.status).toBe(200);
@@ -111,7 +113,7 @@ describe('the console’s files', () => {
 
 describe('the console’s source keeps to its policy', () => {
   const html = source('index.html');
-  const scripts = ['console.js', 'format.js', 'sse.js', 'words.js'].map((name) => [
+  const scripts = ['console.js', 'format.js', 'overview.js', 'sse.js', 'words.js'].map((name) => [
     name,
     source(name),
   ]);

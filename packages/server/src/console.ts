@@ -41,6 +41,8 @@ const ASSETS: Readonly<Record<string, string>> = {
   'console.css': 'text/css; charset=utf-8',
   'console.js': 'text/javascript; charset=utf-8',
   'format.js': 'text/javascript; charset=utf-8',
+  'overview.css': 'text/css; charset=utf-8',
+  'overview.js': 'text/javascript; charset=utf-8',
   'sse.js': 'text/javascript; charset=utf-8',
   'words.js': 'text/javascript; charset=utf-8',
 };
