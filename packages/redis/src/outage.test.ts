@@ -74,6 +74,18 @@ describe.skipIf(!available)('a Redis outage', () => {
     const before = await authorize();
     expect(before.status).toBe(200);
     const held = before.body as { ephemeralToken: string; transactionId: string };
+    // A subscriber hears when notifications may have been lost (live streams then read
+    // again instead of polling).
+    expect(store.approvalEventsComplete).toBe(true);
+    let gaps = 0;
+    const unsubscribe = store.subscribeApprovals(
+      () => {},
+      () => {
+        gaps += 1;
+      },
+    );
+    await store.ready();
+    expect(gaps).toBe(0);
 
     await redis.kill();
 
@@ -117,6 +129,9 @@ describe.skipIf(!available)('a Redis outage', () => {
     // The token authorized before the outage lived in the Redis that was lost: refused.
     const lost = await execute(held.ephemeralToken, held.transactionId);
     expect((lost.body.error as { code: string }).code).toBe('TOKEN_INVALID');
+    // The subscription is back: its gap was reported once.
+    await expect.poll(() => gaps, { timeout: 10_000 }).toBe(1);
+    unsubscribe();
   });
 });
 

@@ -169,6 +169,7 @@ export class RedisStore implements StoreV1 {
   #subscriber: Connection | undefined;
   /** Delivers each approval version once, though this instance hears its own twice. */
   readonly #listeners: ApprovalListeners;
+  readonly #gapListeners = new Set<() => void>();
   /** Index entries whose write failed, retried by the next index write or listing. */
   readonly #unindexed = new Map<string, number>();
   /** How long the index must live for the newest approval it lists. */
@@ -685,14 +686,27 @@ export class RedisStore implements StoreV1 {
 
   /**
    * Hears approval changes made by any instance sharing this Redis: this instance's own
-   * changes at once, the others' through pub/sub. A message lost while a connection is
-   * down is not replayed: waiters keep polling as a safety net.
+   * changes at once, the others' through pub/sub. A message published while the
+   * subscriber's connection is down is not replayed: `onGap` is called once the
+   * subscription is back, so that waiters read again.
    */
-  subscribeApprovals(listener: (event: ApprovalEvent) => void): () => void {
+  subscribeApprovals(listener: (event: ApprovalEvent) => void, onGap?: () => void): () => void {
     if (this.#closed) return noop;
     const unsubscribe = this.#listeners.add(listener);
+    if (onGap) this.#gapListeners.add(onGap);
     if (this.#pubsub) this.#listen();
-    return unsubscribe;
+    return () => {
+      unsubscribe();
+      if (onGap) this.#gapListeners.delete(onGap);
+    };
+  }
+
+  /**
+   * With pub/sub on, every decision of every instance is heard, or a gap is reported
+   * (see {@link subscribeApprovals}); without it, other instances' decisions are not.
+   */
+  get approvalEventsComplete(): boolean {
+    return this.#pubsub;
   }
 
   /**
@@ -703,6 +717,7 @@ export class RedisStore implements StoreV1 {
     if (this.#closed) return;
     this.#closed = true;
     this.#listeners.clear();
+    this.#gapListeners.clear();
     const subscriber = this.#subscriber;
     const tasks: Promise<void>[] = [];
     if (subscriber && subscriber !== this.#givenSubscriber) tasks.push(shutdown(subscriber));
@@ -729,10 +744,33 @@ export class RedisStore implements StoreV1 {
     this.#subscriber = subscriber;
     if (subscriber !== this.#givenSubscriber) subscriber.on('error', (e) => this.#onError(e));
     subscriber.on('message', this.#onMessage);
-    // ioredis subscribes again by itself after a reconnect.
+    // ioredis subscribes again by itself after a reconnect; what was published while the
+    // connection was down is lost, which the gap listeners hear once it is back.
+    let lost = false;
+    subscriber.on('close', () => {
+      lost = true;
+    });
+    subscriber.on('ready', () => {
+      if (!lost || this.#closed) return;
+      lost = false;
+      void subscriber.subscribe(this.keys.approvalChannel).then(
+        () => this.#gap(),
+        (error) => this.#onError(error),
+      );
+    });
     this.#subscribed = subscriber
       .subscribe(this.keys.approvalChannel)
       .catch((error) => this.#onError(error));
+  }
+
+  #gap(): void {
+    for (const onGap of [...this.#gapListeners]) {
+      try {
+        onGap();
+      } catch (error) {
+        this.#onError(error);
+      }
+    }
   }
 
   readonly #onMessage = (channel: string, message: string): void => {

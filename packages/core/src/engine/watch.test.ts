@@ -76,6 +76,27 @@ describe('watchStoreApprovals', () => {
     expect(listeners.size).toBe(0);
   });
 
+  it("hears a gap in the store's notifications as a `gap` check on every watcher", async () => {
+    const gaps: Array<() => void> = [];
+    const store = Object.assign(new MemoryStore(), {
+      subscribeApprovals(_listener: (event: ApprovalEvent) => void, onGap?: () => void) {
+        if (onGap) gaps.push(onGap);
+        return () => {};
+      },
+    }) as StoreV1;
+    const a = watchStoreApprovals(store, { ids: ['apr_a', 'apr_b'] });
+    const b = watchStoreApprovals(store, { ids: ['apr_b'] });
+    const all = watchStoreApprovals(store);
+    expect(gaps).toHaveLength(1);
+    gaps[0]!();
+    for (const watcher of [a, b, all]) {
+      expect(watcher.take()).toEqual({ type: 'check', reason: 'gap' });
+      // Once per watcher, even one watching two approvals.
+      expect(watcher.take()).toBeUndefined();
+      await watcher.return();
+    }
+  });
+
   it('ends with the error when the store cannot subscribe; the next watcher tries again', async () => {
     let refuse = true;
     const inner = manualStore();

@@ -255,7 +255,11 @@ class ApprovalHub {
     const subscribe = this.#store.subscribeApprovals;
     if (this.#unsubscribe !== undefined || subscribe === undefined) return;
     try {
-      this.#unsubscribe = subscribe.call(this.#store, (event) => this.#dispatch(event));
+      this.#unsubscribe = subscribe.call(
+        this.#store,
+        (event) => this.#dispatch(event),
+        () => this.#gap(),
+      );
     } catch (error) {
       // Without a subscription this watcher cannot keep its promise; the next watcher
       // tries again.
@@ -271,6 +275,15 @@ class ApprovalHub {
     } catch {
       // The store is going away; nothing is left to release.
     }
+  }
+
+  /** Changes may have been missed: every watcher reads again. */
+  #gap(): void {
+    for (const watchers of [...this.#byId.values()]) {
+      if (watchers instanceof Set) for (const watcher of [...watchers]) watcher.check('gap');
+      else watchers.check('gap');
+    }
+    for (const watcher of [...this.#all]) watcher.check('gap');
   }
 
   #dispatch(event: ApprovalEvent): void {

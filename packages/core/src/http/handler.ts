@@ -9,9 +9,9 @@ import type { z } from 'zod';
 import type { HandshakeEngine } from '../engine/engine.js';
 import { approverEventAnswer } from './approver-stream.js';
 import { readJsonBody } from './body.js';
+import type { EventStreamAnswer } from './event-stream.js';
 import { liveTimers, type TimerScheduler } from './live-timers.js';
 import { requesterEventAnswer } from './requester-stream.js';
-import type { EventStreamAnswer } from './event-stream.js';
 import { errorAnswer, JsonAnswer } from './responses.js';
 
 /**

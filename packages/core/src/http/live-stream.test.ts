@@ -45,6 +45,8 @@ function flakyStore() {
   const unavailable = () => new HandshakeError('STORE_UNAVAILABLE', 'The store is unreachable');
   const store = new Proxy(inner, {
     get(target, key) {
+      // A store that can go away cannot promise to hear every decision: streams poll.
+      if (key === 'approvalEventsComplete') return false;
       if (key === 'subscribeApprovals') {
         return (listener: Parameters<NonNullable<StoreV1['subscribeApprovals']>>[0]) => {
           if (state.down || state.refuseSubscribe) throw unavailable();
@@ -199,6 +201,54 @@ describe('live streams share one subscription and one set of timers', () => {
     // Every stream took the subscription and gave it back.
     expect(t.state.subscriptions).toBe(1_000);
     expect(t.timers.delays()).toEqual([]);
+  });
+
+  it("requester streams on a store that hears every decision take no poll; approvers' streams still do", async () => {
+    const t = testEngine();
+    expect(t.engine.store.approvalEventsComplete).toBe(true);
+    const timers = manualTimers();
+    const handler = createHandshakeHandler(t.engine, {
+      heartbeatMs: HEARTBEAT_MS,
+      pollMs: POLL_MS,
+      timers,
+    });
+    const answer = await t.engine.authorize(
+      {
+        tool: 'create_refund',
+        parameters: { capture_id: 'CAP-1', amount: { value: '25.00', currency: 'USD' } },
+      },
+      CREDENTIALS.alice,
+    );
+    if (answer.status !== 'pending') throw new Error('expected a pending approval');
+    const decoder = new TextDecoder();
+    const open = async (path: string, credential: string) => {
+      const response = await handler(
+        new Request(`http://localhost${path}`, {
+          headers: { accept: 'text/event-stream', authorization: `Bearer ${credential}` },
+        }),
+      );
+      const reader = response.body!.getReader();
+      // Past `retry:`, to the first event (the status, or the approvers' snapshot).
+      let text = '';
+      while (!text.includes('event: ')) text += decoder.decode((await reader.read()).value);
+      return reader;
+    };
+    const requesters = await Promise.all(
+      Array.from({ length: 50 }, () => open(`/approvals/${answer.approvalId}`, CREDENTIALS.alice)),
+    );
+    // A heartbeat and the approval's deadline: no poll timer for 50 waiting requesters.
+    expect(timers.delays().sort((a, b) => a - b)).toEqual([HEARTBEAT_MS, 300_005]);
+    const approver = await open('/approvals?status=pending', CREDENTIALS.approver);
+    expect(timers.delays().sort((a, b) => a - b)).toEqual([POLL_MS, HEARTBEAT_MS, 300_005]);
+    await approver.cancel();
+    // The decision still reaches every requester, from the store's notification alone.
+    await t.engine.decide(answer.approvalId, { decision: 'approve' }, CREDENTIALS.approver);
+    for (const reader of requesters) {
+      const { value } = await reader.read();
+      expect(decoder.decode(value)).toMatch(/^id: 2\nevent: status\ndata: .*"status":"approved"/);
+    }
+    for (const reader of requesters) expect((await reader.read()).done).toBe(true);
+    expect(timers.delays()).toEqual([]);
   });
 
   it('a store that goes away gives each stream its `event: error`; later streams subscribe again', async () => {

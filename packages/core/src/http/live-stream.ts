@@ -63,6 +63,13 @@ export interface LiveStreamOptions {
   /** `retry:` advice written first, when given. */
   retryMs?: number;
   /**
+   * Whether a `poll` check comes every poll period (default `true`): the safety net for
+   * a change the store's notification missed. A stream that needs to hear only what the
+   * store's notification always carries may leave it off (see
+   * `StoreV1.approvalEventsComplete`).
+   */
+  poll?: boolean;
+  /**
    * The first reads and events, once the watch is in place (nothing that happens
    * meanwhile is lost). Resolves `true` when the stream is done.
    */
@@ -156,14 +163,15 @@ export function liveEventAnswer(options: LiveStreamOptions): EventStreamAnswer {
     });
     const changes = watcher;
     const leaveHeartbeats = live.heartbeats.add(() => channel.write(HEARTBEAT));
-    const leavePolls = live.polls.add(() => changes.check('poll'));
+    const leavePolls =
+      options.poll === false ? undefined : live.polls.add(() => changes.check('poll'));
     let deadlines: Array<() => void> | undefined;
     const onAbort = () => channel.finish();
     signal?.addEventListener('abort', onAbort, { once: true });
     channel.onClose(() => {
       void changes.return();
       leaveHeartbeats();
-      leavePolls();
+      leavePolls?.();
       if (deadlines) for (const cancel of deadlines) cancel();
       signal?.removeEventListener('abort', onAbort);
     });

@@ -89,6 +89,9 @@ export function requesterEventAnswer(options: RequesterStreamOptions): EventStre
     engine,
     live: options.live,
     ids: [approvalId],
+    // The requester waits for a decision, which every complete store announces (or
+    // reports a gap): then no safety-net poll. Its deadline is checked below.
+    poll: engine.store.approvalEventsComplete !== true,
     signal: options.signal,
     retryMs: options.retryMs,
     // Only the deadline is kept of the first read: a waiting stream holds no record.

@@ -3,12 +3,16 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { z } from 'zod';
 import { readJsonBytes } from '../http/body.js';
 import {
+  type EventChannel,
+  type EventStreamAnswer,
+  isEventStreamAnswer,
+} from '../http/event-stream.js';
+import {
   type ConnectionInfo,
   NATIVE_ENTRY,
   type NativeEntry,
   type NativeRequest,
 } from '../http/handler.js';
-import { type EventChannel, type EventStreamAnswer, isEventStreamAnswer } from '../http/event-stream.js';
 import { type JsonAnswer, textBodyOf } from '../http/responses.js';
 
 /**

@@ -91,6 +91,9 @@ export function instrumentStore(store: StoreV1, options: InstrumentStoreOptions)
   if (store.subscribeApprovals) {
     wrapped.subscribeApprovals = store.subscribeApprovals.bind(store);
   }
+  if (store.approvalEventsComplete !== undefined) {
+    wrapped.approvalEventsComplete = store.approvalEventsComplete;
+  }
   if (store.close) wrapped.close = store.close.bind(store);
   return wrapped as unknown as StoreV1;
 }

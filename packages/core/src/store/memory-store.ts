@@ -376,6 +376,9 @@ export class MemoryStore implements StoreV1 {
     return { used };
   }
 
+  /** Every decision is heard at once, in this process: nothing can be missed. */
+  readonly approvalEventsComplete = true;
+
   subscribeApprovals(listener: (event: ApprovalEvent) => void): () => void {
     return this.#listeners.add(listener);
   }

@@ -452,9 +452,16 @@ export interface StoreV1 {
   resolveAbandoned?(op: ResolveAbandonedOp): Awaitable<readonly AbandonedExecution[]>;
   /**
    * Hears approval changes from every writer. Optional: without it, waiters poll.
-   * Returns a function that unsubscribes.
+   * Returns a function that unsubscribes. `onGap`, when given, is called whenever
+   * changes may have been missed (a subscription's connection was lost and is back).
    */
-  subscribeApprovals?(listener: (event: ApprovalEvent) => void): () => void;
+  subscribeApprovals?(listener: (event: ApprovalEvent) => void, onGap?: () => void): () => void;
+  /**
+   * True when {@link subscribeApprovals} hears every decision, or calls its `onGap`
+   * whenever it may have missed one. A requester's live stream then reads again only
+   * on a gap, instead of polling as a safety net.
+   */
+  readonly approvalEventsComplete?: boolean;
   /** Releases connections and timers. */
   close?(): Awaitable<void>;
 }
