@@ -2,6 +2,7 @@
 // MCP client over real loopback HTTP, in front of a real Handshake service whose PayPal
 // provider runs the toolkit's real code against the simulated PayPal API.
 import { request as httpRequest } from 'node:http';
+import { connect as connectSocket } from 'node:net';
 import { createHandshakeClient } from '@handshake/client';
 import { staticSessionVerifier } from '@handshake/core';
 import { type RunningServer, serve } from '@handshake/core/node';
@@ -371,5 +372,56 @@ describe('the secured PayPal MCP server over Streamable HTTP', () => {
         }),
     );
     expect(answers.sort()).toEqual([200, 404]);
+  });
+
+  it('cancels the calls of a request whose host dropped the connection', async () => {
+    let started!: () => void;
+    const callStarted = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    let aborted: unknown;
+    const mcp = await startMcp({
+      // A call that waits, as a RESTRICTED one waits for a person.
+      clientFor: () => ({
+        call: (_tool, _parameters, options) =>
+          new Promise((_resolve, reject) => {
+            options?.signal?.addEventListener('abort', () => {
+              aborted = options.signal?.reason;
+              reject(new Error('cancelled'));
+            });
+            started();
+          }),
+      }),
+    });
+    const { transport: clientTransport } = await connect(mcp, BEARERS.alice);
+    // A raw connection (the simulated PayPal intercepts fetch and node:http, and holds a
+    // dropped connection open): the tools/call is sent, then the socket is destroyed.
+    const body = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 7,
+      method: 'tools/call',
+      params: { name: 'create_refund', arguments: { capture_id: '3C679366HH908993F' } },
+    });
+    const socket = connectSocket(mcp.running.port, '127.0.0.1');
+    socket.write(
+      [
+        'POST /mcp HTTP/1.1',
+        `host: 127.0.0.1:${mcp.running.port}`,
+        `authorization: Bearer ${BEARERS.alice}`,
+        `mcp-session-id: ${String(clientTransport.sessionId)}`,
+        `mcp-protocol-version: ${String(clientTransport.protocolVersion)}`,
+        'content-type: application/json',
+        'accept: application/json, text/event-stream',
+        `content-length: ${Buffer.byteLength(body)}`,
+        '',
+        body,
+      ].join('\r\n'),
+    );
+    await callStarted;
+    expect(aborted).toBeUndefined();
+    // The host goes away mid-call, its answer stream still open.
+    socket.destroy();
+    await expect.poll(() => aborted).toBe('The host disconnected');
+    expect(mcp.handler.sessionCount).toBe(1);
   });
 });

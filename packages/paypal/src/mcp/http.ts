@@ -110,6 +110,7 @@ export interface SecuredPayPalMcpHandler {
 
 const METADATA_PATH = '/.well-known/oauth-protected-resource';
 const MAX_INIT_BODY_BYTES = 256 * 1024;
+const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 interface Session {
   userId: string;
@@ -145,12 +146,38 @@ function positive(name: string, value: number | undefined, fallback: number): nu
   return value;
 }
 
-async function readInitBody(request: Request): Promise<unknown> {
+/** Reads a JSON body of at most `limit` bytes; throws when it is longer or not JSON. */
+async function readJson(request: Request, limit: number): Promise<unknown> {
   const length = Number(request.headers.get('content-length') ?? '0');
-  if (length > MAX_INIT_BODY_BYTES) throw new RangeError('too large');
-  const text = await request.text();
-  if (text.length > MAX_INIT_BODY_BYTES) throw new RangeError('too large');
-  return JSON.parse(text) as unknown;
+  if (length > limit) throw new RangeError('too large');
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  if (request.body) {
+    for await (const chunk of request.body as unknown as AsyncIterable<Uint8Array>) {
+      size += chunk.byteLength;
+      if (size > limit) throw new RangeError('too large');
+      chunks.push(chunk);
+    }
+  }
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return JSON.parse(new TextDecoder().decode(bytes)) as unknown;
+}
+
+/** The ids of the JSON-RPC requests in a POST body (one message or a batch). */
+function requestIds(body: unknown): Array<string | number> {
+  const messages = Array.isArray(body) ? body : [body];
+  return messages.flatMap((message) => {
+    if (typeof message !== 'object' || message === null) return [];
+    const { method, id } = message as { method?: unknown; id?: unknown };
+    return typeof method === 'string' && (typeof id === 'string' || typeof id === 'number')
+      ? [id]
+      : [];
+  });
 }
 
 /**
@@ -167,7 +194,8 @@ async function readInitBody(request: Request): Promise<unknown> {
  *   client (`clientFor`), never with the host's bearer;
  * - a request whose `Origin` or `Host` is not allowed is refused with `403` (DNS
  *   rebinding);
- * - sessions close on `DELETE`, and their number is bounded overall and per user.
+ * - sessions close on `DELETE`, and their number is bounded overall and per user; a
+ *   request whose connection drops before its answer has its calls cancelled.
  *
  * Tool calls behave as with {@link registerSecuredPayPalTools}: a RESTRICTED call waits
  * for a person, reporting progress, or asking through URL-mode elicitation when the host
@@ -300,7 +328,7 @@ export function createSecuredPayPalMcpHandler(
   async function open(request: Request, identity: SessionIdentity): Promise<Response> {
     let body: unknown;
     try {
-      body = await readInitBody(request);
+      body = await readJson(request, MAX_INIT_BODY_BYTES);
     } catch {
       return jsonRpcError(400, 'Bad Request: the body is not a JSON-RPC message');
     }
@@ -418,7 +446,34 @@ export function createSecuredPayPalMcpHandler(
       return jsonRpcError(403, 'Forbidden: this MCP session belongs to another user');
     }
     session.lastSeen = now();
-    return session.transport.handleRequest(request);
+    if (request.method !== 'POST') return session.transport.handleRequest(request);
+    let body: unknown;
+    try {
+      body = await readJson(request, MAX_BODY_BYTES);
+    } catch (error) {
+      return error instanceof RangeError
+        ? jsonRpcError(413, 'Payload Too Large')
+        : jsonRpcError(400, 'Bad Request: the body is not a JSON-RPC message');
+    }
+    // A host that drops the connection before the answer cancels its requests, as if it
+    // had sent notifications/cancelled: a call waiting for a person stops waiting.
+    const ids = requestIds(body);
+    if (ids.length > 0) {
+      request.signal.addEventListener(
+        'abort',
+        () => {
+          for (const requestId of ids) {
+            session.transport.onmessage?.({
+              jsonrpc: '2.0',
+              method: 'notifications/cancelled',
+              params: { requestId, reason: 'The host disconnected' },
+            });
+          }
+        },
+        { once: true },
+      );
+    }
+    return session.transport.handleRequest(request, { parsedBody: body });
   }
 
   return {
