@@ -58,7 +58,7 @@ export async function ed25519Suite(): Promise<void> {
   await add(
     'node:crypto `verify`',
     () => do_not_optimize(nodeVerify(null, message, keyObject, signature)),
-    'native (OpenSSL), sync; not in the main entry',
+    'native (OpenSSL), sync',
   );
   await add(
     'core Web Crypto path',
@@ -66,19 +66,25 @@ export async function ed25519Suite(): Promise<void> {
     'strict pre-checks + Web Crypto',
   );
   await add(
+    'core node:crypto path',
+    () => verifyEd25519(publicKey, signature, message, 'native'),
+    'strict pre-checks + node:crypto',
+  );
+  await add(
     'core `verifyExecuteSignature` (default path)',
     () => verifyExecuteSignature(publicKey, value, input),
-    'decode + payload + Web Crypto',
+    'decode + payload + node:crypto',
   );
   printTable({
     title: '3. Ed25519 verify of an execute signature',
     columns: ['implementation', 'per verify', 'relative to @noble/curves', 'what runs'],
     rows: rows.map(([label, ns, how]) => [label, duration(ns), times(ns / noble.avg), how]),
     notes: [
-      'Mean time per verification, one at a time. Core now verifies with Web Crypto where',
-      '`crypto.subtle` supports Ed25519 (Node, Deno, Bun, current browsers) and keeps',
-      '@noble/curves as the portable path; both give the same verdicts (test-vectors/',
-      'ed25519.cctv.test.ts: all 914 C2SP/CCTV edge cases, RFC 8032 vectors, fuzzing).',
+      'Mean time per verification, one at a time. Core verifies with node:crypto where the',
+      'runtime has it (Node, Deno, Bun), with Web Crypto where `crypto.subtle` supports',
+      'Ed25519 (current browsers), and keeps @noble/curves as the portable path; all give',
+      'the same verdicts (test-vectors/ed25519.cctv.test.ts: all 914 C2SP/CCTV edge cases,',
+      'RFC 8032 vectors, fuzzing).',
     ],
   });
 }

@@ -5,8 +5,9 @@ import { base64urlEncode } from '../encoding/base64url.js';
 
 // Ed25519 verification (RFC 8032 §5.1.7) on two paths with one verdict:
 //
-// - Web Crypto (`crypto.subtle.verify('Ed25519', …)`) where the runtime has it: native
-//   code, about ten times faster than JavaScript;
+// - `node:crypto`'s synchronous `verify` where the runtime has it (Node, Bun, Deno), and
+//   otherwise Web Crypto (`crypto.subtle.verify('Ed25519', …)`): native code, about ten
+//   times faster than JavaScript;
 // - @noble/curves everywhere else.
 //
 // Implementations differ on edge cases that honest signers never produce (low-order
@@ -90,6 +91,71 @@ function verifyPortable(publicKey: Uint8Array, signature: Uint8Array, message: U
   }
 }
 
+interface NativeKey {
+  readonly type: string;
+}
+
+interface NativeCrypto {
+  createPublicKey(options: { key: Uint8Array; format: 'der'; type: 'spki' }): NativeKey;
+  verify(algorithm: null, data: Uint8Array, key: NativeKey, signature: Uint8Array): boolean;
+}
+
+/** The SPKI DER prefix of an Ed25519 public key (RFC 8410): the key's 32 bytes follow. */
+const SPKI_PREFIX = hex('302a300506032b6570032100');
+
+/**
+ * The runtime's own synchronous Ed25519 (`node:crypto`'s `verify`), where it has one and
+ * it passes the self-test: Node, Bun and Deno expose it through
+ * `process.getBuiltinModule`, without an import that would tie this module to Node. The
+ * same OpenSSL verification as Web Crypto's on Node, without its promise, argument
+ * conversions and job: about a third less CPU per verification.
+ */
+const native: NativeCrypto | undefined = (() => {
+  try {
+    const runtime = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } })
+      .process;
+    const crypto = runtime?.getBuiltinModule?.('node:crypto') as NativeCrypto | undefined;
+    if (typeof crypto?.verify !== 'function' || typeof crypto.createPublicKey !== 'function') {
+      return undefined;
+    }
+    const key = crypto.createPublicKey({
+      key: concatBytes(SPKI_PREFIX, SELF_TEST.publicKey),
+      format: 'der',
+      type: 'spki',
+    });
+    return crypto.verify(null, SELF_TEST.message, key, SELF_TEST.signature) ? crypto : undefined;
+  } catch {
+    return undefined;
+  }
+})();
+
+// Native keys by their bytes, as the Web Crypto keys below.
+const nativeKeys = new Map<string, NativeKey>();
+
+function verifyNative(
+  crypto: NativeCrypto,
+  publicKey: Uint8Array,
+  signature: Uint8Array,
+  message: Uint8Array,
+): boolean {
+  try {
+    const id = base64urlEncode(publicKey);
+    let key = nativeKeys.get(id);
+    if (key === undefined) {
+      if (nativeKeys.size >= MAX_KEYS) nativeKeys.delete(nativeKeys.keys().next().value!);
+      key = crypto.createPublicKey({
+        key: concatBytes(SPKI_PREFIX, publicKey),
+        format: 'der',
+        type: 'spki',
+      });
+      nativeKeys.set(id, key);
+    }
+    return crypto.verify(null, message, key, signature);
+  } catch {
+    return false;
+  }
+}
+
 let webCrypto: Promise<SubtleCrypto | undefined> | undefined;
 
 /** The runtime's Web Crypto when it verifies Ed25519 (and passes the RFC 8032 self-test). */
@@ -125,18 +191,22 @@ function importKey(subtle: SubtleCrypto, publicKey: Uint8Array): Promise<CryptoK
   return key;
 }
 
-/** Which implementation verifies: the runtime's Web Crypto, or @noble/curves. */
-export type Ed25519Path = 'webcrypto' | 'portable';
+/**
+ * Which implementation verifies: the runtime's synchronous `node:crypto`, its Web
+ * Crypto, or @noble/curves.
+ */
+export type Ed25519Path = 'native' | 'webcrypto' | 'portable';
 
 /** The path {@link verifyEd25519} takes by default in this runtime. */
 export async function ed25519Path(): Promise<Ed25519Path> {
+  if (native) return 'native';
   return (await subtleEd25519()) ? 'webcrypto' : 'portable';
 }
 
 /**
  * Verifies an Ed25519 signature with the strict rule above. Never throws: malformed
  * input verifies as `false`. `path` forces one implementation (tests compare them);
- * forcing `webcrypto` where the runtime lacks it answers `false`.
+ * forcing `native` or `webcrypto` where the runtime lacks it answers `false`.
  */
 export async function verifyEd25519(
   publicKey: Uint8Array,
@@ -145,6 +215,9 @@ export async function verifyEd25519(
   path?: Ed25519Path,
 ): Promise<boolean> {
   if (!admissible(publicKey, signature)) return false;
+  if (path === 'native' || (path === undefined && native)) {
+    return native ? verifyNative(native, publicKey, signature, message) : false;
+  }
   const subtle = path === 'portable' ? undefined : await subtleEd25519();
   if (!subtle) return path === 'webcrypto' ? false : verifyPortable(publicKey, signature, message);
   try {
