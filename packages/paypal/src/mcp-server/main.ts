@@ -1,10 +1,10 @@
 import { createHandshakeClient } from '@handshake/client';
-import { jwtSessionVerifier, type SessionVerifierV1, staticSessionVerifier } from '@handshake/core';
 import { serve } from '@handshake/core/node';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { createSecuredPayPalMcpHandler, type SecuredPayPalMcpHandler } from '../mcp/http.js';
 import { registerSecuredPayPalTools } from '../mcp/register.js';
+import { bearerVerifier } from './bearers.js';
 import {
   ConfigError,
   HTTP_VARIABLES,
@@ -48,33 +48,6 @@ function help(): string {
     'HANDSHAKE_PRIVATE_KEY, whose public key the service lists for every served user.',
     '',
   ].join('\n');
-}
-
-/** Checks hosts' bearers as the service checks its sessions: a fixed list, or JWTs. */
-function bearerVerifier(http: HttpConfig, resource: URL): SessionVerifierV1 {
-  const verifiers: SessionVerifierV1[] = [];
-  if (Object.keys(http.bearers).length > 0) verifiers.push(staticSessionVerifier(http.bearers));
-  if (http.jwt) {
-    const { secret, jwksUrl, issuer, audience } = http.jwt;
-    verifiers.push(
-      jwtSessionVerifier({
-        ...(secret !== undefined ? { secret } : { jwksUrl: String(jwksUrl) }),
-        ...(issuer !== undefined ? { issuer } : {}),
-        // RFC 8707: a token is for this server only when issued for its URL.
-        audience: audience ?? resource.href,
-      }),
-    );
-  }
-  return {
-    specificationVersion: 'v1',
-    async verify(credential) {
-      for (const verifier of verifiers) {
-        const identity = await verifier.verify(credential);
-        if (identity) return identity;
-      }
-      return undefined;
-    },
-  };
 }
 
 async function serveHttp(config: ServerConfig, http: HttpConfig) {
