@@ -58,6 +58,13 @@ export interface HandshakeClientOptions {
   waiter?: Omit<WaitOptions, 'signal' | 'onEvent'>;
   /** Where the spend API lives under `baseUrl` (default `/api/mcp`). */
   spendBasePath?: string;
+  /**
+   * Carries the caller's trace to the service: called before each request with an empty
+   * object to write W3C trace context headers into; `traceparent` and `tracestate` are
+   * sent, anything else is ignored. With OpenTelemetry (the client itself depends on no
+   * tracing library): `(headers) => propagation.inject(context.active(), headers)`.
+   */
+  traceContext?: (headers: Record<string, string>) => void;
 }
 
 /**
@@ -458,6 +465,7 @@ class Client implements HandshakeClient {
       retry: resolveRetry(options.retry),
       hooks: options.hooks,
       session: options.session,
+      traceContext: options.traceContext,
     });
     this.spend = new SpendApi({
       transport: this.#transport,

@@ -227,6 +227,33 @@ export interface TransportOptions {
   retry: ResolvedRetry;
   hooks: Hooks | undefined;
   session: SessionSource | undefined;
+  /** Writes the caller's trace context headers; only `traceparent` and `tracestate` are sent. */
+  traceContext?: ((headers: Record<string, string>) => void) | undefined;
+}
+
+/** The trace context headers a request carries: W3C `traceparent` and `tracestate`. */
+const TRACE_HEADERS = ['traceparent', 'tracestate'] as const;
+
+/**
+ * The trace context headers of the caller's active trace, as `traceContext` writes them;
+ * none when it is not given, writes none, or throws (tracing never fails a request).
+ */
+function traceHeaders(
+  traceContext: TransportOptions['traceContext'],
+): Record<string, string> | undefined {
+  if (!traceContext) return undefined;
+  const written: Record<string, string> = {};
+  try {
+    traceContext(written);
+  } catch {
+    return undefined;
+  }
+  const out: Record<string, string> = {};
+  for (const name of TRACE_HEADERS) {
+    const value = written[name];
+    if (typeof value === 'string' && value !== '') out[name] = value;
+  }
+  return out;
 }
 
 /** One request to the service. */
@@ -309,7 +336,10 @@ export class Transport {
     if (request.signal?.aborted) throw abortedError(label, request.signal.reason);
     const session = await resolveSession(this.#options.session);
     const secrets = [session, ...(request.secrets ?? [])];
-    const headers: Record<string, string> = { accept: request.accept };
+    const headers: Record<string, string> = {
+      ...traceHeaders(this.#options.traceContext),
+      accept: request.accept,
+    };
     if (session) headers.authorization = `Bearer ${session}`;
     try {
       const response = await this.#kyStream(url, {
@@ -348,7 +378,11 @@ export class Transport {
     const url = this.url(request.path);
     const label: RequestLabel = { operation: request.operation, method: 'GET', url };
     return resolveSession(this.#options.session).then(async (session) => {
-      const headers = new Headers({ ...request.headers, accept: request.accept });
+      const headers = new Headers({
+        ...traceHeaders(this.#options.traceContext),
+        ...request.headers,
+        accept: request.accept,
+      });
       if (session) headers.set('authorization', `Bearer ${session}`);
       const response = await this.#options.fetch(url, { headers, signal: request.signal });
       return { response, label, secrets: [session] };
@@ -361,7 +395,10 @@ export class Transport {
     if (request.signal?.aborted) throw abortedError(label, request.signal.reason);
     const session = await resolveSession(this.#options.session);
     const secrets = [session, ...(request.secrets ?? [])];
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const headers: Record<string, string> = {
+      ...traceHeaders(this.#options.traceContext),
+      accept: 'application/json',
+    };
     if (session) headers.authorization = `Bearer ${session}`;
     let response: Response;
     let text: string;

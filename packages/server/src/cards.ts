@@ -8,6 +8,7 @@ import {
 } from '@handshake/core';
 import type { CardIssuerConfig } from './card-issuer-config.js';
 import { ConfigError } from './config.js';
+import { tracedFetch } from './trace-context.js';
 
 /** Where Stripe delivers its Issuing events. */
 export const STRIPE_WEBHOOK_PATH = '/webhooks/stripe';
@@ -34,6 +35,7 @@ export interface CardIssuing {
 export async function openCardIssuing(
   config: CardIssuerConfig,
   clock: { clock?: Clock },
+  traceContext?: (headers: Record<string, string>) => void,
 ): Promise<CardIssuing> {
   if (config.kind === 'simulated') {
     return {
@@ -60,8 +62,11 @@ export async function openCardIssuing(
           ...clock,
         })
       : undefined;
+  // With tracing on, the client's requests go through fetch and carry the trace context.
+  const baseFetch = simulation?.fetch ?? (traceContext ? globalThis.fetch : undefined);
+  const stripeFetch = baseFetch && traceContext ? tracedFetch(baseFetch, traceContext) : baseFetch;
   const stripe = new Stripe(config.secretKey, {
-    ...(simulation ? { httpClient: Stripe.createFetchHttpClient(simulation.fetch) } : {}),
+    ...(stripeFetch ? { httpClient: Stripe.createFetchHttpClient(stripeFetch) } : {}),
   });
   const issuer = stripeCards.stripeCardIssuer({
     stripe,

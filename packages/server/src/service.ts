@@ -34,6 +34,7 @@ import {
   observePendingApprovals,
   type TelemetryOptions,
 } from '@handshake/core/opentelemetry';
+import type { RunningPayPalSimulator } from '@handshake/paypal/testing';
 import type { Logger } from 'pino';
 import { type CardIssuing, openCardIssuing } from './cards.js';
 import { ConfigError, type ServiceConfig } from './config.js';
@@ -41,6 +42,7 @@ import { consoleRoutes } from './console.js';
 import { exchangeRateTool } from './demo-tools.js';
 import { createLogger } from './logging.js';
 import { scheduleSweep } from './sweep.js';
+import { injectTraceContext } from './trace-context.js';
 
 /**
  * Things a test, the demo or an embedding service may replace.
@@ -94,6 +96,8 @@ export interface Service {
   log: Logger;
   /** Waits until the card events an in-process Stripe simulation queued were delivered. */
   cardEventsDelivered(): Promise<void>;
+  /** The in-process PayPal simulator in simulated PayPal mode: its state and the requests it answered. */
+  paypalSimulator?: RunningPayPalSimulator;
   close(): Promise<void>;
 }
 
@@ -125,19 +129,20 @@ function sessionVerifier(config: ServiceConfig): SessionVerifierV1 | undefined {
 /** The PayPal tools of the configured mode, and how to stop them. */
 async function openPayPal(
   config: ServiceConfig,
-  clock: { clock?: Clock },
-): Promise<{ provider: ToolProviderV1; close(): void }> {
+  options: { clock?: Clock; traceContext?: (headers: Record<string, string>) => void },
+): Promise<{ provider: ToolProviderV1; simulator?: RunningPayPalSimulator; close(): void }> {
   if (config.paypalMode === 'simulated') {
     // The toolkit's real code against the simulated PayPal REST API, in this process.
     const { createSimulatedPayPal } = await import('@handshake/paypal/testing');
-    const paypal = createSimulatedPayPal(clock);
-    return { provider: paypal.provider, close: () => paypal.close() };
+    const paypal = createSimulatedPayPal(options);
+    return { provider: paypal.provider, simulator: paypal, close: () => paypal.close() };
   }
   const { createPayPalToolProvider } = await import('@handshake/paypal');
   const provider = createPayPalToolProvider({
     clientId: config.paypalClientId ?? '',
     clientSecret: config.paypalClientSecret ?? '',
     environment: config.paypalMode,
+    ...(options.traceContext ? { traceContext: options.traceContext } : {}),
   });
   return { provider, close: () => {} };
 }
@@ -196,6 +201,9 @@ export async function createService(
     simulatedExchangeRates(undefined, clockOption),
     clockOption,
   );
+  const telemetry = overrides.telemetry;
+  // With tracing on, the requests to PayPal and Stripe carry the call's trace context.
+  const traceContext = telemetry?.tracerProvider ? injectTraceContext : undefined;
   const cards: CardIssuing = overrides.issuer
     ? {
         issuer: overrides.issuer,
@@ -205,14 +213,15 @@ export async function createService(
         attach: () => {},
         close: () => {},
       }
-    : await openCardIssuing(config.cardIssuer, clockOption);
-  const telemetry = overrides.telemetry;
+    : await openCardIssuing(config.cardIssuer, clockOption, traceContext);
   const log = overrides.logger ?? createLogger(config.logLevel);
   const issuer = telemetry ? instrumentCardIssuer(cards.issuer, telemetry) : cards.issuer;
   const spend = spendTools({ issuer, exchangeRates });
   // PayPal's tools (every toolkit tool with its tier) and the PUBLIC get_exchange_rate,
   // unless a caller brings its own.
-  const paypal = overrides.tools ? undefined : await openPayPal(config, clockOption);
+  const paypal = overrides.tools
+    ? undefined
+    : await openPayPal(config, { ...clockOption, ...(traceContext ? { traceContext } : {}) });
   const providers = [...(overrides.tools ?? [exchangeRateTool(), paypal!.provider]), spend];
   const tools = telemetry
     ? providers.map((provider) => instrumentToolProvider(provider, telemetry))
@@ -311,6 +320,7 @@ export async function createService(
     cards: cards.description,
     log,
     cardEventsDelivered: () => cards.idle(),
+    ...(paypal?.simulator ? { paypalSimulator: paypal.simulator } : {}),
     close: async () => {
       stopSweep();
       stopGauges();

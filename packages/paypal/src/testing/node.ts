@@ -108,9 +108,10 @@ export interface SimulatedPayPal extends RunningPayPalSimulator {
  * ```
  */
 export function createSimulatedPayPal(
-  options: PayPalSimulatorOptions & Pick<PayPalToolProviderOptions, 'actions' | 'clock'> = {},
+  options: PayPalSimulatorOptions &
+    Pick<PayPalToolProviderOptions, 'actions' | 'clock' | 'traceContext'> = {},
 ): SimulatedPayPal {
-  const { actions, ...simulatorOptions } = options;
+  const { actions, traceContext, ...simulatorOptions } = options;
   const simulator = startPayPalSimulator(simulatorOptions);
   const credentials = options.credentials ?? {
     clientId: SIMULATED_CLIENT_ID,
@@ -121,6 +122,7 @@ export function createSimulatedPayPal(
     environment: 'sandbox',
     ...(actions ? { actions } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(traceContext ? { traceContext } : {}),
   });
   return Object.assign(simulator, { provider });
 }

@@ -3,6 +3,7 @@ import { type PayPalAPI, PayPalMCPToolkit } from '@paypal/agent-toolkit/mcp';
 import { z } from 'zod';
 import type { PayPalActions } from '../tools/tool-names.js';
 import type { PayPalEnvironment } from './catalog.js';
+import { withHeaders } from './request-id.js';
 
 /**
  * PayPal's documented REST hosts. The toolkit itself calls `api.sandbox.paypal.com` and
@@ -71,6 +72,13 @@ export interface PayPalConnectionOptions {
   clock?: Clock;
   /** Used for the OAuth token request (default: global `fetch`). */
   fetch?: typeof fetch;
+  /**
+   * Carries the caller's trace to PayPal: called at each request to PayPal with an empty
+   * object to write W3C trace context headers into; `traceparent` and `tracestate` are
+   * sent, anything else is ignored. With OpenTelemetry:
+   * `(headers) => propagation.inject(context.active(), headers)`.
+   */
+  traceContext?: (headers: Record<string, string>) => void;
 }
 
 const TokenResponseSchema = z.looseObject({
@@ -152,7 +160,9 @@ export class PayPalConnection {
 
   /** The toolkit's API service with a valid access token. */
   async api(): Promise<PayPalAPI> {
-    return (await this.#toolkit()).getPaypalAPIService();
+    const api = (await this.#toolkit()).getPaypalAPIService();
+    const { traceContext } = this.#options;
+    return traceContext ? withHeaders(api, () => traceHeaders(traceContext)) : api;
   }
 
   #build(accessToken: string): PayPalMCPToolkit {
@@ -180,6 +190,7 @@ export class PayPalConnection {
       response = await doFetch(url, {
         method: 'POST',
         headers: {
+          ...traceHeaders(this.#options.traceContext),
           authorization: `Basic ${btoa(`${clientId}:${clientSecret}`)}`,
           'content-type': 'application/x-www-form-urlencoded',
           accept: 'application/json',
@@ -214,4 +225,26 @@ export class PayPalConnection {
     };
     return toolkit;
   }
+}
+
+/**
+ * The W3C trace context headers `traceContext` writes; none when it is not given or
+ * throws (tracing never fails a call to PayPal).
+ */
+function traceHeaders(
+  traceContext: PayPalConnectionOptions['traceContext'],
+): Record<string, string> {
+  const written: Record<string, string> = {};
+  if (!traceContext) return written;
+  try {
+    traceContext(written);
+  } catch {
+    return {};
+  }
+  const out: Record<string, string> = {};
+  for (const name of ['traceparent', 'tracestate']) {
+    const value = written[name];
+    if (typeof value === 'string' && value !== '') out[name] = value;
+  }
+  return out;
 }

@@ -32,11 +32,16 @@ export function paypalRequestId(transactionId: string): string {
  * beside this one) is left as it is.
  */
 export function withRequestId(api: PayPalAPI, requestId: string): PayPalAPI {
+  return withHeaders(api, () => ({ 'PayPal-Request-Id': requestId }));
+}
+
+/**
+ * The toolkit's API service with `extra()` added to the headers of each of its requests,
+ * read when the request is made; the shared client is left as it is.
+ */
+export function withHeaders(api: PayPalAPI, extra: () => Record<string, string>): PayPalAPI {
   const shared = api.paypalClient;
   const client: typeof shared = Object.create(shared);
-  client.getHeaders = async () => ({
-    ...(await shared.getHeaders()),
-    'PayPal-Request-Id': requestId,
-  });
+  client.getHeaders = async () => ({ ...(await shared.getHeaders()), ...extra() });
   return new PayPalAPI(client, { ...api.context });
 }

@@ -257,6 +257,7 @@ export function createPayPalSimulator(options: PayPalSimulatorOptions = {}): Pay
             }
           };
           const requestId = request.headers.get('paypal-request-id') ?? undefined;
+          const traceparent = request.headers.get('traceparent') ?? undefined;
           const retainMs = route.requestIdRetentionMs;
           const { response, replayed } =
             requestId && retainMs !== undefined
@@ -274,6 +275,7 @@ export function createPayPalSimulator(options: PayPalSimulatorOptions = {}): Pay
             ...(body !== undefined ? { body } : {}),
             status: response.status,
             ...(requestId ? { requestId } : {}),
+            ...(traceparent ? { traceparent } : {}),
             ...(replayed ? { replayed: true as const } : {}),
           });
           return response;

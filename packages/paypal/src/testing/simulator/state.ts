@@ -211,6 +211,8 @@ export interface RecordedRequest {
   status: number;
   /** The `PayPal-Request-Id` header, when the request carried one. */
   requestId?: string;
+  /** The W3C `traceparent` header, when the request carried one. */
+  traceparent?: string;
   /** True when the answer was the stored one of an earlier request with the same id. */
   replayed?: true;
 }
