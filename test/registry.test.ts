@@ -30,6 +30,7 @@ const packages = publishedPackages();
 const DOCUMENTED = [
   '@handshake/core',
   '@handshake/client',
+  '@handshake/protocol',
   '@handshake/paypal',
   '@handshake/redis',
 ];

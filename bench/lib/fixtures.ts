@@ -3,18 +3,15 @@ import {
   type AuditSinkV1,
   agentApprover,
   createHandshake,
-  ed25519PublicKey,
   type HandshakeEngine,
-  hashParams,
   type RandomSource,
   type StoreV1,
-  signExecute,
   staticKeyResolver,
   staticSessionVerifier,
-  type Tier,
   type ToolDefinition,
   type ToolProviderV1,
 } from '@handshake/core';
+import { ed25519PublicKey, hashParams, signExecute, type Tier } from '@handshake/protocol';
 import { z } from 'zod';
 import { paypalBodies } from './bodies.js';
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { canonicalize, hashParams, sha256Hex } from '@handshake/core';
+import { canonicalize, hashParams, sha256Hex } from '@handshake/protocol';
 import { do_not_optimize } from 'mitata';
 import { paypalBodies } from '../lib/bodies.js';
 import { interleave, time } from '../lib/measure.js';

@@ -4,7 +4,7 @@ import {
   executeSigningPayload,
   signExecute,
   verifyExecuteSignature,
-} from '@handshake/core';
+} from '@handshake/protocol';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { do_not_optimize } from 'mitata';
 import { verifyEd25519 } from '../../packages/protocol/src/signing/ed25519.js';

@@ -47,6 +47,7 @@ export function consumerChecks(
     it('run a signed handshake over HTTP as ES modules', async () => {
       const script = `import { createHmac } from 'node:crypto';
         import * as core from '@handshake/core';
+        import * as protocol from '@handshake/protocol';
         import * as node from '@handshake/core/node';
         import * as client from '@handshake/client';
         import * as redis from '@handshake/redis';
@@ -60,6 +61,7 @@ export function consumerChecks(
     it('run a signed handshake over HTTP as CommonJS, core without require(esm)', async () => {
       const script = `const { createHmac } = require('node:crypto');
         const core = require('@handshake/core');
+        const protocol = require('@handshake/protocol');
         const node = require('@handshake/core/node');
         const client = require('@handshake/client');
         const redis = require('@handshake/redis');

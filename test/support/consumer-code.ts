@@ -34,7 +34,7 @@ const b64 = (value) => Buffer.from(typeof value === 'string' ? value : JSON.stri
 const unsigned = b64({ alg: 'HS256', typ: 'JWT' }) + '.' + b64({ sub: 'alice', sid: 'one', exp: Math.floor(Date.now() / 1000) + 300 });
 const jwt = unsigned + '.' + createHmac('sha256', secret).update(unsigned).digest('base64url');
 
-const key = core.generateSigningKey();
+const key = protocol.generateSigningKey();
 const engine = core.createHandshake({
   tools: {
     specificationVersion: 'v1',
@@ -54,7 +54,7 @@ try {
   const result = await agent.call('echo', { amount: '12.50', currency: 'EUR' });
   console.log(JSON.stringify({
     result,
-    hash: core.hashParams({ b: 2, a: 1 }),
+    hash: protocol.hashParams({ b: 2, a: 1 }),
     redisKey: new redis.RedisKeys('hs').token('p', 'd'),
     tiers: Object.keys(paypal.paypalToolTiers).length,
   }));

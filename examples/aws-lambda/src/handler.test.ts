@@ -4,13 +4,13 @@
 // environment — and the functions share nothing but the DynamoDB table (dynalite).
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { generateSigningKey, hashParams, signExecute } from '@handshake/core';
 import type {
   ApiGatewayProxyEventV1,
   ApiGatewayProxyEventV2,
   LambdaStreamingRuntime,
 } from '@handshake/core/aws-lambda';
 import { awsLambdaStreamingHandler } from '@handshake/core/aws-lambda';
+import { generateSigningKey, hashParams, signExecute } from '@handshake/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   dynaliteGate,

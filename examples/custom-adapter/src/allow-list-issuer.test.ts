@@ -4,11 +4,11 @@ import { createHandshakeClient, HandshakeError } from '@handshake/client';
 import {
   createHandshake,
   createHandshakeHandler,
-  generateSigningKey,
   staticKeyResolver,
   staticSessionVerifier,
 } from '@handshake/core';
 import { serve } from '@handshake/core/node';
+import { generateSigningKey } from '@handshake/protocol';
 import { describe, expect, it } from 'vitest';
 import { allowListIssuer } from './allow-list-issuer.js';
 

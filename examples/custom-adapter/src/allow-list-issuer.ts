@@ -1,5 +1,5 @@
 import type { CardIssuerV1 } from '@handshake/cards';
-import { HandshakeError } from '@handshake/core';
+import { HandshakeError } from '@handshake/protocol';
 
 /** Options of {@link allowListIssuer}. */
 export interface AllowListIssuerOptions {

@@ -1,11 +1,5 @@
-import {
-  formatMoney,
-  HandshakeError,
-  parseMoney,
-  type ToolContext,
-  type ToolDefinition,
-  type ToolProviderV1,
-} from '@handshake/core';
+import type { ToolContext, ToolDefinition, ToolProviderV1 } from '@handshake/core';
+import { formatMoney, HandshakeError, parseMoney } from '@handshake/protocol';
 import { z } from 'zod';
 
 // A double-entry ledger behind three tools, one per tier above PUBLIC. Money is held

@@ -10,13 +10,13 @@ import { createHandshakeClient, HandshakeError } from '@handshake/client';
 import {
   createHandshake,
   createHandshakeHandler,
-  generateSigningKey,
   type HandshakeEngine,
   rulesApprover,
   staticKeyResolver,
   staticSessionVerifier,
 } from '@handshake/core';
 import { serve } from '@handshake/core/node';
+import { generateSigningKey } from '@handshake/protocol';
 import { ledgerTools } from './ledger-tools.js';
 import { SqliteStore } from './sqlite-store.js';
 

@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { DatabaseSync } from 'node:sqlite';
 import { fileURLToPath } from 'node:url';
-import { type AuthorizeOp, HandshakeError, type TransactionRecord } from '@handshake/core';
+import type { AuthorizeOp, TransactionRecord } from '@handshake/core';
 import { storeConformance } from '@handshake/core/testing';
+import { HandshakeError } from '@handshake/protocol';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { SqliteStore } from './sqlite-store.js';
 

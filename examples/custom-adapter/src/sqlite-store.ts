@@ -11,7 +11,6 @@ import {
   type ConsumeOutcome,
   type DecideOp,
   type DecideOutcome,
-  HandshakeError,
   type IssueOp,
   type IssueOutcome,
   type LimitWindow,
@@ -24,6 +23,7 @@ import {
   type Tombstone,
   type TransactionRecord,
 } from '@handshake/core';
+import { HandshakeError } from '@handshake/protocol';
 
 /** Options of {@link SqliteStore}. */
 export interface SqliteStoreOptions {

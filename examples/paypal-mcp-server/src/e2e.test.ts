@@ -5,8 +5,9 @@
 // the machine.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { type AuditEvent, generateSigningKey } from '@handshake/core';
+import type { AuditEvent } from '@handshake/core';
 import type { SimulatedPayPal } from '@handshake/paypal/testing';
+import { generateSigningKey } from '@handshake/protocol';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import {
   getDefaultEnvironment,

@@ -3,7 +3,8 @@
 // that user's own session. The official MCP client talks to it over loopback.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { type AuditEvent, generateSigningKey } from '@handshake/core';
+import type { AuditEvent } from '@handshake/core';
+import { generateSigningKey } from '@handshake/protocol';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';

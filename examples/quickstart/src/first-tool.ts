@@ -2,11 +2,11 @@ import { createHandshakeClient } from '@handshake/client';
 import {
   createHandshake,
   createHandshakeHandler,
-  generateSigningKey,
   staticKeyResolver,
   staticSessionVerifier,
 } from '@handshake/core';
 import { serve } from '@handshake/core/node';
+import { generateSigningKey } from '@handshake/protocol';
 
 const key = generateSigningKey(); // the agent's Ed25519 key; the service knows the public half
 const engine = createHandshake({

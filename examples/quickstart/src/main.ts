@@ -6,13 +6,13 @@ import { type CallOptions, createHandshakeClient, HandshakeError } from '@handsh
 import {
   createHandshake,
   createHandshakeHandler,
-  generateSigningKey,
   memoryAuditSink,
   staticKeyResolver,
   staticSessionVerifier,
   verifyAuditChain,
 } from '@handshake/core';
 import { serve } from '@handshake/core/node';
+import { generateSigningKey } from '@handshake/protocol';
 import { walletTools } from './wallet.js';
 
 const agentKey = generateSigningKey();

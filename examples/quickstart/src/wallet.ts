@@ -1,10 +1,5 @@
-import {
-  formatMoney,
-  HandshakeError,
-  parseMoney,
-  type ToolDefinition,
-  type ToolProviderV1,
-} from '@handshake/core';
+import type { ToolDefinition, ToolProviderV1 } from '@handshake/core';
+import { formatMoney, HandshakeError, parseMoney } from '@handshake/protocol';
 import { z } from 'zod';
 
 const PaymentSchema = z

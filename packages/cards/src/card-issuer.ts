@@ -1,4 +1,6 @@
-import type { Awaitable, CustomerDetails, Money } from '@handshake/core';
+import type { Awaitable } from '@handshake/core';
+import type { Money } from '@handshake/protocol';
+import type { CustomerDetails } from '@handshake/protocol/cards';
 
 /**
  * What the issuer is asked for: one single-use card for one approved purchase.

@@ -1,4 +1,4 @@
-import { HandshakeError } from '@handshake/core';
+import { HandshakeError } from '@handshake/protocol';
 
 /**
  * Runs `run`, re-labelling a `VALIDATION_ERROR` it throws (e.g. from `parseMoney`,

@@ -1,23 +1,25 @@
 import {
-  type AuthorizationStatusResponse,
-  type CardCreationResponse,
-  type CheckoutResponse,
-  CREATE_VIRTUAL_CARD,
   cachedExchangeRates,
-  cardPurchaseParameters,
   createHandshakeHandler,
   type ExchangeRateProviderV1,
   type HandshakeOptions,
   MemoryStore,
-  type SpendApiInfo,
   type SpendingLimits,
-  type SpendLimitsResponse,
   type StoreV1,
   simulatedExchangeRates,
   type TimerScheduler,
-  type ValidationResponse,
 } from '@handshake/core';
 import { type RunningServer, serve } from '@handshake/core/node';
+import {
+  type AuthorizationStatusResponse,
+  type CardCreationResponse,
+  type CheckoutResponse,
+  CREATE_VIRTUAL_CARD,
+  cardPurchaseParameters,
+  type SpendApiInfo,
+  type SpendLimitsResponse,
+  type ValidationResponse,
+} from '@handshake/protocol/cards';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CREDENTIALS, T0, testClock, testEngine } from '../test/fixtures.js';
 import { spendApiRoutes } from './spend-api.js';

@@ -1,33 +1,32 @@
 import {
   type ApprovalReason,
-  type AuthorizationStatusResponse,
-  base64urlEncode,
   type CallerContext,
+  cryptoRandomSource,
+  type HandshakeEngine,
+  type HandshakeRoute,
+  jsonResponse,
+  type LimitsView,
+  liveTimers,
+  type RandomSource,
+  type RouteContext,
+  systemTimers,
+  type TimerScheduler,
+} from '@handshake/core';
+import { base64urlEncode, formatMoney, HandshakeError, parseMoney } from '@handshake/protocol';
+import {
+  type AuthorizationStatusResponse,
   type CardCreationResponse,
   type CheckoutResponse,
   CREATE_VIRTUAL_CARD,
   CreateVirtualCardRequestSchema,
   cardPurchaseParameters,
-  cryptoRandomSource,
-  formatMoney,
-  type HandshakeEngine,
-  HandshakeError,
-  type HandshakeRoute,
-  jsonResponse,
-  type LimitsView,
-  liveTimers,
   MockCheckoutRequestSchema,
-  parseMoney,
-  type RandomSource,
-  type RouteContext,
   type SpendApiInfo,
   type SpendEndpoint,
   type SpendLimitsResponse,
-  systemTimers,
-  type TimerScheduler,
   ValidateTransactionRequestSchema,
   type ValidationResponse,
-} from '@handshake/core';
+} from '@handshake/protocol/cards';
 import { withFieldPath } from './field-path.js';
 import type { SpendTools } from './spend-tools.js';
 import { validationEventStream } from './validation-stream.js';

@@ -1,24 +1,28 @@
 import {
   type Awaitable,
+  compareRates,
+  type ExchangeRateProviderV1,
+  isExchangeRate,
+  rateForCallerAmount,
+  type ToolContext,
+  type ToolDefinition,
+  type ToolProviderV1,
+} from '@handshake/core';
+import {
+  currencyExponent,
+  formatMoney,
+  HandshakeError,
+  type Money,
+  parseMoney,
+} from '@handshake/protocol';
+import {
   type CardCreationResponse,
   type CardPurchaseParameters,
   CardPurchaseParametersSchema,
   CREATE_VIRTUAL_CARD,
   type CustomerDetails,
   CustomerDetailsSchema,
-  compareRates,
-  currencyExponent,
-  type ExchangeRateProviderV1,
-  formatMoney,
-  HandshakeError,
-  isExchangeRate,
-  type Money,
-  parseMoney,
-  rateForCallerAmount,
-  type ToolContext,
-  type ToolDefinition,
-  type ToolProviderV1,
-} from '@handshake/core';
+} from '@handshake/protocol/cards';
 import type { CardIssuerV1, IssuedCard } from './card-issuer.js';
 import { withFieldPath } from './field-path.js';
 

@@ -1,13 +1,13 @@
 import {
   type ApprovalRecord,
   type HandshakeEngine,
-  HandshakeError,
   type LiveStream,
   type LiveTimers,
   liveEventStream,
   type SessionIdentity,
-  type ValidationResponse,
 } from '@handshake/core';
+import { HandshakeError } from '@handshake/protocol';
+import type { ValidationResponse } from '@handshake/protocol/cards';
 
 /** What the stream needs to know of the pending validation. */
 export interface ValidationStreamOptions {

@@ -2,18 +2,20 @@ import {
   type ApproverV1,
   agentApprover,
   createHandshake,
-  ed25519PublicKey,
-  generateSigningKey,
   type HandshakeOptions,
-  hashParams,
-  type Money,
   memoryAuditSink,
-  signExecute,
   staticKeyResolver,
   staticSessionVerifier,
   type ToolDefinition,
   type ToolProviderV1,
 } from '@handshake/core';
+import {
+  ed25519PublicKey,
+  generateSigningKey,
+  hashParams,
+  type Money,
+  signExecute,
+} from '@handshake/protocol';
 import { z } from 'zod';
 
 export const T0 = Date.parse('2026-11-21T12:00:00Z');

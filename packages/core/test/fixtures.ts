@@ -1,15 +1,17 @@
-import { hashParams } from '@handshake/protocol';
+import {
+  ed25519PublicKey,
+  generateSigningKey,
+  hashParams,
+  type Money,
+  signExecute,
+} from '@handshake/protocol';
 import { z } from 'zod';
 import {
   type ApproverV1,
   agentApprover,
   createHandshake,
-  ed25519PublicKey,
-  generateSigningKey,
   type HandshakeOptions,
-  type Money,
   memoryAuditSink,
-  signExecute,
   staticKeyResolver,
   staticSessionVerifier,
   type ToolDefinition,

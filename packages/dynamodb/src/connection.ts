@@ -16,7 +16,7 @@ import {
   type UpdateItemCommandInput,
   type UpdateItemCommandOutput,
 } from '@aws-sdk/client-dynamodb';
-import { HandshakeError } from '@handshake/core';
+import { HandshakeError } from '@handshake/protocol';
 
 /** One stored item, in DynamoDB's attribute-value form. */
 export type Item = Record<string, AttributeValue>;

@@ -1,5 +1,5 @@
 import type { RateLimitHit } from '@handshake/core';
-import { HandshakeError } from '@handshake/core';
+import { HandshakeError } from '@handshake/protocol';
 import { type Connection, type Item, N, num, S, str, ttlSeconds } from './connection.js';
 import { namesOf } from './expression.js';
 import { inLane } from './lane.js';

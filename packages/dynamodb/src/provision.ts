@@ -6,7 +6,7 @@ import {
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
-import { HandshakeError } from '@handshake/core';
+import { HandshakeError } from '@handshake/protocol';
 import { APPROVALS_INDEX, dynamoDBTableDefinition, TTL_ATTRIBUTE } from './table.js';
 
 const nameOf = (error: unknown) =>

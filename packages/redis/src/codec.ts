@@ -2,10 +2,10 @@ import {
   type ApprovalReason,
   type ApprovalRecord,
   capturedShare,
-  HandshakeError,
   type ReservationRequest,
   type Tombstone,
 } from '@handshake/core';
+import { HandshakeError } from '@handshake/protocol';
 
 /**
  * The largest amount (and limit) the Redis store counts, in minor units: 10^15, i.e.

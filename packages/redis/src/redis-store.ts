@@ -15,7 +15,6 @@ import {
   type ConsumeOutcome,
   type DecideOp,
   type DecideOutcome,
-  HandshakeError,
   type IssueOp,
   type IssueOutcome,
   type LimitWindow,
@@ -24,6 +23,7 @@ import {
   type ResolveAbandonedOp,
   type StoreV1,
 } from '@handshake/core';
+import { HandshakeError } from '@handshake/protocol';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import {
   decodeApproval,

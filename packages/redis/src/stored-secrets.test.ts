@@ -1,12 +1,11 @@
 import { spendTools } from '@handshake/cards';
 import { simulatedCardIssuer } from '@handshake/cards/testing';
+import { createHandshake, type OutcomeKey } from '@handshake/core';
 import {
   type CardCreationResponse,
   CREATE_VIRTUAL_CARD,
   cardPurchaseParameters,
-  createHandshake,
-  type OutcomeKey,
-} from '@handshake/core';
+} from '@handshake/protocol/cards';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisStore } from './redis-store.js';

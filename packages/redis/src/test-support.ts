@@ -5,19 +5,16 @@ import { createServer } from 'node:net';
 import {
   createHandshake,
   createHandshakeHandler,
-  generateSigningKey,
   type HandshakeEngine,
   type HandshakeHandlerOptions,
   type HandshakeOptions,
-  hashParams,
-  type Money,
-  signExecute,
   staticKeyResolver,
   staticSessionVerifier,
   type ToolDefinition,
   type ToolProviderV1,
 } from '@handshake/core';
 import { serve } from '@handshake/core/node';
+import { generateSigningKey, hashParams, type Money, signExecute } from '@handshake/protocol';
 import { Redis } from 'ioredis';
 import { describe, it } from 'vitest';
 

@@ -1,11 +1,7 @@
 import type { CardIssuerV1 } from '@handshake/cards';
 import { simulatedCardIssuer } from '@handshake/cards/testing';
-import {
-  type Clock,
-  type HandshakeEngine,
-  HandshakeError,
-  type HandshakeRoute,
-} from '@handshake/core';
+import type { Clock, HandshakeEngine, HandshakeRoute } from '@handshake/core';
+import { HandshakeError } from '@handshake/protocol';
 import type { CardIssuerConfig } from './card-issuer-config.js';
 import { ConfigError } from './config.js';
 import { tracedFetch } from './trace-context.js';

@@ -1,14 +1,12 @@
 import {
-  type HandshakeError,
-  isCurrency,
   type LimitWindow,
   type OutcomeKey,
   parseKeyList,
-  parseMoney,
   parseSessionList,
   type RegisteredKey,
   type SpendingLimits,
 } from '@handshake/core';
+import { type HandshakeError, isCurrency, parseMoney } from '@handshake/protocol';
 import type { LevelWithSilent } from 'pino';
 import { type CardIssuerConfig, loadCardIssuerConfig } from './card-issuer-config.js';
 import type { TelemetryConfig } from './telemetry.js';

@@ -3,8 +3,8 @@
 // test-artifacts/ (git-ignored).
 import { existsSync, mkdirSync } from 'node:fs';
 import { createHandshakeClient } from '@handshake/client';
-import { generateSigningKey } from '@handshake/core';
 import { type RunningServer, serve } from '@handshake/core/node';
+import { generateSigningKey } from '@handshake/protocol';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from './config.js';

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { HandshakeError, type HandshakeRoute } from '@handshake/core';
+import type { HandshakeRoute } from '@handshake/core';
+import { HandshakeError } from '@handshake/protocol';
 
 /**
  * The policy every console response carries: scripts, styles and connections from this

@@ -3,7 +3,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { type AuditEvent, cardPurchaseParameters, hashParams, signExecute } from '@handshake/core';
+import type { AuditEvent } from '@handshake/core';
+import { hashParams, signExecute } from '@handshake/protocol';
+import { cardPurchaseParameters } from '@handshake/protocol/cards';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 

@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateSigningKey } from '@handshake/core';
+import { generateSigningKey } from '@handshake/protocol';
 import { afterAll, describe, expect, it } from 'vitest';
 import { auditEvents, callService, purchaseBody, startChild as start } from './crash-support.js';
 

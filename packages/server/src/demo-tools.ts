@@ -1,4 +1,5 @@
-import { HandshakeError, type ToolDefinition, type ToolProviderV1 } from '@handshake/core';
+import type { ToolDefinition, ToolProviderV1 } from '@handshake/core';
+import { HandshakeError } from '@handshake/protocol';
 import { z } from 'zod';
 
 /** Simulated mid-market rates, units of the quote currency per one USD. */

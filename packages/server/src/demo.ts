@@ -13,15 +13,9 @@ import {
   type HandshakeClient,
   type SpendLimitsResponse,
 } from '@handshake/client';
-import {
-  generateSigningKey,
-  HandshakeError,
-  hashParams,
-  memoryAuditSink,
-  signExecute,
-  verifyAuditChain,
-} from '@handshake/core';
+import { memoryAuditSink, verifyAuditChain } from '@handshake/core';
 import { serve } from '@handshake/core/node';
+import { generateSigningKey, HandshakeError, hashParams, signExecute } from '@handshake/protocol';
 import {
   SIMULATED_STRIPE_SECRET_KEY,
   SIMULATED_STRIPE_WEBHOOK_SECRET,

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { generateSigningKey, hashParams, signExecute } from '@handshake/core';
+import { generateSigningKey, hashParams, signExecute } from '@handshake/protocol';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dynaliteGate } from '../../dynamodb/src/test-support.js';
 import { ConfigError, loadConfig } from './config.js';

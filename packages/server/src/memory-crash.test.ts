@@ -8,8 +8,9 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateSigningKey, unresolvedExecutions } from '@handshake/core';
+import { unresolvedExecutions } from '@handshake/core';
 import { CRASH_POINTS } from '@handshake/core/testing';
+import { generateSigningKey } from '@handshake/protocol';
 import { afterAll, describe, expect, it } from 'vitest';
 import { auditEvents, callService, purchaseBody, startChild } from './crash-support.js';
 

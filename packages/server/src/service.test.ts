@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { generateSigningKey, hashParams, signExecute } from '@handshake/core';
 import { type RunningServer, serve } from '@handshake/core/node';
+import { generateSigningKey, hashParams, signExecute } from '@handshake/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './config.js';
 import { createService, type Service } from './service.js';

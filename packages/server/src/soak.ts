@@ -18,15 +18,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import {
-  type AuditEvent,
-  generateSigningKey,
-  hashParams,
-  MemoryStore,
-  signExecute,
-  verifyAuditChain,
-} from '@handshake/core';
+import { type AuditEvent, MemoryStore, verifyAuditChain } from '@handshake/core';
 import { serve } from '@handshake/core/node';
+import { generateSigningKey, hashParams, signExecute } from '@handshake/protocol';
 import { loadConfig } from './config.js';
 import { demoShopTools, exchangeRateTool } from './demo-tools.js';
 import { createService } from './service.js';

@@ -2,8 +2,8 @@
 // API's whole flow with real Stripe Issuing code against Stripe's API simulated in
 // process (STRIPE_API=simulated), PayPal's simulated API beside it.
 import { createHandshakeClient } from '@handshake/client';
-import { generateSigningKey } from '@handshake/core';
 import { type RunningServer, serve } from '@handshake/core/node';
+import { generateSigningKey } from '@handshake/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './config.js';
 import { createService, type Service } from './service.js';

@@ -8,8 +8,6 @@ import {
   type ApproverV1,
   createHandshake,
   createHandshakeHandler,
-  ed25519PublicKey,
-  generateSigningKey,
   memoryAuditSink,
   type SpendingLimits,
   staticKeyResolver,
@@ -17,6 +15,7 @@ import {
   type TimerScheduler,
 } from '@handshake/core';
 import { type RunningServer, serve } from '@handshake/core/node';
+import { ed25519PublicKey, generateSigningKey } from '@handshake/protocol';
 import { type SetupServer, setupServer } from 'msw/node';
 import Stripe from 'stripe';
 import { afterAll, afterEach, beforeAll } from 'vitest';

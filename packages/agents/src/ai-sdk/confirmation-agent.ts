@@ -4,9 +4,8 @@ import {
   type ApprovalVerdict,
   type ApproverV1,
   agentApprover,
-  type Money,
-  parseMoney,
 } from '@handshake/core';
+import { type Money, parseMoney } from '@handshake/protocol';
 import { generateObject, type LanguageModel } from 'ai';
 import { z } from 'zod';
 

@@ -1,5 +1,5 @@
 import type { HandshakeClient } from '@handshake/client';
-import { hashParams } from '@handshake/core';
+import { hashParams } from '@handshake/protocol';
 import {
   dynamicTool,
   jsonSchema,

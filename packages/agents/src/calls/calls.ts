@@ -5,7 +5,7 @@ import {
   hashParams,
   type PendingResponse,
   type ToolListing,
-} from '@handshake/core';
+} from '@handshake/protocol';
 import { forModel } from './model-result.js';
 import { HandshakeToolRefusal, toModelRefusal } from './refusal.js';
 

@@ -1,5 +1,5 @@
 import { type FetchLike, HandshakeError } from '@handshake/client';
-import { type DecisionRequest, hashParams } from '@handshake/core';
+import { type DecisionRequest, hashParams } from '@handshake/protocol';
 
 /**
  * Options of {@link createChatApprover}.

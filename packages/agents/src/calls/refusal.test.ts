@@ -1,4 +1,4 @@
-import { ERROR_CODES, HandshakeError } from '@handshake/core';
+import { ERROR_CODES, HandshakeError } from '@handshake/protocol';
 import { describe, expect, it } from 'vitest';
 import { HandshakeToolRefusal, toModelRefusal } from './refusal.js';
 

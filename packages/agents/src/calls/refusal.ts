@@ -1,4 +1,4 @@
-import { HandshakeError } from '@handshake/core';
+import { HandshakeError } from '@handshake/protocol';
 
 /**
  * What a model is told when a call does not run: a stable code, one sentence on what

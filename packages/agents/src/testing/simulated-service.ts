@@ -1,11 +1,8 @@
 import { createHandshakeClient, type HandshakeClient } from '@handshake/client';
 import {
   APPROVE_OWN_SCOPE,
-  type ApprovalSummary,
   createHandshake,
   createHandshakeHandler,
-  ed25519PublicKey,
-  generateSigningKey,
   type HandshakeEngine,
   type HandshakeOptions,
   type MemoryAuditSink,
@@ -15,6 +12,7 @@ import {
   type ToolProviderV1,
 } from '@handshake/core';
 import { serve } from '@handshake/core/node';
+import { type ApprovalSummary, ed25519PublicKey, generateSigningKey } from '@handshake/protocol';
 import { type ChatApprover, createChatApprover } from '../calls/chat-approver.js';
 
 /**

@@ -1,4 +1,4 @@
-import { HandshakeError } from '@handshake/core';
+import { HandshakeError } from '@handshake/protocol';
 import {
   type MeterProvider,
   metrics,

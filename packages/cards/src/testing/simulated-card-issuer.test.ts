@@ -1,4 +1,4 @@
-import { HandshakeError } from '@handshake/core';
+import { HandshakeError } from '@handshake/protocol';
 import { describe, expect, it } from 'vitest';
 import { testClock } from '../../test/fixtures.js';
 import { luhnCheckDigit, luhnValid, simulatedCardIssuer } from './simulated-card-issuer.js';

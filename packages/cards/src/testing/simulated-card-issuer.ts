@@ -1,15 +1,17 @@
 import {
-  base64urlEncode,
   type Clock,
   cryptoRandomSource,
-  formatMoney,
-  HandshakeError,
-  parseMoney,
   type RandomSource,
-  sha256Hex,
   systemClock,
   timingSafeEqualString,
 } from '@handshake/core';
+import {
+  base64urlEncode,
+  formatMoney,
+  HandshakeError,
+  parseMoney,
+  sha256Hex,
+} from '@handshake/protocol';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { utf8ToBytes } from '@noble/hashes/utils.js';

@@ -4,19 +4,17 @@
 // an empty one (the memory store dies with it). Checked at each point: the tool never
 // runs twice, every `started` audit event is resolved, an identical retry gets a clear
 // answer, and the limits count the purchase once.
+
+import { generateSigningKey, HandshakeError, hashParams, signExecute } from '@handshake/protocol';
 import { describe, expect, it } from 'vitest';
 import { CREDENTIALS, T0, testClock, testTools } from '../../test/fixtures.js';
 import {
   type AuditSinkV1,
   answerInterrupted,
   createHandshake,
-  generateSigningKey,
-  HandshakeError,
-  hashParams,
   MemoryStore,
   memoryAuditSink,
   type StoreV1,
-  signExecute,
   staticKeyResolver,
   staticSessionVerifier,
   type ToolProviderV1,

@@ -24,7 +24,8 @@ export interface KeyResolverV1 {
  *
  * @example
  * ```ts
- * import { generateSigningKey, type RegisteredKey, staticKeyResolver } from '@handshake/core';
+ * import { type RegisteredKey, staticKeyResolver } from '@handshake/core';
+ * import { generateSigningKey } from '@handshake/protocol';
  *
  * const { publicKey } = generateSigningKey();
  * const key: RegisteredKey = { userId: 'alice', keyId: 'laptop', publicKey };

@@ -1,7 +1,7 @@
 // Threats to in-chat approval: a person's own approver credential (the scope
 // `handshake:approve:own`) used for another user's request, for parameters other than
 // those shown, or by the agent's own session.
-import { hashParams } from '@handshake/core';
+import { hashParams } from '@handshake/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CREDENTIALS, expectRefusal, type Harness, startHarness } from '../harness.js';
 

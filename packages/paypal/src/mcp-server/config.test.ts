@@ -1,4 +1,4 @@
-import { generateSigningKey } from '@handshake/core';
+import { generateSigningKey } from '@handshake/protocol';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, readConfig } from './config.js';
 

@@ -1,4 +1,5 @@
-import { base64urlDecode, parseSessionList } from '@handshake/core';
+import { parseSessionList } from '@handshake/core';
+import { base64urlDecode } from '@handshake/protocol';
 
 /** What the server needs over HTTP, besides the service and the signing key. */
 export interface HttpConfig {

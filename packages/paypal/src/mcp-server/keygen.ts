@@ -1,4 +1,4 @@
-import { generateSigningKey } from '@handshake/core';
+import { generateSigningKey } from '@handshake/protocol';
 
 /**
  * `handshake-paypal-mcp keygen [userId] [keyId]`: prints a fresh Ed25519 signing key, the

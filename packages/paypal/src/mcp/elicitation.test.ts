@@ -2,8 +2,9 @@
 // to open the console page of the one approval a call waits for, and is told when the
 // person decided; a host that does not is never asked.
 import { createHandshakeClient } from '@handshake/client';
-import { HandshakeError, staticSessionVerifier } from '@handshake/core';
+import { staticSessionVerifier } from '@handshake/core';
 import { serve } from '@handshake/core/node';
+import { HandshakeError } from '@handshake/protocol';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';

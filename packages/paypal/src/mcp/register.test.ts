@@ -1,4 +1,4 @@
-import { HandshakeError } from '@handshake/core';
+import { HandshakeError } from '@handshake/protocol';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';

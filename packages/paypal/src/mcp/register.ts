@@ -1,4 +1,4 @@
-import { HandshakeError, type Tier, tierRank } from '@handshake/core';
+import { HandshakeError, type Tier, tierRank } from '@handshake/protocol';
 import type { McpServer, RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { AnySchema } from '@modelcontextprotocol/sdk/server/zod-compat.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';

@@ -5,11 +5,11 @@ import {
   type AuditEvent,
   createHandshake,
   createHandshakeHandler,
-  generateSigningKey,
   staticKeyResolver,
   staticSessionVerifier,
 } from '@handshake/core';
 import { serve } from '@handshake/core/node';
+import { generateSigningKey } from '@handshake/protocol';
 import { createSimulatedPayPal, type SimulatedPayPal } from '../testing/node.js';
 
 export const APPROVER_TOKEN = 'approver-token-for-tests';

@@ -1,4 +1,4 @@
-import { formatMoney, HandshakeError, type Money, parseMoney } from '@handshake/core';
+import { formatMoney, HandshakeError, type Money, parseMoney } from '@handshake/protocol';
 import type { PayPalAPI } from '@paypal/agent-toolkit/mcp';
 import { z } from 'zod';
 import { interpretToolkitResult } from '../toolkit/result.js';

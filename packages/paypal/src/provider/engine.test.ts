@@ -3,14 +3,12 @@
 import {
   createHandshake,
   createHandshakeHandler,
-  generateSigningKey,
   type HandshakeEngine,
-  parseMoney,
-  signExecute,
   staticKeyResolver,
   staticSessionVerifier,
 } from '@handshake/core';
 import { type RunningServer, serve } from '@handshake/core/node';
+import { generateSigningKey, parseMoney, signExecute } from '@handshake/protocol';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SIMULATED_ACCESS_TOKEN, startPayPalSimulator } from '../testing/index.js';
 import { createPayPalToolProvider } from './provider.js';

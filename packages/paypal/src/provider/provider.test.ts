@@ -1,4 +1,5 @@
-import { HandshakeError, type ToolDefinition } from '@handshake/core';
+import type { ToolDefinition } from '@handshake/core';
+import { HandshakeError } from '@handshake/protocol';
 import { PayPalMCPToolkit, type Tool } from '@paypal/agent-toolkit/mcp';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import {

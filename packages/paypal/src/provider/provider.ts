@@ -1,9 +1,5 @@
-import {
-  HandshakeError,
-  type ToolContext,
-  type ToolDefinition,
-  type ToolProviderV1,
-} from '@handshake/core';
+import type { ToolContext, ToolDefinition, ToolProviderV1 } from '@handshake/core';
+import { HandshakeError } from '@handshake/protocol';
 import type { AnyObjectSchema } from '@modelcontextprotocol/sdk/server/zod-compat.js';
 import { toJsonSchemaCompat } from '@modelcontextprotocol/sdk/server/zod-json-schema-compat.js';
 import {

@@ -1,4 +1,5 @@
-import type { Tier, ToolAnnotations } from '@handshake/core';
+import type { ToolAnnotations } from '@handshake/core';
+import type { Tier } from '@handshake/protocol';
 import type { Tool } from '@paypal/agent-toolkit/mcp';
 import { paypalToolAnnotations } from '../tools/annotations.js';
 import { paypalToolTiers } from '../tools/tiers.js';

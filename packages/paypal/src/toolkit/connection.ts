@@ -1,4 +1,5 @@
-import { type Clock, HandshakeError, systemClock } from '@handshake/core';
+import { type Clock, systemClock } from '@handshake/core';
+import { HandshakeError } from '@handshake/protocol';
 import { type PayPalAPI, PayPalMCPToolkit } from '@paypal/agent-toolkit/mcp';
 import { z } from 'zod';
 import type { PayPalActions } from '../tools/tool-names.js';

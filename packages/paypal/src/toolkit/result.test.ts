@@ -1,4 +1,4 @@
-import { HandshakeError } from '@handshake/core';
+import { HandshakeError } from '@handshake/protocol';
 import { PayPalAPI } from '@paypal/agent-toolkit/mcp';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { SIMULATED_ACCESS_TOKEN, startPayPalSimulator } from '../testing/index.js';

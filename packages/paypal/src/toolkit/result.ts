@@ -1,4 +1,4 @@
-import { HandshakeError } from '@handshake/core';
+import { HandshakeError } from '@handshake/protocol';
 import { safeMessage } from './safe-message.js';
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -1,4 +1,4 @@
-import { looksLikeCardNumber, TOKEN_PREFIXES } from '@handshake/core';
+import { looksLikeCardNumber, TOKEN_PREFIXES } from '@handshake/protocol';
 
 const MAX_LENGTH = 200;
 const SECRET_TOKENS = [TOKEN_PREFIXES.ephemeral, TOKEN_PREFIXES.validation, TOKEN_PREFIXES.session];

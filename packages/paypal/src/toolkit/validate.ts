@@ -1,5 +1,5 @@
 import type { StandardSchema } from '@handshake/core';
-import { HandshakeError } from '@handshake/core';
+import { HandshakeError } from '@handshake/protocol';
 import type { z } from 'zod/v3';
 
 /**

@@ -1,4 +1,4 @@
-import { TIERS } from '@handshake/core';
+import { TIERS } from '@handshake/protocol';
 import { ALL_TOOLS_ENABLED } from '@paypal/agent-toolkit/ai-sdk';
 import { PayPalMCPToolkit } from '@paypal/agent-toolkit/mcp';
 import { describe, expect, it } from 'vitest';

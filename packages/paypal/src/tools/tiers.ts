@@ -1,4 +1,4 @@
-import type { Tier } from '@handshake/core';
+import type { Tier } from '@handshake/protocol';
 import type { PayPalToolName } from './tool-names.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { Money } from '@handshake/core';
+import type { Money } from '@handshake/protocol';
 
 /**
  * What a card issued by `stripeCardIssuer` carries in its Stripe metadata: enough for

@@ -1,4 +1,6 @@
-import { type Awaitable, type CustomerDetails, HandshakeError, sha256Hex } from '@handshake/core';
+import type { Awaitable } from '@handshake/core';
+import { HandshakeError, sha256Hex } from '@handshake/protocol';
+import type { CustomerDetails } from '@handshake/protocol/cards';
 import type Stripe from 'stripe';
 
 /**

@@ -1,4 +1,4 @@
-import { HandshakeError } from '@handshake/core';
+import { HandshakeError } from '@handshake/protocol';
 import { describe, expect, it } from 'vitest';
 import { FIVE_MINUTES, stripeClient, stripeTestServer } from '../test-harness.js';
 import { idempotencyKey, stripeCardIssuer } from './stripe-card-issuer.js';

@@ -1,14 +1,6 @@
 import type { CardIssueRequest, CardIssuerV1, IssuedCard } from '@handshake/cards';
-import {
-  type Clock,
-  formatMoney,
-  HandshakeError,
-  parseMoney,
-  sha256Hex,
-  systemClock,
-  systemTimers,
-  type TimerScheduler,
-} from '@handshake/core';
+import { type Clock, systemClock, systemTimers, type TimerScheduler } from '@handshake/core';
+import { formatMoney, HandshakeError, parseMoney, sha256Hex } from '@handshake/protocol';
 import type Stripe from 'stripe';
 import { cardTermsMetadata } from './card-metadata.js';
 import {

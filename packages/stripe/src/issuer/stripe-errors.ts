@@ -1,4 +1,4 @@
-import { HandshakeError } from '@handshake/core';
+import { HandshakeError } from '@handshake/protocol';
 
 /** The fields of a `stripe` package error that decide how it is handled. */
 interface StripeErrorLike {

@@ -1,13 +1,12 @@
 import type { CardCharge, CardChargeRequest } from '@handshake/cards';
+import { type Clock, timingSafeEqualString } from '@handshake/core';
 import {
-  type Clock,
   formatMoney,
   HandshakeError,
   type Money,
   parseMoney,
   sha256Hex,
-  timingSafeEqualString,
-} from '@handshake/core';
+} from '@handshake/protocol';
 import type Stripe from 'stripe';
 import { DECISION_METADATA_KEY, type DeclineReason } from '../webhook/authorization-decision.js';
 

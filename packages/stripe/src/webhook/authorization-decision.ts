@@ -1,4 +1,4 @@
-import { parseMoney } from '@handshake/core';
+import { parseMoney } from '@handshake/protocol';
 import type Stripe from 'stripe';
 import { type HandshakeCardTerms, readCardTerms } from '../issuer/card-metadata.js';
 

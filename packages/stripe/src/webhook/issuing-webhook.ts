@@ -1,10 +1,10 @@
 import {
   type Clock,
-  formatMoney,
   type HandshakeEngine,
   type HandshakeRoute,
   systemClock,
 } from '@handshake/core';
+import { formatMoney } from '@handshake/protocol';
 import Stripe from 'stripe';
 import { readCardTerms } from '../issuer/card-metadata.js';
 import type { StripeCardIssuer } from '../issuer/stripe-card-issuer.js';

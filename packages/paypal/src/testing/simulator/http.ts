@@ -1,4 +1,5 @@
-import { type Clock, formatMoney, parseMoney } from '@handshake/core';
+import type { Clock } from '@handshake/core';
+import { formatMoney, parseMoney } from '@handshake/protocol';
 import type { IdSource } from './ids.js';
 import type { JsonObject, PayPalMoney, PayPalSimulatorState } from './state.js';
 
