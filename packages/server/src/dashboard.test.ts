@@ -5,8 +5,8 @@
 
 import { readFileSync } from 'node:fs';
 import { createHandshakeClient } from '@handshake/client';
-import { generateSigningKey } from '@handshake/core';
 import { type RunningServer, serve } from '@handshake/core/node';
+import { generateSigningKey } from '@handshake/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from './config.js';
 import { createLogger } from './logging.js';

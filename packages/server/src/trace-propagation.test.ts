@@ -1,6 +1,6 @@
 import { createHandshakeClient } from '@handshake/client';
-import { generateSigningKey } from '@handshake/core';
 import { type RunningServer, serve } from '@handshake/core/node';
+import { generateSigningKey } from '@handshake/protocol';
 import { context, propagation } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
