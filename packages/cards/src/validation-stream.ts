@@ -49,6 +49,7 @@ export function validationEventStream(options: ValidationStreamOptions): Respons
   const settle = async (record: ApprovalRecord): Promise<boolean> => {
     version = record.version;
     if (record.status === 'pending') return false;
+    delivered(record);
     if (record.status === 'approved') {
       // Issued through the same path as `authorization-status` and `GET /approvals/{id}`.
       const view = await engine.approvalStatus(approvalId, options.credential);
@@ -77,6 +78,19 @@ export function validationEventStream(options: ValidationStreamOptions): Respons
     }
     return true;
   };
+  /** Tells the engine's observer that the final status reaches the requester. */
+  const delivered = (record: ApprovalRecord) => {
+    if (record.status === 'pending') return;
+    try {
+      engine.observer?.decisionDelivered?.({
+        outcome: record.status,
+        channel: 'sse',
+        waitedMs: Math.max(0, engine.clock.now() - record.createdAt),
+      });
+    } catch {
+      // Observing must never change an answer.
+    }
+  };
   const read = async () => {
     const record = await engine.approvalForSession(approvalId, options.identity);
     if (!record) throw new HandshakeError('NOT_FOUND', 'No such approval');
@@ -87,6 +101,7 @@ export function validationEventStream(options: ValidationStreamOptions): Respons
     engine,
     live: options.live,
     ids: [approvalId],
+    kind: 'validation',
     signal: options.signal,
     async start(stream) {
       out = stream;

@@ -51,7 +51,13 @@ export { createHandshake, HandshakeEngine } from './engine/engine.js';
 export { APPROVE_OWN_SCOPE, APPROVE_SCOPE, type ApproverIdentity } from './engine/identity.js';
 export { partitionOf } from './engine/keys.js';
 export type { LimitsView } from './engine/limits.js';
-export type { EngineStep, HandshakeObserverV1, ReservationChange } from './engine/observer.js';
+export type {
+  DecisionDelivery,
+  EngineStep,
+  HandshakeObserverV1,
+  LiveStreamKind,
+  ReservationChange,
+} from './engine/observer.js';
 export type { CallerContext, HandshakeOptions } from './engine/options.js';
 export type { AbandonedSweep, SweepAbandonedOptions } from './engine/recovery.js';
 export type { RegisteredTool } from './engine/registry.js';

@@ -73,12 +73,22 @@ beforeAll(async () => {
     amount: { currency_code: 'USD', value: '5.00' },
   });
   if (pending.status !== 'pending') throw new Error('expected a pending approval');
+  // The requester listens for the decision on a live stream, and reads it once more.
+  const listening = await fetch(`${base}/approvals/${pending.approvalId}`, {
+    headers: { authorization: `Bearer ${SESSION}`, accept: 'text/event-stream' },
+  });
+  expect(listening.status).toBe(200);
   const denied = await fetch(`${base}/approvals/${pending.approvalId}/decision`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${APPROVER}` },
     body: JSON.stringify({ decision: 'deny', channel: 'console' }),
   });
   expect(denied.status).toBe(200);
+  expect(await listening.text()).toContain('"status":"denied"');
+  const read = await fetch(`${base}/approvals/${pending.approvalId}`, {
+    headers: { authorization: `Bearer ${SESSION}` },
+  });
+  expect(((await read.json()) as { status: string }).status).toBe('denied');
   // A refusal.
   const refused = await fetch(`${base}/authorize`, {
     method: 'POST',

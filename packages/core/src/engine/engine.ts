@@ -12,6 +12,7 @@ import { decideApproval } from './decisions.js';
 import { execute } from './execute.js';
 import { type ApproverIdentity, identify, identifyApprover } from './identity.js';
 import { type LimitsView, limitsView } from './limits.js';
+import type { HandshakeObserverV1 } from './observer.js';
 import type { CallerContext, HandshakeOptions } from './options.js';
 import { approverOverview } from './overview.js';
 import {
@@ -67,12 +68,15 @@ import { type ApprovalWatcher, type WatchApprovalsOptions, watchStoreApprovals }
 export class HandshakeEngine {
   readonly store: StoreV1;
   readonly clock: Clock;
+  /** The `observer` option: what the HTTP surface tells of live streams and deliveries. */
+  readonly observer: HandshakeObserverV1 | undefined;
   readonly #ctx: EngineContext;
 
   constructor(options: HandshakeOptions) {
     this.#ctx = createEngineContext(options);
     this.store = this.#ctx.store;
     this.clock = this.#ctx.clock;
+    this.observer = options.observer;
   }
 
   /** Loads the tools of every provider and checks the policy against them. */

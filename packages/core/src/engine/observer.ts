@@ -75,10 +75,44 @@ export interface ReservationChange {
 }
 
 /**
+ * Who listens on a live stream of approvals: a requester waiting for its decision
+ * (`GET /approvals/{id}` as events), approvers (`GET /approvals` as events, the console),
+ * or a card validation waiting for a person (the spend API).
+ *
+ * @example
+ * ```ts
+ * import type { LiveStreamKind } from '@handshake/core';
+ *
+ * const open: Record<LiveStreamKind, number> = { requester: 0, approver: 0, validation: 0 };
+ * ```
+ */
+export type LiveStreamKind = 'requester' | 'approver' | 'validation';
+
+/**
+ * A requester received the final status of its approval: through a live stream
+ * (`sse`) or an ordinary read (`poll`), `waitedMs` after the approval was requested,
+ * on the engine's clock.
+ *
+ * @example
+ * ```ts
+ * import type { DecisionDelivery } from '@handshake/core';
+ *
+ * const delivery: DecisionDelivery = { outcome: 'approved', channel: 'sse', waitedMs: 42_000 };
+ * ```
+ */
+export interface DecisionDelivery {
+  outcome: 'approved' | 'denied' | 'expired';
+  channel: 'sse' | 'poll';
+  waitedMs: number;
+}
+
+/**
  * Watches an engine from inside, for metrics and traces: `step` runs each policy check
  * and audit write (it must call `work` once and answer what it answers, e.g. inside a
- * span), and `reservation` hears each change of a spend reservation. Neither may change
- * what the engine does; an observer that throws from `reservation` is ignored.
+ * span), and `reservation` hears each change of a spend reservation. The engine's HTTP
+ * surface tells `liveStream` of each live stream it opens and `decisionDelivered` of each
+ * final status a requester receives. None may change what the engine does; an observer
+ * that throws from `reservation`, `liveStream` or `decisionDelivered` is ignored.
  * `engineObserver()` of `@handshake/core/opentelemetry` is one.
  *
  * @example
@@ -101,6 +135,13 @@ export interface HandshakeObserverV1 {
   readonly specificationVersion: 'v1';
   step?<T>(step: EngineStep, work: () => Promise<T>): Promise<T>;
   reservation?(change: ReservationChange): void;
+  /**
+   * A live stream opened (`kind` says who listens); the function it answers is called
+   * once, when the stream closes.
+   */
+  liveStream?(kind: LiveStreamKind): () => void;
+  /** A requester received the final status of its approval. */
+  decisionDelivered?(delivery: DecisionDelivery): void;
 }
 
 /** Runs `work` as an observed step, or as it is when nobody observes steps. */

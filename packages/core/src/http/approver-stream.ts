@@ -129,6 +129,7 @@ export function approverEventAnswer(options: ApproverStreamOptions): EventStream
   return liveEventAnswer({
     engine,
     live: options.live,
+    kind: 'approver',
     signal: options.signal,
     retryMs: options.retryMs,
     // The watch began before the snapshot is read, so nothing that happens meanwhile

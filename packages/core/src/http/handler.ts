@@ -13,6 +13,7 @@ import type { EventStreamAnswer } from './event-stream.js';
 import { liveTimers, type TimerScheduler } from './live-timers.js';
 import { requesterEventAnswer } from './requester-stream.js';
 import { errorAnswer, JsonAnswer } from './responses.js';
+import { observePolledDelivery } from './stream-observer.js';
 
 /**
  * A route added to the handler (the spend API and the console use this).
@@ -365,7 +366,9 @@ export function createHandshakeHandler(
             retryMs: sse.retryMs,
           });
         }
-        return JsonAnswer.of(200, await engine.approvalStatus(id, ctx.credential));
+        const view = await engine.approvalStatus(id, ctx.credential);
+        if (view.status !== 'pending') observePolledDelivery(engine, id, ctx.credential);
+        return JsonAnswer.of(200, view);
       },
     },
     {

@@ -1,8 +1,10 @@
 import { HandshakeError } from '@handshake/protocol';
 import type { HandshakeEngine } from '../engine/engine.js';
+import type { LiveStreamKind } from '../engine/observer.js';
 import type { ApprovalChange, ApprovalWatcher } from '../engine/watch.js';
 import { EventStreamAnswer } from './event-stream.js';
 import type { LiveTimers } from './live-timers.js';
+import { observeLiveStream } from './stream-observer.js';
 
 /**
  * What a live stream's mapper writes through.
@@ -55,6 +57,8 @@ export interface LiveStreamOptions {
   live: LiveTimers;
   /** The approvals to watch; every approval when omitted. */
   ids?: readonly string[];
+  /** Who listens, for the engine's observer (`liveStream`); not observed when omitted. */
+  kind?: LiveStreamKind;
   /**
    * Ends the stream when it aborts (the request's signal). Optional: the stream also
    * ends when its client goes away and the response body is cancelled.
@@ -162,6 +166,9 @@ export function liveEventAnswer(options: LiveStreamOptions): EventStreamAnswer {
       onReady: () => void drain(),
     });
     const changes = watcher;
+    const closeObserved = options.kind
+      ? observeLiveStream(options.engine, options.kind)
+      : undefined;
     const leaveHeartbeats = live.heartbeats.add(() => channel.write(HEARTBEAT));
     const leavePolls =
       options.poll === false ? undefined : live.polls.add(() => changes.check('poll'));
@@ -174,6 +181,7 @@ export function liveEventAnswer(options: LiveStreamOptions): EventStreamAnswer {
       leavePolls?.();
       if (deadlines) for (const cancel of deadlines) cancel();
       signal?.removeEventListener('abort', onAbort);
+      closeObserved?.();
     });
 
     const stream: LiveStream = {

@@ -3,6 +3,7 @@ import type { ApprovalRecord } from '../store/records.js';
 import type { EventStreamAnswer } from './event-stream.js';
 import { type LiveStream, liveEventAnswer } from './live-stream.js';
 import type { LiveTimers } from './live-timers.js';
+import { observeDelivery } from './stream-observer.js';
 
 /**
  * Options of {@link requesterEventStream}.
@@ -82,6 +83,7 @@ export function requesterEventAnswer(options: RequesterStreamOptions): EventStre
       // the JSON endpoint, so both issue tokens the same way.
       stream.send('status', await engine.approvalStatus(approvalId, credential), record.version);
       sentVersion = record.version;
+      if (terminal) observeDelivery(engine, record, 'sse');
     }
     return terminal ? undefined : record;
   };
@@ -92,6 +94,7 @@ export function requesterEventAnswer(options: RequesterStreamOptions): EventStre
     // The requester waits for a decision, which every complete store announces (or
     // reports a gap): then no safety-net poll. Its deadline is checked below.
     poll: engine.store.approvalEventsComplete !== true,
+    kind: 'requester',
     signal: options.signal,
     retryMs: options.retryMs,
     // Only the deadline is kept of the first read: a waiting stream holds no record.

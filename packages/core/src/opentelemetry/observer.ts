@@ -1,6 +1,7 @@
 import { formatMoney, isCurrency } from '@handshake/protocol';
 import type { Attributes } from '@opentelemetry/api';
 import type { EngineStep, HandshakeObserverV1, ReservationChange } from '../engine/observer.js';
+import { liveStreamMetrics } from './live-streams.js';
 import { meterOf, type TelemetryOptions, tracerOf } from './options.js';
 import { inSpan } from './span.js';
 
@@ -13,6 +14,9 @@ import { inSpan } from './span.js';
  * (in the currency's unit, e.g. 25.5 for 25.50 USD; by `handshake.currency`,
  * `handshake.spend.reason` and, when known, `handshake.tool`). No user, parameter or
  * single call's amount becomes an attribute: amounts are only summed into the counters.
+ * It also counts the live streams open now (`handshake.live_streams.open`) and how long
+ * requesters waited for a decision (`handshake.approval.wait.duration`), as the engine's
+ * HTTP surface reports them.
  *
  * @example
  * ```ts
@@ -44,6 +48,8 @@ export function engineObserver(options: TelemetryOptions = {}): HandshakeObserve
   };
   return {
     specificationVersion: 'v1',
+    // Open live streams and requesters' waits: in a file of their own.
+    ...liveStreamMetrics(options),
     step<T>(step: EngineStep, work: () => Promise<T>): Promise<T> {
       const [name, attributes]: [string, Attributes] =
         step.kind === 'policy'

@@ -1,0 +1,45 @@
+import type { DecisionDelivery, HandshakeObserverV1, LiveStreamKind } from '../engine/observer.js';
+import { DECISION_BUCKETS, meterOf, type TelemetryOptions } from './options.js';
+
+const KINDS = new Set<string>(['requester', 'approver', 'validation']);
+const OUTCOMES = new Set<string>(['approved', 'denied', 'expired']);
+const CHANNELS = new Set<string>(['sse', 'poll']);
+
+/**
+ * The live-stream members of {@link engineObserver}: the live streams open now in
+ * `handshake.live_streams.open` (an up-down counter, by `handshake.stream.kind`:
+ * `requester`, `approver`, `validation`), and how long requesters waited for a decision
+ * in `handshake.approval.wait.duration` (seconds from the request for approval to the
+ * moment the requester received the final status, by `handshake.outcome` — `approved`,
+ * `denied`, `expired` — and `handshake.wait.channel` — `sse` or `poll`). Every
+ * attribute comes from a closed list; nothing names a user or an approval.
+ */
+export function liveStreamMetrics(
+  options: TelemetryOptions = {},
+): Required<Pick<HandshakeObserverV1, 'liveStream' | 'decisionDelivered'>> {
+  const meter = meterOf(options);
+  const open = meter.createUpDownCounter('handshake.live_streams.open', {
+    description: 'Live approval streams open now, by who listens.',
+    unit: '{stream}',
+  });
+  const wait = meter.createHistogram('handshake.approval.wait.duration', {
+    description:
+      'Time from an approval request until the requester received its final status, by outcome and channel.',
+    unit: 's',
+    advice: { explicitBucketBoundaries: DECISION_BUCKETS },
+  });
+  return {
+    liveStream(kind: LiveStreamKind) {
+      const attributes = { 'handshake.stream.kind': KINDS.has(kind) ? kind : '_OTHER' };
+      open.add(1, attributes);
+      return () => open.add(-1, attributes);
+    },
+    decisionDelivered(delivery: DecisionDelivery) {
+      if (!OUTCOMES.has(delivery.outcome) || !CHANNELS.has(delivery.channel)) return;
+      wait.record(Math.max(0, delivery.waitedMs) / 1000, {
+        'handshake.outcome': delivery.outcome,
+        'handshake.wait.channel': delivery.channel,
+      });
+    },
+  };
+}
