@@ -1,5 +1,5 @@
 // `pnpm bench`: every benchmark, every table. `pnpm bench <suite> …` runs some
-// (canonical, engine, ed25519, http, approvals, scale); `--out <file>` also writes the
+// (canonical, engine, ed25519, http, approvals, scale, telemetry); `--out <file>` also writes the
 // printed report to a file.
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -14,6 +14,7 @@ import { httpResults, httpSuite } from './suites/http.js';
 import { ratiosSuite } from './suites/ratios.js';
 import { scaleResults, scaleSuite } from './suites/scale.js';
 import { serveSuite } from './suites/serve.js';
+import { telemetrySuite } from './suites/telemetry.js';
 
 const suites: Record<string, () => Promise<void>> = {
   canonical: canonicalSuite,
@@ -24,6 +25,7 @@ const suites: Record<string, () => Promise<void>> = {
   ratios: ratiosSuite,
   approvals: approvalsSuite,
   scale: scaleSuite,
+  telemetry: telemetrySuite,
 };
 
 const names: string[] = [];

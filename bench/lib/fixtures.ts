@@ -4,6 +4,7 @@ import {
   agentApprover,
   createHandshake,
   type HandshakeEngine,
+  type HandshakeOptions,
   type RandomSource,
   type StoreV1,
   staticKeyResolver,
@@ -118,7 +119,11 @@ const AUTHORIZE_DRAW = 16 + 16 + 32;
 export const discardingSink: AuditSinkV1 = { specificationVersion: 'v1', write: () => {} };
 
 /** The engine of the in-process benchmarks, over `store`. */
-export function benchEngine(store: StoreV1, clock: { now(): number }): HandshakeEngine {
+export function benchEngine(
+  store: StoreV1,
+  clock: { now(): number },
+  overrides: Partial<HandshakeOptions> = {},
+): HandshakeEngine {
   return createHandshake({
     tools: benchTools(),
     store,
@@ -130,6 +135,7 @@ export function benchEngine(store: StoreV1, clock: { now(): number }): Handshake
     audit: discardingSink,
     random: fixedIds,
     clock,
+    ...overrides,
   });
 }
 

@@ -1,29 +1,46 @@
-import { type Span, type SpanOptions, SpanStatusCode, type Tracer } from '@opentelemetry/api';
+import {
+  context,
+  isSpanContextValid,
+  type Span,
+  type SpanOptions,
+  SpanStatusCode,
+  type Tracer,
+  trace,
+} from '@opentelemetry/api';
 import { errorType } from './options.js';
 
 /**
  * Runs `work` in an active span, so spans started inside become its children. A failure
  * marks the span as an error with its `error.type`, is handed to `failed` (for a
  * metric), and is thrown again; the span always ends.
+ *
+ * Without an SDK the tracer answers a span that records nothing and belongs to no
+ * trace: `work` then runs as it is, without making that span the active one, which is
+ * most of what a span costs when only `@opentelemetry/api` is installed. A span that
+ * records nothing but belongs to a trace (sampled out) is still made active, so the
+ * spans inside keep its trace.
  */
-export function inSpan<T>(
+export async function inSpan<T>(
   tracer: Tracer,
   name: string,
   options: SpanOptions,
   work: (span: Span) => Promise<T>,
   failed: (type: string, span: Span) => void = () => {},
 ): Promise<T> {
-  return tracer.startActiveSpan(name, options, async (span) => {
-    try {
-      return await work(span);
-    } catch (error) {
-      const type = errorType(error);
-      span.setAttribute('error.type', type);
-      span.setStatus({ code: SpanStatusCode.ERROR });
-      failed(type, span);
-      throw error;
-    } finally {
-      span.end();
-    }
-  });
+  const span = tracer.startSpan(name, options);
+  const run =
+    span.isRecording() || isSpanContextValid(span.spanContext())
+      ? () => context.with(trace.setSpan(context.active(), span), work, undefined, span)
+      : () => work(span);
+  try {
+    return await run();
+  } catch (error) {
+    const type = errorType(error);
+    span.setAttribute('error.type', type);
+    span.setStatus({ code: SpanStatusCode.ERROR });
+    failed(type, span);
+    throw error;
+  } finally {
+    span.end();
+  }
 }
