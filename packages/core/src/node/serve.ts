@@ -235,7 +235,8 @@ class ResponseChannel implements EventChannel {
       runCleanup(cleanup);
       return;
     }
-    (this.cleanups ??= []).push(cleanup);
+    if (this.cleanups === undefined) this.cleanups = [cleanup];
+    else this.cleanups.push(cleanup);
   }
 
   private end(respond: boolean): void {
