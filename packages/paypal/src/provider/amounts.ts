@@ -146,7 +146,9 @@ async function fetchJson(api: PayPalAPI, tool: string, path: string): Promise<un
  * - `create_refund` uses the `amount` it names, or — for a full refund, which names none —
  *   the captured amount, fetched from `/v2/payments/captures/{id}` (an upper bound when
  *   the capture was already partly refunded).
- * - `accept_dispute_claim` moves the disputed amount, read through `get_dispute`.
+ * - `accept_dispute_claim` moves the disputed amount, read through `get_dispute`; the
+ *   dispute can change while it is open (a buyer's or an arbiter's new amount), so it is
+ *   read again at execute and a changed amount is refused (`recheck`).
  * - `update_subscription` puts the new outstanding balance, cycle price and shipping
  *   amount on the subscriber's bill: their sum, when any is given.
  *
@@ -217,6 +219,7 @@ export function moneyDeclarations(
   const acceptClaim = schemas.get('accept_dispute_claim');
   if (acceptClaim) {
     out.accept_dispute_claim = {
+      recheck: true,
       amount: async (parameters) => {
         const { dispute_id } = validated('accept_dispute_claim', acceptClaim, parameters) as {
           dispute_id: string;

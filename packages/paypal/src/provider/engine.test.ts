@@ -297,4 +297,47 @@ describe('PayPal tools behind the handshake', () => {
     ]);
     expect(await daily()).toBe(usedBefore + 10_000n);
   });
+  it('refuses accept_dispute_claim when the disputed amount changed after approval, and keeps the token', async () => {
+    const { disputeId } = paypal.state.ids;
+    const parameters = { dispute_id: disputeId, note: 'Accepting the claim.' };
+    const pending = await call('POST', '/authorize', SESSION, {
+      tool: 'accept_dispute_claim',
+      parameters,
+    });
+    expect(pending.body).toMatchObject({ status: 'pending' });
+    const approvalPath = `/approvals/${String(pending.body.approvalId)}`;
+    await call('POST', `${approvalPath}/decision`, APPROVER, { decision: 'approve' });
+    const view = await call('GET', approvalPath, SESSION);
+    expect(view.body).toMatchObject({
+      status: 'approved',
+      amount: { value: '39.01', currency: 'USD' },
+    });
+    const execute = () =>
+      call(
+        'POST',
+        '/execute',
+        SESSION,
+        signed('accept_dispute_claim', parameters, { ...pending.body, ...view.body }),
+      );
+    const dispute = paypal.state.disputes.get(disputeId);
+    if (!dispute) throw new Error('the simulator holds no seeded dispute');
+
+    // The disputed amount grows after the person approved USD 39.01.
+    dispute.amount = { currency_code: 'USD', value: '50.00' };
+    const refused = await execute();
+    expect(refused.status).toBe(403);
+    expect(refused.body).toMatchObject({ error: { code: 'TRANSACTION_MISMATCH' } });
+    expect(paypal.state.disputes.get(disputeId)?.outcome).toBeUndefined();
+    expect(paypal.state.requests.some((request) => request.url.endsWith('/accept-claim'))).toBe(
+      false,
+    );
+
+    // Back at the approved amount, the same token accepts the claim.
+    dispute.amount = { currency_code: 'USD', value: '39.01' };
+    const done = await execute();
+    expect(done.status).toBe(200);
+    expect(
+      paypal.state.requests.filter((request) => request.url.endsWith('/accept-claim')),
+    ).toHaveLength(1);
+  });
 });
