@@ -40,7 +40,7 @@ import { type CardIssuing, openCardIssuing } from './cards.js';
 import { ConfigError, type ServiceConfig } from './config.js';
 import { consoleRoutes } from './console.js';
 import { exchangeRateTool } from './demo-tools.js';
-import { createLogger } from './logging.js';
+import { createLogger, logRequests } from './logging.js';
 import { scheduleSweep } from './sweep.js';
 import { injectTraceContext } from './trace-context.js';
 
@@ -306,13 +306,15 @@ export async function createService(
     ...overrides.handler,
     routes,
   });
+  // At debug, a line per request (inside its trace, when there is one).
+  const logged = logRequests(plain, log);
   const handler = telemetry
-    ? instrumentHandler(plain, {
+    ? instrumentHandler(logged, {
         ...telemetry,
         routes,
         ...(overrides.handler?.basePath ? { basePath: overrides.handler.basePath } : {}),
       })
-    : plain;
+    : logged;
   cards.attach(handler);
   return {
     engine,
