@@ -24,6 +24,11 @@ export interface MetricsAuditSinkOptions extends TelemetryOptions {
 const EXECUTE_OUTCOMES = new Set(['completed', 'failed', 'timeout', 'replayed']);
 const CHANNELS = new Set(['console', 'chat', 'api', 'mcp']);
 const CODE = /^[A-Z][A-Z_]{0,39}$/;
+/**
+ * An approval's final status as the engine names it (`approved`, `denied`, `expired`, or
+ * one added later): a word, never input, so it stays bounded; anything else is `_OTHER`.
+ */
+const STATUS = /^[a-z][a-z_]{0,23}$/;
 
 /**
  * An audit sink that turns the engine's audit events into OpenTelemetry metrics:
@@ -93,9 +98,7 @@ export function metricsAuditSink(options: MetricsAuditSinkOptions = {}): AuditSi
         requestedAt.set(event.approvalId, Date.parse(event.at));
         return;
       case 'approval.decided': {
-        const decision = ['approved', 'denied', 'expired'].includes(event.outcome)
-          ? event.outcome
-          : '_OTHER';
+        const decision = STATUS.test(event.outcome) ? event.outcome : '_OTHER';
         const channel = event.channel && CHANNELS.has(event.channel) ? event.channel : 'none';
         const attributes = { ...call, 'handshake.decision': decision };
         decisions.add(1, { ...attributes, 'handshake.channel': channel });

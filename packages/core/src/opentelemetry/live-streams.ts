@@ -2,7 +2,8 @@ import type { DecisionDelivery, HandshakeObserverV1, LiveStreamKind } from '../e
 import { DECISION_BUCKETS, meterOf, type TelemetryOptions } from './options.js';
 
 const KINDS = new Set<string>(['requester', 'approver', 'validation']);
-const OUTCOMES = new Set<string>(['approved', 'denied', 'expired']);
+/** A final status as the engine names it; one added later keeps its name, bounded by the engine. */
+const OUTCOME = /^[a-z][a-z_]{0,23}$/;
 const CHANNELS = new Set<string>(['sse', 'poll']);
 
 /**
@@ -11,8 +12,9 @@ const CHANNELS = new Set<string>(['sse', 'poll']);
  * `requester`, `approver`, `validation`), and how long requesters waited for a decision
  * in `handshake.approval.wait.duration` (seconds from the request for approval to the
  * moment the requester received the final status, by `handshake.outcome` — `approved`,
- * `denied`, `expired` — and `handshake.wait.channel` — `sse` or `poll`). Every
- * attribute comes from a closed list; nothing names a user or an approval.
+ * `denied`, `expired`, or a final status the engine adds later under its own name — and
+ * `handshake.wait.channel` — `sse` or `poll`). Every attribute is a word the engine
+ * chose, never input; nothing names a user or an approval.
  */
 export function liveStreamMetrics(
   options: TelemetryOptions = {},
@@ -35,9 +37,9 @@ export function liveStreamMetrics(
       return () => open.add(-1, attributes);
     },
     decisionDelivered(delivery: DecisionDelivery) {
-      if (!OUTCOMES.has(delivery.outcome) || !CHANNELS.has(delivery.channel)) return;
+      if (!CHANNELS.has(delivery.channel)) return;
       wait.record(Math.max(0, delivery.waitedMs) / 1000, {
-        'handshake.outcome': delivery.outcome,
+        'handshake.outcome': OUTCOME.test(delivery.outcome) ? delivery.outcome : '_OTHER',
         'handshake.wait.channel': delivery.channel,
       });
     },

@@ -1,10 +1,13 @@
 import { instrumentCardIssuer } from '@handshake/cards/opentelemetry';
 import { simulatedCardIssuer } from '@handshake/cards/testing';
 import { HandshakeError } from '@handshake/protocol';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CREDENTIALS } from '../../test/fixtures.js';
 import { inMemoryTelemetry, instrumentedEngine } from '../../test/telemetry.js';
+import type { AuditEvent } from '../audit/audit-event.js';
 import { MemoryStore } from '../store/memory-store.js';
+import { auditFailureMetrics, metricsAuditSink } from './audit-metrics.js';
+import { engineObserver } from './observer.js';
 import { observePendingApprovals } from './pending-approvals.js';
 import { instrumentStore } from './store.js';
 
@@ -290,5 +293,116 @@ describe('cards', () => {
     ]);
     expect(everything).not.toContain(card.cardNumber);
     expect(everything).not.toContain(card.cvc);
+  });
+});
+
+describe('names and units', () => {
+  it('follows the semantic conventions: dotted lowercase names, seconds for durations, annotated counts', async () => {
+    telemetry = inMemoryTelemetry();
+    const setup = instrumentedEngine(telemetry, { limits: { currency: 'USD', daily: '100.00' } });
+    const providers = {
+      meterProvider: telemetry.meterProvider,
+      tracerProvider: telemetry.tracerProvider,
+    };
+    engineObserver(providers).liveStream!('requester')();
+    observePendingApprovals(setup.engine.store, { ...providers, clock: setup.clock });
+    auditFailureMetrics(providers)(new Error('down'), { type: 'authorize' } as AuditEvent);
+    await instrumentCardIssuer(simulatedCardIssuer(), providers).issueCard({
+      userId: 'alice',
+      transactionId: 'tx_1',
+      merchantName: 'Example Books',
+      spendingLimit: { value: '30.00', currency: 'USD' },
+    });
+    const auth = await post(setup.handler, '/authorize', {
+      tool: 'get_exchange_rate',
+      parameters: rate,
+    });
+    await post(setup.handler, '/execute', {
+      ephemeralToken: auth.ephemeralToken,
+      tool: 'get_exchange_rate',
+      parameters: rate,
+    });
+    const pending = await pendingRefund(setup);
+    await setup.engine.decide(pending.approvalId, { decision: 'deny' }, CREDENTIALS.approver);
+    await setup.handler(
+      new Request(`http://localhost/approvals/${pending.approvalId}`, {
+        headers: { authorization: `Bearer ${CREDENTIALS.alice}` },
+      }),
+    );
+    await post(
+      setup.handler,
+      '/authorize',
+      { tool: 'get_exchange_rate', parameters: rate },
+      {
+        authorization: 'Bearer forged',
+      },
+    );
+    await setup.engine.flushAudit();
+    // The poll's wait is recorded once the read's answer is on its way.
+    await vi.waitFor(async () =>
+      expect(await telemetry.points('handshake.approval.wait.duration')).toHaveLength(1),
+    );
+    const units = new Map((await telemetry.collect()).map((entry) => [entry.name, entry.unit]));
+    expect(Object.fromEntries(units)).toEqual({
+      'handshake.authorizations': '{authorization}',
+      'handshake.executions': '{execution}',
+      'handshake.approval.decisions': '{decision}',
+      'handshake.approval.decision.duration': 's',
+      'handshake.approvals.pending': '{approval}',
+      'handshake.approvals.pending.oldest_age': 's',
+      'handshake.approval.wait.duration': 's',
+      'handshake.refusals': '{refusal}',
+      'handshake.live_streams.open': '{stream}',
+      'handshake.card.creations': '{card}',
+      'handshake.spend.reserved': '{currency_unit}',
+      'handshake.spend.released': '{currency_unit}',
+      'handshake.authorize.duration': 's',
+      'handshake.execute.duration': 's',
+      'handshake.decide.duration': 's',
+      'handshake.tool.duration': 's',
+      'handshake.store.operation.duration': 's',
+      'handshake.audit.write_failures': '{failure}',
+      'http.server.request.duration': 's',
+    });
+    for (const name of units.keys()) expect(name).toMatch(/^[a-z]+(\.[a-z_]+)+$/);
+  });
+});
+
+describe('a final status added later', () => {
+  it('is counted under its own name, and anything that is not a word as _OTHER, without failing', async () => {
+    telemetry = inMemoryTelemetry();
+    const providers = { meterProvider: telemetry.meterProvider };
+    const sink = metricsAuditSink(providers);
+    const decided = (outcome: string) =>
+      sink.write({
+        seq: 0,
+        at: '2026-12-07T12:00:00.000Z',
+        type: 'approval.decided',
+        outcome,
+        chain: 'c',
+        tool: 'create_refund',
+        tier: 'RESTRICTED',
+        prevHash: '',
+        hash: '',
+      } as AuditEvent);
+    decided('revoked');
+    decided('Not A Status: alice');
+    const observer = engineObserver(providers);
+    const delivered = (outcome: string) =>
+      observer.decisionDelivered!({
+        outcome: outcome as 'approved',
+        channel: 'sse',
+        waitedMs: 3_000,
+      });
+    delivered('revoked');
+    delivered('Not A Status: alice');
+    const decisions = (await telemetry.points('handshake.approval.decisions')).map(
+      (point) => `${point.attributes['handshake.decision']} ${point.value}`,
+    );
+    expect(decisions.sort()).toEqual(['_OTHER 1', 'revoked 1']);
+    const waits = (await telemetry.points('handshake.approval.wait.duration')).map(
+      (point) => point.attributes['handshake.outcome'],
+    );
+    expect(waits.sort()).toEqual(['_OTHER', 'revoked']);
   });
 });
