@@ -7,6 +7,7 @@ import {
   type ToolContext,
   type ToolDefinition,
   type ToolProviderV1,
+  UnsupportedSpecificationVersionError,
 } from '@handshake/core';
 import {
   currencyExponent,
@@ -225,7 +226,8 @@ const PARAMETERS_JSON_SCHEMA = {
  * ```
  */
 export function spendTools(options: SpendToolsOptions): SpendTools {
-  const { issuer } = options;
+  const issuer = UnsupportedSpecificationVersionError.check('card issuer', options.issuer);
+  UnsupportedSpecificationVersionError.check('exchange rate provider', options.exchangeRates);
   const customerOf = options.customer ?? (() => TEST_CUSTOMER);
   const definition: ToolDefinition = {
     name: CREATE_VIRTUAL_CARD,

@@ -185,3 +185,4 @@ export type {
   ToolProviderV1,
 } from './tools/tool-provider.js';
 export { type Awaitable, type Clock, systemClock } from './types/common.js';
+export { UnsupportedSpecificationVersionError } from './types/specification-version.js';

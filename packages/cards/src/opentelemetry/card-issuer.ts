@@ -1,3 +1,4 @@
+import { UnsupportedSpecificationVersionError } from '@handshake/core';
 import { HandshakeError } from '@handshake/protocol';
 import {
   type MeterProvider,
@@ -61,6 +62,7 @@ export function instrumentCardIssuer(
   issuer: CardIssuerV1,
   options: CardTelemetryOptions = {},
 ): CardIssuerV1 {
+  UnsupportedSpecificationVersionError.check('card issuer', issuer);
   const meterProvider = options.meterProvider ?? metrics.getMeterProvider();
   const creations = meterProvider.getMeter(SCOPE).createCounter('handshake.card.creations', {
     description: 'Virtual cards created, by outcome.',

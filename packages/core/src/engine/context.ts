@@ -10,6 +10,7 @@ import { sealOutcomes } from '../store/sealed-outcomes.js';
 import type { StoreV1 } from '../store/store-v1.js';
 import { generateToken, type RandomSource, tokenDigest } from '../tokens/token.js';
 import { type Clock, systemClock } from '../types/common.js';
+import { UnsupportedSpecificationVersionError } from '../types/specification-version.js';
 import type { HandshakeObserverV1 } from './observer.js';
 import type { HandshakeOptions } from './options.js';
 import { RefusalCounts } from './refusal-counts.js';
@@ -54,6 +55,7 @@ export interface EngineContext {
 
 /** Resolves the options into the context every step of one engine shares. */
 export function createEngineContext(options: HandshakeOptions): EngineContext {
+  checkProviders(options);
   // Outcomes holding secrets are sealed before any store sees them.
   const store = sealOutcomes(
     options.store ?? new MemoryStore(),
@@ -135,6 +137,22 @@ export async function completeOrReport(call: () => unknown): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/**
+ * Refuses, before any is used, a provider that implements a specification version this
+ * engine does not know (or declares none): `UnsupportedSpecificationVersionError`.
+ */
+function checkProviders(options: HandshakeOptions): void {
+  const check = UnsupportedSpecificationVersionError.check;
+  for (const provider of [options.tools].flat()) check('tool provider', provider);
+  check('store', options.store);
+  check('session verifier', options.sessions);
+  check('key resolver', options.keys);
+  check('approver', options.approver);
+  for (const sink of [options.audit ?? []].flat()) check('audit sink', sink);
+  check('observer', options.observer);
+  check('exchange rate provider', options.exchangeRates);
 }
 
 /** The audit log's hook that runs each write as an observed `audit` step. */

@@ -1,5 +1,6 @@
 import { HandshakeError, isCurrency } from '@handshake/protocol';
 import { type Clock, systemClock } from '../types/common.js';
+import { UnsupportedSpecificationVersionError } from '../types/specification-version.js';
 import type { ExchangeRate, ExchangeRateProviderV1 } from './spending-limits.js';
 
 /** A positive decimal rate, as `convertMinor` accepts it (at most 12 digits either side). */
@@ -222,6 +223,7 @@ export function cachedExchangeRates(
   provider: ExchangeRateProviderV1,
   options: CachedExchangeRatesOptions = {},
 ): ExchangeRateProviderV1 {
+  UnsupportedSpecificationVersionError.check('exchange rate provider', provider);
   const ttlMs = options.ttlMs ?? 24 * 60 * 60 * 1000;
   if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new TypeError('ttlMs must be a positive number');
   const maxEntries = options.maxEntries ?? 1024;

@@ -1,5 +1,6 @@
 import type { StoreV1 } from '../store/store-v1.js';
 import type { Clock } from '../types/common.js';
+import { UnsupportedSpecificationVersionError } from '../types/specification-version.js';
 import { meterOf, type TelemetryOptions } from './options.js';
 
 /**
@@ -47,6 +48,7 @@ export function observePendingApprovals(
   store: StoreV1,
   options: PendingApprovalsOptions = {},
 ): () => void {
+  UnsupportedSpecificationVersionError.check('store', store);
   const meter = meterOf(options);
   const limit = options.limit ?? 1000;
   const now = () => (options.clock ?? Date).now();

@@ -1,5 +1,6 @@
 import { type Attributes, SpanKind } from '@opentelemetry/api';
 import type { StoreV1 } from '../store/store-v1.js';
+import { UnsupportedSpecificationVersionError } from '../types/specification-version.js';
 import {
   DURATION_BUCKETS,
   meterOf,
@@ -57,6 +58,7 @@ const OPERATIONS = [
  * ```
  */
 export function instrumentStore(store: StoreV1, options: InstrumentStoreOptions): StoreV1 {
+  UnsupportedSpecificationVersionError.check('store', store);
   const duration = meterOf(options).createHistogram('handshake.store.operation.duration', {
     description: 'Duration of store operations, by store, operation and error type.',
     unit: 's',

@@ -1,5 +1,6 @@
 import { SpanKind } from '@opentelemetry/api';
 import type { ToolProviderV1 } from '../tools/tool-provider.js';
+import { UnsupportedSpecificationVersionError } from '../types/specification-version.js';
 import {
   DURATION_BUCKETS,
   meterOf,
@@ -28,6 +29,7 @@ export function instrumentToolProvider(
   provider: ToolProviderV1,
   options: TelemetryOptions = {},
 ): ToolProviderV1 {
+  UnsupportedSpecificationVersionError.check('tool provider', provider);
   const duration = meterOf(options).createHistogram('handshake.tool.duration', {
     description: 'Duration of tool calls at their provider, by tool and error type.',
     unit: 's',

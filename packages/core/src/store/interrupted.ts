@@ -1,5 +1,6 @@
 import type { AuditEvent } from '../audit/audit-event.js';
 import { abandonedOutcome } from '../engine/recovery.js';
+import { UnsupportedSpecificationVersionError } from '../types/specification-version.js';
 import type { ConsumeOp, ConsumeOutcome, StoreV1 } from './store-v1.js';
 
 /**
@@ -21,6 +22,7 @@ import type { ConsumeOp, ConsumeOutcome, StoreV1 } from './store-v1.js';
  * ```
  */
 export function answerInterrupted(store: StoreV1, interrupted: readonly AuditEvent[]): StoreV1 {
+  UnsupportedSpecificationVersionError.check('store', store);
   const byTransaction = new Map<string, AuditEvent>();
   for (const event of interrupted) {
     if (event.transactionId !== undefined) byTransaction.set(event.transactionId, event);

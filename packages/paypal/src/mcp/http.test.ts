@@ -4,7 +4,7 @@
 import { request as httpRequest } from 'node:http';
 import { connect as connectSocket } from 'node:net';
 import { createHandshakeClient } from '@handshake/client';
-import { staticSessionVerifier } from '@handshake/core';
+import { staticSessionVerifier, UnsupportedSpecificationVersionError } from '@handshake/core';
 import { type RunningServer, serve } from '@handshake/core/node';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -116,6 +116,23 @@ function post(mcp: Mcp, headers: Record<string, string>, body: unknown = initial
 }
 
 describe('the secured PayPal MCP server over Streamable HTTP', () => {
+  it('refuses a session verifier of a specification version it does not know', () => {
+    const sessions = { ...staticSessionVerifier({}), specificationVersion: 'v2' as 'v1' };
+    expect(() =>
+      createSecuredPayPalMcpHandler({
+        resource: 'http://127.0.0.1:1/mcp',
+        sessions,
+        clientFor: () => undefined,
+      }),
+    ).toThrow(
+      new UnsupportedSpecificationVersionError({
+        kind: 'session verifier',
+        version: 'v2',
+        supportedVersions: ['v1'],
+      }),
+    );
+  });
+
   it('lists the tools and runs a read as the authenticated user', async () => {
     const mcp = await startMcp();
     const { client } = await connect(mcp, BEARERS.alice);

@@ -1,4 +1,8 @@
-import type { SessionIdentity, SessionVerifierV1 } from '@handshake/core';
+import {
+  type SessionIdentity,
+  type SessionVerifierV1,
+  UnsupportedSpecificationVersionError,
+} from '@handshake/core';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
@@ -228,6 +232,7 @@ function requestIds(body: unknown): Array<string | number> {
 export function createSecuredPayPalMcpHandler(
   options: SecuredPayPalMcpHttpOptions,
 ): SecuredPayPalMcpHandler {
+  UnsupportedSpecificationVersionError.check('session verifier', options.sessions);
   const resource = new URL(String(options.resource));
   if (resource.protocol !== 'http:' && resource.protocol !== 'https:') {
     throw new TypeError('resource must be an http(s) URL');

@@ -1,6 +1,8 @@
+import { UnsupportedSpecificationVersionError } from '@handshake/core';
 import { HandshakeError } from '@handshake/protocol';
 import { describe, expect, it } from 'vitest';
 import { FIVE_MINUTES, stripeClient, stripeTestServer } from '../test-harness.js';
+import type { CardholderDirectoryV1 } from './cardholders.js';
 import { idempotencyKey, stripeCardIssuer } from './stripe-card-issuer.js';
 
 const { start } = stripeTestServer();
@@ -158,6 +160,25 @@ describe('stripeCardIssuer', () => {
     expect(error.message).not.toContain(key);
     expect(simulator.exchanges).toHaveLength(0);
     await expect(stripeCardIssuer({ stripe: stripeClient() }).verify()).resolves.toBeUndefined();
+  });
+
+  it('refuses a cardholder directory of a specification version it does not know', () => {
+    const directory = {
+      specificationVersion: 'v2',
+      get: () => undefined,
+      set: () => undefined,
+    } as unknown as CardholderDirectoryV1;
+    const error = (() => {
+      try {
+        stripeCardIssuer({ stripe: stripeClient(), cardholders: directory });
+      } catch (caught) {
+        return caught;
+      }
+    })();
+    expect(error).toBeInstanceOf(UnsupportedSpecificationVersionError);
+    expect((error as Error).message).toBe(
+      'Unsupported specification version "v2" of the cardholder directory: this release of Handshake supports specification version "v1" only',
+    );
   });
 });
 

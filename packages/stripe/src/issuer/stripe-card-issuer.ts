@@ -1,5 +1,11 @@
 import type { CardIssueRequest, CardIssuerV1, IssuedCard } from '@handshake/cards';
-import { type Clock, systemClock, systemTimers, type TimerScheduler } from '@handshake/core';
+import {
+  type Clock,
+  systemClock,
+  systemTimers,
+  type TimerScheduler,
+  UnsupportedSpecificationVersionError,
+} from '@handshake/core';
 import { formatMoney, HandshakeError, parseMoney, sha256Hex } from '@handshake/protocol';
 import type Stripe from 'stripe';
 import { cardTermsMetadata } from './card-metadata.js';
@@ -130,6 +136,7 @@ export const idempotencyKey = (step: 'card' | 'cancel', transactionId: string) =
  */
 export function stripeCardIssuer(options: StripeCardIssuerOptions): StripeCardIssuer {
   const { stripe } = options;
+  UnsupportedSpecificationVersionError.check('cardholder directory', options.cardholders);
   const clock = options.clock ?? systemClock;
   const timers = options.timers ?? systemTimers;
   const lifetimeMs = options.lifetimeMs ?? 5 * 60 * 1000;
