@@ -322,6 +322,7 @@ export function spendApiRoutes(
               : 'Approved, but the validation token has lapsed',
           denied: 'The purchase was denied',
           expired: 'No decision was made before the authorization expired',
+          withdrawn: 'The requester withdrew the authorization before a decision',
         } as const;
         const answer: AuthorizationStatusResponse = {
           status: view.status,

@@ -62,12 +62,16 @@ export function validationEventStream(options: ValidationStreamOptions): Respons
           ? 'Approved: create the virtual card with this validation token before it expires'
           : 'Approved, but the validation token was already used or has lapsed',
       });
-    } else if (record.status === 'denied') {
+    } else if (record.status === 'denied' || record.status === 'withdrawn') {
+      // The stream's events have no `withdrawn`: a withdrawn purchase ends as refused.
       send('denied', {
         status: 'denied',
         ...base,
         ...(record.reason !== undefined ? { reason: record.reason } : {}),
-        message: 'The purchase was denied',
+        message:
+          record.status === 'withdrawn'
+            ? 'The requester withdrew the purchase before a decision'
+            : 'The purchase was denied',
       });
     } else {
       send('timeout', {

@@ -4,7 +4,13 @@ import { type Connection, S } from './connection.js';
 import { APPROVALS_INDEX, statusKey } from './table.js';
 
 /** Every status an approval can be listed under, for listings without a status. */
-const STATUSES: readonly ApprovalStatus[] = ['pending', 'approved', 'denied', 'expired'];
+const STATUSES: readonly ApprovalStatus[] = [
+  'pending',
+  'approved',
+  'denied',
+  'expired',
+  'withdrawn',
+];
 
 /**
  * Approvals across users, newest first: one query of the `approvals-by-status` index per

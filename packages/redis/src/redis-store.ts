@@ -113,7 +113,13 @@ type ScriptCaller = (numberOfKeys: number, ...args: string[]) => Promise<unknown
 
 const UNAVAILABLE = 'The state store is unavailable; retry shortly';
 const DAY_MS = 86_400_000;
-const STATUSES: ReadonlySet<string> = new Set(['pending', 'approved', 'denied', 'expired']);
+const STATUSES: ReadonlySet<string> = new Set([
+  'pending',
+  'approved',
+  'denied',
+  'expired',
+  'withdrawn',
+]);
 const LIMITS: ReadonlySet<string> = new Set<LimitWindow>([
   'daily',
   'weekly',

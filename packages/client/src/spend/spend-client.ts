@@ -203,7 +203,7 @@ export interface ValidatedTransaction {
  * ```
  */
 export interface AuthorizationStatus {
-  status: 'pending' | 'approved' | 'denied' | 'expired';
+  status: 'pending' | 'approved' | 'denied' | 'expired' | 'withdrawn';
   authorizationId: string;
   transactionId: string;
   /** Present when approved and no card was made yet. */

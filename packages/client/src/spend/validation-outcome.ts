@@ -108,6 +108,12 @@ export function validationOutcomes(options: OutcomeContext) {
       throw denied(state.authorizationId, state.transactionId, state.reason);
     }
     if (state.status === 'expired') throw expired(state.authorizationId, state.transactionId);
+    if (state.status === 'withdrawn') {
+      throw new HandshakeError(
+        'ABORTED',
+        `${label.operation}: authorization ${state.authorizationId} was withdrawn by its requester before a decision: ${where(label)}`,
+      );
+    }
     if (!state.validationToken) {
       throw new HandshakeError(
         'TOKEN_ALREADY_USED',

@@ -18,6 +18,8 @@ export type AuditEventType =
   | 'authorize'
   | 'approval.requested'
   | 'approval.decided'
+  /** The requester withdrew its pending approval (its caller cancelled or went away). */
+  | 'approval.withdrawn'
   | 'approval.token_issued'
   | 'execute'
   | 'refusal'
@@ -46,7 +48,7 @@ export interface AuditEvent {
   /** ISO 8601 time. */
   at: string;
   type: AuditEventType;
-  /** `authorized`, `pending`, `approved`, `denied`, `expired`, `completed`, `failed`, or an error code. */
+  /** `authorized`, `pending`, `approved`, `denied`, `expired`, `withdrawn`, `completed`, `failed`, or an error code. */
   outcome: string;
   /** Chain this event belongs to (one per service instance). */
   chain: string;
@@ -58,7 +60,7 @@ export interface AuditEvent {
   paramsHash?: string;
   /** Amount counted against limits, e.g. `{ value: '30.00', currency: 'USD' }`. */
   amount?: { value: string; currency: string };
-  /** Who decided an approval. */
+  /** Who decided an approval (on `approval.withdrawn`: the requester who withdrew it). */
   decidedBy?: string;
   /** Where the decision was taken: `console`, `chat`, `api` or `mcp`. */
   channel?: 'console' | 'chat' | 'api' | 'mcp';

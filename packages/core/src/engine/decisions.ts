@@ -1,5 +1,6 @@
 import {
   type ApprovalSummary,
+  type ApprovalView,
   type DecisionChannel,
   type DecisionRequest,
   HandshakeError,
@@ -10,11 +11,11 @@ import type { ApprovalRecord } from '../store/records.js';
 import type { StoreV1 } from '../store/store-v1.js';
 import { readApproval } from './approvals.js';
 import { type EngineContext, storeCall } from './context.js';
-import { type ApproverIdentity, identifyApprover } from './identity.js';
+import { type ApproverIdentity, identify, identifyApprover } from './identity.js';
 import { partitionOf, reservationIdOf } from './keys.js';
 import { reservationChanged } from './observer.js';
 import { refuse, refuseWhileAuditFails } from './refusals.js';
-import { approvalAuditFields, toSummary } from './views.js';
+import { approvalAuditFields, toSummary, toView } from './views.js';
 
 /**
  * An approver's decision on a pending approval, after the checks that make it final and
@@ -54,14 +55,7 @@ export async function decideApproval(
     void refuse(ctx, audited, 'FORBIDDEN', 'self-approval');
     throw new HandshakeError('FORBIDDEN', 'Nobody may decide their own request');
   }
-  if (record.status === 'expired') {
-    throw new HandshakeError('APPROVAL_EXPIRED', 'The approval expired before a decision');
-  }
-  if (record.status !== 'pending') {
-    throw new HandshakeError('APPROVAL_PENDING', `The approval was already ${record.status}`, {
-      status: 409,
-    });
-  }
+  if (record.status !== 'pending') throw alreadyFinal(record.status);
   const decided = await recordDecision(
     ctx,
     record,
@@ -74,15 +68,61 @@ export async function decideApproval(
 }
 
 /**
- * Writes a decision on a pending approval to the store and the audit trail. Approving
+ * The requester withdraws its own pending approval (its caller cancelled or went away):
+ * it becomes `withdrawn`, final, and gives back its spend as a denial does. Another
+ * user's approval answers as one that does not exist; withdrawing a withdrawn approval
+ * answers it again, and a decided or expired one stays as it is.
+ */
+export async function withdrawApproval(
+  ctx: EngineContext,
+  approvalId: string,
+  credential: string | undefined,
+): Promise<ApprovalView> {
+  const identity = await identify(ctx, credential);
+  const record = await readApproval(ctx, approvalId, identity.userId);
+  if (!record) throw new HandshakeError('NOT_FOUND', 'No such approval');
+  if (record.status === 'withdrawn') return toView(record);
+  if (record.status !== 'pending') throw alreadyFinal(record.status);
+  refuseWhileAuditFails(
+    ctx,
+    { userId: record.userId, tool: record.tool, tier: record.tier },
+    'withdraw',
+  );
+  const withdrawn = await recordDecision(
+    ctx,
+    record,
+    'withdraw',
+    { name: identity.userId, userId: identity.userId },
+    undefined,
+  );
+  return toView(withdrawn);
+}
+
+/** The status each way of ending a pending approval leaves it in. */
+const FINAL_STATUS = { approve: 'approved', deny: 'denied', withdraw: 'withdrawn' } as const;
+
+/** The refusal of a decision or withdrawal on an approval that is no longer pending. */
+function alreadyFinal(status: ApprovalRecord['status']): HandshakeError {
+  if (status === 'expired') {
+    return new HandshakeError('APPROVAL_EXPIRED', 'The approval expired before a decision');
+  }
+  const why = status === 'withdrawn' ? ': its requester cancelled the call' : '';
+  return new HandshakeError('APPROVAL_PENDING', `The approval was already ${status}${why}`, {
+    status: 409,
+  });
+}
+
+/**
+ * Writes the end of a pending approval to the store and the audit trail. Approving
  * keeps the call's spend counted until its token lapses (counting it now when no
- * reservation was made); denying gives it back. Whoever decided: a person through
- * {@link decideApproval}, or the configured approver at authorize.
+ * reservation was made); denying or withdrawing gives it back. Whoever decided: a person
+ * through {@link decideApproval}, the configured approver at authorize, or the requester
+ * through {@link withdrawApproval}.
  */
 export async function recordDecision(
   ctx: EngineContext,
   record: ApprovalRecord,
-  decision: 'approve' | 'deny',
+  decision: 'approve' | 'deny' | 'withdraw',
   approver: ApproverIdentity,
   reason: string | undefined,
   channel?: DecisionChannel,
@@ -92,7 +132,7 @@ export async function recordDecision(
   const tokenExpiresAt = now + ctx.timings.tokenTtlMs;
   const holdUntil = tokenExpiresAt + ctx.timings.executionTimeoutMs;
   let reservation: Parameters<StoreV1['decideApproval']>[0]['reservation'];
-  if (decision === 'deny') {
+  if (decision !== 'approve') {
     if (record.reservationId)
       reservation = { action: 'release', reservationId: record.reservationId };
   } else if (record.reservationId) {
@@ -117,7 +157,7 @@ export async function recordDecision(
       approvalId,
       now,
       expectedStatus: 'pending',
-      status: decision === 'approve' ? 'approved' : 'denied',
+      status: FINAL_STATUS[decision],
       decidedBy: approver.name,
       ...(reason !== undefined ? { reason } : {}),
       ...(decision === 'approve' ? { tokenExpiresAt } : {}),
@@ -126,23 +166,27 @@ export async function recordDecision(
   );
   if (outcome.status === 'unknown') throw new HandshakeError('NOT_FOUND', 'No such approval');
   if (outcome.status === 'conflict') {
-    throw new HandshakeError(
-      'APPROVAL_PENDING',
-      `The approval was already ${outcome.approval.status}`,
-    );
+    // Two withdrawals of one approval both end as the requester asked.
+    if (decision === 'withdraw' && outcome.approval.status === 'withdrawn') return outcome.approval;
+    throw alreadyFinal(outcome.approval.status);
   }
   const decided = outcome.approval;
   if (reservation?.action === 'force' || reservation?.action === 'release') {
     reservationChanged(ctx, {
       action: reservation.action === 'force' ? 'reserved' : 'released',
-      reason: reservation.action === 'force' ? 'approval' : 'denied',
+      reason:
+        reservation.action === 'force'
+          ? 'approval'
+          : decision === 'withdraw'
+            ? 'withdrawn'
+            : 'denied',
       amountMinor: record.amountMinor,
       currency: record.currency ?? '',
       tool: record.tool,
     });
   }
   await ctx.audit.record({
-    type: 'approval.decided',
+    type: decision === 'withdraw' ? 'approval.withdrawn' : 'approval.decided',
     outcome: decided.status,
     ...approvalAuditFields(decided),
     decidedBy: approver.name,

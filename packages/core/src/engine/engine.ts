@@ -8,7 +8,7 @@ import * as approvals from './approvals.js';
 import { authorize } from './authorize.js';
 import { captureReservation, recordChargeDecision } from './captures.js';
 import { createEngineContext, type EngineContext } from './context.js';
-import { decideApproval } from './decisions.js';
+import { decideApproval, withdrawApproval } from './decisions.js';
 import { execute } from './execute.js';
 import { type ApproverIdentity, identify, identifyApprover } from './identity.js';
 import { type LimitsView, limitsView } from './limits.js';
@@ -191,6 +191,27 @@ export class HandshakeEngine {
     credential: string | undefined,
   ): Promise<wire.ApprovalSummary> {
     return decideApproval(this.#ctx, approvalId, decision, credential);
+  }
+
+  /**
+   * The requester withdraws its own pending approval, e.g. because the call that waits
+   * for it was cancelled: the approval becomes `withdrawn`, final, nobody can approve or
+   * deny it any more, and its spend is given back as on a denial. Only the user who
+   * requested it may (another user's approval answers `NOT_FOUND`); a decided approval
+   * answers `APPROVAL_PENDING` (409) naming its status, an expired one `APPROVAL_EXPIRED`,
+   * and an approval already withdrawn is answered as it is.
+   *
+   * @example
+   * ```ts
+   * import type { HandshakeEngine } from '@handshake/core';
+   * declare const engine: HandshakeEngine;
+   *
+   * const view = await engine.withdraw('apr_…', 'agent-session-token');
+   * console.log(view.status); // 'withdrawn'
+   * ```
+   */
+  withdraw(approvalId: string, credential: string | undefined): Promise<wire.ApprovalView> {
+    return withdrawApproval(this.#ctx, approvalId, credential);
   }
 
   /**

@@ -65,6 +65,7 @@ export interface ReservationChange {
     | 'mismatch'
     | 'denied'
     | 'expired'
+    | 'withdrawn'
     | 'capture';
   /** Minor units of `currency`. */
   amountMinor: bigint;
@@ -101,7 +102,7 @@ export type LiveStreamKind = 'requester' | 'approver' | 'validation';
  * ```
  */
 export interface DecisionDelivery {
-  outcome: 'approved' | 'denied' | 'expired';
+  outcome: 'approved' | 'denied' | 'expired' | 'withdrawn';
   channel: 'sse' | 'poll';
   waitedMs: number;
 }

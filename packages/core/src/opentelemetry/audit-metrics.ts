@@ -97,7 +97,9 @@ export function metricsAuditSink(options: MetricsAuditSinkOptions = {}): AuditSi
         }
         requestedAt.set(event.approvalId, Date.parse(event.at));
         return;
-      case 'approval.decided': {
+      // A withdrawal ends an approval as a decision does, under its own outcome.
+      case 'approval.decided':
+      case 'approval.withdrawn': {
         const decision = STATUS.test(event.outcome) ? event.outcome : '_OTHER';
         const channel = event.channel && CHANNELS.has(event.channel) ? event.channel : 'none';
         const attributes = { ...call, 'handshake.decision': decision };

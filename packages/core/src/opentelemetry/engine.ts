@@ -76,7 +76,15 @@ export function instrumentEngine(
   });
 }
 
-const STATUSES = new Set(['authorized', 'pending', 'completed', 'approved', 'denied', 'expired']);
+const STATUSES = new Set([
+  'authorized',
+  'pending',
+  'completed',
+  'approved',
+  'denied',
+  'expired',
+  'withdrawn',
+]);
 
 function answerAttributes(step: Step, answer: unknown): Attributes {
   const { status, tier } = (answer ?? {}) as { status?: unknown; tier?: unknown };

@@ -12,7 +12,7 @@ const CHANNELS = new Set<string>(['sse', 'poll']);
  * `requester`, `approver`, `validation`), and how long requesters waited for a decision
  * in `handshake.approval.wait.duration` (seconds from the request for approval to the
  * moment the requester received the final status, by `handshake.outcome` — `approved`,
- * `denied`, `expired`, or a final status the engine adds later under its own name — and
+ * `denied`, `expired`, `withdrawn`, or a final status the engine adds later under its own name — and
  * `handshake.wait.channel` — `sse` or `poll`). Every attribute is a word the engine
  * chose, never input; nothing names a user or an approval.
  */

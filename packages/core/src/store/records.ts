@@ -103,7 +103,8 @@ export type ExecutionOutcome =
 export type ApprovalReason = { kind: 'tier' } | { kind: 'limit'; window: LimitWindow };
 
 /**
- * Status of an approval. `approved`, `denied` and `expired` are final.
+ * Status of an approval. `approved`, `denied`, `expired` and `withdrawn` (the requester
+ * withdrew it while pending) are final.
  *
  * @example
  * ```ts
@@ -112,7 +113,7 @@ export type ApprovalReason = { kind: 'tier' } | { kind: 'limit'; window: LimitWi
  * const final = (status: ApprovalStatus) => status !== 'pending';
  * ```
  */
-export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired';
+export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired' | 'withdrawn';
 
 /**
  * A request waiting for (or decided by) an approver.

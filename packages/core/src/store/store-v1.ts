@@ -279,14 +279,14 @@ export interface DecideOp {
   now: number;
   /** Only a record in this status is changed (normally `pending`). */
   expectedStatus: ApprovalStatus;
-  status: 'approved' | 'denied' | 'expired';
+  status: 'approved' | 'denied' | 'expired' | 'withdrawn';
   decidedBy?: string;
   reason?: string;
   /** For approvals: when the token minted now stops being valid. */
   tokenExpiresAt?: number;
   /**
    * Reservation settlement: on approval of an over-limit call, reserve the amount without
-   * checking limits (the person said yes); on denial or expiry, release it.
+   * checking limits (the person said yes); on denial, expiry or withdrawal, release it.
    */
   reservation?:
     | { action: 'force'; request: ReservationRequest }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import type { StoreV1 } from '../store/store-v1.js';
 import { abandonedConformance } from './abandoned-conformance.js';
 import { approvalSingleUse } from './approval-single-use.js';
+import { approvalWithdrawal } from './approval-withdrawal.js';
 import { daily, hex, op, record, reservation, T0, unique } from './fixtures.js';
 
 /**
@@ -49,7 +50,8 @@ export interface StoreConformanceOptions {
  * The store conformance suite: every `StoreV1` implementation must pass it. It checks
  * single consumption under concurrency, the tombstone answers, conditional consume,
  * expiry, rate limiting, atomic reservations under racing requests, approval
- * compare-and-set and token re-issue.
+ * compare-and-set (an approver's decision and a requester's withdrawal alike) and token
+ * re-issue.
  *
  * `makeStore` is called once per test and should return an empty store (or one whose
  * keys cannot collide: the suite uses fresh partitions and ids in every test).
@@ -754,6 +756,7 @@ export function storeConformance(
     });
 
     approvalSingleUse({ it, fresh, part, concurrency });
+    approvalWithdrawal({ it, fresh, part, concurrency });
     abandonedConformance({ it, fresh, part, concurrency });
   });
 }

@@ -524,7 +524,8 @@ export type ValidationResponse = z.infer<typeof ValidationResponseSchema>;
  * ```
  */
 export const AuthorizationStatusResponseSchema = z.object({
-  status: z.enum(['pending', 'approved', 'denied', 'expired']),
+  /** `withdrawn`: the requester withdrew the validation while it was pending. */
+  status: z.enum(['pending', 'approved', 'denied', 'expired', 'withdrawn']),
   authorization_id: z.string(),
   transaction_id: z.string(),
   validation_token: z.string().optional(),

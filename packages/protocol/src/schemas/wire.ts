@@ -385,7 +385,9 @@ export const ExecuteResponseSchema = z.object({
 export type ExecuteResponse = z.infer<typeof ExecuteResponseSchema>;
 
 /**
- * Approval statuses; all but `pending` are final.
+ * Approval statuses; all but `pending` are final. `withdrawn`: the requester withdrew its
+ * request while it was pending (the waiting caller cancelled or went away); nobody can
+ * decide it any more.
  *
  * @example
  * ```ts
@@ -395,7 +397,13 @@ export type ExecuteResponse = z.infer<typeof ExecuteResponseSchema>;
  * const final = status !== 'pending';
  * ```
  */
-export const ApprovalStatusSchema = z.enum(['pending', 'approved', 'denied', 'expired']);
+export const ApprovalStatusSchema = z.enum([
+  'pending',
+  'approved',
+  'denied',
+  'expired',
+  'withdrawn',
+]);
 
 /**
  * `GET /approvals/{id}` answer, and the data of each `status` SSE event.
