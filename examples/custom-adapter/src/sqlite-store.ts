@@ -6,6 +6,7 @@ import {
   type AuthorizeOp,
   type AuthorizeOutcome,
   amountBinding,
+  authorizedTokenRecord,
   type CompleteOp,
   type ConsumeOp,
   type ConsumeOutcome,
@@ -14,6 +15,7 @@ import {
   type IssueOp,
   type IssueOutcome,
   type LimitWindow,
+  pendingApprovalRecord,
   type ReservationRequest,
   type ReservationUsage,
   type ReservationWindow,
@@ -259,20 +261,11 @@ export class SqliteStore implements StoreV1 {
         }
       }
       if (op.requiresApproval || exceeded.length > 0) {
-        const approval: ApprovalRecord = {
-          ...op.approval,
-          reasons: [
-            ...op.approval.reasons,
-            ...exceeded.map((window) => ({ kind: 'limit' as const, window })),
-          ],
-        };
-        if (reserved && op.reservation) approval.reservationId = op.reservation.reservationId;
-        else delete approval.reservationId;
+        const approval = pendingApprovalRecord(op, { reserved, exceeded });
         this.#putApproval(op.partition, approval);
-        return { status: 'pending', reserved, exceeded };
+        return { status: 'pending', reserved, exceeded, approval };
       }
-      const record: TransactionRecord = { ...op.token.record };
-      if (!reserved) delete record.reservationId;
+      const record = authorizedTokenRecord(op, { reserved });
       this.#putToken(op.partition, op.token.digest, record, record.expiresAt + op.retainMs);
       return { status: 'authorized', reserved };
     });

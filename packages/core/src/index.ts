@@ -131,6 +131,7 @@ export {
 export type { AbandonedExecution, ResolveAbandonedOp } from './store/abandoned.js';
 export { amountBinding, moneyBinding } from './store/amount-binding.js';
 export { ApprovalListeners, type ApprovalListenersOptions } from './store/approval-listeners.js';
+export { authorizedTokenRecord, pendingApprovalRecord } from './store/authorize-records.js';
 export {
   type CaptureReservationOp,
   type CaptureReservationOutcome,

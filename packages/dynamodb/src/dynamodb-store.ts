@@ -20,6 +20,7 @@ import type {
   ResolveAbandonedOp,
   StoreV1,
 } from '@handshake/core';
+import { authorizedTokenRecord, pendingApprovalRecord } from '@handshake/core';
 import { resolveAbandoned } from './abandoned.js';
 import { ApprovalWatch } from './approval-watch.js';
 import {
@@ -176,25 +177,16 @@ export class DynamoDBStore implements StoreV1 {
       reserved = exceeded.length === 0;
     }
     if (op.requiresApproval || exceeded.length > 0) {
-      const approval: ApprovalRecord = {
-        ...op.approval,
-        reasons: [
-          ...op.approval.reasons,
-          ...exceeded.map((window) => ({ kind: 'limit' as const, window })),
-        ],
-      };
-      if (reserved && reservation) approval.reservationId = reservation.reservationId;
-      else delete approval.reservationId;
+      const approval = pendingApprovalRecord(op, { reserved, exceeded });
       // Refused only when a resend of this very write landed first: ids are random.
       await this.#db.put({
         Item: approvalItem(partition, approval, this.#retentionMs),
         ConditionExpression: 'attribute_not_exists(pk)',
       });
       this.#watch.seen(partition, approval);
-      return { status: 'pending', reserved, exceeded };
+      return { status: 'pending', reserved, exceeded, approval };
     }
-    const record = { ...op.token.record };
-    if (!reserved) delete record.reservationId;
+    const record = authorizedTokenRecord(op, { reserved });
     await this.#db.put({
       Item: tokenItem(partition, op.token.digest, record, op.retainMs),
       ConditionExpression: 'attribute_not_exists(pk)',

@@ -7,6 +7,7 @@ import {
   type AuthorizeOp,
   type AuthorizeOutcome,
   amountBinding,
+  authorizedTokenRecord,
   type CaptureReservationOp,
   type CaptureReservationOutcome,
   type CompleteOp,
@@ -18,6 +19,7 @@ import {
   type IssueOp,
   type IssueOutcome,
   type LimitWindow,
+  pendingApprovalRecord,
   type ReservationUsage,
   type ReservationWindow,
   type ResolveAbandonedOp,
@@ -287,9 +289,8 @@ export class RedisStore implements StoreV1 {
           }
         : {}),
     };
-    const record: Partial<typeof op.token.record> = { ...op.token.record };
-    // A token carries a reservation only when one was made, which is when spend applies.
-    if (!reservation) delete record.reservationId;
+    // Stored only when authorized, which with a reservation is when the script reserved.
+    const record = authorizedTokenRecord(op, { reserved: reservation !== undefined });
     const keys = [
       k.token(partition, op.token.digest),
       ...(op.rateLimit
@@ -319,11 +320,10 @@ export class RedisStore implements StoreV1 {
       status: op.approval.status,
       version: op.approval.version,
     });
-    return {
-      status: 'pending',
-      reserved,
-      exceeded: rest.filter((name): name is LimitWindow => LIMITS.has(name ?? '')),
-    };
+    const exceeded = rest.filter((name): name is LimitWindow => LIMITS.has(name ?? ''));
+    // What the script stored: the same approval, completed by the same rule.
+    const stored = pendingApprovalRecord(op, { reserved, exceeded });
+    return { status: 'pending', reserved, exceeded, approval: stored };
   }
 
   async consume(op: ConsumeOp): Promise<ConsumeOutcome> {

@@ -13,7 +13,7 @@ import { limitEnabled, limitsOf, type SpendingLimits } from '../limits/spending-
 import { limitWindows } from '../limits/windows.js';
 import { checkRules, validateStrict } from '../policy/validate.js';
 import type { SessionIdentity } from '../sessions/session-verifier.js';
-import type { ApprovalReason, ApprovalRecord, TransactionRecord } from '../store/records.js';
+import type { ApprovalRecord, TransactionRecord } from '../store/records.js';
 import type { ReservationRequest } from '../store/store-v1.js';
 import { generateTokens, tokenDigest } from '../tokens/token.js';
 import { resolveAmount } from './amount.js';
@@ -165,10 +165,9 @@ export async function authorize(
       paramsHash,
     };
   }
-  const reasons: ApprovalReason[] = [
-    ...(requiresApproval ? [{ kind: 'tier' as const }] : []),
-    ...outcome.exceeded.map((window) => ({ kind: 'limit' as const, window })),
-  ];
+  // The approval as the store keeps it: its reasons and reservation come from there.
+  const stored = outcome.approval;
+  const reasons = stored.reasons;
   await ctx.audit.record({
     type: 'approval.requested',
     outcome: 'pending',
@@ -179,8 +178,6 @@ export async function authorize(
     ...amountField,
     detail: reasons.map((r) => (r.kind === 'tier' ? 'tier' : `limit:${r.window}`)).join(','),
   });
-  const stored: ApprovalRecord = { ...approval, reasons };
-  if (!outcome.reserved) delete stored.reservationId;
   return reviewAtOnce(ctx, {
     approval: stored,
     identity,

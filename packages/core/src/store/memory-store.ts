@@ -2,6 +2,7 @@ import type { LimitWindow } from '../limits/spending-limits.js';
 import type { AbandonedExecution, ResolveAbandonedOp } from './abandoned.js';
 import { amountBinding } from './amount-binding.js';
 import { ApprovalListeners } from './approval-listeners.js';
+import { authorizedTokenRecord, pendingApprovalRecord } from './authorize-records.js';
 import {
   type CaptureReservationOp,
   type CaptureReservationOutcome,
@@ -147,21 +148,12 @@ export class MemoryStore implements StoreV1 {
       }
     }
     if (op.requiresApproval || exceeded.length > 0) {
-      const approval: ApprovalRecord = {
-        ...op.approval,
-        reasons: [
-          ...op.approval.reasons,
-          ...exceeded.map((window) => ({ kind: 'limit' as const, window })),
-        ],
-        ...(reserved && op.reservation ? { reservationId: op.reservation.reservationId } : {}),
-      };
-      if (!reserved) delete approval.reservationId;
+      const approval = pendingApprovalRecord(op, { reserved, exceeded });
       this.#approvals.set(this.#approvalKey(op.partition, approval.approvalId), approval);
       this.#emit(approval);
-      return { status: 'pending', reserved, exceeded };
+      return { status: 'pending', reserved, exceeded, approval: { ...approval } };
     }
-    const record = { ...op.token.record };
-    if (!reserved) delete record.reservationId;
+    const record = authorizedTokenRecord(op, { reserved });
     this.#tokens.set(this.#tokenKey(op.partition, op.token.digest), {
       kind: 'live',
       record,

@@ -85,7 +85,7 @@ export interface RateLimitHit {
  *
  * @example
  * ```ts
- * import type { AuthorizeOp, AuthorizeOutcome } from '@handshake/core';
+ * import { type AuthorizeOp, type AuthorizeOutcome, pendingApprovalRecord } from '@handshake/core';
  *
  * // The heart of a store's `authorize`, for one user, inside one transaction or lock.
  * function decide(op: AuthorizeOp, usedMinor: (windowKey: string) => bigint): AuthorizeOutcome {
@@ -93,7 +93,10 @@ export interface RateLimitHit {
  *     .filter((w) => usedMinor(w.key) + (op.reservation?.amountMinor ?? 0n) > w.limitMinor)
  *     .map((w) => w.window);
  *   if (op.requiresApproval || exceeded.length > 0) {
- *     return { status: 'pending', reserved: exceeded.length === 0 && op.reservation !== undefined, exceeded };
+ *     const reserved = exceeded.length === 0 && op.reservation !== undefined;
+ *     // … store this approval …
+ *     const approval = pendingApprovalRecord(op, { reserved, exceeded });
+ *     return { status: 'pending', reserved, exceeded, approval };
  *   }
  *   return { status: 'authorized', reserved: op.reservation !== undefined };
  * }
@@ -111,8 +114,9 @@ export interface AuthorizeOp {
   /** The token record, stored if no approval is needed. */
   token: { digest: string; record: TransactionRecord };
   /**
-   * The approval record, stored if approval is needed or a limit is exceeded. The store
-   * appends `{ kind: 'limit', window }` to its `reasons` for each exceeded limit.
+   * The approval record, stored if approval is needed or a limit is exceeded, as
+   * {@link pendingApprovalRecord} completes it: a `{ kind: 'limit', window }` reason for
+   * each exceeded limit, and the reservation's id only when the store reserved.
    */
   approval: ApprovalRecord;
   /** How long a consumed token's tombstone (and the result for replay) is kept. */
@@ -139,6 +143,8 @@ export type AuthorizeOutcome =
       reserved: boolean;
       /** Limits the amount would exceed (empty when approval is needed for the tier only). */
       exceeded: LimitWindow[];
+      /** The approval as the store keeps it ({@link pendingApprovalRecord}). */
+      approval: ApprovalRecord;
     }
   | { status: 'rate_limited'; retryAfterMs: number };
 

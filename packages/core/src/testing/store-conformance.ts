@@ -405,6 +405,9 @@ export function storeConformance(
       assert.deepEqual(over.status === 'pending' && over.exceeded, ['daily']);
       const overRecord = await store.getApproval(p, overOp.approval.approvalId);
       assert.deepEqual(overRecord?.reasons, [{ kind: 'tier' }, { kind: 'limit', window: 'daily' }]);
+      // The pending answer is the approval as stored: nothing reserved, so no reservation.
+      assert.deepEqual(over.status === 'pending' && over.approval, overRecord);
+      assert.equal(overRecord?.reservationId, undefined);
       const usage = async (now = T0 + 1) =>
         (
           await store.reservationUsage({
@@ -584,6 +587,7 @@ export function storeConformance(
       assert.equal(outcome.status, 'pending');
       const stored = await store.getApproval(p, o.approval.approvalId);
       assert.equal(stored?.status, 'pending');
+      assert.deepEqual(outcome.status === 'pending' && outcome.approval, stored);
       assert.equal(await store.getApproval(part(), o.approval.approvalId), undefined);
       const listed = await store.listApprovals({ status: 'pending', limit: 500 });
       assert.ok(listed.some((a) => a.approvalId === o.approval.approvalId));
@@ -743,7 +747,13 @@ export function storeConformance(
         requiresApproval: true,
         reservation: reservation(0n, 100_000n, { reservationId: 'r-held' }),
       });
-      await store.authorize(within);
+      const held = await store.authorize(within);
+      // Reserved within the limit: the approval, as answered and as stored, names it.
+      assert.equal(held.status === 'pending' && held.approval.reservationId, 'r-held');
+      assert.deepEqual(
+        held.status === 'pending' && held.approval,
+        await store.getApproval(p, within.approval.approvalId),
+      );
       await store.decideApproval({
         partition: p,
         approvalId: within.approval.approvalId,
