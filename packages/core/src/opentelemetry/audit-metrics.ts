@@ -1,5 +1,11 @@
 import type { AuditEvent, AuditSinkV1 } from '../audit/audit-event.js';
-import { DECISION_BUCKETS, errorType, meterOf, type TelemetryOptions } from './options.js';
+import {
+  DECISION_BUCKETS,
+  errorType,
+  isRecordingMeter,
+  meterOf,
+  type TelemetryOptions,
+} from './options.js';
 
 /**
  * Options of {@link metricsAuditSink}.
@@ -77,6 +83,7 @@ export function metricsAuditSink(options: MetricsAuditSinkOptions = {}): AuditSi
     description: "A card issuer's decisions on merchants' charges, by outcome.",
     unit: '{authorization}',
   });
+  const metered = isRecordingMeter(meter);
   const maxPending = options.maxPendingApprovals ?? 10_000;
   const requestedAt = new Map<string, number>();
 
@@ -134,6 +141,8 @@ export function metricsAuditSink(options: MetricsAuditSinkOptions = {}): AuditSi
   return {
     specificationVersion: 'v1',
     write(event) {
+      // Only the API installed: every counter is a no-op, so nothing is read.
+      if (!metered) return;
       try {
         record(event);
       } catch {

@@ -11,6 +11,7 @@ import {
   DURATION_BUCKETS,
   errorType,
   meterOf,
+  recordingTest,
   secondsSince,
   type TelemetryOptions,
   tracerOf,
@@ -83,6 +84,7 @@ export function instrumentHandler(
     advice: { explicitBucketBoundaries: DURATION_BUCKETS },
   });
   const tracer = tracerOf(options);
+  const recording = recordingTest(options);
   const basePath = (options.basePath ?? '').replace(/\/$/, '');
   const templates = [...(options.routes ?? []).map((route) => route.path), ...BUILT_IN_ROUTES].map(
     (path) => ({ route: `${basePath}${path}`, segments: `${basePath}${path}`.split('/') }),
@@ -100,6 +102,9 @@ export function instrumentHandler(
   };
 
   return (request, info) => {
+    // Only the API installed: straight through, unless the caller sent a trace context
+    // to carry on (a registered propagator, without an SDK, still passes it along).
+    if (!recording() && !request.headers.has('traceparent')) return handler(request, info);
     const start = performance.now();
     const method = METHODS.has(request.method) ? request.method : '_OTHER';
     let route = '_OTHER';

@@ -2,7 +2,13 @@ import { formatMoney, isCurrency } from '@handshake/protocol';
 import type { Attributes } from '@opentelemetry/api';
 import type { EngineStep, HandshakeObserverV1, ReservationChange } from '../engine/observer.js';
 import { liveStreamMetrics } from './live-streams.js';
-import { meterOf, type TelemetryOptions, tracerOf } from './options.js';
+import {
+  isRecordingMeter,
+  meterOf,
+  recordingTest,
+  type TelemetryOptions,
+  tracerOf,
+} from './options.js';
 import { inSpan } from './span.js';
 
 /**
@@ -32,6 +38,8 @@ import { inSpan } from './span.js';
 export function engineObserver(options: TelemetryOptions = {}): HandshakeObserverV1 {
   const meter = meterOf(options);
   const tracer = tracerOf(options);
+  const recording = recordingTest(options);
+  const metered = isRecordingMeter(meter);
   const counters = {
     reserved: meter.createCounter('handshake.spend.reserved', {
       description: 'Spend reserved against limits, in the currency’s unit, by currency.',
@@ -51,6 +59,7 @@ export function engineObserver(options: TelemetryOptions = {}): HandshakeObserve
     // Open live streams and requesters' waits: in a file of their own.
     ...liveStreamMetrics(options),
     step<T>(step: EngineStep, work: () => Promise<T>): Promise<T> {
+      if (!recording()) return work();
       const [name, attributes]: [string, Attributes] =
         step.kind === 'policy'
           ? [`handshake.policy ${step.check}`, { 'handshake.policy.check': step.check }]
@@ -58,7 +67,7 @@ export function engineObserver(options: TelemetryOptions = {}): HandshakeObserve
       return inSpan(tracer, name, { attributes }, () => work());
     },
     reservation(change: ReservationChange) {
-      if (!isCurrency(change.currency) || change.amountMinor < 0n) return;
+      if (!metered || !isCurrency(change.currency) || change.amountMinor < 0n) return;
       const value = Number(formatMoney(change.amountMinor, change.currency));
       counters[change.action].add(value, {
         'handshake.currency': change.currency,

@@ -1,8 +1,10 @@
 import { HandshakeError } from '@handshake/protocol';
 import {
+  createNoopMeter,
   type Meter,
   type MeterProvider,
   metrics,
+  ProxyTracerProvider,
   type Tracer,
   type TracerProvider,
   trace,
@@ -38,6 +40,32 @@ export function meterOf(options: TelemetryOptions = {}): Meter {
 
 export function tracerOf(options: TelemetryOptions = {}): Tracer {
   return (options.tracerProvider ?? trace.getTracerProvider()).getTracer(SCOPE);
+}
+
+/** The meter every meter provider answers when no SDK is installed. */
+const NOOP_METER = createNoopMeter();
+/** The tracer provider the API's global proxy delegates to while no SDK is registered. */
+const NOOP_TRACER_PROVIDER = new ProxyTracerProvider().getDelegate();
+
+/** Whether `meter` records anything: not the API's no-op meter. */
+export function isRecordingMeter(meter: Meter): boolean {
+  return meter !== NOOP_METER;
+}
+
+/**
+ * A test, cheap enough for every call, of whether any instrument of `options` could
+ * record now. With only `@opentelemetry/api` installed it answers false, and the wrappers
+ * call straight through, as if they were not there. Meters cannot start recording later
+ * (a meter taken before an SDK is registered stays a no-op), but the global tracer
+ * provider can: it is asked at each call.
+ */
+export function recordingTest(options: TelemetryOptions = {}): () => boolean {
+  if (isRecordingMeter(meterOf(options))) return () => true;
+  const provider = options.tracerProvider ?? trace.getTracerProvider();
+  if (provider instanceof ProxyTracerProvider) {
+    return () => provider.getDelegate() !== NOOP_TRACER_PROVIDER;
+  }
+  return () => true;
 }
 
 /** Seconds between two `performance.now()` readings. */

@@ -4,6 +4,7 @@ import { UnsupportedSpecificationVersionError } from '../types/specification-ver
 import {
   DURATION_BUCKETS,
   meterOf,
+  recordingTest,
   secondsSince,
   type TelemetryOptions,
   tracerOf,
@@ -65,6 +66,7 @@ export function instrumentStore(store: StoreV1, options: InstrumentStoreOptions)
     advice: { explicitBucketBoundaries: DURATION_BUCKETS },
   });
   const tracer = tracerOf(options);
+  const recording = recordingTest(options);
   const wrapped: Record<string, unknown> = {
     specificationVersion: 'v1',
   };
@@ -72,6 +74,7 @@ export function instrumentStore(store: StoreV1, options: InstrumentStoreOptions)
     const method = store[operation] as ((...args: unknown[]) => unknown) | undefined;
     if (typeof method !== 'function') continue;
     wrapped[operation] = (...args: unknown[]) => {
+      if (!recording()) return method.apply(store, args);
       const attributes: Attributes = {
         'handshake.store': options.name,
         'handshake.store.operation': operation,

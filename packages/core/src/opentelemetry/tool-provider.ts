@@ -4,6 +4,7 @@ import { UnsupportedSpecificationVersionError } from '../types/specification-ver
 import {
   DURATION_BUCKETS,
   meterOf,
+  recordingTest,
   secondsSince,
   type TelemetryOptions,
   tracerOf,
@@ -36,11 +37,13 @@ export function instrumentToolProvider(
     advice: { explicitBucketBoundaries: DURATION_BUCKETS },
   });
   const tracer = tracerOf(options);
+  const recording = recordingTest(options);
   return {
     specificationVersion: 'v1',
     listTools: () => provider.listTools(),
     // The engine calls `execute` only for a tool it listed, so the name is bounded.
     execute: (name, parameters, context) => {
+      if (!recording()) return provider.execute(name, parameters, context);
       const attributes = { 'handshake.tool': name };
       const start = performance.now();
       return inSpan(
