@@ -2,6 +2,7 @@ import type { CardIssuerV1 } from '@handshake/cards';
 import { simulatedCardIssuer } from '@handshake/cards/testing';
 import type { Clock, HandshakeEngine, HandshakeRoute } from '@handshake/core';
 import { HandshakeError } from '@handshake/protocol';
+import type { StripeIssuingSimulator } from '@handshake/stripe/testing';
 import type { CardIssuerConfig } from './card-issuer-config.js';
 import { ConfigError } from './config.js';
 import { tracedFetch } from './trace-context.js';
@@ -20,6 +21,8 @@ export interface CardIssuing {
   idle(): Promise<void>;
   /** Hands the assembled handler to an in-process simulation that delivers events to it. */
   attach(handler: (request: Request) => Promise<Response>): void;
+  /** The in-process Stripe simulation (`STRIPE_API=simulated`). */
+  simulator?: StripeIssuingSimulator;
   close(): void;
 }
 
@@ -83,6 +86,7 @@ export async function openCardIssuing(
   }
   return {
     issuer,
+    ...(simulation ? { simulator: simulation } : {}),
     description: `Stripe Issuing (${config.mode} mode${simulation ? ', API simulated in process' : ''}), webhook POST ${STRIPE_WEBHOOK_PATH}`,
     routes: (engine) => [
       stripeCards

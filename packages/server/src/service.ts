@@ -35,6 +35,7 @@ import {
   type TelemetryOptions,
 } from '@handshake/core/opentelemetry';
 import type { RunningPayPalSimulator } from '@handshake/paypal/testing';
+import type { StripeIssuingSimulator } from '@handshake/stripe/testing';
 import type { Logger } from 'pino';
 import { type CardIssuing, openCardIssuing } from './cards.js';
 import { ConfigError, type ServiceConfig } from './config.js';
@@ -98,6 +99,8 @@ export interface Service {
   cardEventsDelivered(): Promise<void>;
   /** The in-process PayPal simulator in simulated PayPal mode: its state and the requests it answered. */
   paypalSimulator?: RunningPayPalSimulator;
+  /** The in-process Stripe Issuing simulation with `STRIPE_API=simulated`: its cards and the requests it answered. */
+  stripeSimulator?: StripeIssuingSimulator;
   close(): Promise<void>;
 }
 
@@ -323,6 +326,7 @@ export async function createService(
     log,
     cardEventsDelivered: () => cards.idle(),
     ...(paypal?.simulator ? { paypalSimulator: paypal.simulator } : {}),
+    ...(cards.simulator ? { stripeSimulator: cards.simulator } : {}),
     close: async () => {
       stopSweep();
       stopGauges();

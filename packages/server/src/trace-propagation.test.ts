@@ -110,3 +110,72 @@ describe('one trace from the agent to PayPal', () => {
     expect(server?.parentSpanContext).toBeUndefined();
   });
 });
+
+describe('one trace from the agent to Stripe Issuing', () => {
+  const stripeSession = 'session-alice-propagation-st';
+  let stripeService: Service;
+  let stripeRunning: RunningServer;
+
+  beforeAll(async () => {
+    const config = loadConfig({
+      HANDSHAKE_SESSIONS: `alice:${stripeSession}`,
+      HANDSHAKE_KEYS: `alice:laptop:${key.publicKey}`,
+      HANDSHAKE_LIMITS: '{"currency":"USD","daily":"1000.00"}',
+      HANDSHAKE_LOG_LEVEL: 'silent',
+      // Stripe Issuing, its API answered in process: the client's requests are recorded.
+      HANDSHAKE_CARD_ISSUER: 'stripe',
+      STRIPE_SECRET_KEY: 'sk_test_51ExampleExampleExample0000',
+      STRIPE_WEBHOOK_SECRET: 'whsec_ExampleExampleExample0000',
+      STRIPE_API: 'simulated',
+    });
+    stripeService = await createService(config, {
+      telemetry: { tracerProvider },
+      logger: createLogger('silent'),
+    });
+    stripeRunning = await serve(stripeService.handler, { port: 0, hostname: '127.0.0.1' });
+  });
+
+  afterAll(async () => {
+    await stripeRunning?.close();
+    await stripeService?.close();
+  });
+
+  it('runs from the client’s span through the card creation to the traceparent of the Stripe request', async () => {
+    const client = createHandshakeClient({
+      baseUrl: `http://127.0.0.1:${stripeRunning.port}`,
+      session: stripeSession,
+      signer: { keyId: 'laptop', privateKey: key.privateKey },
+      traceContext: (headers) => propagation.inject(context.active(), headers),
+    });
+    const before = stripeService.stripeSimulator!.exchanges.length;
+    const agent = tracerProvider.getTracer('agent');
+    const traceId = await agent.startActiveSpan('agent buy', async (span) => {
+      try {
+        const validation = await client.spend.validateTransaction({
+          merchant: 'Traced Books',
+          amount: '12.00',
+          currency: 'USD',
+        });
+        await client.spend.createVirtualCard(validation);
+        return span.spanContext().traceId;
+      } finally {
+        span.end();
+      }
+    });
+
+    const finished = spans.getFinishedSpans();
+    const creations = finished.filter(
+      (span) => span.name === 'handshake.card.create' && span.spanContext().traceId === traceId,
+    );
+    expect(creations).toHaveLength(1);
+    const sent = stripeService
+      .stripeSimulator!.exchanges.slice(before)
+      .filter((exchange) => exchange.operation === 'PostIssuingCards');
+    expect(sent).toHaveLength(1);
+    const [version, sentTrace, parent] = sent[0]!.traceparent!.split('-');
+    expect(version).toBe('00');
+    expect(sentTrace).toBe(traceId);
+    // A child of the card creation's span, inside the agent's trace.
+    expect(parent).toBe(creations[0]!.spanContext().spanId);
+  });
+});

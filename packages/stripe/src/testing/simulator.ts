@@ -74,6 +74,8 @@ export interface StripeExchange {
   /** The decoded form body (or query) the client sent. */
   params: Record<string, FormValue>;
   idempotencyKey: string | undefined;
+  /** The W3C `traceparent` header, when the request carried one. */
+  traceparent?: string;
   status: number;
   body: unknown;
 }
@@ -230,10 +232,12 @@ export function createStripeIssuingSimulator(options: StripeIssuingSimulatorOpti
       if (key && !previous && response.status < 500) {
         idempotent.set(key, { fingerprint, status: response.status, body: answer });
       }
+      const traceparent = request.headers.get('traceparent') ?? undefined;
       exchanges.push({
         operation: name,
         params,
         idempotencyKey: key,
+        ...(traceparent ? { traceparent } : {}),
         status: response.status,
         body: answer,
       });
