@@ -6,7 +6,12 @@ import {
   SpanStatusCode,
   type TextMapGetter,
 } from '@opentelemetry/api';
-import type { ConnectionInfo } from '../http/handler.js';
+import {
+  type ConnectionInfo,
+  NATIVE_ENTRY,
+  type NativeEntry,
+  type NativeRequest,
+} from '../http/handler.js';
 import {
   DURATION_BUCKETS,
   errorType,
@@ -58,6 +63,12 @@ const headerGetter: TextMapGetter<Headers> = {
   keys: (headers) => [...headers.keys()],
 };
 
+/** The W3C propagator reads only the headers it knows, by name. */
+const nativeGetter: TextMapGetter<NativeRequest> = {
+  get: (request, key) => request.header(key),
+  keys: () => [],
+};
+
 /**
  * Wraps the HTTP handler: each request is timed in `http.server.request.duration`
  * (seconds, by `http.request.method`, `http.route` — the route template, never the
@@ -101,27 +112,31 @@ export function instrumentHandler(
     return found?.route ?? '_OTHER';
   };
 
-  return (request, info) => {
-    // Only the API installed: straight through, unless the caller sent a trace context
-    // to carry on (a registered propagator, without an SDK, still passes it along).
-    if (!recording() && !request.headers.has('traceparent')) return handler(request, info);
+  /** Runs `answer` in a server span continuing the caller's trace, and times it. */
+  const measured = <C, A extends { status: number }>(
+    requestMethod: string,
+    pathname: () => string,
+    carrier: C,
+    getter: TextMapGetter<C>,
+    answer: () => Promise<A>,
+  ): Promise<A> => {
     const start = performance.now();
-    const method = METHODS.has(request.method) ? request.method : '_OTHER';
+    const method = METHODS.has(requestMethod) ? requestMethod : '_OTHER';
     let route = '_OTHER';
     try {
-      route = routeOf(new URL(request.url).pathname);
+      route = routeOf(pathname());
     } catch {
       // An unparsable URL is answered by the handler; it is measured as `_OTHER`.
     }
     const attributes: Attributes = { 'http.request.method': method, 'http.route': route };
-    const parent = propagation.extract(context.active(), request.headers, headerGetter);
+    const parent = propagation.extract(context.active(), carrier, getter);
     return tracer.startActiveSpan(
       `${method} ${route}`,
       { kind: SpanKind.SERVER, attributes },
       parent,
       async (span) => {
         try {
-          const response = await handler(request, info);
+          const response = await answer();
           const status = response.status;
           span.setAttribute('http.response.status_code', status);
           const failed = status >= 500 ? { 'error.type': String(status) } : {};
@@ -144,4 +159,34 @@ export function instrumentHandler(
       },
     );
   };
+
+  const wrapper: Handler = (request, info) => {
+    // Only the API installed: straight through, unless the caller sent a trace context
+    // to carry on (a registered propagator, without an SDK, still passes it along).
+    if (!recording() && !request.headers.has('traceparent')) return handler(request, info);
+    return measured(
+      request.method,
+      () => new URL(request.url).pathname,
+      request.headers,
+      headerGetter,
+      () => handler(request, info),
+    );
+  };
+  // The handler of createHandshakeHandler also answers server adapters without a Web
+  // Request or Response (`serve`, `toNodeListener`): so does the instrumented one.
+  const native = (handler as Handler & { [NATIVE_ENTRY]?: NativeEntry })[NATIVE_ENTRY];
+  if (native === undefined) return wrapper;
+  const entry: NativeEntry = (incoming, info) => {
+    if (!recording() && incoming.header('traceparent') === undefined) {
+      return native(incoming, info);
+    }
+    return measured(
+      incoming.method,
+      () => incoming.pathname(),
+      incoming,
+      nativeGetter,
+      () => native(incoming, info),
+    );
+  };
+  return Object.defineProperty(wrapper, NATIVE_ENTRY, { value: entry });
 }

@@ -5,8 +5,12 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CREDENTIALS } from '../../test/fixtures.js';
 import { inMemoryTelemetry, instrumentedEngine } from '../../test/telemetry.js';
 import type { AuditEvent } from '../audit/audit-event.js';
+import { NATIVE_ENTRY, type NativeEntry } from '../http/handler.js';
+import { JsonAnswer } from '../http/responses.js';
+import { serve } from '../node/serve.js';
 import { MemoryStore } from '../store/memory-store.js';
 import { auditFailureMetrics, metricsAuditSink } from './audit-metrics.js';
+import { instrumentHandler } from './handler.js';
 import { engineObserver } from './observer.js';
 import { observePendingApprovals } from './pending-approvals.js';
 import { instrumentStore } from './store.js';
@@ -129,6 +133,48 @@ describe('a full handshake over HTTP', () => {
       (point) => point.attributes['http.route'],
     );
     expect(routes.sort()).toEqual(['/approvals/:id', '_OTHER']);
+  });
+});
+
+describe('behind serve()', () => {
+  it('answers through the handler’s native entry, measured and traced as the caller’s trace', async () => {
+    telemetry = inMemoryTelemetry();
+    // The Web entry fails: only the native entry (no Request, no Response) can answer.
+    const inner = Object.defineProperty(
+      async () => {
+        throw new Error('the Web entry was used');
+      },
+      NATIVE_ENTRY,
+      {
+        value: (async (request) =>
+          JsonAnswer.of(request.pathname() === '/health' ? 200 : 404, {})) as NativeEntry,
+      },
+    );
+    const handler = instrumentHandler(inner, {
+      meterProvider: telemetry.meterProvider,
+      tracerProvider: telemetry.tracerProvider,
+    });
+    const server = await serve(handler);
+    try {
+      const answers = await Promise.all([
+        fetch(`${server.url}/health`, { headers: { traceparent: TRACEPARENT } }),
+        fetch(`${server.url}/approvals/ap_1/x`),
+      ]);
+      expect(answers.map((answer) => answer.status)).toEqual([200, 404]);
+    } finally {
+      await server.close();
+    }
+    const routes = (await telemetry.points('http.server.request.duration')).map(
+      (point) => point.attributes,
+    );
+    expect(routes).toEqual(
+      expect.arrayContaining([
+        { 'http.request.method': 'GET', 'http.route': '/health', 'http.response.status_code': 200 },
+        { 'http.request.method': 'GET', 'http.route': '_OTHER', 'http.response.status_code': 404 },
+      ]),
+    );
+    const health = telemetry.spans.getFinishedSpans().find((span) => span.name === 'GET /health');
+    expect(health?.spanContext().traceId).toBe(TRACE_ID);
   });
 });
 
