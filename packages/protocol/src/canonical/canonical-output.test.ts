@@ -43,6 +43,53 @@ describe('canonical bytes', () => {
     expect(bytesOn(big, 'portable')).toBe(bytesOn(big, 'native'));
   });
 
+  it('copies short strings before checking them, and writes exactly what JSON.stringify writes', () => {
+    // Strings up to 64 code units are copied as UTF-8 and then checked as bytes; longer
+    // ones are checked first. Every kind of code unit at every place, around that length.
+    const units = [
+      'a',
+      '~',
+      ' ',
+      '\u007f',
+      '"',
+      '\\',
+      '\n',
+      '\u0000',
+      '\u001f',
+      'é',
+      'ÿ',
+      'Ā',
+      '€',
+      '😀',
+    ];
+    const bytesOn = (value: unknown, path: 'native' | 'portable') =>
+      canonicalUtf8(value, {}, (output) => Buffer.from(output.view()).toString('hex'), path);
+    for (const length of [0, 1, 2, 31, 63, 64, 65, 200]) {
+      for (const unit of units) {
+        for (const at of ['start', 'middle', 'end'] as const) {
+          const fill = 'x'.repeat(Math.max(0, length - unit.length));
+          const split = at === 'start' ? 0 : at === 'end' ? fill.length : fill.length >> 1;
+          const text = length === 0 ? '' : `${fill.slice(0, split)}${unit}${fill.slice(split)}`;
+          // Beside other strings, so the bytes a refused copy left past the end are
+          // overwritten by what follows.
+          const value = { a: text, b: [text, 'after', text], c: 'end' };
+          const expected = `{"a":${JSON.stringify(text)},"b":[${JSON.stringify(text)},"after",${JSON.stringify(text)}],"c":"end"}`;
+          expect(canonicalize(value)).toBe(expected);
+          expect(bytesOn(value, 'native')).toBe(Buffer.from(expected, 'utf8').toString('hex'));
+          expect(bytesOn(value, 'portable')).toBe(bytesOn(value, 'native'));
+          expect(hashParams(value)).toBe(sha256Hex(expected));
+        }
+      }
+      // A lone surrogate takes three bytes in UTF-8, so the copy does not pass as plain:
+      // it is refused, wherever it sits.
+      for (const lone of ['\ud800', '\udfff']) {
+        const text = `${'x'.repeat(Math.max(0, length - 1))}${lone}`;
+        expect(() => canonicalize({ list: ['ok', text] })).toThrow(/\$\.list\[1\].*lone surrogate/);
+        expect(() => hashParams([text])).toThrow(HandshakeError);
+      }
+    }
+  });
+
   it('hashParams hashes exactly the UTF-8 bytes of the canonical text, for any JSON value', () => {
     fc.assert(
       fc.property(

@@ -360,15 +360,19 @@ const MEMBER_TEXTS = 2048;
 const firstMemberTexts = new Map<string, Uint8Array>();
 const laterMemberTexts = new Map<string, Uint8Array>();
 
+const OBJECT_PROTOTYPE: object = Object.prototype;
+const objectToString = Object.prototype.toString;
+
 function assertPlainObject(object: object, stack: Stack): void {
   const prototype: unknown = Object.getPrototypeOf(object);
   if (prototype === null) return;
   // A plain object from any realm: its prototype is that realm's Object.prototype, whose
   // own prototype is null. Class instances, Dates, Maps and typed arrays sit one step
-  // further down, or carry another tag.
+  // further down, or carry another tag. This realm's Object.prototype, the usual case,
+  // is known without asking: its prototype cannot be changed from null.
   if (
-    Object.getPrototypeOf(prototype) === null &&
-    Object.prototype.toString.call(object) === '[object Object]'
+    (prototype === OBJECT_PROTOTYPE || Object.getPrototypeOf(prototype) === null) &&
+    objectToString.call(object) === '[object Object]'
   ) {
     return;
   }

@@ -2,11 +2,14 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { HandshakeError } from '../errors/handshake-error.js';
 import { canonicalUtf8, isWellFormedUnicode } from './canonicalize.js';
+import type { Utf8Output } from './utf8-output.js';
 
 interface NativeCrypto {
   createHash(algorithm: 'sha256'): {
     update(data: string | Uint8Array, encoding?: 'utf8'): { digest(encoding: 'hex'): string };
   };
+  /** The one-shot digest (Node ≥ 20.12 and 21.7): no hash object is made. */
+  hash?(algorithm: 'sha256', data: string | Uint8Array, encoding: 'hex'): string;
 }
 
 /**
@@ -26,6 +29,16 @@ const native: NativeCrypto | undefined = (() => {
   }
 })();
 
+/**
+ * SHA-256 in hex through the runtime's `node:crypto`: its one-shot `hash` where it has
+ * one (a string is hashed as its UTF-8 bytes by both), a hash object elsewhere.
+ */
+const nativeSha256Hex: ((input: string | Uint8Array) => string) | undefined = !native
+  ? undefined
+  : typeof native.hash === 'function'
+    ? (input) => native.hash!('sha256', input, 'hex')
+    : (input) => native.createHash('sha256').update(input).digest('hex');
+
 /** Which implementation computes SHA-256 here (tests compare both). */
 export type Sha256Path = 'native' | 'portable';
 
@@ -41,14 +54,13 @@ export function sha256HexOn(path: Sha256Path, input: string | Uint8Array): strin
         'Cannot hash a string that contains a lone surrogate',
       );
     }
-    if (path === 'native' && native)
-      return native.createHash('sha256').update(input, 'utf8').digest('hex');
+    if (path === 'native' && nativeSha256Hex) return nativeSha256Hex(input);
     return bytesToHex(sha256(utf8ToBytes(input)));
   }
   if (!(input instanceof Uint8Array)) {
     throw new HandshakeError('VALIDATION_ERROR', 'sha256Hex takes a string or a Uint8Array');
   }
-  if (path === 'native' && native) return native.createHash('sha256').update(input).digest('hex');
+  if (path === 'native' && nativeSha256Hex) return nativeSha256Hex(input);
   return bytesToHex(sha256(input));
 }
 
@@ -96,5 +108,13 @@ export function sha256Hex(input: string | Uint8Array): string {
 export function hashParams(value: unknown): string {
   // The canonical bytes are valid UTF-8 (every string was checked for lone surrogates as
   // it was written), hashed as they are: no string is made.
-  return canonicalUtf8(value, {}, (output) => sha256HexOn(SHA256_PATH, output.view()));
+  return canonicalUtf8(value, DEFAULT_OPTIONS, hashOutput);
+}
+
+const DEFAULT_OPTIONS = {};
+
+/** The digest of the canonical bytes, which are valid UTF-8 and need no check. */
+function hashOutput(output: Utf8Output): string {
+  const bytes = output.view();
+  return nativeSha256Hex ? nativeSha256Hex(bytes) : bytesToHex(sha256(bytes));
 }

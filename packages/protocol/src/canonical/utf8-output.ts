@@ -63,7 +63,7 @@ export class Utf8Output {
     const count = text.length;
     if (this.length + count > this.bytes.length) this.grow(count);
     if (this.native) {
-      this.length += this.native.write(text, this.length, 'latin1');
+      this.length += nativeWrite!.latin1(this.native, text, this.length);
       return;
     }
     const bytes = this.bytes;
@@ -95,11 +95,30 @@ export class Utf8Output {
   plainString(text: string): boolean {
     const count = text.length;
     if (this.native) {
-      if (NOT_PLAIN.test(text)) return false;
-      if (this.length + count + 2 > this.bytes.length) this.grow(count + 2);
+      if (count > SHORT_TEXT) {
+        if (NOT_PLAIN.test(text)) return false;
+        if (this.length + count + 2 > this.bytes.length) this.grow(count + 2);
+        const bytes = this.native;
+        bytes[this.length] = 0x22;
+        const end = this.length + 1 + nativeWrite!.latin1(bytes, text, this.length + 1);
+        bytes[end] = 0x22;
+        this.length = end + 1;
+        return true;
+      }
+      // A short string is copied first and checked as bytes, which costs less than a
+      // regular expression: it is plain when UTF-8 took one byte per code unit (every
+      // unit below 0x80; a lone surrogate takes three) and no byte is a control, `"` or
+      // `\`. Otherwise the bytes past the end are left for the next write to overwrite.
+      if (this.length + count * 3 + 2 > this.bytes.length) this.grow(count * 3 + 2);
       const bytes = this.native;
-      bytes[this.length] = 0x22;
-      const end = this.length + 1 + bytes.write(text, this.length + 1, 'latin1');
+      const start = this.length + 1;
+      if (nativeWrite!.utf8(bytes, text, start) !== count) return false;
+      const end = start + count;
+      for (let at = start; at < end; at++) {
+        const byte = bytes[at]!;
+        if (byte < 0x20 || byte === 0x22 || byte === 0x5c) return false;
+      }
+      bytes[start - 1] = 0x22;
       bytes[end] = 0x22;
       this.length = end + 1;
       return true;
@@ -131,7 +150,7 @@ export class Utf8Output {
     // UTF-8 takes at most three bytes per UTF-16 code unit.
     if (this.length + text.length * 3 > this.bytes.length) this.grow(text.length * 3);
     if (this.native) {
-      this.length += this.native.write(text, this.length, 'utf8');
+      this.length += nativeWrite!.utf8(this.native, text, this.length);
       return;
     }
     this.length += encoder.encodeInto(text, this.bytes.subarray(this.length)).written;
@@ -162,6 +181,8 @@ export type Utf8OutputPath = 'native' | 'portable';
 
 interface NativeBytes extends Uint8Array {
   write(text: string, offset: number, encoding: 'latin1' | 'utf8'): number;
+  latin1Write?(text: string, offset: number, length: number): number;
+  utf8Write?(text: string, offset: number, length: number): number;
 }
 
 const nativeBuffer = (() => {
@@ -173,6 +194,44 @@ const nativeBuffer = (() => {
     ? (candidate as { allocUnsafeSlow: (size: number) => NativeBytes })
     : undefined;
 })();
+
+/**
+ * How text is copied into a `Buffer`: Node's (and Bun's) `latin1Write` and `utf8Write`,
+ * which `Buffer#write` calls after parsing its arguments, where they exist and copy as
+ * `write` does (checked once, on a probe); `write` itself elsewhere. The caller has made
+ * room for the text.
+ */
+const nativeWrite = (() => {
+  if (!nativeBuffer) return undefined;
+  const viaWrite = {
+    latin1: (bytes: NativeBytes, text: string, offset: number) =>
+      bytes.write(text, offset, 'latin1'),
+    utf8: (bytes: NativeBytes, text: string, offset: number) => bytes.write(text, offset, 'utf8'),
+  };
+  const probe = nativeBuffer.allocUnsafeSlow(8);
+  if (typeof probe.latin1Write !== 'function' || typeof probe.utf8Write !== 'function') {
+    return viaWrite;
+  }
+  const direct = {
+    latin1: (bytes: NativeBytes, text: string, offset: number) =>
+      bytes.latin1Write!(text, offset, bytes.length - offset),
+    utf8: (bytes: NativeBytes, text: string, offset: number) =>
+      bytes.utf8Write!(text, offset, bytes.length - offset),
+  };
+  try {
+    probe.fill(0);
+    const same =
+      direct.latin1(probe, 'a~', 0) === 2 &&
+      direct.utf8(probe, 'é\ud800', 2) === 5 &&
+      [...probe.subarray(0, 7)].join() === '97,126,195,169,239,191,189';
+    return same ? direct : viaWrite;
+  } catch {
+    return viaWrite;
+  }
+})();
+
+/** Strings up to this length are checked after they are copied (see `plainString`). */
+const SHORT_TEXT = 64;
 
 /** The path {@link Utf8Output.take} takes by default in this runtime. */
 export const UTF8_OUTPUT_PATH: Utf8OutputPath = nativeBuffer ? 'native' : 'portable';
