@@ -19,6 +19,12 @@ function sortedObject(
   return object;
 }
 
+/** RFC 8785 for flat objects of numbers: members sorted by code units. */
+function rfc8785Like(object: Record<string, unknown>): string {
+  const names = Object.keys(object).sort();
+  return `{${names.map((name) => `${JSON.stringify(name)}:${JSON.stringify(object[name])}`).join(',')}}`;
+}
+
 describe('canonical bytes', () => {
   it('copies text with Buffer on this runtime, and with the portable loop gives the same bytes', () => {
     expect(UTF8_OUTPUT_PATH).toBe('native');
@@ -133,6 +139,62 @@ describe('canonical bytes', () => {
       expect(canonicalize({ z: object, a: [object] })).toBe(
         `{"a":[${JSON.stringify(object)}],"z":${JSON.stringify(object)}}`,
       );
+    }
+  });
+
+  it('finds the names of objects of a shape it has written before only for exactly those names', () => {
+    // The same first name, then other names, other orders, other counts: each its own shape.
+    const variants: Record<string, unknown>[] = [
+      { a: 1, b: 2 },
+      { a: 1, c: 2 },
+      { a: 1, b: 2, c: 3 },
+      { a: 1 },
+      { a: 1, 'b\u0000': 2 },
+      { a: 1, B: 2 },
+      { a: 1, b: 2, '': 3 },
+      JSON.parse('{"a":1,"__proto__":2}'),
+      { a: 1, '10': 2, '9': 3 },
+      { z: 1, a: 2 },
+      { a: 2, z: 1 },
+    ];
+    for (let round = 0; round < 3; round++) {
+      for (const object of variants) {
+        const expected = rfc8785Like(object);
+        expect(canonicalize(object)).toBe(expected);
+        expect(canonicalize([object, { x: object }, object])).toBe(
+          `[${expected},{"x":${expected}},${expected}]`,
+        );
+        expect(hashParams({ o: object })).toBe(sha256Hex(`{"o":${expected}}`));
+      }
+    }
+  });
+
+  it('writes objects of more shapes than it keeps, and of names too many or too long to keep', () => {
+    const objects = Array.from({ length: 1_000 }, (_, n) =>
+      sortedObject([`k${n}`, `j${n % 7}`, 'shared'], (name) => name),
+    );
+    const many = sortedObject(
+      Array.from({ length: 40 }, (_, n) => `m${n}`),
+      (name) => name.length,
+    );
+    const long = sortedObject(['x'.repeat(65), `é${'y'.repeat(80)}`, 'a'], (name) => name.length);
+    for (let round = 0; round < 2; round++) {
+      expect(canonicalize(objects)).toBe(JSON.stringify(objects));
+      for (const object of [many, long]) {
+        expect(canonicalize(object)).toBe(JSON.stringify(object));
+        expect(canonicalize({ b: object, a: [object] })).toBe(
+          `{"a":[${JSON.stringify(object)}],"b":${JSON.stringify(object)}}`,
+        );
+      }
+    }
+  });
+
+  it('refuses a lone surrogate in a name each time, never keeping a shape that holds one', () => {
+    for (let round = 0; round < 3; round++) {
+      for (const input of [{ a: 1, 'b\ud800': 2 }, { 'a\udc00': 1 }, { z: 1, 'y\ud800': 2 }]) {
+        expect(() => canonicalize({ x: input })).toThrow(/lone surrogate/);
+        expect(() => hashParams([input])).toThrow(HandshakeError);
+      }
     }
   });
 

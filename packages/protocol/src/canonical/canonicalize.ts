@@ -95,7 +95,7 @@ export function canonicalUtf8<T>(
  */
 interface Stack {
   readonly containers: object[];
-  readonly names: (string[] | null)[];
+  readonly names: (readonly string[] | null)[];
   readonly next: number[];
   depth: number;
 }
@@ -123,8 +123,10 @@ const COMMA = 0x2c;
  */
 class Writer implements Stack {
   readonly containers: object[] = [];
-  readonly names: (string[] | null)[] = [];
+  readonly names: (readonly string[] | null)[] = [];
   readonly next: number[] = [];
+  /** Per open object, the bytes of `,"name":` for each of its names, when kept. */
+  private readonly texts: (readonly Uint8Array[] | null)[] = [];
   depth = 0;
   /** Only the containers open deeper than {@link SCANNED_LEVELS}. */
   private deepAncestors: Set<object> | undefined;
@@ -135,7 +137,7 @@ class Writer implements Stack {
   ) {}
 
   write(root: object): void {
-    const { output, containers, names: nameLists, next } = this;
+    const { output, containers, names: nameLists, next, texts: textLists } = this;
     this.open(root);
     // Set when the innermost container already holds a member, so the next needs a comma.
     // Closing a container always leaves its parent with one member more.
@@ -144,6 +146,7 @@ class Writer implements Stack {
       const level = this.depth - 1;
       const container = containers[level]!;
       const names = nameLists[level]!;
+      const texts = textLists[level]!;
       let index = next[level]!;
       let child: object | undefined;
       while (index < (names === null ? (container as unknown[]).length : names.length)) {
@@ -157,10 +160,16 @@ class Writer implements Stack {
           }
           if (comma) output.byte(COMMA);
         } else {
-          const name = names[index++]!;
+          const name = names[index]!;
           item = (container as Record<string, unknown>)[name];
-          if (item === undefined) continue;
-          writeMemberName(name, comma, output);
+          if (item === undefined) {
+            index++;
+            continue;
+          }
+          if (texts === null) writeMemberName(name, comma, output);
+          // `,"name":`, without its comma for the first member.
+          else output.append(texts[index]!, comma ? 0 : 1);
+          index++;
         }
         comma = true;
         if (item !== null && typeof item === 'object') {
@@ -191,9 +200,11 @@ class Writer implements Stack {
     if (depth >= this.maxDepth) {
       throw refuse(pathOf(this), `nested deeper than ${this.maxDepth} levels`);
     }
-    const names = Array.isArray(item) ? null : sortedNames(item, this);
+    const shape = Array.isArray(item) ? null : shapeOf(item, this);
+    const names = shape === null ? null : shape.names;
     this.containers[depth] = item;
     this.names[depth] = names;
+    this.texts[depth] = shape === null ? null : shape.texts;
     this.next[depth] = 0;
     this.depth = depth + 1;
     if (depth >= SCANNED_LEVELS) {
@@ -294,13 +305,75 @@ function writePrimitive(value: unknown, output: Utf8Output, stack: Stack): void 
   }
 }
 
-/** The member names to write, sorted as RFC 8785 §3.2.3 requires. */
-function sortedNames(object: object, stack: Stack): string[] {
+/**
+ * What writing an object needs from its names: `names`, sorted as RFC 8785 §3.2.3
+ * requires, and, when they are kept, `texts`, the UTF-8 bytes of `,"name":` for each.
+ */
+interface Shape {
+  /** The names as `Object.keys` listed them, which is what a kept shape is found by. */
+  readonly keys: readonly string[];
+  readonly names: readonly string[];
+  readonly texts: readonly Uint8Array[] | null;
+}
+
+/**
+ * The shapes of objects written before, by their first name: the objects of one body
+ * (the items of an order, their amounts) and of one tool's bodies share a few, whose
+ * names are then checked, sorted and encoded once. Bounded: at most {@link SHAPES}
+ * shapes, each of at most {@link SHAPE_NAMES} names of at most {@link SHAPE_NAME_LENGTH}
+ * code units (longer ones are checked and sorted for each object, as before). Only names
+ * are kept, never a value.
+ */
+const shapes = new Map<string, Shape[]>();
+let shapeCount = 0;
+const SHAPES = 256;
+const SHAPE_NAMES = 32;
+const SHAPE_NAME_LENGTH = 64;
+const NO_NAMES: Shape = { keys: [], names: [], texts: [] };
+
+/** The shape of a plain object: its names checked and sorted (see {@link Shape}). */
+function shapeOf(object: object, stack: Stack): Shape {
   assertPlainObject(object, stack);
   // Object.keys: own enumerable string keys only, so `__proto__` from JSON.parse is an
   // ordinary key and nothing is read from the prototype chain.
-  const names = Object.keys(object);
-  for (const name of names) {
+  const keys = Object.keys(object);
+  const count = keys.length;
+  if (count === 0) return NO_NAMES;
+  const first = keys[0]!;
+  const known = shapes.get(first);
+  if (known !== undefined) {
+    // The same names in the same order: names are compared as strings, so a shape is
+    // found only for exactly the names it was made from, which were checked then.
+    for (const shape of known) if (sameNames(shape.keys, keys)) return shape;
+  }
+  const names = sortedNames(keys, stack);
+  if (count > SHAPE_NAMES || names.some((name) => name.length > SHAPE_NAME_LENGTH)) {
+    return { keys, names, texts: null };
+  }
+  const shape: Shape = { keys, names, texts: names.map(memberText) };
+  if (shapeCount >= SHAPES) {
+    shapes.clear();
+    shapeCount = 0;
+  }
+  const list = shapes.get(first);
+  if (list === undefined) shapes.set(first, [shape]);
+  else list.push(shape);
+  shapeCount++;
+  return shape;
+}
+
+function sameNames(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * The member names to write, checked and sorted as RFC 8785 §3.2.3 requires, in a new
+ * list: `keys` is left as it is.
+ */
+function sortedNames(keys: readonly string[], stack: Stack): string[] {
+  for (const name of keys) {
     if (!isWellFormedUnicode(name)) {
       throw refuse(
         memberPath(pathOf(stack), name),
@@ -311,7 +384,7 @@ function sortedNames(object: object, stack: Stack): string[] {
   // RFC 8785 §3.2.3: compare UTF-16 code units as unsigned integers, which is exactly
   // what the default sort does on strings; localeCompare would not. Array-index names
   // ("10", "9"), which Object.keys lists numerically, are sorted as text too.
-  return sortNames(names);
+  return sortNames([...keys]);
 }
 
 /**
@@ -354,6 +427,11 @@ function writeMemberName(name: string, comma: boolean, output: Utf8Output): void
     texts.set(name, bytes);
   }
   output.append(bytes);
+}
+
+/** The UTF-8 bytes of `,"name":` for a well-formed member name. */
+function memberText(name: string): Uint8Array {
+  return utf8Bytes(`,${JSON.stringify(name)}:`);
 }
 
 const MEMBER_TEXTS = 2048;
