@@ -133,7 +133,8 @@ beforeAll(async () => {
   });
   expect(config.logLevel).toBe('debug');
   metrics = (await startTelemetry(config.telemetry))!;
-  let writes = 0;
+  /** How many of the next writes fail. */
+  let failing = 0;
   service = await createService(config, {
     telemetry: { meterProvider: metrics.meterProvider!, tracerProvider },
     logger: createLogger(
@@ -145,13 +146,16 @@ beforeAll(async () => {
         },
       }),
     ),
-    // Fails now and then, so the service logs failed audit writes too.
+    // Fails twice as the corpus starts (a PUBLIC call and refusals, which never wait for
+    // the trail), so the service logs failed audit writes too.
     audit: [
       {
         specificationVersion: 'v1',
         write: () => {
-          writes += 1;
-          if (writes % 7 === 1) throw new Error('audit store unreachable');
+          if (failing > 0) {
+            failing -= 1;
+            throw new Error('audit store unreachable');
+          }
         },
       },
     ],
@@ -179,7 +183,7 @@ beforeAll(async () => {
       { decision: 'approve' },
       APPROVER,
     );
-    expect(decided.status).toBe(200);
+    expect(decided, JSON.stringify(decided.body)).toMatchObject({ status: 200 });
   });
   expect(approved.status).toBe('approved');
   const token = String(approved.ephemeralToken);
@@ -296,6 +300,13 @@ beforeAll(async () => {
     ['/api/mcp/create-virtual-card', ALICE_SESSION],
     ['/api/mcp/mock-checkout', ALICE_SESSION],
   ];
+  failing = 2;
+  await call(
+    'POST',
+    '/authorize',
+    { tool: 'get_exchange_rate', parameters: { from: 'EUR' } },
+    BOB_SESSION,
+  );
   for (const bad of [...MALFORMED, ...INVALID_UTF8]) {
     for (const [path, credential] of endpoints) {
       const answer = await call('POST', path, bad.body, credential);
