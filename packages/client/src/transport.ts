@@ -325,12 +325,10 @@ export class Transport {
   }
 
   /**
-   * Sends a request and answers its successful response unread, for an answer that may
-   * be an event stream: `timeout` bounds the wait for the headers only, and a failure
-   * before them is retried under `policy`. Error answers reject as {@link send} does.
-   * The caller reads or cancels the body; `signal` ends it.
+   * What {@link open} and {@link send} start with: the URL and label, a refusal when the
+   * signal already aborted, and the headers with the session (which the secrets list).
    */
-  async open(request: OpenRequest): Promise<OpenResponse> {
+  async #prepare(request: Omit<OpenRequest, 'accept'>, accept: string) {
     const url = this.url(request.path);
     const label: RequestLabel = { operation: request.operation, method: request.method, url };
     if (request.signal?.aborted) throw abortedError(label, request.signal.reason);
@@ -338,9 +336,20 @@ export class Transport {
     const secrets = [session, ...(request.secrets ?? [])];
     const headers: Record<string, string> = {
       ...traceHeaders(this.#options.traceContext),
-      accept: request.accept,
+      accept,
     };
     if (session) headers.authorization = `Bearer ${session}`;
+    return { url, label, secrets, headers };
+  }
+
+  /**
+   * Sends a request and answers its successful response unread, for an answer that may
+   * be an event stream: `timeout` bounds the wait for the headers only, and a failure
+   * before them is retried under `policy`. Error answers reject as {@link send} does.
+   * The caller reads or cancels the body; `signal` ends it.
+   */
+  async open(request: OpenRequest): Promise<OpenResponse> {
+    const { url, label, secrets, headers } = await this.#prepare(request, request.accept);
     try {
       const response = await this.#kyStream(url, {
         method: request.method,
@@ -390,16 +399,7 @@ export class Transport {
   }
 
   async send<T>(request: TransportRequest<T>): Promise<T> {
-    const url = this.url(request.path);
-    const label: RequestLabel = { operation: request.operation, method: request.method, url };
-    if (request.signal?.aborted) throw abortedError(label, request.signal.reason);
-    const session = await resolveSession(this.#options.session);
-    const secrets = [session, ...(request.secrets ?? [])];
-    const headers: Record<string, string> = {
-      ...traceHeaders(this.#options.traceContext),
-      accept: 'application/json',
-    };
-    if (session) headers.authorization = `Bearer ${session}`;
+    const { url, label, secrets, headers } = await this.#prepare(request, 'application/json');
     let response: Response;
     let text: string;
     try {

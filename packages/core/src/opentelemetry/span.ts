@@ -1,13 +1,16 @@
 import {
+  type Attributes,
   context,
+  type Histogram,
   isSpanContextValid,
   type Span,
+  SpanKind,
   type SpanOptions,
   SpanStatusCode,
   type Tracer,
   trace,
 } from '@opentelemetry/api';
-import { errorType } from './options.js';
+import { errorType, secondsSince } from './options.js';
 
 /**
  * Runs `work` in an active span, so spans started inside become its children. A failure
@@ -43,4 +46,30 @@ export async function inSpan<T>(
   } finally {
     span.end();
   }
+}
+
+/**
+ * Runs one call to something outside (a store operation, a tool's provider) in a client
+ * span, and records its duration in `duration` with `attributes`, and with its
+ * `error.type` when it fails.
+ */
+export function timedCall<T>(
+  tracer: Tracer,
+  duration: Histogram,
+  name: string,
+  attributes: Attributes,
+  work: () => Promise<T>,
+): Promise<T> {
+  const start = performance.now();
+  return inSpan(
+    tracer,
+    name,
+    { kind: SpanKind.CLIENT, attributes },
+    async () => {
+      const result = await work();
+      duration.record(secondsSince(start), attributes);
+      return result;
+    },
+    (type) => duration.record(secondsSince(start), { ...attributes, 'error.type': type }),
+  );
 }

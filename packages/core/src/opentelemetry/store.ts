@@ -1,15 +1,14 @@
-import { type Attributes, SpanKind } from '@opentelemetry/api';
+import type { Attributes } from '@opentelemetry/api';
 import type { StoreV1 } from '../store/store-v1.js';
 import { UnsupportedSpecificationVersionError } from '../types/specification-version.js';
 import {
   DURATION_BUCKETS,
   meterOf,
   recordingTest,
-  secondsSince,
   type TelemetryOptions,
   tracerOf,
 } from './options.js';
-import { inSpan } from './span.js';
+import { timedCall } from './span.js';
 
 /**
  * Options of {@link instrumentStore}.
@@ -79,17 +78,8 @@ export function instrumentStore(store: StoreV1, options: InstrumentStoreOptions)
         'handshake.store': options.name,
         'handshake.store.operation': operation,
       };
-      const start = performance.now();
-      return inSpan(
-        tracer,
-        `handshake.store ${operation}`,
-        { kind: SpanKind.CLIENT, attributes },
-        async () => {
-          const result = await method.apply(store, args);
-          duration.record(secondsSince(start), attributes);
-          return result;
-        },
-        (type) => duration.record(secondsSince(start), { ...attributes, 'error.type': type }),
+      return timedCall(tracer, duration, `handshake.store ${operation}`, attributes, async () =>
+        method.apply(store, args),
       );
     };
   }

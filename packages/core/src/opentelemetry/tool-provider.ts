@@ -1,15 +1,13 @@
-import { SpanKind } from '@opentelemetry/api';
 import type { ToolProviderV1 } from '../tools/tool-provider.js';
 import { UnsupportedSpecificationVersionError } from '../types/specification-version.js';
 import {
   DURATION_BUCKETS,
   meterOf,
   recordingTest,
-  secondsSince,
   type TelemetryOptions,
   tracerOf,
 } from './options.js';
-import { inSpan } from './span.js';
+import { timedCall } from './span.js';
 
 /**
  * Wraps a tool provider so that each tool call is traced as `handshake.tool <name>`, a
@@ -45,17 +43,8 @@ export function instrumentToolProvider(
     execute: (name, parameters, context) => {
       if (!recording()) return provider.execute(name, parameters, context);
       const attributes = { 'handshake.tool': name };
-      const start = performance.now();
-      return inSpan(
-        tracer,
-        `handshake.tool ${name}`,
-        { kind: SpanKind.CLIENT, attributes },
-        async () => {
-          const result = await provider.execute(name, parameters, context);
-          duration.record(secondsSince(start), attributes);
-          return result;
-        },
-        (type) => duration.record(secondsSince(start), { ...attributes, 'error.type': type }),
+      return timedCall(tracer, duration, `handshake.tool ${name}`, attributes, async () =>
+        provider.execute(name, parameters, context),
       );
     },
   };
