@@ -127,6 +127,8 @@ class Writer implements Stack {
   readonly next: number[] = [];
   /** Per open object, the bytes of `,"name":` for each of its names, when kept. */
   private readonly texts: (readonly Uint8Array[] | null)[] = [];
+  /** The same without the comma, for the first member written. */
+  private readonly firstTexts: (readonly Uint8Array[] | null)[] = [];
   depth = 0;
   /** Only the containers open deeper than {@link SCANNED_LEVELS}. */
   private deepAncestors: Set<object> | undefined;
@@ -137,7 +139,7 @@ class Writer implements Stack {
   ) {}
 
   write(root: object): void {
-    const { output, containers, names: nameLists, next, texts: textLists } = this;
+    const { output, containers, names: nameLists, next, texts: textLists, firstTexts } = this;
     this.open(root);
     // Set when the innermost container already holds a member, so the next needs a comma.
     // Closing a container always leaves its parent with one member more.
@@ -167,8 +169,7 @@ class Writer implements Stack {
             continue;
           }
           if (texts === null) writeMemberName(name, comma, output);
-          // `,"name":`, without its comma for the first member.
-          else output.append(texts[index]!, comma ? 0 : 1);
+          else output.append(comma ? texts[index]! : firstTexts[level]![index]!);
           index++;
         }
         comma = true;
@@ -205,6 +206,7 @@ class Writer implements Stack {
     this.containers[depth] = item;
     this.names[depth] = names;
     this.texts[depth] = shape === null ? null : shape.texts;
+    this.firstTexts[depth] = shape === null ? null : shape.firstTexts;
     this.next[depth] = 0;
     this.depth = depth + 1;
     if (depth >= SCANNED_LEVELS) {
@@ -313,7 +315,9 @@ interface Shape {
   /** The names as `Object.keys` listed them, which is what a kept shape is found by. */
   readonly keys: readonly string[];
   readonly names: readonly string[];
+  /** `,"name":` for each name, and `"name":` for the first member written. */
   readonly texts: readonly Uint8Array[] | null;
+  readonly firstTexts: readonly Uint8Array[] | null;
 }
 
 /**
@@ -329,7 +333,7 @@ let shapeCount = 0;
 const SHAPES = 256;
 const SHAPE_NAMES = 32;
 const SHAPE_NAME_LENGTH = 64;
-const NO_NAMES: Shape = { keys: [], names: [], texts: [] };
+const NO_NAMES: Shape = { keys: [], names: [], texts: [], firstTexts: [] };
 
 /** The shape of a plain object: its names checked and sorted (see {@link Shape}). */
 function shapeOf(object: object, stack: Stack): Shape {
@@ -348,9 +352,14 @@ function shapeOf(object: object, stack: Stack): Shape {
   }
   const names = sortedNames(keys, stack);
   if (count > SHAPE_NAMES || names.some((name) => name.length > SHAPE_NAME_LENGTH)) {
-    return { keys, names, texts: null };
+    return { keys, names, texts: null, firstTexts: null };
   }
-  const shape: Shape = { keys, names, texts: names.map(memberText) };
+  const shape: Shape = {
+    keys,
+    names,
+    texts: names.map((name) => utf8Bytes(`,${JSON.stringify(name)}:`)),
+    firstTexts: names.map((name) => utf8Bytes(`${JSON.stringify(name)}:`)),
+  };
   if (shapeCount >= SHAPES) {
     shapes.clear();
     shapeCount = 0;
@@ -427,11 +436,6 @@ function writeMemberName(name: string, comma: boolean, output: Utf8Output): void
     texts.set(name, bytes);
   }
   output.append(bytes);
-}
-
-/** The UTF-8 bytes of `,"name":` for a well-formed member name. */
-function memberText(name: string): Uint8Array {
-  return utf8Bytes(`,${JSON.stringify(name)}:`);
 }
 
 const MEMBER_TEXTS = 2048;

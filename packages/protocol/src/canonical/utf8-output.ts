@@ -72,17 +72,17 @@ export class Utf8Output {
     this.length = at;
   }
 
-  /** Appends bytes, from `from` on. */
-  append(source: Uint8Array, from = 0): void {
-    const count = source.length - from;
+  /** Appends bytes. */
+  append(source: Uint8Array): void {
+    const count = source.length;
     if (this.length + count > this.bytes.length) this.grow(count);
     const bytes = this.bytes;
     let at = this.length;
     if (count > 32) {
-      bytes.set(from === 0 ? source : source.subarray(from), at);
+      bytes.set(source, at);
       at += count;
     } else {
-      for (let i = from; i < source.length; i++) bytes[at++] = source[i]!;
+      for (let i = 0; i < count; i++) bytes[at++] = source[i]!;
     }
     this.length = at;
   }
