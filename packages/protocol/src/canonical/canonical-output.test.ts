@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { HandshakeError } from '../errors/handshake-error.js';
 import { canonicalize, canonicalUtf8 } from './canonicalize.js';
 import { hashParams, sha256Hex, sha256HexOn } from './hash.js';
-import { UTF8_OUTPUT_PATH } from './utf8-output.js';
+import { PackedBytes, UTF8_OUTPUT_PATH, Utf8Output } from './utf8-output.js';
 
 // canonicalize and hashParams write UTF-8 bytes into a shared, growing buffer and keep
 // the bytes of member names they have seen. These tests hold the writer to the text it
@@ -154,6 +154,7 @@ describe('canonical bytes', () => {
       { a: 1, b: 2, '': 3 },
       JSON.parse('{"a":1,"__proto__":2}'),
       { a: 1, '10': 2, '9': 3 },
+      { a: 1, é: 2, '😀': 3, 'a"b\\c': 4, 'tab\t': 5 },
       { z: 1, a: 2 },
       { a: 2, z: 1 },
     ];
@@ -165,6 +166,41 @@ describe('canonical bytes', () => {
           `[${expected},{"x":${expected}},${expected}]`,
         );
         expect(hashParams({ o: object })).toBe(sha256Hex(`{"o":${expected}}`));
+      }
+    }
+  });
+
+  it('appends packed bytes four at a time exactly as it appends them one at a time', () => {
+    for (const path of ['native', 'portable'] as const) {
+      for (let length = 0; length <= 9; length++) {
+        for (let offset = 0; offset <= 4; offset++) {
+          const bytes = Uint8Array.from({ length }, (_, n) => 0x80 + n * 13);
+          const output = Utf8Output.take(path);
+          try {
+            for (let n = 0; n < offset; n++) output.byte(0x61);
+            output.appendPacked(new PackedBytes(bytes));
+            output.byte(0x7a);
+            expect([...output.view()]).toEqual([
+              ...Array.from({ length: offset }, () => 0x61),
+              ...bytes,
+              0x7a,
+            ]);
+          } finally {
+            output.release();
+          }
+        }
+      }
+      // Across the growth of the buffer.
+      const output = Utf8Output.take(path);
+      try {
+        const packed = new PackedBytes(Uint8Array.from([1, 2, 3, 4, 5, 6, 7]));
+        for (let n = 0; n < 2_000; n++) output.appendPacked(packed);
+        const written = output.view();
+        expect(written.length).toBe(14_000);
+        expect([...written.subarray(13_993)]).toEqual([1, 2, 3, 4, 5, 6, 7]);
+        expect(written.every((byte, n) => byte === (n % 7) + 1)).toBe(true);
+      } finally {
+        output.release();
       }
     }
   });

@@ -1,5 +1,5 @@
 import { HandshakeError } from '../errors/handshake-error.js';
-import { Utf8Output, type Utf8OutputPath, utf8Bytes } from './utf8-output.js';
+import { PackedBytes, Utf8Output, type Utf8OutputPath, utf8Bytes } from './utf8-output.js';
 
 /**
  * Options accepted by {@link canonicalize}.
@@ -126,9 +126,9 @@ class Writer implements Stack {
   readonly names: (readonly string[] | null)[] = [];
   readonly next: number[] = [];
   /** Per open object, the bytes of `,"name":` for each of its names, when kept. */
-  private readonly texts: (readonly Uint8Array[] | null)[] = [];
+  private readonly texts: (readonly PackedBytes[] | null)[] = [];
   /** The same without the comma, for the first member written. */
-  private readonly firstTexts: (readonly Uint8Array[] | null)[] = [];
+  private readonly firstTexts: (readonly PackedBytes[] | null)[] = [];
   depth = 0;
   /** Only the containers open deeper than {@link SCANNED_LEVELS}. */
   private deepAncestors: Set<object> | undefined;
@@ -169,7 +169,7 @@ class Writer implements Stack {
             continue;
           }
           if (texts === null) writeMemberName(name, comma, output);
-          else output.append(comma ? texts[index]! : firstTexts[level]![index]!);
+          else output.appendPacked(comma ? texts[index]! : firstTexts[level]![index]!);
           index++;
         }
         comma = true;
@@ -316,8 +316,8 @@ interface Shape {
   readonly keys: readonly string[];
   readonly names: readonly string[];
   /** `,"name":` for each name, and `"name":` for the first member written. */
-  readonly texts: readonly Uint8Array[] | null;
-  readonly firstTexts: readonly Uint8Array[] | null;
+  readonly texts: readonly PackedBytes[] | null;
+  readonly firstTexts: readonly PackedBytes[] | null;
 }
 
 /**
@@ -357,8 +357,8 @@ function shapeOf(object: object, stack: Stack): Shape {
   const shape: Shape = {
     keys,
     names,
-    texts: names.map((name) => utf8Bytes(`,${JSON.stringify(name)}:`)),
-    firstTexts: names.map((name) => utf8Bytes(`${JSON.stringify(name)}:`)),
+    texts: names.map((name) => new PackedBytes(utf8Bytes(`,${JSON.stringify(name)}:`))),
+    firstTexts: names.map((name) => new PackedBytes(utf8Bytes(`${JSON.stringify(name)}:`))),
   };
   if (shapeCount >= SHAPES) {
     shapes.clear();

@@ -18,6 +18,8 @@ export class Utf8Output {
   private length = 0;
 
   private native: NativeBytes | undefined;
+  /** The same bytes, for writing four at a time ({@link appendPacked}). */
+  private words!: DataView;
 
   private constructor(readonly path: Utf8OutputPath) {
     this.bytes = this.allocate(INITIAL_CAPACITY);
@@ -70,6 +72,23 @@ export class Utf8Output {
     let at = this.length;
     for (let i = 0; i < count; i++) bytes[at++] = text.charCodeAt(i);
     this.length = at;
+  }
+
+  /**
+   * Appends packed bytes four at a time. Up to three bytes past the end are written too;
+   * they lie beyond {@link view}, and the next write overwrites them.
+   */
+  appendPacked(packed: PackedBytes): void {
+    const words = packed.words;
+    const count = words.length;
+    if (this.length + count * 4 > this.bytes.length) this.grow(count * 4);
+    const view = this.words;
+    let at = this.length;
+    for (let i = 0; i < count; i++) {
+      view.setUint32(at, words[i]!, true);
+      at += 4;
+    }
+    this.length += packed.length;
   }
 
   /** Appends bytes. */
@@ -163,11 +182,15 @@ export class Utf8Output {
   }
 
   private allocate(size: number): Uint8Array {
+    let bytes: Uint8Array;
     if (this.path === 'native' && nativeBuffer) {
       this.native = nativeBuffer.allocUnsafeSlow(size);
-      return this.native;
+      bytes = this.native;
+    } else {
+      bytes = new Uint8Array(size);
     }
-    return new Uint8Array(size);
+    this.words = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    return bytes;
   }
 }
 
@@ -238,6 +261,25 @@ export const UTF8_OUTPUT_PATH: Utf8OutputPath = nativeBuffer ? 'native' : 'porta
 
 // Anything JSON would not write as it is (controls, `"`, `\`), or beyond ASCII.
 const NOT_PLAIN = /[^\x20\x21\x23-\x5b\x5d-\x7e]/;
+
+/**
+ * Bytes written many times (the `,"name":` of a member), packed four to a word, the
+ * first byte lowest, for {@link Utf8Output.appendPacked}; the last word is padded with
+ * zeros. The same on any platform: the words are read with an explicit byte order.
+ */
+export class PackedBytes {
+  readonly length: number;
+  readonly words: Uint32Array;
+
+  constructor(bytes: Uint8Array) {
+    this.length = bytes.length;
+    const padded = new Uint8Array(Math.ceil(bytes.length / 4) * 4);
+    padded.set(bytes);
+    const view = new DataView(padded.buffer);
+    this.words = new Uint32Array(padded.length / 4);
+    for (let i = 0; i < this.words.length; i++) this.words[i] = view.getUint32(i * 4, true);
+  }
+}
 
 /** The UTF-8 bytes of `text`, for pieces written many times (member names). */
 export function utf8Bytes(text: string): Uint8Array {
