@@ -158,7 +158,8 @@ export type CallStatus =
     }
   | WaiterEvent
   | {
-      status: 'approved' | 'denied' | 'expired';
+      /** `withdrawn`: the call's `signal` aborted while it waited, and its approval was withdrawn. */
+      status: 'approved' | 'denied' | 'expired' | 'withdrawn';
       tool: string;
       transactionId: string;
       approvalId: string;
@@ -306,7 +307,8 @@ export interface HandshakeClient {
   /**
    * Waits for the decision (streaming, resuming, polling as needed) and answers the
    * approved view, whose `ephemeralToken` executes the call. A denial throws
-   * `APPROVAL_DENIED`, a lapse `APPROVAL_EXPIRED`, the deadline `TIMEOUT`.
+   * `APPROVAL_DENIED`, a lapse `APPROVAL_EXPIRED`, the deadline `TIMEOUT`, and an
+   * approval its requester withdrew `ABORTED`.
    *
    * @example
    * ```ts
@@ -334,6 +336,29 @@ export interface HandshakeClient {
    * ```
    */
   approvalStatus(approvalId: string, options?: RequestOptions): Promise<ApprovalView>;
+
+  /**
+   * Withdraws this user's pending approval, when the call waiting for it will not run
+   * after all: the approval becomes `withdrawn`, final, nobody can approve it any more,
+   * and the amount it held against the spending limits is given back. Withdrawing an
+   * approval already withdrawn answers it again; a decided one throws `APPROVAL_PENDING`
+   * naming its status, an expired one `APPROVAL_EXPIRED`, another user's `NOT_FOUND`.
+   * {@link HandshakeClient.call} does this itself when its `signal` aborts during the wait.
+   *
+   * @example
+   * ```ts
+   * import type { HandshakeClient } from '@handshake/client';
+   * declare const client: HandshakeClient;
+   *
+   * const answer = await client.authorize('create_refund', { capture_id: 'CAP-1' });
+   * if (answer.status === 'pending') {
+   *   // The user changed their mind before anyone decided.
+   *   const view = await client.withdraw(answer.approvalId);
+   *   console.log(view.status); // 'withdrawn'
+   * }
+   * ```
+   */
+  withdraw(approvalId: string, options?: RequestOptions): Promise<ApprovalView>;
 
   /**
    * The tools the service offers, with their effective tiers.
@@ -528,6 +553,9 @@ class Client implements HandshakeClient {
           onEvent: emit,
         });
       } catch (error) {
+        if (signal?.aborted && (await this.#withdrawQuietly(approvalId))) {
+          emit({ status: 'withdrawn', tool, transactionId, approvalId });
+        }
         if (HandshakeError.isInstance(error) && error.code === 'APPROVAL_DENIED') {
           emit({ status: 'denied', tool, transactionId, approvalId });
         } else if (HandshakeError.isInstance(error) && error.code === 'APPROVAL_EXPIRED') {
@@ -565,6 +593,19 @@ class Client implements HandshakeClient {
     );
     emit({ status: 'completed', tool, transactionId, replayed: done.replayed === true });
     return done.result as Result;
+  }
+
+  /**
+   * The wait of `call()` was aborted: withdraw its approval, so nobody approves a call
+   * that will not run. Best effort, without the aborted signal; true once withdrawn. It
+   * never throws: the caller gets the abort, not a failure of this clean-up.
+   */
+  async #withdrawQuietly(approvalId: string): Promise<boolean> {
+    try {
+      return (await this.withdraw(approvalId)).status === 'withdrawn';
+    } catch {
+      return false;
+    }
   }
 
   /**
@@ -699,7 +740,41 @@ class Client implements HandshakeClient {
         `${label.operation} expired without a decision (deadline ${view.expiresAt}): ${where(label)}`,
       );
     }
+    if (view.status === 'withdrawn') {
+      throw new HandshakeError(
+        'ABORTED',
+        `${label.operation} was withdrawn by its requester before a decision: ${where(label)}`,
+      );
+    }
     return view;
+  }
+
+  withdraw(approvalId: string, options: RequestOptions = {}): Promise<ApprovalView> {
+    if (typeof approvalId !== 'string' || approvalId === '') {
+      return Promise.reject(
+        new HandshakeError('VALIDATION_ERROR', 'approvalId is required', { path: 'approvalId' }),
+      );
+    }
+    return this.#transport.send({
+      operation: `Withdraw approval ${approvalId}`,
+      method: 'POST',
+      path: `approvals/${encodeURIComponent(approvalId)}/withdraw`,
+      // Withdrawing twice answers the same: a retry after a lost answer is safe.
+      policy: 'authorize',
+      signal: options.signal,
+      parse: (body, context) => {
+        const view = parseAnswer(ApprovalViewSchema, body, context);
+        if (view.approvalId !== approvalId) {
+          throw mismatch(
+            context.label,
+            context.status,
+            'approvalId',
+            'the answer is about another approval',
+          );
+        }
+        return view;
+      },
+    });
   }
 
   approvalStatus(approvalId: string, options: RequestOptions = {}): Promise<ApprovalView> {

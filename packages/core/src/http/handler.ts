@@ -387,6 +387,13 @@ export function createHandshakeHandler(
         return JsonAnswer.of(200, decided);
       },
     },
+    {
+      method: 'POST',
+      path: '/approvals/:id/withdraw',
+      // The requester's own session, like GET /approvals/{id}; the body is not read.
+      handle: async (ctx) =>
+        JsonAnswer.of(200, await engine.withdraw(ctx.params.id ?? '', ctx.credential)),
+    },
   ];
 
   const routes = [...(options.routes ?? []), ...builtIn].map((route) => compile(route, basePath));
