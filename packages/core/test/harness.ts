@@ -55,6 +55,11 @@ export async function startHarness(options: HarnessOptions = {}) {
       routes: spendApiRoutes(engine, { tools: spend }),
     }),
   );
+  // The client shares this process's event loop with the server: on a busy machine a
+  // pause of a few seconds lets the server's 5-second keep-alive timer close a socket
+  // the client has just reused, and the next request fails with ECONNRESET. Idle
+  // sockets stay open for the suite's length instead; close() ends them all.
+  server.server.keepAliveTimeout = 120_000;
   const errorBodies: string[] = [];
 
   /** Sends a request; `body` objects are sent as JSON, strings and bytes as they are. */
