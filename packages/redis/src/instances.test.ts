@@ -166,7 +166,6 @@ describe.skipIf(!available)('two service instances sharing one Redis', () => {
     });
     const { approvals } = (await listed.json()) as { approvals: { approvalId: string }[] };
     expect(approvals.map((x) => x.approvalId)).toContain(approvalId);
-    const decidedAt = Date.now();
     const decided = await postJson(
       `${a.url}/approvals/${approvalId}/decision`,
       { decision: 'approve' },
@@ -174,9 +173,8 @@ describe.skipIf(!available)('two service instances sharing one Redis', () => {
     );
     expect(decided.status).toBe(200);
 
-    // B polls every 10 minutes: hearing it at once means it came over pub/sub.
-    const second = await within(events.next(), 5_000, 'B heard no decision over pub/sub');
-    expect(Date.now() - decidedAt).toBeLessThan(5_000);
+    // B polls every 10 minutes: hearing it within the test means it came over pub/sub.
+    const second = await within(events.next(), 15_000, 'B heard no decision over pub/sub');
     expect(second.value?.id).toBe('2');
     const view = JSON.parse(second.value?.data ?? '{}') as {
       status: string;
@@ -269,7 +267,7 @@ describe.skipIf(!available)('two service instances sharing one Redis', () => {
         { decision: 'approve' },
         CREDENTIALS.approver,
       );
-      await within(arrived, 5_000, 'the other store heard no event');
+      await within(arrived, 15_000, 'the other store heard no event');
       expect(heard.filter((e) => e.approvalId === approvalId)).toEqual([
         { approvalId, status: 'pending', version: 1 },
         { approvalId, status: 'approved', version: 2 },

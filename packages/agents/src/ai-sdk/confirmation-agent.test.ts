@@ -46,11 +46,9 @@ async function decideWith(
     tools: shop.provider,
     engine: { approver: confirmationAgent({ model, ...agent }), ...engine },
   });
-  const started = Date.now();
   const answer = await service.client.authorize('create_refund', parameters);
-  const elapsed = Date.now() - started;
   await service.engine.flushAudit();
-  return { answer, elapsed, audit: service.audit.events, service };
+  return { answer, audit: service.audit.events, service };
 }
 
 describe('confirmationAgent', () => {
@@ -134,13 +132,14 @@ describe('confirmationAgent', () => {
           abortSignal?.addEventListener('abort', () => reject(new Error('aborted'))),
         ),
     });
-    const { answer, elapsed } = await decideWith(
+    // The model never answers: without the deadline the authorize would hang past the
+    // test's timeout.
+    const { answer } = await decideWith(
       { maxAutoApprove: USD('50.00'), timeoutMs: 100 },
       silent,
       refundOf('10.00'),
     );
     expect(answer.status).toBe('pending');
-    expect(elapsed).toBeLessThan(5_000);
   });
 
   it('a model that fails escalates to a person', async () => {
