@@ -8,6 +8,13 @@ export {
   crashAt,
 } from './crash-points.js';
 export {
+  TEST_CREDENTIALS,
+  TEST_START,
+  testClock,
+  testEngine,
+  testTools,
+} from './engine-fixtures.js';
+export {
   type ConformanceRunner,
   type StoreConformanceOptions,
   storeConformance,
