@@ -42,7 +42,9 @@ export class ApprovalElicitation {
         void this.#server.elicitInput(request).catch(() => {});
       };
     }
-    const decided = name === 'approved' || name === 'denied' || name === 'expired';
+    // A withdrawn approval (the host cancelled) is final too: the page has nothing to decide.
+    const decided =
+      name === 'approved' || name === 'denied' || name === 'expired' || name === 'withdrawn';
     if (decided && this.#asked === approvalId && !this.#completed) {
       this.#completed = true;
       return this.#server.createElicitationCompletionNotifier(approvalId);
