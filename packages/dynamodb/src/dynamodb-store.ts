@@ -98,17 +98,11 @@ const DAY_MS = 86_400_000;
  *
  * @example
  * ```ts
- * import { createHandshake } from '@handshake/core';
+ * import { createHandshake, type ToolProviderV1 } from '@handshake/core';
  * import { DynamoDBStore } from '@handshake/dynamodb';
+ * declare const tools: ToolProviderV1;
  *
- * const engine = createHandshake({
- *   tools: {
- *     specificationVersion: 'v1',
- *     listTools: () => [{ name: 'get_exchange_rate', description: 'Rates', tier: 'PUBLIC' }],
- *     execute: () => ({ rate: '1.0850' }),
- *   },
- *   store: new DynamoDBStore({ tableName: 'handshake' }),
- * });
+ * const engine = createHandshake({ tools, store: new DynamoDBStore({ tableName: 'handshake' }) });
  * ```
  */
 export class DynamoDBStore implements StoreV1 {

@@ -148,17 +148,11 @@ const INDEX_TRIM_INTERVAL_MS = 1_000;
  *
  * @example
  * ```ts
- * import { createHandshake } from '@handshake/core';
+ * import { createHandshake, type ToolProviderV1 } from '@handshake/core';
  * import { RedisStore } from '@handshake/redis';
+ * declare const tools: ToolProviderV1;
  *
- * const engine = createHandshake({
- *   tools: {
- *     specificationVersion: 'v1',
- *     listTools: () => [{ name: 'get_exchange_rate', description: 'Rates', tier: 'PUBLIC' }],
- *     execute: () => ({ rate: '1.0850' }),
- *   },
- *   store: new RedisStore({ url: 'redis://127.0.0.1:6379' }),
- * });
+ * const engine = createHandshake({ tools, store: new RedisStore({ url: 'redis://127.0.0.1:6379' }) });
  * ```
  */
 export class RedisStore implements StoreV1 {

@@ -2,7 +2,7 @@ import { TIERS } from '@handshake/protocol';
 import type { Attributes } from '@opentelemetry/api';
 import type { HandshakeEngine } from '../engine/engine.js';
 import {
-  DURATION_BUCKETS,
+  durationHistogram,
   meterOf,
   recordingTest,
   secondsSince,
@@ -42,11 +42,11 @@ export function instrumentEngine(
   const recording = recordingTest(options);
   const wrapped = new Map<PropertyKey, unknown>();
   for (const step of STEPS) {
-    const duration = meter.createHistogram(`handshake.${step}.duration`, {
-      description: `Duration of ${step} calls, by outcome.`,
-      unit: 's',
-      advice: { explicitBucketBoundaries: DURATION_BUCKETS },
-    });
+    const duration = durationHistogram(
+      meter,
+      `handshake.${step}.duration`,
+      `Duration of ${step} calls, by outcome.`,
+    );
     const method = engine[step] as (...args: unknown[]) => Promise<unknown>;
     wrapped.set(step, (...args: unknown[]) => {
       // Only the API installed: the engine's own method, nothing around it.

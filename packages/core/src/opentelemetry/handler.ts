@@ -13,7 +13,7 @@ import {
   type NativeRequest,
 } from '../http/handler.js';
 import {
-  DURATION_BUCKETS,
+  durationHistogram,
   errorType,
   meterOf,
   recordingTest,
@@ -89,11 +89,11 @@ export function instrumentHandler(
   handler: Handler,
   options: InstrumentHandlerOptions = {},
 ): Handler {
-  const duration = meterOf(options).createHistogram('http.server.request.duration', {
-    description: 'Duration of HTTP requests, by method, route template and status.',
-    unit: 's',
-    advice: { explicitBucketBoundaries: DURATION_BUCKETS },
-  });
+  const duration = durationHistogram(
+    meterOf(options),
+    'http.server.request.duration',
+    'Duration of HTTP requests, by method, route template and status.',
+  );
   const tracer = tracerOf(options);
   const recording = recordingTest(options);
   const basePath = (options.basePath ?? '').replace(/\/$/, '');

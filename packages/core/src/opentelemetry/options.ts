@@ -1,6 +1,7 @@
 import { HandshakeError } from '@handshake/protocol';
 import {
   createNoopMeter,
+  type Histogram,
   type Meter,
   type MeterProvider,
   metrics,
@@ -78,6 +79,15 @@ export const secondsSince = (start: number) => (performance.now() - start) / 100
 export const DURATION_BUCKETS = [
   0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10,
 ];
+
+/** A histogram of durations in seconds, with the {@link DURATION_BUCKETS}. */
+export function durationHistogram(meter: Meter, name: string, description: string): Histogram {
+  return meter.createHistogram(name, {
+    description,
+    unit: 's',
+    advice: { explicitBucketBoundaries: DURATION_BUCKETS },
+  });
+}
 
 /** Buckets in seconds for the wait for a person's decision: seconds to an hour. */
 export const DECISION_BUCKETS = [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600];

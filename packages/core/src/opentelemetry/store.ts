@@ -2,7 +2,7 @@ import type { Attributes } from '@opentelemetry/api';
 import type { StoreV1 } from '../store/store-v1.js';
 import { UnsupportedSpecificationVersionError } from '../types/specification-version.js';
 import {
-  DURATION_BUCKETS,
+  durationHistogram,
   meterOf,
   recordingTest,
   type TelemetryOptions,
@@ -59,11 +59,11 @@ const OPERATIONS = [
  */
 export function instrumentStore(store: StoreV1, options: InstrumentStoreOptions): StoreV1 {
   UnsupportedSpecificationVersionError.check('store', store);
-  const duration = meterOf(options).createHistogram('handshake.store.operation.duration', {
-    description: 'Duration of store operations, by store, operation and error type.',
-    unit: 's',
-    advice: { explicitBucketBoundaries: DURATION_BUCKETS },
-  });
+  const duration = durationHistogram(
+    meterOf(options),
+    'handshake.store.operation.duration',
+    'Duration of store operations, by store, operation and error type.',
+  );
   const tracer = tracerOf(options);
   const recording = recordingTest(options);
   const wrapped: Record<string, unknown> = {

@@ -1,7 +1,7 @@
 import type { ToolProviderV1 } from '../tools/tool-provider.js';
 import { UnsupportedSpecificationVersionError } from '../types/specification-version.js';
 import {
-  DURATION_BUCKETS,
+  durationHistogram,
   meterOf,
   recordingTest,
   type TelemetryOptions,
@@ -29,11 +29,11 @@ export function instrumentToolProvider(
   options: TelemetryOptions = {},
 ): ToolProviderV1 {
   UnsupportedSpecificationVersionError.check('tool provider', provider);
-  const duration = meterOf(options).createHistogram('handshake.tool.duration', {
-    description: 'Duration of tool calls at their provider, by tool and error type.',
-    unit: 's',
-    advice: { explicitBucketBoundaries: DURATION_BUCKETS },
-  });
+  const duration = durationHistogram(
+    meterOf(options),
+    'handshake.tool.duration',
+    'Duration of tool calls at their provider, by tool and error type.',
+  );
   const tracer = tracerOf(options);
   const recording = recordingTest(options);
   return {
