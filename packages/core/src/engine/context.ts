@@ -7,7 +7,7 @@ import { RefusalAggregator } from '../audit/refusal-aggregator.js';
 import type { SessionVerifierV1 } from '../sessions/session-verifier.js';
 import { MemoryStore } from '../store/memory-store.js';
 import { sealOutcomes } from '../store/sealed-outcomes.js';
-import type { StoreV1 } from '../store/store-v1.js';
+import type { CompleteOp, StoreV1 } from '../store/store-v1.js';
 import { generateToken, type RandomSource, tokenDigest } from '../tokens/token.js';
 import { type Clock, systemClock } from '../types/common.js';
 import { UnsupportedSpecificationVersionError } from '../types/specification-version.js';
@@ -129,10 +129,24 @@ export async function storeCall<T>(call: () => T | Promise<T>, onFailure?: () =>
   }
 }
 
-/** Records the outcome of a finished execute; false when the store could not. */
-export async function completeOrReport(call: () => unknown): Promise<boolean> {
+/**
+ * Records the outcome of a finished execute for its identical retries, and settles its
+ * reservation when it has one; false when the store could not.
+ */
+export async function recordOutcome(
+  ctx: EngineContext,
+  consumed: { partition: string; digest: string },
+  outcome: CompleteOp['outcome'],
+  reservation: CompleteOp['reservation'],
+): Promise<boolean> {
   try {
-    await call();
+    await ctx.store.complete({
+      ...consumed,
+      now: ctx.clock.now(),
+      outcome,
+      retainMs: ctx.timings.retainMs,
+      ...(reservation ? { reservation } : {}),
+    });
     return true;
   } catch {
     return false;

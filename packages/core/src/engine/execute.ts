@@ -9,7 +9,7 @@ import { amountBinding, moneyBinding } from '../store/amount-binding.js';
 import type { ConsumeMismatchField } from '../store/store-v1.js';
 import { tokenDigest } from '../tokens/token.js';
 import { declaredAmount } from './amount.js';
-import { completeOrReport, type EngineContext, storeCall } from './context.js';
+import { type EngineContext, recordOutcome, storeCall } from './context.js';
 import { resolveCall } from './identity.js';
 import { partitionOf } from './keys.js';
 import { observeStep, reservationChanged } from './observer.js';
@@ -134,17 +134,11 @@ export async function execute(
     // The store did not compare the amount and consumed the token: the call still
     // does not run, and its reservation is given back.
     const message = 'Execute refused: the amount differs from what was authorized';
-    const stored = await completeOrReport(() =>
-      ctx.store.complete({
-        partition,
-        digest,
-        now: ctx.clock.now(),
-        outcome: { status: 'failed', code: 'TRANSACTION_MISMATCH', message },
-        retainMs: ctx.timings.retainMs,
-        ...(record.reservationId
-          ? { reservation: { reservationId: record.reservationId, action: 'release' } }
-          : {}),
-      }),
+    const stored = await recordOutcome(
+      ctx,
+      { partition, digest },
+      { status: 'failed', code: 'TRANSACTION_MISMATCH', message },
+      record.reservationId ? { reservationId: record.reservationId, action: 'release' } : undefined,
     );
     if (stored && record.reservationId) {
       reservationChanged(ctx, {

@@ -1,7 +1,7 @@
 import { type ExecuteResponse, HandshakeError } from '@handshake/protocol';
 import type { SessionIdentity } from '../sessions/session-verifier.js';
 import type { Tombstone } from '../store/records.js';
-import { completeOrReport, type EngineContext } from './context.js';
+import { type EngineContext, recordOutcome } from './context.js';
 import { reservationIdOf } from './keys.js';
 import { ABANDON_GRACE_MS, abandonedOutcome } from './recovery.js';
 import { type CallFields, refuse } from './refusals.js';
@@ -92,15 +92,10 @@ async function resolveAbandoned(
   paramsHash: string,
 ): Promise<never> {
   const outcome = abandonedOutcome(t.tool);
-  const stored = await completeOrReport(() =>
-    ctx.store.complete({
-      ...consumed,
-      now: ctx.clock.now(),
-      outcome,
-      retainMs: ctx.timings.retainMs,
-      reservation: { reservationId: reservationIdOf(t.transactionId), action: 'commit' },
-    }),
-  );
+  const stored = await recordOutcome(ctx, consumed, outcome, {
+    reservationId: reservationIdOf(t.transactionId),
+    action: 'commit',
+  });
   await ctx.audit.record({
     type: 'execute',
     outcome: 'abandoned',

@@ -7,7 +7,7 @@ import {
 import { type AuditAttributes, auditAttributes } from '../audit/audit-attributes.js';
 import type { TransactionRecord } from '../store/records.js';
 import type { ToolDefinition } from '../tools/tool-provider.js';
-import { completeOrReport, type EngineContext } from './context.js';
+import { type EngineContext, recordOutcome } from './context.js';
 import { reservationChanged } from './observer.js';
 import type { CallFields } from './refusals.js';
 import type { RegisteredTool } from './registry.js';
@@ -78,16 +78,11 @@ export async function runTool(
     action: 'commit' | 'release',
     reason: 'completed' | 'timeout' | 'failed',
   ) => {
-    const stored = await completeOrReport(() =>
-      ctx.store.complete({
-        ...consumed,
-        now: ctx.clock.now(),
-        outcome,
-        retainMs: ctx.timings.retainMs,
-        ...(record.reservationId
-          ? { reservation: { reservationId: record.reservationId, action } }
-          : {}),
-      }),
+    const stored = await recordOutcome(
+      ctx,
+      consumed,
+      outcome,
+      record.reservationId ? { reservationId: record.reservationId, action } : undefined,
     );
     if (stored && record.reservationId) {
       reservationChanged(ctx, {
