@@ -3,7 +3,7 @@ import type { AbandonedExecution } from '../store/abandoned.js';
 import type { ExecutionOutcome } from '../store/records.js';
 import type { StoreV1 } from '../store/store-v1.js';
 import type { SingleUseContext } from './approval-single-use.js';
-import { approvalOf, daily, hex, op, record, reservation, T0, unique } from './fixtures.js';
+import { approvalOf, dailyUsed, hex, op, record, reservation, T0, unique } from './fixtures.js';
 
 const DAY = 86_400_000;
 const RETAIN = 600_000;
@@ -100,13 +100,15 @@ export function abandonedConformance({ it, fresh, part, concurrency }: SingleUse
     assert.deepEqual(after.status === 'used' && after.tombstone.outcome, UNKNOWN);
     assert.deepEqual(mine(p, await resolve(t0 + 50_000)), []);
     // Committed: still counted after the consume's hold would have lapsed.
-    const usage = await store.reservationUsage({
-      partition: p,
-      userId: rec.userId,
-      now: t0 + 2 * RETAIN,
-      windows: [daily(100_000n)],
-    });
-    assert.equal(usage.used['daily:2026-03-02'], 1_500n);
+    assert.equal(
+      await dailyUsed(store, {
+        partition: p,
+        userId: rec.userId,
+        now: t0 + 2 * RETAIN,
+        limitMinor: 100_000n,
+      }),
+      1_500n,
+    );
   });
 
   it('leaves completed executions and unconsumed tokens alone (optional resolveAbandoned)', async () => {
@@ -212,12 +214,14 @@ export function abandonedConformance({ it, fresh, part, concurrency }: SingleUse
     const ids = rounds.flatMap((found) => mine(p, found).map((f) => f.tombstone.transactionId));
     assert.deepEqual([...ids].sort(), made.map((m) => m.record.transactionId).sort());
     // Each reservation committed once: five times 1.00.
-    const usage = await store.reservationUsage({
-      partition: p,
-      userId: made[0]!.record.userId,
-      now: t0 + 2 * RETAIN,
-      windows: [daily(100_000n)],
-    });
-    assert.equal(usage.used['daily:2026-03-02'], 500n);
+    assert.equal(
+      await dailyUsed(store, {
+        partition: p,
+        userId: made[0]!.record.userId,
+        now: t0 + 2 * RETAIN,
+        limitMinor: 100_000n,
+      }),
+      500n,
+    );
   });
 }

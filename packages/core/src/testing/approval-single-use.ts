@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { ConsumeOutcome, StoreV1 } from '../store/store-v1.js';
-import { daily, op, record, reservation, T0 } from './fixtures.js';
+import { consumeOf, dailyUsed, op, record, reservation, T0 } from './fixtures.js';
 
 /** What the single-use cases need from the suite that runs them. */
 export interface SingleUseContext {
@@ -155,30 +155,11 @@ export function approvalSingleUse({ it, fresh, part, concurrency }: SingleUseCon
       record: record(p, { reservationId: held.reservationId }),
     });
     assert.equal((await store.authorize(o)).status, 'authorized');
-    const consumed = await store.consume({
-      partition: p,
-      digest: o.token.digest,
-      now: T0 + 1,
-      expect: {
-        userId: o.userId,
-        tool: o.token.record.tool,
-        paramsHash: o.token.record.paramsHash,
-      },
-      sessionId: 's:1',
-      retainMs: 600_000,
-      holdUntil: T0 + 600_001,
-    });
+    const consumed = await store.consume(consumeOf(o, { holdUntil: T0 + 600_001 }));
     assert.equal(consumed.status, 'ok');
     // Past the hold authorize set, the unresolved execute is still counted…
     const used = async (now: number) =>
-      (
-        await store.reservationUsage({
-          partition: p,
-          userId: o.userId,
-          now,
-          windows: [daily(10_000n)],
-        })
-      ).used['daily:2026-03-02'];
+      dailyUsed(store, { partition: p, userId: o.userId, now: now, limitMinor: 10_000n });
     assert.equal(await used(T0 + 300_000), 2_500n);
     // …until the hold the consume asked for.
     assert.equal(await used(T0 + 600_002), 0n);

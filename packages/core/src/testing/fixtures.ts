@@ -1,5 +1,11 @@
 import type { ApprovalRecord, TransactionRecord } from '../store/records.js';
-import type { AuthorizeOp, ReservationRequest, ReservationWindow } from '../store/store-v1.js';
+import type {
+  AuthorizeOp,
+  ConsumeOp,
+  ReservationRequest,
+  ReservationWindow,
+  StoreV1,
+} from '../store/store-v1.js';
 
 // Records and operations the conformance suite builds; every test uses fresh ids.
 
@@ -94,4 +100,31 @@ export function reservation(
     holdUntil: T0 + 60_000,
     ...extra,
   };
+}
+
+/** The consume of `o`'s token by the session that authorized it, at `T0 + 1` unless `overrides` say otherwise. */
+export function consumeOf(o: AuthorizeOp, overrides: Partial<ConsumeOp> = {}): ConsumeOp {
+  return {
+    partition: o.partition,
+    digest: o.token.digest,
+    now: T0 + 1,
+    expect: { userId: o.userId, tool: o.token.record.tool, paramsHash: o.token.record.paramsHash },
+    sessionId: 's:1',
+    retainMs: 600_000,
+    ...overrides,
+  };
+}
+
+/** What a user has spent or reserved in the {@link daily} window, as the store counts it at `now`. */
+export async function dailyUsed(
+  store: StoreV1,
+  at: { partition: string; userId: string; now: number; limitMinor: bigint },
+): Promise<bigint | undefined> {
+  const usage = await store.reservationUsage({
+    partition: at.partition,
+    userId: at.userId,
+    now: at.now,
+    windows: [daily(at.limitMinor)],
+  });
+  return usage.used['daily:2026-03-02'];
 }

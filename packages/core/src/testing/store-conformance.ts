@@ -3,7 +3,7 @@ import type { StoreV1 } from '../store/store-v1.js';
 import { abandonedConformance } from './abandoned-conformance.js';
 import { approvalSingleUse } from './approval-single-use.js';
 import { approvalWithdrawal } from './approval-withdrawal.js';
-import { daily, hex, op, record, reservation, T0, unique } from './fixtures.js';
+import { consumeOf, dailyUsed, hex, op, record, reservation, T0, unique } from './fixtures.js';
 
 /**
  * The test functions of your runner (Vitest, Jest, `node:test`).
@@ -95,32 +95,13 @@ export function storeConformance(
       const p = part();
       const o = op(p);
       assert.deepEqual(await store.authorize(o), { status: 'authorized', reserved: false });
-      const expect = {
-        userId: o.userId,
-        tool: o.token.record.tool,
-        paramsHash: o.token.record.paramsHash,
-      };
-      const first = await store.consume({
-        partition: p,
-        digest: o.token.digest,
-        now: T0 + 1,
-        expect,
-        sessionId: 's:1',
-        retainMs: 600_000,
-      });
+      const first = await store.consume(consumeOf(o));
       assert.equal(first.status, 'ok');
       assert.equal(
         first.status === 'ok' && first.record.transactionId,
         o.token.record.transactionId,
       );
-      const second = await store.consume({
-        partition: p,
-        digest: o.token.digest,
-        now: T0 + 2,
-        expect,
-        sessionId: 's:1',
-        retainMs: 600_000,
-      });
+      const second = await store.consume(consumeOf(o, { now: T0 + 2 }));
       assert.equal(second.status, 'used');
       assert.equal(second.status === 'used' && second.tombstone.state, 'executing');
       assert.equal(second.status === 'used' && second.tombstone.sessionId, 's:1');
@@ -131,14 +112,7 @@ export function storeConformance(
         outcome: { status: 'completed', result: { refund: 'R-1', n: 2 } },
         retainMs: 600_000,
       });
-      const third = await store.consume({
-        partition: p,
-        digest: o.token.digest,
-        now: T0 + 4,
-        expect,
-        sessionId: 's:1',
-        retainMs: 600_000,
-      });
+      const third = await store.consume(consumeOf(o, { now: T0 + 4 }));
       assert.equal(third.status, 'used');
       if (third.status === 'used') {
         assert.equal(third.tombstone.state, 'completed');
@@ -154,23 +128,9 @@ export function storeConformance(
       const p = part();
       const o = op(p);
       await store.authorize(o);
-      const expect = {
-        userId: o.userId,
-        tool: o.token.record.tool,
-        paramsHash: o.token.record.paramsHash,
-      };
       const results = await Promise.all(
         Array.from({ length: concurrency }, () =>
-          Promise.resolve().then(() =>
-            store.consume({
-              partition: p,
-              digest: o.token.digest,
-              now: T0 + 1,
-              expect,
-              sessionId: 's:1',
-              retainMs: 600_000,
-            }),
-          ),
+          Promise.resolve().then(() => store.consume(consumeOf(o))),
         ),
       );
       assert.equal(results.filter((r) => r.status === 'ok').length, 1);
@@ -182,24 +142,12 @@ export function storeConformance(
       const p = part();
       const o = op(p);
       await store.authorize(o);
-      const expect = {
-        userId: o.userId,
-        tool: o.token.record.tool,
-        paramsHash: o.token.record.paramsHash,
-      };
-      const base = { now: T0 + 1, expect, sessionId: 's:1', retainMs: 600_000 };
       assert.equal(
-        (await store.consume({ ...base, partition: p, digest: 'f'.repeat(64) })).status,
+        (await store.consume(consumeOf(o, { digest: 'f'.repeat(64) }))).status,
         'unknown',
       );
-      assert.equal(
-        (await store.consume({ ...base, partition: part(), digest: o.token.digest })).status,
-        'unknown',
-      );
-      assert.equal(
-        (await store.consume({ ...base, partition: p, digest: o.token.digest })).status,
-        'ok',
-      );
+      assert.equal((await store.consume(consumeOf(o, { partition: part() }))).status, 'unknown');
+      assert.equal((await store.consume(consumeOf(o))).status, 'ok');
     });
 
     it('does not consume on a mismatch, and names the field', async () => {
@@ -207,18 +155,8 @@ export function storeConformance(
       const p = part();
       const o = op(p);
       await store.authorize(o);
-      const good = {
-        userId: o.userId,
-        tool: o.token.record.tool,
-        paramsHash: o.token.record.paramsHash,
-      };
-      const base = {
-        partition: p,
-        digest: o.token.digest,
-        now: T0 + 1,
-        sessionId: 's:1',
-        retainMs: 600_000,
-      };
+      const base = consumeOf(o);
+      const good = base.expect;
       const tampered = await store.consume({
         ...base,
         expect: { ...good, paramsHash: 'b'.repeat(64) },
@@ -327,20 +265,7 @@ export function storeConformance(
       const p = part();
       const o = op(p);
       await store.authorize(o);
-      const expect = {
-        userId: o.userId,
-        tool: o.token.record.tool,
-        paramsHash: o.token.record.paramsHash,
-      };
-      const at = (now: number) =>
-        store.consume({
-          partition: p,
-          digest: o.token.digest,
-          now,
-          expect,
-          sessionId: 's:1',
-          retainMs: 600_000,
-        });
+      const at = (now: number) => store.consume(consumeOf(o, { now }));
       assert.equal((await at(T0 + 30_000)).status, 'expired');
       assert.equal((await at(T0 + 30_000 + 600_001)).status, 'unknown');
     });
@@ -409,30 +334,12 @@ export function storeConformance(
       assert.deepEqual(over.status === 'pending' && over.approval, overRecord);
       assert.equal(overRecord?.reservationId, undefined);
       const usage = async (now = T0 + 1) =>
-        (
-          await store.reservationUsage({
-            partition: p,
-            userId: 'u',
-            now,
-            windows: [daily(10_000n)],
-          })
-        ).used['daily:2026-03-02'];
+        dailyUsed(store, { partition: p, userId: 'u', now: now, limitMinor: 10_000n });
       assert.equal(await usage(), 6_000n);
       const o = op(p, { reservation: reservation(1_000n, 10_000n, { reservationId: 'r-commit' }) });
       await store.authorize(o);
       assert.equal(await usage(), 7_000n);
-      await store.consume({
-        partition: p,
-        digest: o.token.digest,
-        now: T0 + 2,
-        expect: {
-          userId: o.userId,
-          tool: o.token.record.tool,
-          paramsHash: o.token.record.paramsHash,
-        },
-        sessionId: 's:1',
-        retainMs: 600_000,
-      });
+      await store.consume(consumeOf(o, { now: T0 + 2 }));
       await store.complete({
         partition: p,
         digest: o.token.digest,
@@ -464,14 +371,7 @@ export function storeConformance(
       }
       const p = part();
       const usage = async () =>
-        (
-          await store.reservationUsage({
-            partition: p,
-            userId: 'u',
-            now: T0 + 10,
-            windows: [daily(100_000n)],
-          })
-        ).used['daily:2026-03-02'];
+        dailyUsed(store, { partition: p, userId: 'u', now: T0 + 10, limitMinor: 100_000n });
       const committed = op(p, {
         reservation: reservation(3_000n, 100_000n, { reservationId: 'r-cap' }),
       });
@@ -566,13 +466,10 @@ export function storeConformance(
       );
       assert.equal(results.filter((r) => r.status === 'authorized').length, 32);
       assert.equal(results.filter((r) => r.status === 'pending').length, 8);
-      const used = await store.reservationUsage({
-        partition: p,
-        userId: 'u',
-        now: T0 + 1,
-        windows: [daily(100_000n)],
-      });
-      assert.equal(used.used['daily:2026-03-02'], 99_000n);
+      assert.equal(
+        await dailyUsed(store, { partition: p, userId: 'u', now: T0 + 1, limitMinor: 100_000n }),
+        99_000n,
+      );
     });
 
     it('stores pending approvals, decides them by compare-and-set and notifies', async () => {
@@ -666,20 +563,7 @@ export function storeConformance(
       });
       assert.equal((await issue('2'.repeat(64))).status, 'issued');
       assert.equal((await issue('3'.repeat(64))).status, 'issued');
-      const expect = {
-        userId: o.userId,
-        tool: o.token.record.tool,
-        paramsHash: o.token.record.paramsHash,
-      };
-      const consume = (digest: string) =>
-        store.consume({
-          partition: p,
-          digest,
-          now: T0 + 20,
-          expect,
-          sessionId: 's:1',
-          retainMs: 600_000,
-        });
+      const consume = (digest: string) => store.consume(consumeOf(o, { digest, now: T0 + 20 }));
       assert.equal((await consume('3'.repeat(64))).status, 'ok');
       // The earlier token was live beside it; the consume spent the whole approval.
       assert.equal((await consume('2'.repeat(64))).status, 'used');
@@ -717,14 +601,7 @@ export function storeConformance(
       const over = op(p, { reservation: reservation(20_000n, 10_000n) });
       assert.equal((await store.authorize(over)).status, 'pending');
       const usage = async () =>
-        (
-          await store.reservationUsage({
-            partition: p,
-            userId: 'u',
-            now: T0 + 1,
-            windows: [daily(10_000n)],
-          })
-        ).used['daily:2026-03-02'];
+        dailyUsed(store, { partition: p, userId: 'u', now: T0 + 1, limitMinor: 10_000n });
       assert.equal(await usage(), 0n);
       await store.decideApproval({
         partition: p,
