@@ -408,7 +408,12 @@ function recentItem(summary) {
       'span',
       { className: 'who' },
       ` for ${summary.userId}`,
-      summary.decidedBy ? ` · by ${summary.decidedBy}` : '',
+      // A withdrawn approval was ended by its requester, not decided by an approver.
+      summary.status === 'withdrawn'
+        ? ' · the requester cancelled the call'
+        : summary.decidedBy
+          ? ` · by ${summary.decidedBy}`
+          : '',
       // Once a token of the approval was consumed, its call ran: it never runs again.
       summary.executed ? ' · executed' : '',
       ' · ',

@@ -114,7 +114,12 @@ export function isoDuration(ms) {
  */
 export function statusLabel(status) {
   return (
-    { pending: 'Pending', approved: 'Approved', denied: 'Denied', expired: 'Expired' }[status] ??
-    status
+    {
+      pending: 'Pending',
+      approved: 'Approved',
+      denied: 'Denied',
+      expired: 'Expired',
+      withdrawn: 'Withdrawn',
+    }[status] ?? status
   );
 }

@@ -104,12 +104,8 @@ describe('time left', () => {
 
 describe('statusLabel', () => {
   it('names each status', () => {
-    expect(['pending', 'approved', 'denied', 'expired', 'other'].map(statusLabel)).toEqual([
-      'Pending',
-      'Approved',
-      'Denied',
-      'Expired',
-      'other',
-    ]);
+    expect(
+      ['pending', 'approved', 'denied', 'expired', 'withdrawn', 'other'].map(statusLabel),
+    ).toEqual(['Pending', 'Approved', 'Denied', 'Expired', 'Withdrawn', 'other']);
   });
 });

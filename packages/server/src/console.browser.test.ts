@@ -51,7 +51,7 @@ function agent() {
 }
 
 /** Starts a call and resolves its approval id once the service answers `pending`. */
-function requestRefund(parameters: Record<string, unknown>) {
+function requestRefund(parameters: Record<string, unknown>, signal?: AbortSignal) {
   let reportPending: (approvalId: string) => void = () => {};
   const pending = new Promise<string>((resolve) => {
     reportPending = resolve;
@@ -59,6 +59,7 @@ function requestRefund(parameters: Record<string, unknown>) {
   const statuses: string[] = [];
   const outcome = agent()
     .call<{ id: string; status: string; amount: unknown }>('create_refund', parameters, {
+      ...(signal ? { signal } : {}),
       onStatus: (status) => {
         statuses.push(status.status);
         if (status.status === 'pending' && 'approvalId' in status) reportPending(status.approvalId);
@@ -170,10 +171,53 @@ describe.skipIf(skip)('the approval console in Chromium', () => {
       expect(await decision.textContent()).toMatch(
         /Approved\s+create_refund\s+25\.00 USD for alice · by approver/,
       );
+      // Approved is not executed: the list says so once the call ran. A store announces
+      // decisions, not executions, so the next snapshot (here a reload) shows it.
+      await page.reload();
+      await waitForText(page, '#connection', 'Live');
+      await page
+        .locator(`#recent-list li[data-approval-id="${approvalId}"]`, { hasText: 'executed' })
+        .waitFor();
       await page.screenshot({
         path: new URL('console-desktop-decided.png', ARTIFACTS).pathname,
         fullPage: true,
       });
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 30_000);
+
+  it('shows a call the agent cancelled while waiting as withdrawn, and it leaves the pending list', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    try {
+      const { page, problems } = await openConsole(context);
+      await signIn(page, APPROVER);
+      await waitForText(page, '#connection', 'Live');
+      const controller = new AbortController();
+      const call = requestRefund(
+        {
+          capture_id: '3C679366HH908993F',
+          amount: { currency_code: 'USD', value: '12.00' },
+        },
+        controller.signal,
+      );
+      const approvalId = await call.pending;
+      const card = page.locator(`li.card[data-approval-id="${approvalId}"]`);
+      await card.waitFor();
+      // The agent gives up before anyone decided: its approval is withdrawn.
+      controller.abort(new Error('the user stopped the agent'));
+      const outcome = await call.outcome;
+      expect(outcome.ok).toBe(false);
+      if (outcome.ok) return;
+      expect((outcome.error as HandshakeError).code).toBe('ABORTED');
+      expect(call.statuses).toContain('withdrawn');
+      await card.waitFor({ state: 'detached' });
+      const ended = page.locator(`#recent-list li[data-approval-id="${approvalId}"]`);
+      await ended.waitFor();
+      expect(await ended.textContent()).toMatch(
+        /Withdrawn\s+create_refund\s+12\.00 USD for alice · the requester cancelled the call/,
+      );
       expect(problems).toEqual([]);
     } finally {
       await context.close();
