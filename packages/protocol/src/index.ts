@@ -16,6 +16,7 @@ export {
   HandshakeError,
   type HandshakeErrorOptions,
 } from './errors/handshake-error.js';
+export { LIMIT_WINDOWS } from './limits/limit-windows.js';
 export { CURRENCY_CODES, currencyExponent, isCurrency } from './money/currencies.js';
 export {
   formatMoney,

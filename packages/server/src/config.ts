@@ -6,7 +6,7 @@ import {
   type RegisteredKey,
   type SpendingLimits,
 } from '@handshake/core';
-import { type HandshakeError, isCurrency, parseMoney } from '@handshake/protocol';
+import { type HandshakeError, isCurrency, LIMIT_WINDOWS, parseMoney } from '@handshake/protocol';
 import type { LevelWithSilent } from 'pino';
 import { type CardIssuerConfig, loadCardIssuerConfig } from './card-issuer-config.js';
 import type { TelemetryConfig } from './telemetry.js';
@@ -82,8 +82,6 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
   }
 }
-
-const LIMIT_WINDOWS: readonly LimitWindow[] = ['daily', 'weekly', 'monthly', 'transaction'];
 
 /** `id:base64,id:base64`, newest first; each key 32 bytes. Never echoes a key. */
 function parseOutcomeKeys(text: string): OutcomeKey[] {

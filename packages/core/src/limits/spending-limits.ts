@@ -1,3 +1,4 @@
+import type { LIMIT_WINDOWS } from '@handshake/protocol';
 import type { Awaitable } from '../types/common.js';
 
 /**
@@ -7,14 +8,15 @@ import type { Awaitable } from '../types/common.js';
  * @example
  * ```ts
  * import type { LimitWindow, SpendingLimits } from '@handshake/core';
+ * import { LIMIT_WINDOWS } from '@handshake/protocol';
  * declare const limits: SpendingLimits;
  *
- * const active: LimitWindow[] = (['daily', 'weekly', 'monthly', 'transaction'] as const).filter(
+ * const active: LimitWindow[] = LIMIT_WINDOWS.filter(
  *   (window) => limits[window] !== undefined && limits.enabled?.[window] !== false,
  * );
  * ```
  */
-export type LimitWindow = 'daily' | 'weekly' | 'monthly' | 'transaction';
+export type LimitWindow = (typeof LIMIT_WINDOWS)[number];
 
 /**
  * A user's spending limits, in one currency. Amounts are decimal strings; a window

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LIMIT_WINDOWS } from '../limits/limit-windows.js';
 import { isCurrency } from '../money/currencies.js';
 import { SignatureSchema } from '../schemas/wire.js';
 
@@ -463,7 +464,7 @@ export const SpendLimitsResponseSchema = z.object({
  */
 export type SpendLimitsResponse = z.infer<typeof SpendLimitsResponseSchema>;
 
-const ReasonSchema = z.enum(['tier', 'daily', 'weekly', 'monthly', 'transaction']);
+const ReasonSchema = z.enum(['tier', ...LIMIT_WINDOWS]);
 
 /**
  * The JSON answer of `validate-transaction`, and the `data` of each of its SSE events

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ERROR_CODES } from '../errors/codes.js';
+import { LIMIT_WINDOWS } from '../limits/limit-windows.js';
 import { TIERS } from '../tiers/tiers.js';
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> => {
@@ -244,7 +245,7 @@ export const ApprovalReasonSchema = z.union([
   z.object({ kind: z.literal('tier') }),
   z.object({
     kind: z.literal('limit'),
-    window: z.enum(['daily', 'weekly', 'monthly', 'transaction']),
+    window: z.enum(LIMIT_WINDOWS),
   }),
 ]);
 
