@@ -1,6 +1,7 @@
 // `call` end to end against the real handler over real HTTP: a person approves while
 // the agent waits over SSE, with the stream cut mid-wait, and with streaming disabled.
 
+import type { TimerScheduler } from '@handshake/core';
 import { generateSigningKey, HandshakeError } from '@handshake/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -286,15 +287,32 @@ describe('call', () => {
 
   it('ends with APPROVAL_EXPIRED when nobody decides in time', async () => {
     const clock = manualClock();
+    // The stream wakes at the approval's deadline by a timer; on the test's clock that
+    // timer is fired when the clock passes it, the others run as they would.
+    const deadlines = new Set<() => void>();
+    const timers: TimerScheduler = {
+      setTimeout: (callback, ms) => {
+        if (ms < 60_000) return setTimeout(callback, ms);
+        deadlines.add(callback);
+        return callback;
+      },
+      clearTimeout: (handle) => {
+        if (typeof handle === 'function') deadlines.delete(handle as () => void);
+        else clearTimeout(handle as ReturnType<typeof setTimeout>);
+      },
+    };
     service = await startService({
       engine: { clock, approvalTtlMs: 60_000 },
-      handler: { pollMs: 10 },
+      handler: { pollMs: 10, timers },
     });
     const watcher = statusWatcher<CallStatus>();
     const client = clientFor(service);
     const time = (async () => {
       await watcher.next('streaming');
+      // The stream arms its deadline once it has read the approval.
+      while (deadlines.size === 0) await new Promise((resolve) => setTimeout(resolve, 5));
       clock.advance(60_001);
+      for (const fire of [...deadlines]) fire();
     })();
     const [error] = await Promise.all([
       client
