@@ -15,7 +15,13 @@ import {
 } from '@handshake/protocol';
 import type { Hooks } from 'ky';
 import { resolveSigner, type SessionSource, type Signer } from './credentials.js';
-import { HandshakeResponseError, type RequestLabel, redact, where } from './errors.js';
+import {
+  abortedError,
+  HandshakeResponseError,
+  type RequestLabel,
+  redact,
+  where,
+} from './errors.js';
 import { SpendApi, type SpendClient, spendBasePath } from './spend/spend-client.js';
 import { type HandshakeRetryOptions, parseAnswer, resolveRetry, Transport } from './transport.js';
 import { approvalUrl, type FetchLike, normalizeBaseUrl } from './url.js';
@@ -236,6 +242,8 @@ export interface HandshakeClient {
    * states what the caller expects the tool to answer.
    *
    * A denial ends with `APPROVAL_DENIED`, a lapsed approval with `APPROVAL_EXPIRED`.
+   * When `signal` aborts before a person decided, the call ends with `ABORTED` and
+   * withdraws its approval (best effort), so nobody approves a call that will not run.
    * A lost execute response is recovered by re-sending the identical request, which the
    * service answers from its record: the tool runs once.
    *
@@ -510,15 +518,12 @@ class Client implements HandshakeClient {
     const { signal } = options;
     const paramsHash = checkCall(tool, parameters);
     emit({ status: 'authorizing', tool });
-    const answer = await this.authorize(tool, parameters, {
-      ...(signal ? { signal } : {}),
-      ...(options.metadata ? { metadata: options.metadata } : {}),
-    });
     const authorizeLabel: RequestLabel = {
       operation: 'Authorize',
       method: 'POST',
       url: this.#transport.url('authorize'),
     };
+    const answer = await this.#authorizeForCall(tool, parameters, options, authorizeLabel);
     // The client executes exactly what it authorized: a service (or a proxy) that bound
     // the token to other parameters is refused before anything runs.
     if (answer.paramsHash !== paramsHash) {
@@ -593,6 +598,49 @@ class Client implements HandshakeClient {
     );
     emit({ status: 'completed', tool, transactionId, replayed: done.replayed === true });
     return done.result as Result;
+  }
+
+  /**
+   * Authorize for `call()`. An abort ends the wait for the answer, not the request: the
+   * service may already be asking a person, so an answer that still arrives is read and
+   * the approval it names withdrawn (best effort), as after an abort during the wait.
+   */
+  #authorizeForCall(
+    tool: string,
+    parameters: Record<string, unknown>,
+    options: CallOptions,
+    label: RequestLabel,
+  ): Promise<AuthorizeResponse> {
+    const { signal } = options;
+    if (signal?.aborted) return Promise.reject(abortedError(label, signal.reason));
+    const authorizing = this.authorize(
+      tool,
+      parameters,
+      options.metadata ? { metadata: options.metadata } : {},
+    );
+    if (!signal) return authorizing;
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        reject(abortedError(label, signal.reason));
+        authorizing.then(
+          (answer) => {
+            if (answer.status === 'pending') void this.#withdrawQuietly(answer.approvalId);
+          },
+          () => {},
+        );
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      authorizing.then(
+        (answer) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(answer);
+        },
+        (error: unknown) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(error);
+        },
+      );
+    });
   }
 
   /**

@@ -1,9 +1,16 @@
 // Withdrawing an approval against the real handler over real HTTP: by hand, and by
-// `call()` when its signal aborts while it waits for a person.
+// `call()` when its signal aborts while it authorizes or waits for a person.
 
 import { HandshakeError } from '@handshake/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { KEY_ID, SESSION, type Service, startService, statusWatcher } from '../test/harness.js';
+import {
+  APPROVER,
+  KEY_ID,
+  SESSION,
+  type Service,
+  startService,
+  statusWatcher,
+} from '../test/harness.js';
 import { type CallStatus, createHandshakeClient } from './client.js';
 import type { FetchLike } from './url.js';
 
@@ -83,6 +90,43 @@ describe('withdraw', () => {
     expect(HandshakeError.isInstance(error) && error.code).toBe('ABORTED');
     expect(watcher.count('withdrawn')).toBe(0);
     expect((await client.approvalStatus(approvalId)).status).toBe('pending');
+  });
+
+  it('call() withdraws an approval whose authorize answer arrives after the abort', async () => {
+    service = await startService();
+    let answered!: () => void;
+    const authorizeAnswered = new Promise<void>((resolve) => {
+      answered = resolve;
+    });
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // The service answers authorize (it already asks a person), but the answer is held
+    // back until the caller has given up.
+    const slowAnswer: FetchLike = async (input, init) => {
+      const response = await globalThis.fetch(input, init);
+      if (String(input instanceof Request ? input.url : input).endsWith('/authorize')) {
+        answered();
+        await held;
+      }
+      return response;
+    };
+    const client = clientFor(service, slowAnswer);
+    const controller = new AbortController();
+    const calling = client
+      .call('pay_order', parameters, { signal: controller.signal })
+      .catch((e: unknown) => e);
+    await authorizeAnswered;
+    controller.abort(new Error('the host cancelled the request'));
+    const error = await calling;
+    expect(HandshakeError.isInstance(error) && error.code).toBe('ABORTED');
+    expect(String(error)).toMatch(/^HandshakeError: Authorize was aborted: POST http/);
+    release();
+    const withdrawn = () =>
+      service?.engine.listApprovals({ status: 'withdrawn' }, APPROVER).then((list) => list.length);
+    await expect.poll(withdrawn).toBe(1);
+    expect(await service.engine.listApprovals({ status: 'pending' }, APPROVER)).toEqual([]);
   });
 
   it('withdraws by hand; waiters end with ABORTED, and a decided approval stays decided', async () => {
