@@ -798,44 +798,42 @@ class Client implements HandshakeClient {
   }
 
   withdraw(approvalId: string, options: RequestOptions = {}): Promise<ApprovalView> {
-    if (typeof approvalId !== 'string' || approvalId === '') {
-      return Promise.reject(
-        new HandshakeError('VALIDATION_ERROR', 'approvalId is required', { path: 'approvalId' }),
-      );
-    }
-    return this.#transport.send({
+    return this.#approvalRequest(approvalId, options, {
       operation: `Withdraw approval ${approvalId}`,
       method: 'POST',
       path: `approvals/${encodeURIComponent(approvalId)}/withdraw`,
       // Withdrawing twice answers the same: a retry after a lost answer is safe.
       policy: 'authorize',
-      signal: options.signal,
-      parse: (body, context) => {
-        const view = parseAnswer(ApprovalViewSchema, body, context);
-        if (view.approvalId !== approvalId) {
-          throw mismatch(
-            context.label,
-            context.status,
-            'approvalId',
-            'the answer is about another approval',
-          );
-        }
-        return view;
-      },
     });
   }
 
   approvalStatus(approvalId: string, options: RequestOptions = {}): Promise<ApprovalView> {
+    return this.#approvalRequest(approvalId, options, {
+      operation: 'Approval status',
+      method: 'GET',
+      path: `approvals/${encodeURIComponent(approvalId)}`,
+      policy: 'read',
+    });
+  }
+
+  /** Sends a request about one approval and checks the answer is about that one. */
+  #approvalRequest(
+    approvalId: string,
+    options: RequestOptions,
+    request: {
+      operation: string;
+      method: 'GET' | 'POST';
+      path: string;
+      policy: 'read' | 'authorize';
+    },
+  ): Promise<ApprovalView> {
     if (typeof approvalId !== 'string' || approvalId === '') {
       return Promise.reject(
         new HandshakeError('VALIDATION_ERROR', 'approvalId is required', { path: 'approvalId' }),
       );
     }
     return this.#transport.send({
-      operation: 'Approval status',
-      method: 'GET',
-      path: `approvals/${encodeURIComponent(approvalId)}`,
-      policy: 'read',
+      ...request,
       signal: options.signal,
       parse: (body, context) => {
         const view = parseAnswer(ApprovalViewSchema, body, context);
