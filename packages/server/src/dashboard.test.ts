@@ -41,17 +41,19 @@ beforeAll(async () => {
     STRIPE_API: 'simulated',
   });
   telemetry = (await startTelemetry(config.telemetry))!;
-  let writes = 0;
+  let failNext = false;
   service = await createService(config, {
     telemetry,
     logger: createLogger('silent'),
-    // Fails its first write, so the audit failure counter has a series.
+    // Fails one write once the flows below are done, so the audit failure counter has
+    // a series without refusing any of them.
     audit: [
       {
         specificationVersion: 'v1',
         write: () => {
-          writes += 1;
-          if (writes === 1) throw new Error('audit store unreachable');
+          if (!failNext) return;
+          failNext = false;
+          throw new Error('audit store unreachable');
         },
       },
     ],
@@ -107,6 +109,16 @@ beforeAll(async () => {
   await client.spend.mockCheckout({ card, amount: '24.00' });
   await service.cardEventsDelivered();
   await service.engine.flushAudit();
+  // A refusal of alice's (a tool that does not exist) whose audit event cannot be written.
+  failNext = true;
+  const unwritten = await fetch(`${base}/authorize`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${SESSION}` },
+    body: JSON.stringify({ tool: 'no_such_tool', parameters: {} }),
+  });
+  expect(unwritten.status).toBe(403);
+  await service.engine.flushAudit();
+  expect(failNext).toBe(false);
 
   const text = await (await fetch(telemetry.metricsUrl!)).text();
   exposed = new Map();
