@@ -70,15 +70,28 @@ export async function expireIfDue(
 
 const notFound = () => new HandshakeError('NOT_FOUND', 'No such approval');
 
+/**
+ * The session's identity and one of its user's approvals; another user's approval
+ * answers `NOT_FOUND`, as one that does not exist.
+ */
+export async function requesterApproval(
+  ctx: EngineContext,
+  approvalId: string,
+  credential: string | undefined,
+): Promise<{ identity: SessionIdentity; record: ApprovalRecord }> {
+  const identity = await identify(ctx, credential);
+  const record = await readApproval(ctx, approvalId, identity.userId);
+  if (!record) throw notFound();
+  return { identity, record };
+}
+
 /** The requesting user's view of an approval, with a fresh token for the session that asked. */
 export async function approvalStatus(
   ctx: EngineContext,
   approvalId: string,
   credential: string | undefined,
 ): Promise<ApprovalView> {
-  const identity = await identify(ctx, credential);
-  const record = await readApproval(ctx, approvalId, identity.userId);
-  if (!record) throw notFound();
+  const { identity, record } = await requesterApproval(ctx, approvalId, credential);
   const view = toView(record);
   if (record.status === 'approved' && record.sessionId === identity.sessionId) {
     try {

@@ -9,9 +9,9 @@ import { limitsOf } from '../limits/spending-limits.js';
 import { limitWindows } from '../limits/windows.js';
 import type { ApprovalRecord } from '../store/records.js';
 import type { StoreV1 } from '../store/store-v1.js';
-import { readApproval } from './approvals.js';
+import { readApproval, requesterApproval } from './approvals.js';
 import { type EngineContext, storeCall } from './context.js';
-import { type ApproverIdentity, identify, identifyApprover } from './identity.js';
+import { type ApproverIdentity, identifyApprover } from './identity.js';
 import { partitionOf, reservationIdOf } from './keys.js';
 import { reservationChanged } from './observer.js';
 import { refuse, refuseWhileAuditFails } from './refusals.js';
@@ -78,9 +78,7 @@ export async function withdrawApproval(
   approvalId: string,
   credential: string | undefined,
 ): Promise<ApprovalView> {
-  const identity = await identify(ctx, credential);
-  const record = await readApproval(ctx, approvalId, identity.userId);
-  if (!record) throw new HandshakeError('NOT_FOUND', 'No such approval');
+  const { identity, record } = await requesterApproval(ctx, approvalId, credential);
   if (record.status === 'withdrawn') return toView(record);
   if (record.status !== 'pending') throw alreadyFinal(record.status);
   refuseWhileAuditFails(
