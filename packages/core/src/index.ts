@@ -112,6 +112,7 @@ export {
   jwtSessionVerifier,
 } from './sessions/jwt-session-verifier.js';
 export {
+  anySessionVerifier,
   isReservedUserId,
   RESERVED_USER_IDS,
   type SessionIdentity,

@@ -3,6 +3,7 @@ import { instrumentCardIssuer } from '@handshake/cards/opentelemetry';
 import {
   type AuditSinkV1,
   answerInterrupted,
+  anySessionVerifier,
   type Clock,
   type ConnectionInfo,
   cachedExchangeRates,
@@ -116,17 +117,7 @@ function sessionVerifier(config: ServiceConfig): SessionVerifierV1 | undefined {
       }),
     );
   }
-  if (verifiers.length <= 1) return verifiers[0];
-  return {
-    specificationVersion: 'v1',
-    async verify(credential) {
-      for (const verifier of verifiers) {
-        const identity = await verifier.verify(credential);
-        if (identity) return identity;
-      }
-      return undefined;
-    },
-  };
+  return verifiers.length === 0 ? undefined : anySessionVerifier(...verifiers);
 }
 
 /** The PayPal tools of the configured mode, and how to stop them. */

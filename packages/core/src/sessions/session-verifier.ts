@@ -1,4 +1,5 @@
 import type { Awaitable } from '../types/common.js';
+import { UnsupportedSpecificationVersionError } from '../types/specification-version.js';
 
 /**
  * Who a session belongs to.
@@ -68,4 +69,36 @@ export const RESERVED_USER_IDS: readonly string[] = Object.freeze(['anonymous'])
  */
 export function isReservedUserId(userId: string): boolean {
   return RESERVED_USER_IDS.includes(userId);
+}
+
+/**
+ * A session verifier that asks each of `verifiers` in turn and answers the first
+ * identity one of them gives; `undefined` when none accepts the credential. A verifier
+ * that throws stops the search (a JWKS that cannot be fetched is not a refusal).
+ *
+ * @example
+ * ```ts
+ * import { anySessionVerifier, jwtSessionVerifier, staticSessionVerifier } from '@handshake/core';
+ *
+ * const sessions = anySessionVerifier(
+ *   staticSessionVerifier({ 'dev-token-alice': 'alice' }),
+ *   jwtSessionVerifier({ secret: 'a-32-byte-or-longer-shared-secret!!' }),
+ * );
+ * ```
+ */
+export function anySessionVerifier(...verifiers: readonly SessionVerifierV1[]): SessionVerifierV1 {
+  for (const verifier of verifiers) {
+    UnsupportedSpecificationVersionError.check('session verifier', verifier);
+  }
+  if (verifiers.length === 1) return verifiers[0]!;
+  return {
+    specificationVersion: 'v1',
+    async verify(credential) {
+      for (const verifier of verifiers) {
+        const identity = await verifier.verify(credential);
+        if (identity) return identity;
+      }
+      return undefined;
+    },
+  };
 }

@@ -1,4 +1,9 @@
-import { jwtSessionVerifier, type SessionVerifierV1, staticSessionVerifier } from '@handshake/core';
+import {
+  anySessionVerifier,
+  jwtSessionVerifier,
+  type SessionVerifierV1,
+  staticSessionVerifier,
+} from '@handshake/core';
 import type { HttpConfig } from './config.js';
 
 /** Checks hosts' bearers as the service checks its sessions: a fixed list, or JWTs. */
@@ -16,14 +21,5 @@ export function bearerVerifier(http: HttpConfig, resource: URL): SessionVerifier
       }),
     );
   }
-  return {
-    specificationVersion: 'v1',
-    async verify(credential) {
-      for (const verifier of verifiers) {
-        const identity = await verifier.verify(credential);
-        if (identity) return identity;
-      }
-      return undefined;
-    },
-  };
+  return anySessionVerifier(...verifiers);
 }
