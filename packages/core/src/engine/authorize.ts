@@ -4,17 +4,14 @@ import {
   formatMoney,
   HandshakeError,
   hashParams,
-  parseMoney,
   redactSensitive,
   tierRank,
 } from '@handshake/protocol';
-import type { CountedAmount } from '../limits/amounts.js';
-import { limitEnabled, limitsOf, type SpendingLimits } from '../limits/spending-limits.js';
-import { limitWindows } from '../limits/windows.js';
+import { limitsOf } from '../limits/spending-limits.js';
+import { reservationOf } from '../limits/windows.js';
 import { checkRules, validateStrict } from '../policy/validate.js';
 import type { SessionIdentity } from '../sessions/session-verifier.js';
 import type { ApprovalRecord, TransactionRecord } from '../store/records.js';
-import type { ReservationRequest } from '../store/store-v1.js';
 import { generateTokens, tokenDigest } from '../tokens/token.js';
 import { resolveAmount } from './amount.js';
 import { type EngineContext, storeCall } from './context.js';
@@ -66,7 +63,7 @@ export async function authorize(
     (requiresApproval ? approvalDeadline : tokenExpiresAt) + ctx.timings.executionTimeoutMs;
   const reservation =
     amount && limits
-      ? reservationRequest(transactionId, amount, limits, now, holdUntil)
+      ? reservationOf(reservationIdOf(transactionId), amount.minor, limits, now, holdUntil)
       : undefined;
   const amountFields = amount
     ? {
@@ -218,29 +215,6 @@ async function checkParameters(
     void refuse(ctx, base, codeOf(error), 'authorize');
     throw error;
   }
-}
-
-/** The reservation that counts a call's amount in every enabled window of the limits. */
-function reservationRequest(
-  transactionId: string,
-  amount: CountedAmount,
-  limits: SpendingLimits,
-  now: number,
-  holdUntil: number,
-): ReservationRequest {
-  return {
-    reservationId: reservationIdOf(transactionId),
-    amountMinor: amount.minor,
-    windows: limitWindows(limits, now),
-    ...(limitEnabled(limits, 'transaction')
-      ? {
-          perTransactionMinor: parseMoney(limits.transaction!, limits.currency, {
-            allowZero: true,
-          }),
-        }
-      : {}),
-    holdUntil,
-  };
 }
 
 /** The rate limit of this caller: callers without a session count per client address. */

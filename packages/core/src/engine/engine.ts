@@ -1,20 +1,17 @@
 import type * as wire from '@handshake/protocol';
 import type { AuditEvent } from '../audit/audit-event.js';
 import type { SessionIdentity } from '../sessions/session-verifier.js';
-import type { ApprovalRecord } from '../store/records.js';
 import type { StoreV1 } from '../store/store-v1.js';
 import type { Clock } from '../types/common.js';
-import * as approvals from './approvals.js';
+import { ApprovalDesk } from './approval-desk.js';
 import { authorize } from './authorize.js';
 import { captureReservation, recordChargeDecision } from './captures.js';
 import { createEngineContext, type EngineContext } from './context.js';
-import { decideApproval, withdrawApproval } from './decisions.js';
 import { execute } from './execute.js';
 import { type ApproverIdentity, identify, identifyApprover } from './identity.js';
 import { type LimitsView, limitsView } from './limits.js';
 import type { HandshakeObserverV1 } from './observer.js';
 import type { CallerContext, HandshakeOptions } from './options.js';
-import { approverOverview } from './overview.js';
 import {
   type AbandonedSweep,
   resolveInterrupted,
@@ -27,12 +24,12 @@ import type {
   ReservationCapture,
   ReservationCaptureOutcome,
 } from './reservation-capture.js';
-import { type ApprovalWatcher, type WatchApprovalsOptions, watchStoreApprovals } from './watch.js';
 
 // A façade over steps in files of their own, each given the one EngineContext built here.
 // One call: identity.ts → authorize.ts (policy/, limits/, store, audit) → review.ts →
-// execute.ts (signature.ts, store) → run.ts or replay.ts. Approvals: approvals.ts reads,
-// decisions.ts decides, approval-tokens.ts issues their tokens.
+// execute.ts (signature.ts, store) → run.ts or replay.ts. Approvals (approval-desk.ts, the
+// class this one extends): approvals.ts reads, decisions.ts decides, approval-tokens.ts
+// issues their tokens.
 
 /**
  * The handshake engine: `authorize` binds one exact call to a single-use token,
@@ -65,7 +62,7 @@ import { type ApprovalWatcher, type WatchApprovalsOptions, watchStoreApprovals }
  * }
  * ```
  */
-export class HandshakeEngine {
+export class HandshakeEngine extends ApprovalDesk {
   readonly store: StoreV1;
   readonly clock: Clock;
   /** The `observer` option: what the HTTP surface tells of live streams and deliveries. */
@@ -73,7 +70,9 @@ export class HandshakeEngine {
   readonly #ctx: EngineContext;
 
   constructor(options: HandshakeOptions) {
-    this.#ctx = createEngineContext(options);
+    const ctx = createEngineContext(options);
+    super(ctx);
+    this.#ctx = ctx;
     this.store = this.#ctx.store;
     this.clock = this.#ctx.clock;
     this.observer = options.observer;
@@ -146,140 +145,16 @@ export class HandshakeEngine {
     return execute(this.#ctx, request, credential, caller);
   }
 
-  /**
-   * The requesting user's view of an approval. To the session that asked, an approved
-   * request carries an ephemeral token; each read issues one, and the tokens issued
-   * before stay live (up to a bound), so a lost answer never strands an approval and two
-   * waiters never revoke each other. Consuming any of them spends the approval: from
-   * then on the view says `executed: true` and carries no token.
-   */
-  approvalStatus(approvalId: string, credential: string | undefined): Promise<wire.ApprovalView> {
-    return approvals.approvalStatus(this.#ctx, approvalId, credential);
-  }
-
-  /** Approvals for approvers, newest first. */
-  listApprovals(
-    filter: { status?: ApprovalRecord['status']; limit?: number },
-    credential: string | undefined,
-  ): Promise<wire.ApprovalSummary[]> {
-    return approvals.listApprovals(this.#ctx, filter, credential);
-  }
-
-  /** One approval as approvers see it. */
-  approvalSummary(
-    approvalId: string,
-    credential: string | undefined,
-  ): Promise<wire.ApprovalSummary> {
-    return approvals.approvalSummary(this.#ctx, approvalId, credential);
-  }
-
-  /**
-   * An approver's decision. Final: a decided or expired approval cannot be decided
-   * again, and nobody may approve their own request.
-   *
-   * @example
-   * ```ts
-   * import type { HandshakeEngine } from '@handshake/core';
-   * declare const engine: HandshakeEngine;
-   *
-   * await engine.decide('apr_…', { decision: 'approve' }, 'approver-token');
-   * ```
-   */
-  decide(
-    approvalId: string,
-    decision: wire.DecisionRequest,
-    credential: string | undefined,
-  ): Promise<wire.ApprovalSummary> {
-    return decideApproval(this.#ctx, approvalId, decision, credential);
-  }
-
-  /**
-   * The requester withdraws its own pending approval, e.g. because the call that waits
-   * for it was cancelled: the approval becomes `withdrawn`, final, nobody can approve or
-   * deny it any more, and its spend is given back as on a denial. Only the user who
-   * requested it may (another user's approval answers `NOT_FOUND`); a decided approval
-   * answers `APPROVAL_PENDING` (409) naming its status, an expired one `APPROVAL_EXPIRED`,
-   * and an approval already withdrawn is answered as it is.
-   *
-   * @example
-   * ```ts
-   * import type { HandshakeEngine } from '@handshake/core';
-   * declare const engine: HandshakeEngine;
-   *
-   * const view = await engine.withdraw('apr_…', 'agent-session-token');
-   * console.log(view.status); // 'withdrawn'
-   * ```
-   */
-  withdraw(approvalId: string, credential: string | undefined): Promise<wire.ApprovalView> {
-    return withdrawApproval(this.#ctx, approvalId, credential);
-  }
-
-  /**
-   * The approvers' overview (`GET /overview`): the approvals waiting and their age, the
-   * spend of the users with a recent request against their limits, and this engine's
-   * refusals of the last hour by code. It names only users the approver's list of
-   * approvals already shows, and holds no token or parameter.
-   *
-   * @example
-   * ```ts
-   * import type { HandshakeEngine } from '@handshake/core';
-   * declare const engine: HandshakeEngine;
-   *
-   * const overview = await engine.overview('approver-token');
-   * console.log(`${overview.pending.count} waiting; ${overview.refusals?.total ?? 0} refusals this hour`);
-   * ```
-   */
-  overview(credential: string | undefined): Promise<wire.ApproverOverview> {
-    return approverOverview(this.#ctx, credential);
-  }
-
   /** Remaining spend for a user, reservations counted. Undefined when no limit applies. */
   limits(credential: string | undefined): Promise<LimitsView | undefined> {
     return limitsView(this.#ctx, credential);
   }
 
   /**
-   * Watches approvals live: an async iterator of their changes, through ONE store
-   * subscription shared by every watcher of this engine (taken with the first, given
-   * back with the last). Each change says which approval to read again; it carries no
-   * record, so callers read with their own credential's rights.
-   *
-   * @example
-   * ```ts
-   * import type { HandshakeEngine } from '@handshake/core';
-   * declare const engine: HandshakeEngine;
-   *
-   * for await (const change of engine.watchApprovals({ ids: ['apr_0123456789abcdef_x'] })) {
-   *   if (change.type === 'changed' && change.status !== 'pending') break;
-   * }
-   * ```
-   */
-  watchApprovals(options: WatchApprovalsOptions = {}): ApprovalWatcher {
-    return watchStoreApprovals(this.store, options);
-  }
-
-  /** The approval's record for streaming; `undefined` when the session may not see it. */
-  approvalForSession(
-    approvalId: string,
-    identity: SessionIdentity,
-  ): Promise<ApprovalRecord | undefined> {
-    return approvals.approvalForSession(this.#ctx, approvalId, identity);
-  }
-
-  /**
    * Counts a transaction at what its payee captured (a merchant's capture on a card
    * issued for it): the captured share of its reservation stays counted, the rest is
    * given back. Once per transaction (a repeat answers `already_captured`); audited,
-   * never with a card number.
-   *
-   * @example
-   * ```ts
-   * import type { HandshakeEngine, ReservationCapture } from '@handshake/core';
-   * declare const engine: HandshakeEngine;
-   * declare const capture: ReservationCapture; // as the payment provider reported it
-   *
-   * const outcome = await engine.captureReservation(capture);
-   * ```
+   * never with a card number. {@link ReservationCapture} shows one.
    */
   captureReservation(capture: ReservationCapture): Promise<ReservationCaptureOutcome> {
     return captureReservation(this.#ctx, capture);
@@ -288,15 +163,7 @@ export class HandshakeEngine {
   /**
    * Records a payment provider's decision on a payee's charge (a card issuer's on a
    * merchant's) in the audit trail: the decision, its reason, the payee and the amount;
-   * never a card number.
-   *
-   * @example
-   * ```ts
-   * import type { HandshakeEngine } from '@handshake/core';
-   * declare const engine: HandshakeEngine;
-   *
-   * await engine.recordChargeDecision({ transactionId: 'tx_1', approved: true, reason: 'approved' });
-   * ```
+   * never a card number. {@link ChargeDecision} shows one.
    */
   recordChargeDecision(decision: ChargeDecision): Promise<void> {
     return recordChargeDecision(this.#ctx, decision);
@@ -309,15 +176,7 @@ export class HandshakeEngine {
    * keeps its reservation counted, and gets an `execute`/`abandoned` audit event. Run it
    * on an interval (the reference service does, `HANDSHAKE_SWEEP_SECONDS`); an identical
    * retry resolves an abandoned execution the same way without it.
-   *
-   * @example
-   * ```ts
-   * import type { HandshakeEngine } from '@handshake/core';
-   * declare const engine: HandshakeEngine;
-   *
-   * const { resolved } = await engine.sweepAbandoned();
-   * console.log(`${resolved.length} interrupted calls resolved`);
-   * ```
+   * {@link AbandonedSweep} shows one.
    */
   sweepAbandoned(options: SweepAbandonedOptions = {}): Promise<AbandonedSweep> {
     return sweepAbandoned(this.#ctx, options);

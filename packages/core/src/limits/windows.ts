@@ -1,5 +1,5 @@
 import { parseMoney } from '@handshake/protocol';
-import type { ReservationWindow } from '../store/store-v1.js';
+import type { ReservationRequest, ReservationWindow } from '../store/store-v1.js';
 import { type LimitWindow, limitEnabled, type SpendingLimits } from './spending-limits.js';
 
 /** The calendar position of an instant in a time zone. */
@@ -178,4 +178,31 @@ export function limitWindows(
     ...(weekly !== undefined ? { weekly } : {}),
     ...(monthly !== undefined ? { monthly } : {}),
   });
+}
+
+/**
+ * The reservation that counts an amount (in minor units) in every enabled window of
+ * `limits` at `now`, with the per-transaction limit when it is enabled, held until
+ * `holdUntil`.
+ */
+export function reservationOf(
+  reservationId: string,
+  amountMinor: bigint,
+  limits: SpendingLimits,
+  now: number,
+  holdUntil: number,
+): ReservationRequest {
+  return {
+    reservationId,
+    amountMinor,
+    windows: limitWindows(limits, now),
+    ...(limitEnabled(limits, 'transaction')
+      ? {
+          perTransactionMinor: parseMoney(limits.transaction!, limits.currency, {
+            allowZero: true,
+          }),
+        }
+      : {}),
+    holdUntil,
+  };
 }
