@@ -1,9 +1,7 @@
-import { writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector/promises';
-import { join } from 'node:path';
 import { RedisStore } from '@handshake/redis';
 import { percentile, startGenerator, startService } from '../http/harness.js';
 import type { Scenario } from '../http/load-generator.js';
+import { profiled } from '../lib/profile.js';
 import { commandStats, netInputBytes, REDIS_URL, redisUp } from '../lib/redis-info.js';
 import { ms, perSecond, printLine, printTable, times } from '../lib/report.js';
 import { recordTarget } from '../lib/targets.js';
@@ -16,24 +14,6 @@ const CLIENT = (process.env.BENCH_CLIENT ?? 'http') as 'http' | 'fetch';
 // For profiling one case: BENCH_STORES=memory BENCH_SCENARIOS=floor,internal.
 const ONLY_STORES = process.env.BENCH_STORES?.split(',');
 const ONLY_SCENARIOS = process.env.BENCH_SCENARIOS?.split(',');
-// BENCH_PROFILE=<dir>: a CPU profile of the server process over each measured run.
-const PROFILE_DIR = process.env.BENCH_PROFILE;
-
-async function profiled<T>(name: string, run: () => Promise<T>): Promise<T> {
-  if (!PROFILE_DIR) return run();
-  const session = new Session();
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.start');
-  try {
-    return await run();
-  } finally {
-    const { profile } = await session.post('Profiler.stop');
-    writeFileSync(join(PROFILE_DIR, `${name}.cpuprofile`), JSON.stringify(profile));
-    session.disconnect();
-  }
-}
-
 const SCENARIOS: Array<[Scenario, string]> = [
   ['floor', 'floor: GET /health twice'],
   ['public', 'PUBLIC get_exchange_rate'],

@@ -6,6 +6,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { serve } from '@handshake/core/node';
 import { startService } from '../http/harness.js';
 import { settledMemory } from '../lib/memory.js';
+import { profiled } from '../lib/profile.js';
 import { bytes, ms, printTable, times } from '../lib/report.js';
 import { recordTarget } from '../lib/targets.js';
 import type { ClientCommand, ClientReport } from '../scale/sse-clients.js';
@@ -106,7 +107,7 @@ async function waitersAtScale(): Promise<void> {
     const during = await settledMemory();
     // Idle: over at least two heartbeat periods (15 s each), so every stream's heartbeat
     // and poll fire at least twice inside the window; event-loop lag alongside.
-    const ours = await idle(count, empty);
+    const ours = await profiled('waiters-idle', () => idle(count, empty));
     const { idleMs } = ours;
     const idleShare = ours.share;
     const idleMicrosPerSecondPerWaiter = ours.perWaiter;
@@ -147,7 +148,7 @@ async function waitersAtScale(): Promise<void> {
     if (rawOpened.kind !== 'opened' || rawOpened.failed > 0)
       throw new Error('floor connections failed');
     const rawDuring = await settledMemory();
-    const rawIdle = await idle(count, empty);
+    const rawIdle = await profiled('waiters-idle-node-http', () => idle(count, empty));
     send({ kind: 'close' });
     await reply();
     raw.closeAllConnections();
