@@ -26,7 +26,7 @@ export {
   parseMoney,
   toMinor,
 } from './money/money.js';
-export { looksLikeCardNumber, redactSensitive } from './redaction/redact.js';
+export { hasSensitive, looksLikeCardNumber, redactSensitive } from './redaction/redact.js';
 export { type ApproverOverview, ApproverOverviewSchema } from './schemas/overview.js';
 export {
   ApprovalReasonSchema,

@@ -1,4 +1,4 @@
-import { redactSensitive } from '@handshake/protocol';
+import { hasSensitive } from '@handshake/protocol';
 import { cryptoRandomSource, type RandomSource } from '../tokens/token.js';
 import type { ExecutionOutcome } from './records.js';
 import type { CompleteOp, ConsumeOp, ConsumeOutcome, StoreV1 } from './store-v1.js';
@@ -91,7 +91,7 @@ function keyring(keys: readonly OutcomeKey[] | undefined, random: RandomSource):
 
 function holdsSecrets(result: unknown): boolean {
   try {
-    return JSON.stringify(redactSensitive(result)) !== JSON.stringify(result);
+    return hasSensitive(result);
   } catch {
     return true;
   }

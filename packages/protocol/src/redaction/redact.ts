@@ -65,3 +65,74 @@ export function redactSensitive(value: unknown, depth = 0): unknown {
   }
   return value;
 }
+
+/**
+ * Whether {@link redactSensitive} would hide anything in `value`: true when the redacted
+ * copy, written as JSON, differs from `value` written as JSON. Plain data (what
+ * `JSON.parse` returns) is answered by one walk that copies nothing; anything else (an
+ * object with another prototype or a `toJSON`, nesting deeper than the redaction goes)
+ * by comparing the two as JSON, which throws where `JSON.stringify` would.
+ *
+ * @example
+ * ```ts
+ * import { hasSensitive } from '@handshake/protocol';
+ *
+ * hasSensitive({ id: 'O-1', status: 'COMPLETED' }); // false
+ * hasSensitive({ card: { cvc: '123' } }); // true
+ * hasSensitive({ note: 'paid with 4242 4242 4242 4242' }); // true
+ * ```
+ */
+export function hasSensitive(value: unknown): boolean {
+  return plainVerdict(value, 0) ?? JSON.stringify(redactSensitive(value)) !== JSON.stringify(value);
+}
+
+/** The verdict of {@link hasSensitive} for plain data; `undefined` for anything else. */
+function plainVerdict(value: unknown, depth: number): boolean | undefined {
+  if (depth > 64) return undefined;
+  switch (typeof value) {
+    case 'string':
+      return stringHasCard(value);
+    case 'number':
+    case 'boolean':
+    case 'undefined':
+      return false;
+    case 'object':
+      break;
+    default:
+      return undefined;
+  }
+  if (value === null) return false;
+  if (Array.isArray(value)) {
+    if (Object.getPrototypeOf(value) !== Array.prototype || 'toJSON' in value) return undefined;
+    for (const item of value) {
+      const verdict = plainVerdict(item, depth + 1);
+      if (verdict !== false) return verdict;
+    }
+    return false;
+  }
+  const prototype = Object.getPrototypeOf(value);
+  if ((prototype !== Object.prototype && prototype !== null) || 'toJSON' in value) {
+    return undefined;
+  }
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    const item = (value as Record<string, unknown>)[key];
+    if (SENSITIVE_KEY.test(key)) {
+      // Replaced by the marker: unchanged only when it is the marker already.
+      if (typeof item === 'object' && item !== null && 'toJSON' in item) return undefined;
+      if (item !== '[redacted]') return true;
+      continue;
+    }
+    const verdict = plainVerdict(item, depth + 1);
+    if (verdict !== false) return verdict;
+  }
+  return false;
+}
+
+/** Whether redaction changes this string: a card number, whole or inside the text. */
+function stringHasCard(text: string): boolean {
+  if (text.length < 13) return false;
+  if (looksLikeCardNumber(text)) return true;
+  for (const [run] of text.matchAll(DIGIT_RUN)) if (looksLikeCardNumber(run)) return true;
+  return false;
+}
