@@ -1,11 +1,6 @@
 import type { AuditEvent, AuditSinkV1 } from '../audit/audit-event.js';
-import {
-  DECISION_BUCKETS,
-  errorType,
-  isRecordingMeter,
-  meterOf,
-  type TelemetryOptions,
-} from './options.js';
+import { instrument, METRICS } from './metrics.js';
+import { errorType, isRecordingMeter, meterOf, type TelemetryOptions } from './options.js';
 
 /**
  * Options of {@link metricsAuditSink}.
@@ -58,31 +53,12 @@ const STATUS = /^[a-z][a-z_]{0,23}$/;
  */
 export function metricsAuditSink(options: MetricsAuditSinkOptions = {}): AuditSinkV1 {
   const meter = meterOf(options);
-  const authorizations = meter.createCounter('handshake.authorizations', {
-    description: 'Authorizations answered, by tool, tier and outcome (authorized or pending).',
-    unit: '{authorization}',
-  });
-  const executions = meter.createCounter('handshake.executions', {
-    description: 'Executions that ended, by tool, tier and outcome.',
-    unit: '{execution}',
-  });
-  const decisions = meter.createCounter('handshake.approval.decisions', {
-    description: 'Approval decisions, by decision, channel, tool and tier.',
-    unit: '{decision}',
-  });
-  const decisionDuration = meter.createHistogram('handshake.approval.decision.duration', {
-    description: 'Time from an approval request to its decision.',
-    unit: 's',
-    advice: { explicitBucketBoundaries: DECISION_BUCKETS },
-  });
-  const refusals = meter.createCounter('handshake.refusals', {
-    description: 'Refused calls, by error code.',
-    unit: '{refusal}',
-  });
-  const cardAuthorizations = meter.createCounter('handshake.card.authorizations', {
-    description: "A card issuer's decisions on merchants' charges, by outcome.",
-    unit: '{authorization}',
-  });
+  const authorizations = instrument(meter, METRICS.authorizations);
+  const executions = instrument(meter, METRICS.executions);
+  const decisions = instrument(meter, METRICS.decisions);
+  const decisionDuration = instrument(meter, METRICS.decisionDuration);
+  const refusals = instrument(meter, METRICS.refusals);
+  const cardAuthorizations = instrument(meter, METRICS.cardAuthorizations);
   const metered = isRecordingMeter(meter);
   const maxPending = options.maxPendingApprovals ?? 10_000;
   const requestedAt = new Map<string, number>();
@@ -169,10 +145,7 @@ export function metricsAuditSink(options: MetricsAuditSinkOptions = {}): AuditSi
 export function auditFailureMetrics(
   options: TelemetryOptions = {},
 ): (error: unknown, event: AuditEvent) => void {
-  const failures = meterOf(options).createCounter('handshake.audit.write_failures', {
-    description: 'Failed attempts to write an audit event, by event type and error type.',
-    unit: '{failure}',
-  });
+  const failures = instrument(meterOf(options), METRICS.auditWriteFailures);
   return (error, event) => {
     failures.add(1, { 'handshake.audit.event': event.type, 'error.type': errorType(error) });
   };

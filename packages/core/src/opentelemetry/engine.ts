@@ -1,19 +1,19 @@
 import { TIERS } from '@handshake/protocol';
 import type { Attributes } from '@opentelemetry/api';
 import type { HandshakeEngine } from '../engine/engine.js';
-import {
-  durationHistogram,
-  meterOf,
-  recordingTest,
-  secondsSince,
-  type TelemetryOptions,
-  tracerOf,
-} from './options.js';
+import { instrument, METRICS } from './metrics.js';
+import { secondsSince, type TelemetryOptions, telemetryOf } from './options.js';
 import { inSpan } from './span.js';
 
 /** The engine's steps that are timed and traced. */
 const STEPS = ['authorize', 'execute', 'decide'] as const;
 type Step = (typeof STEPS)[number];
+/** The metric of each step's duration. */
+const DURATIONS = {
+  authorize: METRICS.authorizeDuration,
+  execute: METRICS.executeDuration,
+  decide: METRICS.decideDuration,
+};
 
 /**
  * Wraps an engine so that `authorize`, `execute` and `decide` each run in a span
@@ -37,16 +37,10 @@ export function instrumentEngine(
   engine: HandshakeEngine,
   options: TelemetryOptions = {},
 ): HandshakeEngine {
-  const meter = meterOf(options);
-  const tracer = tracerOf(options);
-  const recording = recordingTest(options);
+  const { meter, tracer, recording } = telemetryOf(options);
   const wrapped = new Map<PropertyKey, unknown>();
   for (const step of STEPS) {
-    const duration = durationHistogram(
-      meter,
-      `handshake.${step}.duration`,
-      `Duration of ${step} calls, by outcome.`,
-    );
+    const duration = instrument(meter, DURATIONS[step]);
     const method = engine[step] as (...args: unknown[]) => Promise<unknown>;
     wrapped.set(step, (...args: unknown[]) => {
       // Only the API installed: the engine's own method, nothing around it.

@@ -12,15 +12,8 @@ import {
   type NativeEntry,
   type NativeRequest,
 } from '../http/handler.js';
-import {
-  durationHistogram,
-  errorType,
-  meterOf,
-  recordingTest,
-  secondsSince,
-  type TelemetryOptions,
-  tracerOf,
-} from './options.js';
+import { instrument, METRICS } from './metrics.js';
+import { errorType, secondsSince, type TelemetryOptions, telemetryOf } from './options.js';
 
 /** The handler's own routes, as templates. */
 const BUILT_IN_ROUTES = [
@@ -89,13 +82,8 @@ export function instrumentHandler(
   handler: Handler,
   options: InstrumentHandlerOptions = {},
 ): Handler {
-  const duration = durationHistogram(
-    meterOf(options),
-    'http.server.request.duration',
-    'Duration of HTTP requests, by method, route template and status.',
-  );
-  const tracer = tracerOf(options);
-  const recording = recordingTest(options);
+  const { meter, tracer, recording } = telemetryOf(options);
+  const duration = instrument(meter, METRICS.httpRequestDuration);
   const basePath = (options.basePath ?? '').replace(/\/$/, '');
   const templates = [...(options.routes ?? []).map((route) => route.path), ...BUILT_IN_ROUTES].map(
     (path) => ({ route: `${basePath}${path}`, segments: `${basePath}${path}`.split('/') }),

@@ -1,5 +1,6 @@
 import type { DecisionDelivery, HandshakeObserverV1, LiveStreamKind } from '../engine/observer.js';
-import { DECISION_BUCKETS, meterOf, type TelemetryOptions } from './options.js';
+import { instrument, METRICS } from './metrics.js';
+import { meterOf, type TelemetryOptions } from './options.js';
 
 const KINDS = new Set<string>(['requester', 'approver', 'validation']);
 /** A final status as the engine names it; one added later keeps its name, bounded by the engine. */
@@ -20,16 +21,8 @@ export function liveStreamMetrics(
   options: TelemetryOptions = {},
 ): Required<Pick<HandshakeObserverV1, 'liveStream' | 'decisionDelivered'>> {
   const meter = meterOf(options);
-  const open = meter.createUpDownCounter('handshake.live_streams.open', {
-    description: 'Live approval streams open now, by who listens.',
-    unit: '{stream}',
-  });
-  const wait = meter.createHistogram('handshake.approval.wait.duration', {
-    description:
-      'Time from an approval request until the requester received its final status, by outcome and channel.',
-    unit: 's',
-    advice: { explicitBucketBoundaries: DECISION_BUCKETS },
-  });
+  const open = instrument(meter, METRICS.openLiveStreams);
+  const wait = instrument(meter, METRICS.waitDuration);
   return {
     liveStream(kind: LiveStreamKind) {
       const attributes = { 'handshake.stream.kind': KINDS.has(kind) ? kind : '_OTHER' };

@@ -2,13 +2,8 @@ import { formatMoney, isCurrency } from '@handshake/protocol';
 import type { Attributes } from '@opentelemetry/api';
 import type { EngineStep, HandshakeObserverV1, ReservationChange } from '../engine/observer.js';
 import { liveStreamMetrics } from './live-streams.js';
-import {
-  isRecordingMeter,
-  meterOf,
-  recordingTest,
-  type TelemetryOptions,
-  tracerOf,
-} from './options.js';
+import { instrument, METRICS } from './metrics.js';
+import { isRecordingMeter, type TelemetryOptions, telemetryOf } from './options.js';
 import { inSpan } from './span.js';
 
 /**
@@ -36,23 +31,12 @@ import { inSpan } from './span.js';
  * ```
  */
 export function engineObserver(options: TelemetryOptions = {}): HandshakeObserverV1 {
-  const meter = meterOf(options);
-  const tracer = tracerOf(options);
-  const recording = recordingTest(options);
+  const { meter, tracer, recording } = telemetryOf(options);
   const metered = isRecordingMeter(meter);
   const counters = {
-    reserved: meter.createCounter('handshake.spend.reserved', {
-      description: 'Spend reserved against limits, in the currency’s unit, by currency.',
-      unit: '{currency_unit}',
-    }),
-    committed: meter.createCounter('handshake.spend.committed', {
-      description: 'Reserved spend kept as spent, in the currency’s unit, by currency.',
-      unit: '{currency_unit}',
-    }),
-    released: meter.createCounter('handshake.spend.released', {
-      description: 'Reserved spend given back, in the currency’s unit, by currency and reason.',
-      unit: '{currency_unit}',
-    }),
+    reserved: instrument(meter, METRICS.spendReserved),
+    committed: instrument(meter, METRICS.spendCommitted),
+    released: instrument(meter, METRICS.spendReleased),
   };
   return {
     specificationVersion: 'v1',

@@ -1,7 +1,6 @@
 import { HandshakeError } from '@handshake/protocol';
 import {
   createNoopMeter,
-  type Histogram,
   type Meter,
   type MeterProvider,
   metrics,
@@ -39,10 +38,6 @@ export function meterOf(options: TelemetryOptions = {}): Meter {
   return (options.meterProvider ?? metrics.getMeterProvider()).getMeter(SCOPE);
 }
 
-export function tracerOf(options: TelemetryOptions = {}): Tracer {
-  return (options.tracerProvider ?? trace.getTracerProvider()).getTracer(SCOPE);
-}
-
 /** The meter every meter provider answers when no SDK is installed. */
 const NOOP_METER = createNoopMeter();
 /** The tracer provider the API's global proxy delegates to while no SDK is registered. */
@@ -60,7 +55,7 @@ export function isRecordingMeter(meter: Meter): boolean {
  * (a meter taken before an SDK is registered stays a no-op), but the global tracer
  * provider can: it is asked at each call.
  */
-export function recordingTest(options: TelemetryOptions = {}): () => boolean {
+function recordingTest(options: TelemetryOptions): () => boolean {
   if (isRecordingMeter(meterOf(options))) return () => true;
   const provider = options.tracerProvider ?? trace.getTracerProvider();
   if (provider instanceof ProxyTracerProvider) {
@@ -69,28 +64,25 @@ export function recordingTest(options: TelemetryOptions = {}): () => boolean {
   return () => true;
 }
 
-/** Seconds between two `performance.now()` readings. */
-export const secondsSince = (start: number) => (performance.now() - start) / 1000;
-
 /**
- * Histogram buckets in seconds for calls that take milliseconds to a few seconds
- * (OpenTelemetry's recommendation for `http.server.request.duration`).
+ * What an instrumentation records with: the meter and the tracer of `options`, and the
+ * test of whether either records now (see {@link recordingTest}).
  */
-export const DURATION_BUCKETS = [
-  0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10,
-];
-
-/** A histogram of durations in seconds, with the {@link DURATION_BUCKETS}. */
-export function durationHistogram(meter: Meter, name: string, description: string): Histogram {
-  return meter.createHistogram(name, {
-    description,
-    unit: 's',
-    advice: { explicitBucketBoundaries: DURATION_BUCKETS },
-  });
+export function telemetryOf(options: TelemetryOptions = {}): {
+  meter: Meter;
+  tracer: Tracer;
+  recording: () => boolean;
+} {
+  const tracerProvider = options.tracerProvider ?? trace.getTracerProvider();
+  return {
+    meter: meterOf(options),
+    tracer: tracerProvider.getTracer(SCOPE),
+    recording: recordingTest(options),
+  };
 }
 
-/** Buckets in seconds for the wait for a person's decision: seconds to an hour. */
-export const DECISION_BUCKETS = [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600];
+/** Seconds between two `performance.now()` readings. */
+export const secondsSince = (start: number) => (performance.now() - start) / 1000;
 
 /**
  * The `error.type` of a failure: a Handshake error code, else the error's class name

@@ -1,6 +1,7 @@
 import type { StoreV1 } from '../store/store-v1.js';
 import type { Clock } from '../types/common.js';
 import { UnsupportedSpecificationVersionError } from '../types/specification-version.js';
+import { instrument, METRICS } from './metrics.js';
 import { meterOf, type TelemetryOptions } from './options.js';
 
 /**
@@ -52,14 +53,8 @@ export function observePendingApprovals(
   const meter = meterOf(options);
   const limit = options.limit ?? 1000;
   const now = () => (options.clock ?? Date).now();
-  const pending = meter.createObservableGauge('handshake.approvals.pending', {
-    description: 'Approvals waiting for a decision, across instances.',
-    unit: '{approval}',
-  });
-  const oldest = meter.createObservableGauge('handshake.approvals.pending.oldest_age', {
-    description: 'How long the oldest approval waiting for a decision has waited.',
-    unit: 's',
-  });
+  const pending = instrument(meter, METRICS.pendingApprovals);
+  const oldest = instrument(meter, METRICS.oldestPendingAge);
   const observe = async (result: { observe(instrument: typeof pending, value: number): void }) => {
     const at = now();
     const waiting = (await store.listApprovals({ status: 'pending', limit })).filter(

@@ -1,13 +1,8 @@
 import type { Attributes } from '@opentelemetry/api';
 import type { StoreV1 } from '../store/store-v1.js';
 import { UnsupportedSpecificationVersionError } from '../types/specification-version.js';
-import {
-  durationHistogram,
-  meterOf,
-  recordingTest,
-  type TelemetryOptions,
-  tracerOf,
-} from './options.js';
+import { instrument, METRICS } from './metrics.js';
+import { type TelemetryOptions, telemetryOf } from './options.js';
 import { timedCall } from './span.js';
 
 /**
@@ -59,13 +54,8 @@ const OPERATIONS = [
  */
 export function instrumentStore(store: StoreV1, options: InstrumentStoreOptions): StoreV1 {
   UnsupportedSpecificationVersionError.check('store', store);
-  const duration = durationHistogram(
-    meterOf(options),
-    'handshake.store.operation.duration',
-    'Duration of store operations, by store, operation and error type.',
-  );
-  const tracer = tracerOf(options);
-  const recording = recordingTest(options);
+  const { meter, tracer, recording } = telemetryOf(options);
+  const duration = instrument(meter, METRICS.storeOperationDuration);
   const wrapped: Record<string, unknown> = {
     specificationVersion: 'v1',
   };

@@ -1,12 +1,7 @@
 import type { ToolProviderV1 } from '../tools/tool-provider.js';
 import { UnsupportedSpecificationVersionError } from '../types/specification-version.js';
-import {
-  durationHistogram,
-  meterOf,
-  recordingTest,
-  type TelemetryOptions,
-  tracerOf,
-} from './options.js';
+import { instrument, METRICS } from './metrics.js';
+import { type TelemetryOptions, telemetryOf } from './options.js';
 import { timedCall } from './span.js';
 
 /**
@@ -29,13 +24,8 @@ export function instrumentToolProvider(
   options: TelemetryOptions = {},
 ): ToolProviderV1 {
   UnsupportedSpecificationVersionError.check('tool provider', provider);
-  const duration = durationHistogram(
-    meterOf(options),
-    'handshake.tool.duration',
-    'Duration of tool calls at their provider, by tool and error type.',
-  );
-  const tracer = tracerOf(options);
-  const recording = recordingTest(options);
+  const { meter, tracer, recording } = telemetryOf(options);
+  const duration = instrument(meter, METRICS.toolDuration);
   return {
     specificationVersion: 'v1',
     listTools: () => provider.listTools(),
