@@ -132,7 +132,11 @@ export {
 export type { AbandonedExecution, ResolveAbandonedOp } from './store/abandoned.js';
 export { amountBinding, moneyBinding } from './store/amount-binding.js';
 export { ApprovalListeners, type ApprovalListenersOptions } from './store/approval-listeners.js';
-export { authorizedTokenRecord, pendingApprovalRecord } from './store/authorize-records.js';
+export {
+  authorizedTokenRecord,
+  exceededLimits,
+  pendingApprovalRecord,
+} from './store/authorize-records.js';
 export {
   type CaptureReservationOp,
   type CaptureReservationOutcome,
@@ -150,24 +154,8 @@ export type {
 } from './store/records.js';
 export type { OutcomeKey } from './store/sealed-outcomes.js';
 export { spentApprovalTombstone } from './store/spent-approval.js';
-export type {
-  ApprovalEvent,
-  AuthorizeOp,
-  AuthorizeOutcome,
-  CompleteOp,
-  ConsumeMismatchField,
-  ConsumeOp,
-  ConsumeOutcome,
-  DecideOp,
-  DecideOutcome,
-  IssueOp,
-  IssueOutcome,
-  RateLimitHit,
-  ReservationRequest,
-  ReservationUsage,
-  ReservationWindow,
-  StoreV1,
-} from './store/store-v1.js';
+// The store contract, `StoreV1`, and the types of its operations and outcomes.
+export type * from './store/store-v1.js';
 export {
   cryptoRandomSource,
   generateToken,

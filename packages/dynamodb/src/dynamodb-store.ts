@@ -1,26 +1,6 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import type {
-  AbandonedExecution,
-  ApprovalEvent,
-  ApprovalRecord,
-  ApprovalStatus,
-  AuthorizeOp,
-  AuthorizeOutcome,
-  CaptureReservationOp,
-  CaptureReservationOutcome,
-  CompleteOp,
-  ConsumeOp,
-  ConsumeOutcome,
-  DecideOp,
-  DecideOutcome,
-  IssueOp,
-  IssueOutcome,
-  ReservationUsage,
-  ReservationWindow,
-  ResolveAbandonedOp,
-  StoreV1,
-} from '@handshake/core';
-import { authorizedTokenRecord, pendingApprovalRecord } from '@handshake/core';
+import type * as core from '@handshake/core';
+import { authorizedTokenRecord, exceededLimits, pendingApprovalRecord } from '@handshake/core';
 import { resolveAbandoned } from './abandoned.js';
 import { ApprovalWatch } from './approval-watch.js';
 import {
@@ -33,11 +13,13 @@ import {
   readApproval,
 } from './approvals.js';
 import { Connection } from './connection.js';
-import { capture, exceededBy, extend, reserve, settle, usedIn } from './ledger.js';
+import { capture, extend, reserve, settle, usedIn } from './ledger.js';
 import { changeLedger, countHit, readLedger } from './ledger-item.js';
 import { listApprovals } from './listing.js';
 import { checkTable, createDynamoDBTable } from './provision.js';
 import { completePlain, consumePlain, tokenItem } from './tokens.js';
+
+const DAY_MS = 86_400_000;
 
 /**
  * Options of {@link DynamoDBStore}.
@@ -85,8 +67,6 @@ export interface DynamoDBStoreOptions {
   onError?: (error: unknown) => void;
 }
 
-const DAY_MS = 86_400_000;
-
 /**
  * The store on Amazon DynamoDB: one table shared by any number of service instances
  * (Lambda functions included). Every atomic step is a single-item conditional write —
@@ -105,7 +85,7 @@ const DAY_MS = 86_400_000;
  * const engine = createHandshake({ tools, store: new DynamoDBStore({ tableName: 'handshake' }) });
  * ```
  */
-export class DynamoDBStore implements StoreV1 {
+export class DynamoDBStore implements core.StoreV1 {
   readonly specificationVersion = 'v1' as const;
   /** The table this store uses. */
   readonly tableName: string;
@@ -151,21 +131,21 @@ export class DynamoDBStore implements StoreV1 {
     await checkTable(this.#db.client, this.tableName, this.#db.timeoutMs);
   }
 
-  async authorize(op: AuthorizeOp): Promise<AuthorizeOutcome> {
+  async authorize(op: core.AuthorizeOp): Promise<core.AuthorizeOutcome> {
     const { partition, now } = op;
     if (op.rateLimit) {
       const hit = await countHit(this.#db, partition, now, op.rateLimit);
       if (hit.limited) return { status: 'rate_limited', retryAfterMs: hit.retryAfterMs };
     }
     let reserved = false;
-    let exceeded: ReturnType<typeof exceededBy> = [];
+    let exceeded: core.LimitWindow[] = [];
     const reservation = op.reservation;
     if (reservation) {
       // Reserving first and storing the token or approval second: if the second write
       // is lost, the reservation lapses at its hold time (never an overspend).
       exceeded = await changeLedger(this.#db, partition, now, (doc) => {
         if (doc.r[reservation.reservationId]) return { next: undefined, value: [] };
-        const over = exceededBy(doc, reservation, now);
+        const over = exceededLimits(reservation, (key) => usedIn(doc, key, now));
         return { next: over.length === 0 ? reserve(doc, reservation) : undefined, value: over };
       });
       reserved = exceeded.length === 0;
@@ -188,7 +168,7 @@ export class DynamoDBStore implements StoreV1 {
     return { status: 'authorized', reserved };
   }
 
-  async consume(op: ConsumeOp): Promise<ConsumeOutcome> {
+  async consume(op: core.ConsumeOp): Promise<core.ConsumeOutcome> {
     // Identifies this call, so its own write resent by the SDK after a lost reply is
     // recognised as this call's success rather than someone else's use.
     const nonce = crypto.randomUUID();
@@ -208,7 +188,7 @@ export class DynamoDBStore implements StoreV1 {
     return consumed;
   }
 
-  async complete(op: CompleteOp): Promise<void> {
+  async complete(op: core.CompleteOp): Promise<void> {
     const reservation = op.reservation;
     // The spend first: if the tombstone write is then lost, a replay says "in progress"
     // but the amount is counted as it should be.
@@ -222,13 +202,16 @@ export class DynamoDBStore implements StoreV1 {
    * Resolves the executions a dead process left running. The table keeps no index of
    * them: this scans it (every item is read), so sweep a large table less often.
    */
-  resolveAbandoned(op: ResolveAbandonedOp): Promise<readonly AbandonedExecution[]> {
+  resolveAbandoned(op: core.ResolveAbandonedOp): Promise<readonly core.AbandonedExecution[]> {
     return resolveAbandoned(this.#db, op, (partition, reservationId) =>
       this.#settle(partition, op.now, reservationId, 'commit'),
     );
   }
 
-  async getApproval(partition: string, approvalId: string): Promise<ApprovalRecord | undefined> {
+  async getApproval(
+    partition: string,
+    approvalId: string,
+  ): Promise<core.ApprovalRecord | undefined> {
     const item = await readApproval(this.#db, partition, approvalId);
     if (!item) return undefined;
     const record = decodeApproval(item);
@@ -237,13 +220,13 @@ export class DynamoDBStore implements StoreV1 {
   }
 
   listApprovals(filter: {
-    status?: ApprovalStatus;
+    status?: core.ApprovalStatus;
     limit: number;
-  }): Promise<readonly ApprovalRecord[]> {
+  }): Promise<readonly core.ApprovalRecord[]> {
     return listApprovals(this.#db, filter);
   }
 
-  async decideApproval(op: DecideOp): Promise<DecideOutcome> {
+  async decideApproval(op: core.DecideOp): Promise<core.DecideOutcome> {
     const reservation = op.reservation;
     // A forced reservation is made before the decision and undone if the decision is
     // refused: counted too early at worst, never missing while the token is live.
@@ -269,16 +252,11 @@ export class DynamoDBStore implements StoreV1 {
     return outcome;
   }
 
-  issueApprovalToken(op: IssueOp): Promise<IssueOutcome> {
+  issueApprovalToken(op: core.IssueOp): Promise<core.IssueOutcome> {
     return issue(this.#db, op);
   }
 
-  async reservationUsage(op: {
-    partition: string;
-    userId: string;
-    now: number;
-    windows: readonly ReservationWindow[];
-  }): Promise<ReservationUsage> {
+  async reservationUsage(op: core.ReservationUsageOp): Promise<core.ReservationUsage> {
     const { doc } = await readLedger(this.#db, op.partition, op.now);
     const used: Record<string, bigint> = {};
     for (const window of op.windows) used[window.key] = usedIn(doc, window.key, op.now);
@@ -286,7 +264,7 @@ export class DynamoDBStore implements StoreV1 {
   }
 
   /** Counts a card purchase at the amount captured, once: one write of the user's ledger. */
-  captureReservation(op: CaptureReservationOp): Promise<CaptureReservationOutcome> {
+  captureReservation(op: core.CaptureReservationOp): Promise<core.CaptureReservationOutcome> {
     return changeLedger(this.#db, op.partition, op.now, (doc) =>
       capture(doc, op.reservationId, op.share, op.now),
     );
@@ -296,7 +274,7 @@ export class DynamoDBStore implements StoreV1 {
    * Hears approval changes: this instance's own at once, other instances' by polling
    * the pending approvals this instance has seen, every `approvalPollMs`.
    */
-  subscribeApprovals(listener: (event: ApprovalEvent) => void): () => void {
+  subscribeApprovals(listener: (event: core.ApprovalEvent) => void): () => void {
     return this.#watch.subscribe(listener);
   }
 

@@ -1,7 +1,6 @@
 import {
   type CaptureReservationOutcome,
   capturedShare,
-  type LimitWindow,
   type ReservationRequest,
 } from '@handshake/core';
 
@@ -49,27 +48,6 @@ export function usedIn(doc: LedgerDoc, windowKey: string, now: number): bigint {
     if (holdUntil > now && windows.some(([key]) => key === windowKey)) total += BigInt(amount);
   }
   return total;
-}
-
-/** The limits `request` would exceed, in the order the contract lists them. */
-export function exceededBy(
-  doc: LedgerDoc,
-  request: ReservationRequest,
-  now: number,
-): LimitWindow[] {
-  const exceeded: LimitWindow[] = [];
-  if (
-    request.perTransactionMinor !== undefined &&
-    request.amountMinor > request.perTransactionMinor
-  ) {
-    exceeded.push('transaction');
-  }
-  for (const window of request.windows) {
-    if (usedIn(doc, window.key, now) + request.amountMinor > window.limitMinor) {
-      exceeded.push(window.window);
-    }
-  }
-  return exceeded;
 }
 
 /** `doc` with `request` reserved (replacing a reservation of the same id). */

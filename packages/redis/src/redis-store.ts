@@ -1,29 +1,9 @@
+import type * as core from '@handshake/core';
 import {
-  type AbandonedExecution,
-  type ApprovalEvent,
   ApprovalListeners,
-  type ApprovalRecord,
-  type ApprovalStatus,
-  type AuthorizeOp,
-  type AuthorizeOutcome,
   amountBinding,
   authorizedTokenRecord,
-  type CaptureReservationOp,
-  type CaptureReservationOutcome,
-  type CompleteOp,
-  type ConsumeMismatchField,
-  type ConsumeOp,
-  type ConsumeOutcome,
-  type DecideOp,
-  type DecideOutcome,
-  type IssueOp,
-  type IssueOutcome,
-  type LimitWindow,
   pendingApprovalRecord,
-  type ReservationUsage,
-  type ReservationWindow,
-  type ResolveAbandonedOp,
-  type StoreV1,
 } from '@handshake/core';
 import { HandshakeError } from '@handshake/protocol';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
@@ -122,7 +102,7 @@ const STATUSES: ReadonlySet<string> = new Set([
   'expired',
   'withdrawn',
 ]);
-const LIMITS: ReadonlySet<string> = new Set<LimitWindow>([
+const LIMITS: ReadonlySet<string> = new Set<core.LimitWindow>([
   'daily',
   'weekly',
   'monthly',
@@ -155,7 +135,7 @@ const INDEX_TRIM_INTERVAL_MS = 1_000;
  * const engine = createHandshake({ tools, store: new RedisStore({ url: 'redis://127.0.0.1:6379' }) });
  * ```
  */
-export class RedisStore implements StoreV1 {
+export class RedisStore implements core.StoreV1 {
   readonly specificationVersion = 'v1' as const;
   /** The key names this store uses. */
   readonly keys: RedisKeys;
@@ -227,7 +207,7 @@ export class RedisStore implements StoreV1 {
     this.keys = new RedisKeys(prefix, databaseOf(this.#client));
   }
 
-  async authorize(op: AuthorizeOp): Promise<AuthorizeOutcome> {
+  async authorize(op: core.AuthorizeOp): Promise<core.AuthorizeOutcome> {
     const { partition, now } = op;
     const k = this.keys;
     checkPartition(partition);
@@ -314,13 +294,13 @@ export class RedisStore implements StoreV1 {
       status: op.approval.status,
       version: op.approval.version,
     });
-    const exceeded = rest.filter((name): name is LimitWindow => LIMITS.has(name ?? ''));
+    const exceeded = rest.filter((name): name is core.LimitWindow => LIMITS.has(name ?? ''));
     // What the script stored: the same approval, completed by the same rule.
     const stored = pendingApprovalRecord(op, { reserved, exceeded });
     return { status: 'pending', reserved, exceeded, approval: stored };
   }
 
-  async consume(op: ConsumeOp): Promise<ConsumeOutcome> {
+  async consume(op: core.ConsumeOp): Promise<core.ConsumeOutcome> {
     checkPartition(op.partition);
     // The token's key names its partition and digest: the script reads them from it.
     const control = {
@@ -372,7 +352,7 @@ export class RedisStore implements StoreV1 {
       case 'mismatch':
         return {
           status: 'mismatch',
-          field: reply[1] as ConsumeMismatchField,
+          field: reply[1] as core.ConsumeMismatchField,
         };
       case 'used':
         return { status: 'used', tombstone: decodeTombstone(reply) };
@@ -404,7 +384,7 @@ export class RedisStore implements StoreV1 {
     return true;
   }
 
-  async complete(op: CompleteOp): Promise<void> {
+  async complete(op: core.CompleteOp): Promise<void> {
     checkPartition(op.partition);
     const control = {
       now: op.now,
@@ -440,9 +420,9 @@ export class RedisStore implements StoreV1 {
     ]);
   }
 
-  async resolveAbandoned(op: ResolveAbandonedOp): Promise<readonly AbandonedExecution[]> {
+  async resolveAbandoned(op: core.ResolveAbandonedOp): Promise<readonly core.AbandonedExecution[]> {
     const index = this.keys.executingIndex;
-    const resolved: AbandonedExecution[] = [];
+    const resolved: core.AbandonedExecution[] = [];
     const page = Math.max(1, op.limit);
     // Each entry read is resolved or found done, and leaves the index: pages shrink.
     for (let round = 0; round < 1_000 && resolved.length < op.limit; round += 1) {
@@ -484,7 +464,10 @@ export class RedisStore implements StoreV1 {
     return resolved;
   }
 
-  async getApproval(partition: string, approvalId: string): Promise<ApprovalRecord | undefined> {
+  async getApproval(
+    partition: string,
+    approvalId: string,
+  ): Promise<core.ApprovalRecord | undefined> {
     checkPartition(partition);
     const hash = await this.#call(() =>
       this.#client.hgetall(this.keys.approval(partition, approvalId)),
@@ -493,13 +476,13 @@ export class RedisStore implements StoreV1 {
   }
 
   async listApprovals(filter: {
-    status?: ApprovalStatus;
+    status?: core.ApprovalStatus;
     limit: number;
-  }): Promise<readonly ApprovalRecord[]> {
+  }): Promise<readonly core.ApprovalRecord[]> {
     const index = this.keys.approvalIndex;
     return this.#call(async () => {
       await this.#flushIndex();
-      const out: ApprovalRecord[] = [];
+      const out: core.ApprovalRecord[] = [];
       const stale: string[] = [];
       const page = 100;
       for (let start = 0; out.length < filter.limit; start += page) {
@@ -529,7 +512,7 @@ export class RedisStore implements StoreV1 {
     });
   }
 
-  async decideApproval(op: DecideOp): Promise<DecideOutcome> {
+  async decideApproval(op: core.DecideOp): Promise<core.DecideOutcome> {
     checkPartition(op.partition);
     const reservation = op.reservation;
     const control = {
@@ -584,7 +567,7 @@ export class RedisStore implements StoreV1 {
     return { status: 'ok', approval };
   }
 
-  async issueApprovalToken(op: IssueOp): Promise<IssueOutcome> {
+  async issueApprovalToken(op: core.IssueOp): Promise<core.IssueOutcome> {
     checkPartition(op.partition);
     const control = {
       now: op.now,
@@ -611,12 +594,7 @@ export class RedisStore implements StoreV1 {
     };
   }
 
-  async reservationUsage(op: {
-    partition: string;
-    userId: string;
-    now: number;
-    windows: readonly ReservationWindow[];
-  }): Promise<ReservationUsage> {
+  async reservationUsage(op: core.ReservationUsageOp): Promise<core.ReservationUsage> {
     checkPartition(op.partition);
     const control = {
       now: op.now,
@@ -643,7 +621,7 @@ export class RedisStore implements StoreV1 {
    * a live reservation is committed at the share, a committed one gives back the rest.
    * The share's part and whole (reduced) must be at most 10^15, like every amount.
    */
-  async captureReservation(op: CaptureReservationOp): Promise<CaptureReservationOutcome> {
+  async captureReservation(op: core.CaptureReservationOp): Promise<core.CaptureReservationOutcome> {
     checkPartition(op.partition);
     const { p, q } = shareArgs(op.share);
     const control = { now: op.now, base: this.keys.base(op.partition), id: op.reservationId, p, q };
@@ -690,7 +668,10 @@ export class RedisStore implements StoreV1 {
    * subscriber's connection is down is not replayed: `onGap` is called once the
    * subscription is back, so that waiters read again.
    */
-  subscribeApprovals(listener: (event: ApprovalEvent) => void, onGap?: () => void): () => void {
+  subscribeApprovals(
+    listener: (event: core.ApprovalEvent) => void,
+    onGap?: () => void,
+  ): () => void {
     if (this.#closed) return noop;
     const unsubscribe = this.#listeners.add(listener);
     if (onGap) this.#gapListeners.add(onGap);
@@ -784,7 +765,7 @@ export class RedisStore implements StoreV1 {
     if (isApprovalEvent(event)) this.#deliver(event);
   };
 
-  #deliver(event: ApprovalEvent): void {
+  #deliver(event: core.ApprovalEvent): void {
     this.#listeners.deliver(event);
   }
 
@@ -921,7 +902,7 @@ function positive(value: number, name: string): number {
   return value;
 }
 
-function isApprovalEvent(value: unknown): value is ApprovalEvent {
+function isApprovalEvent(value: unknown): value is core.ApprovalEvent {
   if (typeof value !== 'object' || value === null) return false;
   const event = value as Record<string, unknown>;
   return (

@@ -1,10 +1,46 @@
 import type { LimitWindow } from '../limits/spending-limits.js';
 import type { ApprovalRecord, TransactionRecord } from './records.js';
-import type { AuthorizeOp } from './store-v1.js';
+import type { AuthorizeOp, ReservationRequest } from './store-v1.js';
 
-// The one place that says what a store keeps for an authorize once it knows whether it
-// reserved and which limits the amount exceeds. Every store builds its records here, so
-// the engine reads the facts back from the store's answer instead of deriving them again.
+// The one place that says which limits an authorize's amount exceeds, and what a store
+// keeps for it once it knows whether it reserved. Every store decides and builds its
+// records here, so the engine reads the facts back from the store's answer instead of
+// deriving them again.
+
+/**
+ * The limits a reservation would exceed, in the order the contract lists them: the
+ * per-transaction limit, then each window whose use so far plus the amount is over its
+ * limit. A store calls it inside its atomic step with what each window has used
+ * (committed plus live reservations), and reserves only when it answers none.
+ *
+ * @example
+ * ```ts
+ * import { exceededLimits, type ReservationRequest } from '@handshake/core';
+ * declare const request: ReservationRequest;
+ * declare const usedMinor: (windowKey: string) => bigint; // committed plus live reservations
+ *
+ * const exceeded = exceededLimits(request, usedMinor); // e.g. ['daily']
+ * const reserve = exceeded.length === 0;
+ * ```
+ */
+export function exceededLimits(
+  request: ReservationRequest,
+  usedMinor: (windowKey: string) => bigint,
+): LimitWindow[] {
+  const exceeded: LimitWindow[] = [];
+  if (
+    request.perTransactionMinor !== undefined &&
+    request.amountMinor > request.perTransactionMinor
+  ) {
+    exceeded.push('transaction');
+  }
+  for (const window of request.windows) {
+    if (usedMinor(window.key) + request.amountMinor > window.limitMinor) {
+      exceeded.push(window.window);
+    }
+  }
+  return exceeded;
+}
 
 /**
  * The approval a store keeps for a pending authorize: `op.approval` with a

@@ -2,7 +2,11 @@ import type { LimitWindow } from '../limits/spending-limits.js';
 import type { AbandonedExecution, ResolveAbandonedOp } from './abandoned.js';
 import { amountBinding } from './amount-binding.js';
 import { ApprovalListeners } from './approval-listeners.js';
-import { authorizedTokenRecord, pendingApprovalRecord } from './authorize-records.js';
+import {
+  authorizedTokenRecord,
+  exceededLimits,
+  pendingApprovalRecord,
+} from './authorize-records.js';
 import {
   type CaptureReservationOp,
   type CaptureReservationOutcome,
@@ -139,9 +143,9 @@ export class MemoryStore implements StoreV1 {
       this.#rate.set(key, entry);
     }
     let reserved = false;
-    const exceeded: LimitWindow[] = [];
+    let exceeded: LimitWindow[] = [];
     if (op.reservation) {
-      exceeded.push(...this.#exceeded(op.partition, op.reservation, op.now));
+      exceeded = exceededLimits(op.reservation, (key) => this.#used(op.partition, key, op.now));
       if (exceeded.length === 0) {
         this.#reserve(op.partition, op.reservation);
         reserved = true;
@@ -417,22 +421,6 @@ export class MemoryStore implements StoreV1 {
       }
     }
     return total;
-  }
-
-  #exceeded(partition: string, request: ReservationRequest, now: number): LimitWindow[] {
-    const exceeded: LimitWindow[] = [];
-    if (
-      request.perTransactionMinor !== undefined &&
-      request.amountMinor > request.perTransactionMinor
-    ) {
-      exceeded.push('transaction');
-    }
-    for (const window of request.windows) {
-      if (this.#used(partition, window.key, now) + request.amountMinor > window.limitMinor) {
-        exceeded.push(window.window);
-      }
-    }
-    return exceeded;
   }
 
   #reserve(partition: string, request: ReservationRequest): void {

@@ -1,6 +1,17 @@
 import type { Tier } from '@handshake/protocol';
 import type { LimitWindow } from '../limits/spending-limits.js';
 
+/** The call an authorization is bound to: who asked it, in which session, and what it is. */
+interface BoundCall {
+  transactionId: string;
+  userId: string;
+  /** Identifies the session that authorized; replays are answered to it only. */
+  sessionId: string;
+  tool: string;
+  tier: Tier;
+  paramsHash: string;
+}
+
 /**
  * The transaction an ephemeral token authorizes, stored under the token's digest.
  * Amounts are minor units as decimal strings so records stay JSON.
@@ -23,14 +34,7 @@ import type { LimitWindow } from '../limits/spending-limits.js';
  * };
  * ```
  */
-export interface TransactionRecord {
-  transactionId: string;
-  userId: string;
-  /** Identifies the session that authorized; replays are answered to it only. */
-  sessionId: string;
-  tool: string;
-  tier: Tier;
-  paramsHash: string;
+export interface TransactionRecord extends BoundCall {
   /** Milliseconds since the epoch after which the token is refused. */
   expiresAt: number;
   createdAt: number;
@@ -128,14 +132,8 @@ export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired' | 'wi
  * }
  * ```
  */
-export interface ApprovalRecord {
+export interface ApprovalRecord extends BoundCall {
   approvalId: string;
-  transactionId: string;
-  userId: string;
-  sessionId: string;
-  tool: string;
-  tier: Tier;
-  paramsHash: string;
   /** The parameters, for the approver to read; sensitive fields are redacted before storage. */
   parameters: unknown;
   status: ApprovalStatus;

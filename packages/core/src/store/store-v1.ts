@@ -80,18 +80,30 @@ export interface RateLimitHit {
   bucket?: string;
 }
 
+/** What an operation that stores a token carries. */
+interface StoresToken {
+  /** The token: its SHA-256 digest (stores never see the token itself) and its record. */
+  token: { digest: string; record: TransactionRecord };
+  /** How long a consumed token's tombstone (and the result for replay) is kept. */
+  retainMs: number;
+}
+
 /**
- * Everything `authorize` stores, in one atomic operation.
+ * Everything `authorize` stores, in one atomic operation: the token when the call needs
+ * no approval, else the approval.
  *
  * @example
  * ```ts
- * import { type AuthorizeOp, type AuthorizeOutcome, pendingApprovalRecord } from '@handshake/core';
+ * import {
+ *   type AuthorizeOp,
+ *   type AuthorizeOutcome,
+ *   exceededLimits,
+ *   pendingApprovalRecord,
+ * } from '@handshake/core';
  *
  * // The heart of a store's `authorize`, for one user, inside one transaction or lock.
  * function decide(op: AuthorizeOp, usedMinor: (windowKey: string) => bigint): AuthorizeOutcome {
- *   const exceeded = (op.reservation?.windows ?? [])
- *     .filter((w) => usedMinor(w.key) + (op.reservation?.amountMinor ?? 0n) > w.limitMinor)
- *     .map((w) => w.window);
+ *   const exceeded = op.reservation ? exceededLimits(op.reservation, usedMinor) : [];
  *   if (op.requiresApproval || exceeded.length > 0) {
  *     const reserved = exceeded.length === 0 && op.reservation !== undefined;
  *     // … store this approval …
@@ -102,7 +114,7 @@ export interface RateLimitHit {
  * }
  * ```
  */
-export interface AuthorizeOp {
+export interface AuthorizeOp extends StoresToken {
   /** Partition key (derived from the user); stores co-locate a user's keys by it. */
   partition: string;
   userId: string;
@@ -111,16 +123,12 @@ export interface AuthorizeOp {
   reservation?: ReservationRequest;
   /** When true the call needs approval whatever the limits say. */
   requiresApproval: boolean;
-  /** The token record, stored if no approval is needed. */
-  token: { digest: string; record: TransactionRecord };
   /**
    * The approval record, stored if approval is needed or a limit is exceeded, as
    * {@link pendingApprovalRecord} completes it: a `{ kind: 'limit', window }` reason for
    * each exceeded limit, and the reservation's id only when the store reserved.
    */
   approval: ApprovalRecord;
-  /** How long a consumed token's tombstone (and the result for replay) is kept. */
-  retainMs: number;
 }
 
 /**
@@ -338,12 +346,10 @@ export type DecideOutcome =
  * };
  * ```
  */
-export interface IssueOp {
+export interface IssueOp extends StoresToken {
   partition: string;
   approvalId: string;
   now: number;
-  token: { digest: string; record: TransactionRecord };
-  retainMs: number;
   /** How many tokens of one approval may be live at once (at least 1). */
   maxLiveTokens: number;
 }
@@ -387,6 +393,28 @@ export type IssueOutcome =
 export interface ReservationUsage {
   /** Window key → minor units used (committed plus live reservations). */
   used: Record<string, bigint>;
+}
+
+/**
+ * Read how much of each of a user's windows is used: the {@link ReservationUsage}.
+ *
+ * @example
+ * ```ts
+ * import type { ReservationUsageOp } from '@handshake/core';
+ *
+ * const op: ReservationUsageOp = {
+ *   partition: '0123456789abcdef',
+ *   userId: 'alice',
+ *   now: Date.now(),
+ *   windows: [{ window: 'daily', key: 'daily:2026-11-21', limitMinor: 100_000n, endsAt: Date.parse('2026-11-22T00:00:00Z') }],
+ * };
+ * ```
+ */
+export interface ReservationUsageOp {
+  partition: string;
+  userId: string;
+  now: number;
+  windows: readonly ReservationWindow[];
 }
 
 /**
@@ -439,12 +467,7 @@ export interface StoreV1 {
   }): Awaitable<readonly ApprovalRecord[]>;
   decideApproval(op: DecideOp): Awaitable<DecideOutcome>;
   issueApprovalToken(op: IssueOp): Awaitable<IssueOutcome>;
-  reservationUsage(op: {
-    partition: string;
-    userId: string;
-    now: number;
-    windows: readonly ReservationWindow[];
-  }): Awaitable<ReservationUsage>;
+  reservationUsage(op: ReservationUsageOp): Awaitable<ReservationUsage>;
   /**
    * Counts a committed (or still reserved) card purchase at the amount captured, once.
    * Optional: a store without it leaves the whole reserved amount counted.
