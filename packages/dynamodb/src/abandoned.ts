@@ -67,19 +67,14 @@ async function resolveOne(
   const update = approval
     ? 'SET #cst = :completed, #cout = :out, #cdrop = :drop'
     : 'SET #st = :completed, #out = :out, #drop = :drop, #ttl = :ttl';
-  const result = await db.update({
-    Key: db.key(pk, str(item, 'sk') ?? ''),
-    ConditionExpression: condition,
-    UpdateExpression: update,
-    ExpressionAttributeNames: namesOf(condition, update),
-    ExpressionAttributeValues: {
-      ':executing': S('executing'),
-      ':before': N(op.consumedBefore),
-      ':completed': S('completed'),
-      ':out': S(JSON.stringify(op.outcome)),
-      ':drop': N(drop),
-      ...(approval ? {} : { ':ttl': ttlSeconds(drop) }),
-    },
+  const key = db.key(pk, str(item, 'sk') ?? '');
+  const result = await db.update(key, condition, update, {
+    ':executing': S('executing'),
+    ':before': N(op.consumedBefore),
+    ':completed': S('completed'),
+    ':out': S(JSON.stringify(op.outcome)),
+    ':drop': N(drop),
+    ...(approval ? {} : { ':ttl': ttlSeconds(drop) }),
   });
   if (!result.ok) return undefined;
   return { partition, tombstone: tombstoneOf(record, item, prefix) };

@@ -11,7 +11,6 @@ import {
   type TransactionRecord,
 } from '@handshake/core';
 import { type Connection, type Item, N, num, S, str, ttlSeconds } from './connection.js';
-import { namesOf } from './expression.js';
 import { inLane } from './lane.js';
 import { itemKey, statusKey } from './table.js';
 import { consumedFields, mismatchOf, present, recordOf, tokenItem, tombstoneOf } from './tokens.js';
@@ -117,13 +116,8 @@ export async function decide(
   }
   const condition = '#st = :expected AND #drop > :now';
   const update = `SET ${sets.join(', ')}`;
-  const result = await db.update({
-    Key: db.key(itemKey.pk(op.partition), itemKey.approval(op.approvalId)),
-    ConditionExpression: condition,
-    UpdateExpression: update,
-    ExpressionAttributeNames: namesOf(condition, update),
-    ExpressionAttributeValues: values,
-  });
+  const key = db.key(itemKey.pk(op.partition), itemKey.approval(op.approvalId));
+  const result = await db.update(key, condition, update, values);
   if (result.ok && result.item) return { status: 'ok', approval: decodeApproval(result.item) };
   if (!present(result.item, op.now)) return { status: 'unknown' };
   return { status: 'conflict', approval: decodeApproval(result.item) };
@@ -161,17 +155,12 @@ async function issueNow(db: Connection, op: IssueOp): Promise<IssueOutcome> {
       version === undefined ? 'attribute_not_exists(#tver)' : '#tver = :tver'
     }`;
     const update = 'SET #tdigs = :live, #tver = :next';
-    const moved = await db.update({
-      Key: db.key(itemKey.pk(op.partition), itemKey.approval(op.approvalId)),
-      ConditionExpression: condition,
-      UpdateExpression: update,
-      ExpressionAttributeNames: namesOf(condition, update),
-      ExpressionAttributeValues: {
-        ':approved': S('approved'),
-        ':live': { L: live.map((digest) => S(digest)) },
-        ':next': N((version ?? 0) + 1),
-        ...(version === undefined ? {} : { ':tver': N(version) }),
-      },
+    const key = db.key(itemKey.pk(op.partition), itemKey.approval(op.approvalId));
+    const moved = await db.update(key, condition, update, {
+      ':approved': S('approved'),
+      ':live': { L: live.map((digest) => S(digest)) },
+      ':next': N((version ?? 0) + 1),
+      ...(version === undefined ? {} : { ':tver': N(version) }),
     });
     if (moved.ok && moved.item) {
       // Tokens beyond the bound no longer work (the approval does not list them).
@@ -230,17 +219,11 @@ export async function consumeIssued(
     if (!item || !liveDigests(item).includes(op.digest)) return { status: 'unknown' };
     return expired ? { status: 'expired' } : { status: 'mismatch', field: field ?? 'userId' };
   }
-  const result = await db.update({
-    Key: key,
-    ConditionExpression: condition,
-    UpdateExpression: update,
-    ExpressionAttributeNames: namesOf(condition, update),
-    ExpressionAttributeValues: {
-      ':d': S(op.digest),
-      ':approved': S('approved'),
-      ':cdrop': N(drop),
-      ...consumedFields(op, nonce),
-    },
+  const result = await db.update(key, condition, update, {
+    ':d': S(op.digest),
+    ':approved': S('approved'),
+    ':cdrop': N(drop),
+    ...consumedFields(op, nonce),
   });
   if (result.ok) return { status: 'ok', record };
   const item = result.item;
@@ -256,16 +239,11 @@ export async function completeIssued(db: Connection, op: CompleteOp, pointer: It
   const approvalId = str(pointer, 'apr') as string;
   const condition = '#cdig = :d';
   const update = 'SET #cst = :completed, #cout = :out, #cdrop = :cdrop';
-  await db.update({
-    Key: db.key(itemKey.pk(op.partition), itemKey.approval(approvalId)),
-    ConditionExpression: condition,
-    UpdateExpression: update,
-    ExpressionAttributeNames: namesOf(condition, update),
-    ExpressionAttributeValues: {
-      ':d': S(op.digest),
-      ':completed': S('completed'),
-      ':out': S(JSON.stringify(op.outcome)),
-      ':cdrop': N(op.now + op.retainMs),
-    },
+  const key = db.key(itemKey.pk(op.partition), itemKey.approval(approvalId));
+  await db.update(key, condition, update, {
+    ':d': S(op.digest),
+    ':completed': S('completed'),
+    ':out': S(JSON.stringify(op.outcome)),
+    ':cdrop': N(op.now + op.retainMs),
   });
 }

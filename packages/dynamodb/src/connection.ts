@@ -13,10 +13,10 @@ import {
   type ScanCommandInput,
   type ScanCommandOutput,
   UpdateItemCommand,
-  type UpdateItemCommandInput,
   type UpdateItemCommandOutput,
 } from '@aws-sdk/client-dynamodb';
 import { HandshakeError } from '@handshake/protocol';
+import { namesOf } from './expression.js';
 
 /** One stored item, in DynamoDB's attribute-value form. */
 export type Item = Record<string, AttributeValue>;
@@ -61,12 +61,20 @@ export class Connection {
     return out.Item;
   }
 
-  /** A conditional update answering the whole new item, or the old one when refused. */
-  update(input: Omit<UpdateItemCommandInput, 'TableName'>): Promise<WriteResult> {
+  /**
+   * A conditional update of the item at `key`: `update` where `condition` holds, with
+   * `values` for their `:placeholders` (attributes are named as `#name`, see
+   * {@link namesOf}). Answers the whole new item, or the old one when refused.
+   */
+  update(key: Item, condition: string, update: string, values: Item): Promise<WriteResult> {
     return this.#conditional(
-      input.Key as Item,
+      key,
       new UpdateItemCommand({
-        ...input,
+        Key: key,
+        ConditionExpression: condition,
+        UpdateExpression: update,
+        ExpressionAttributeNames: namesOf(condition, update),
+        ExpressionAttributeValues: values,
         TableName: this.tableName,
         ReturnValues: 'ALL_NEW',
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',

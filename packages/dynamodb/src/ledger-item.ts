@@ -1,7 +1,6 @@
 import type { RateLimitHit } from '@handshake/core';
 import { HandshakeError } from '@handshake/protocol';
 import { type Connection, type Item, N, num, S, str, ttlSeconds } from './connection.js';
-import { namesOf } from './expression.js';
 import { inLane } from './lane.js';
 import { type Ledger, type LedgerDoc, ledgerEnd, parseLedger, prune } from './ledger.js';
 import { itemKey } from './table.js';
@@ -79,18 +78,12 @@ async function writeLedger<T>(
     }
     const condition = ledger.version === 0 ? 'attribute_not_exists(#ver)' : '#ver = :ver';
     const update = 'SET #doc = :doc, #ver = :next, #ttl = :ttl';
-    const result = await db.update({
-      Key: key,
-      ConditionExpression: condition,
-      UpdateExpression: update,
-      ExpressionAttributeNames: namesOf(condition, update),
-      ExpressionAttributeValues: {
-        ...(ledger.version === 0 ? {} : { ':ver': N(ledger.version) }),
-        ':next': N(ledger.version + 1),
-        ':doc': S(JSON.stringify(next)),
-        // Kept a day past the last window, so an idle user's ledger goes by itself.
-        ':ttl': ttlSeconds(Math.max(ledgerEnd(next), now) + 86_400_000),
-      },
+    const result = await db.update(key, condition, update, {
+      ...(ledger.version === 0 ? {} : { ':ver': N(ledger.version) }),
+      ':next': N(ledger.version + 1),
+      ':doc': S(JSON.stringify(next)),
+      // Kept a day past the last window, so an idle user's ledger goes by itself.
+      ':ttl': ttlSeconds(Math.max(ledgerEnd(next), now) + 86_400_000),
     });
     if (result.ok) {
       known.set(partition, { doc: next, version: ledger.version + 1 });
@@ -126,16 +119,11 @@ export async function countHit(
   if (hit.limit <= 0) return { limited: true, retryAfterMs: endsAt - now };
   const condition = 'attribute_not_exists(#cnt) OR #cnt < :limit';
   const update = 'ADD #cnt :one SET #ttl = :ttl';
-  const result = await db.update({
-    Key: db.key(itemKey.pk(partition), itemKey.rate(start, hit.bucket)),
-    ConditionExpression: condition,
-    UpdateExpression: update,
-    ExpressionAttributeNames: namesOf(condition, update),
-    ExpressionAttributeValues: {
-      ':limit': N(hit.limit),
-      ':one': N(1),
-      ':ttl': ttlSeconds(endsAt),
-    },
+  const key = db.key(itemKey.pk(partition), itemKey.rate(start, hit.bucket));
+  const result = await db.update(key, condition, update, {
+    ':limit': N(hit.limit),
+    ':one': N(1),
+    ':ttl': ttlSeconds(endsAt),
   });
   return result.ok ? { limited: false } : { limited: true, retryAfterMs: endsAt - now };
 }

@@ -9,7 +9,6 @@ import {
   type TransactionRecord,
 } from '@handshake/core';
 import { type Connection, type Item, N, num, S, str, ttlSeconds } from './connection.js';
-import { namesOf } from './expression.js';
 import { itemKey } from './table.js';
 
 /**
@@ -115,23 +114,18 @@ export async function consumePlain(
   const update =
     'SET #k = :used, #sid = :sid, #st = :executing, #cat = :now, #n = :n, #drop = :drop, #ttl = :ttl';
   const drop = op.now + op.retainMs;
-  const result = await db.update({
-    Key: db.key(itemKey.pk(op.partition), itemKey.token(op.digest)),
-    ConditionExpression: condition,
-    UpdateExpression: update,
-    ExpressionAttributeNames: namesOf(condition, update),
-    ExpressionAttributeValues: {
-      ':live': S('live'),
-      ':used': S('used'),
-      ':u': S(op.expect.userId),
-      ':t': S(op.expect.tool),
-      ':h': S(op.expect.paramsHash),
-      ...(hasTx ? { ':x': S(op.expect.transactionId as string) } : {}),
-      ...(hasAmount ? { ':amt': S(op.expect.amount as string) } : {}),
-      ':drop': N(drop),
-      ':ttl': ttlSeconds(drop),
-      ...consumedFields(op, nonce),
-    },
+  const key = db.key(itemKey.pk(op.partition), itemKey.token(op.digest));
+  const result = await db.update(key, condition, update, {
+    ':live': S('live'),
+    ':used': S('used'),
+    ':u': S(op.expect.userId),
+    ':t': S(op.expect.tool),
+    ':h': S(op.expect.paramsHash),
+    ...(hasTx ? { ':x': S(op.expect.transactionId as string) } : {}),
+    ...(hasAmount ? { ':amt': S(op.expect.amount as string) } : {}),
+    ':drop': N(drop),
+    ':ttl': ttlSeconds(drop),
+    ...consumedFields(op, nonce),
   });
   if (result.ok && result.item) return { status: 'ok', record: recordOf(result.item) };
   const item = result.item;
@@ -159,18 +153,13 @@ export async function completePlain(db: Connection, op: CompleteOp): Promise<Ite
   const condition = '#k = :used';
   const update = 'SET #st = :completed, #out = :out, #drop = :drop, #ttl = :ttl';
   const drop = op.now + op.retainMs;
-  const result = await db.update({
-    Key: db.key(itemKey.pk(op.partition), itemKey.token(op.digest)),
-    ConditionExpression: condition,
-    UpdateExpression: update,
-    ExpressionAttributeNames: namesOf(condition, update),
-    ExpressionAttributeValues: {
-      ':used': S('used'),
-      ':completed': S('completed'),
-      ':out': S(JSON.stringify(op.outcome)),
-      ':drop': N(drop),
-      ':ttl': ttlSeconds(drop),
-    },
+  const key = db.key(itemKey.pk(op.partition), itemKey.token(op.digest));
+  const result = await db.update(key, condition, update, {
+    ':used': S('used'),
+    ':completed': S('completed'),
+    ':out': S(JSON.stringify(op.outcome)),
+    ':drop': N(drop),
+    ':ttl': ttlSeconds(drop),
   });
   if (!result.ok && str(result.item, 'k') === 'issued') return result.item;
   return undefined;
