@@ -49,6 +49,7 @@ export {
   ExecuteRequestSchema,
   type ExecuteResponse,
   ExecuteResponseSchema,
+  LimitWindowSchema,
   MoneySchema,
   ParametersSchema,
   type PendingResponse,

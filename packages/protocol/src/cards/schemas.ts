@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { LIMIT_WINDOWS } from '../limits/limit-windows.js';
 import { isCurrency } from '../money/currencies.js';
-import { SignatureSchema } from '../schemas/wire.js';
+import { LimitWindowSchema, SignatureSchema } from '../schemas/wire.js';
 
 // The spend API of the LayrPay seed, on the wire. Requests are strict (unknown fields
 // are refused); responses are parsed leniently by clients, so new fields can be added.
@@ -464,7 +463,18 @@ export const SpendLimitsResponseSchema = z.object({
  */
 export type SpendLimitsResponse = z.infer<typeof SpendLimitsResponseSchema>;
 
-const ReasonSchema = z.enum(['tier', ...LIMIT_WINDOWS]);
+const ReasonSchema = z.enum(['tier', ...LimitWindowSchema.options]);
+
+/** What every answer about a validation says of it: its ids, and its token once there is one. */
+const validationFields = {
+  /** The transaction id when auto-approved; the approval id when a person decides. */
+  authorization_id: z.string(),
+  /** The transaction the card's execute signature covers. */
+  transaction_id: z.string(),
+  validation_token: z.string().optional(),
+  /** When the validation token (or, while pending, the approval request) expires. */
+  expires_at: z.string().optional(),
+};
 
 /**
  * The JSON answer of `validate-transaction`, and the `data` of each of its SSE events
@@ -480,13 +490,7 @@ const ReasonSchema = z.enum(['tier', ...LIMIT_WINDOWS]);
  */
 export const ValidationResponseSchema = z.object({
   status: z.enum(['auto_approved', 'pending', 'approved', 'denied', 'timeout']),
-  /** The transaction id when auto-approved; the approval id when a person decides. */
-  authorization_id: z.string(),
-  /** The transaction the card's execute signature covers. */
-  transaction_id: z.string(),
-  validation_token: z.string().optional(),
-  /** When the validation token (or, while pending, the approval request) expires. */
-  expires_at: z.string().optional(),
+  ...validationFields,
   /** The amount as validated, e.g. `{ value: '30.00', currency: 'USD' }`. */
   amount: z.object({ value: z.string(), currency: z.string() }).optional(),
   /** Why a person must decide (pending only). */
@@ -527,10 +531,7 @@ export type ValidationResponse = z.infer<typeof ValidationResponseSchema>;
 export const AuthorizationStatusResponseSchema = z.object({
   /** `withdrawn`: the requester withdrew the validation while it was pending. */
   status: z.enum(['pending', 'approved', 'denied', 'expired', 'withdrawn']),
-  authorization_id: z.string(),
-  transaction_id: z.string(),
-  validation_token: z.string().optional(),
-  expires_at: z.string().optional(),
+  ...validationFields,
   /** `true` once the validation was consumed (the card was created): it never yields a token again. */
   executed: z.boolean().optional(),
   reason: z.string().optional(),

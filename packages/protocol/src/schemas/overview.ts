@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MoneySchema, TierSchema } from './wire.js';
+import { LimitWindowSchema, MoneySchema, TierSchema } from './wire.js';
 
 /**
  * `GET /overview`: what approvers see at a glance, from the service's own state — the
@@ -50,7 +50,7 @@ export const ApproverOverviewSchema = z.object({
         timeZone: z.string().optional(),
         windows: z.array(
           z.object({
-            window: z.enum(['daily', 'weekly', 'monthly']),
+            window: LimitWindowSchema.exclude(['transaction']),
             limit: z.string(),
             /** Committed plus reserved, in the limits' currency. */
             used: z.string(),

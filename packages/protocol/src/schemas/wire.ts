@@ -231,6 +231,19 @@ export type DecisionChannel = NonNullable<z.infer<typeof DecisionRequestSchema>[
 export type DecisionRequest = z.infer<typeof DecisionRequestSchema>;
 
 /**
+ * A window a spending limit applies to: one of {@link LIMIT_WINDOWS}.
+ *
+ * @example
+ * ```ts
+ * import { LimitWindowSchema } from '@handshake/protocol';
+ *
+ * LimitWindowSchema.parse('daily'); // 'daily'
+ * LimitWindowSchema.safeParse('yearly').success; // false
+ * ```
+ */
+export const LimitWindowSchema = z.enum(LIMIT_WINDOWS);
+
+/**
  * Why an approval is needed.
  *
  * @example
@@ -245,7 +258,7 @@ export const ApprovalReasonSchema = z.union([
   z.object({ kind: z.literal('tier') }),
   z.object({
     kind: z.literal('limit'),
-    window: z.enum(LIMIT_WINDOWS),
+    window: LimitWindowSchema,
   }),
 ]);
 
