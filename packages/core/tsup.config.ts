@@ -1,11 +1,6 @@
-import { rmSync } from 'node:fs';
-import { defineConfig, type Options } from 'tsup';
+import { packageBuild } from '../../tsup.base.js';
 
-// The configurations below build in parallel, so none may clean the output of another:
-// clear dist once, when the config loads.
-rmSync(new URL('./dist', import.meta.url), { recursive: true, force: true });
-
-const shared: Options = {
+export default packageBuild({
   entry: {
     index: 'src/index.ts',
     node: 'src/node/index.ts',
@@ -13,15 +8,5 @@ const shared: Options = {
     testing: 'src/testing/index.ts',
     opentelemetry: 'src/opentelemetry/index.ts',
   },
-  sourcemap: true,
-  target: 'es2023',
-};
-
-export default defineConfig([
-  // One declaration pass writes both `.d.ts` (for `import`) and `.d.cts` (for `require`).
-  { ...shared, format: ['esm', 'cjs'], dts: { only: true } },
-  { ...shared, format: 'esm' },
-  // @noble/* and jose publish ES modules only. Node 22.0–22.11 cannot `require()` an ES
-  // module without a flag, so the CommonJS build carries its own copy of them.
-  { ...shared, format: 'cjs', noExternal: [/^@noble\//, /^jose$/] },
-]);
+  requireBundles: [/^@noble\//, /^jose$/],
+});

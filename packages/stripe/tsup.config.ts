@@ -1,20 +1,7 @@
-import { rmSync } from 'node:fs';
-import { defineConfig, type Options } from 'tsup';
+import { packageBuild } from '../../tsup.base.js';
 
-// The configurations below build in parallel, so none may clean the output of another:
-// clear dist once, when the config loads.
-rmSync(new URL('./dist', import.meta.url), { recursive: true, force: true });
-
-const shared: Options = {
+export default packageBuild({
   entry: { index: 'src/index.ts', testing: 'src/testing/index.ts' },
-  sourcemap: true,
-  target: 'es2023',
   // Peers: the user's own copies are used.
   external: ['stripe', 'msw'],
-};
-
-export default defineConfig([
-  // One declaration pass writes both `.d.ts` (for `import`) and `.d.cts` (for `require`).
-  { ...shared, format: ['esm', 'cjs'], dts: { only: true } },
-  { ...shared, format: ['esm', 'cjs'] },
-]);
+});
