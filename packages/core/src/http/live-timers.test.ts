@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Deadlines, Ticker, type TimerScheduler } from './live-timers.js';
+import { Deadlines, Ticker, type TimerEntry, type TimerScheduler } from './live-timers.js';
 
 /** A clock and timers the test moves together: `advance` fires what falls due. */
 function virtualTime() {
@@ -124,5 +124,49 @@ describe('Deadlines', () => {
     expect(fired).toEqual([]);
     time.advance(far);
     expect(fired).toEqual([far]);
+  });
+
+  it('cancels the very entry asked for among entries due at the same time', () => {
+    const time = virtualTime();
+    const deadlines = new Deadlines(time.timers, time.now);
+    const fired: string[] = [];
+    const entry = (name: string): TimerEntry => ({ due: 0, fire: () => fired.push(name) });
+    const [a, b, c, d] = [entry('a'), entry('b'), entry('c'), entry('d')];
+    deadlines.schedule(1_000, a);
+    deadlines.schedule(1_000, b);
+    deadlines.schedule(1_000, c);
+    deadlines.schedule(500, d);
+    deadlines.cancel(b);
+    deadlines.cancel(b);
+    // Never scheduled: nothing happens.
+    deadlines.cancel(entry('e'));
+    expect(deadlines.size).toBe(3);
+    time.advance(1_000);
+    expect(fired).toEqual(['d', 'a', 'c']);
+    // Fired already: nothing to cancel, no timer left.
+    deadlines.cancel(a);
+    expect(time.pending()).toEqual([]);
+  });
+});
+
+describe('Ticker and Deadlines with entries their owners keep', () => {
+  it('a ticker calls a joined entry every period until it leaves', () => {
+    const time = virtualTime();
+    const ticker = new Ticker(1_000, time.timers, time.now);
+    const beats: number[] = [];
+    const member: TimerEntry = { due: 0, fire: () => beats.push(time.now()) };
+    ticker.join(member);
+    expect(member.due).toBe(1_000);
+    time.advance(2_000);
+    expect(beats).toEqual([1_000, 2_000]);
+    // Joining again is still one membership.
+    ticker.join(member);
+    expect(ticker.size).toBe(1);
+    time.advance(1_000);
+    expect(beats).toEqual([1_000, 2_000, 3_000]);
+    ticker.leave(member);
+    ticker.leave(member);
+    expect(ticker.size).toBe(0);
+    expect(time.pending()).toEqual([]);
   });
 });

@@ -41,9 +41,37 @@ const SLICE = 64;
 
 const monotonic = () => performance.now();
 
-interface Entry {
-  callback: () => void;
+/**
+ * A member of a {@link Ticker} or an entry of {@link Deadlines} that its owner keeps and
+ * hands back to leave or cancel, in place of the closure `add` and `after` return: one
+ * object per member, whose `fire` the timer calls. The ticker or queue sets `due`; an
+ * entry belongs to one ticker or queue at a time.
+ *
+ * @example
+ * ```ts
+ * import { Ticker, type TimerEntry } from './live-timers.js';
+ *
+ * const heartbeats = new Ticker(15_000);
+ * const beat: TimerEntry = { due: 0, fire: () => console.log('beat') };
+ * heartbeats.join(beat);
+ * heartbeats.leave(beat);
+ * ```
+ */
+export interface TimerEntry {
+  /** When it is next due, on the timer's clock; set by the ticker or queue. */
   due: number;
+  /** Called when it falls due. */
+  fire(): void;
+}
+
+/** The entry of a callback given to `add` or `after`. */
+class CallbackEntry implements TimerEntry {
+  due = 0;
+  constructor(readonly callback: () => void) {}
+
+  fire(): void {
+    this.callback();
+  }
 }
 
 /**
@@ -69,7 +97,7 @@ export class Ticker {
   readonly #timers: TimerScheduler;
   readonly #now: () => number;
   /** Insertion order is due order. */
-  readonly #entries = new Set<Entry>();
+  readonly #entries = new Set<TimerEntry>();
   #handle: unknown;
   #armed = false;
   #firing = false;
@@ -88,12 +116,25 @@ export class Ticker {
 
   /** Calls `callback` every period from now on; returns the way to stop. */
   add(callback: () => void): () => void {
-    const entry: Entry = { callback, due: this.#now() + this.periodMs };
+    const entry = new CallbackEntry(callback);
+    this.join(entry);
+    return () => this.leave(entry);
+  }
+
+  /**
+   * Calls `entry.fire()` every period from now on, until {@link leave}: the same as
+   * {@link add} without a closure per member. An entry already in joins again from now.
+   */
+  join(entry: TimerEntry): void {
+    this.#entries.delete(entry);
+    entry.due = this.#now() + this.periodMs;
     this.#entries.add(entry);
     if (!this.#armed && !this.#firing) this.#arm(this.periodMs);
-    return () => {
-      if (this.#entries.delete(entry) && this.#entries.size === 0) this.#disarm();
-    };
+  }
+
+  /** Stops calling `entry` (nothing when it is not a member). */
+  leave(entry: TimerEntry): void {
+    if (this.#entries.delete(entry) && this.#entries.size === 0) this.#disarm();
   }
 
   #arm(ms: number): void {
@@ -129,7 +170,7 @@ export class Ticker {
       entry.due = Math.max(entry.due + this.periodMs, now + this.periodMs - window);
       this.#entries.add(entry);
       try {
-        entry.callback();
+        entry.fire();
       } catch {
         // One member's failure must not stop the others' beats.
       }
@@ -156,7 +197,7 @@ export class Deadlines {
   readonly #timers: TimerScheduler;
   readonly #now: () => number;
   /** Sorted by due time, earliest first; equal times keep their order. */
-  readonly #entries: Entry[] = [];
+  readonly #entries: TimerEntry[] = [];
   #handle: unknown;
   #armedFor = Number.POSITIVE_INFINITY;
   /** The timer was armed short of the deadline: runtimes cap a delay at 2^31 - 1 ms. */
@@ -174,26 +215,62 @@ export class Deadlines {
 
   /** Calls `callback` once after `ms`; returns the way to cancel it. */
   after(ms: number, callback: () => void): () => void {
-    const entry: Entry = { callback, due: this.#now() + Math.max(0, ms) };
+    const entry = new CallbackEntry(callback);
+    this.schedule(ms, entry);
+    return () => this.cancel(entry);
+  }
+
+  /**
+   * Calls `entry.fire()` once after `ms`: the same as {@link after} without a closure
+   * per deadline. The entry must not be waiting already; {@link cancel} it first.
+   */
+  schedule(ms: number, entry: TimerEntry): void {
+    entry.due = this.#now() + Math.max(0, ms);
+    const low = this.#after(entry.due);
+    this.#entries.splice(low, 0, entry);
+    if (low === 0) this.#rearm(Math.max(0, ms));
+  }
+
+  /** Cancels `entry` (nothing when it is not waiting: fired or cancelled already). */
+  cancel(entry: TimerEntry): void {
+    // Entries due at the same time sit together, from the first not earlier than it.
+    let index = this.#before(entry.due);
+    const entries = this.#entries;
+    while (index < entries.length && entries[index] !== entry) {
+      if ((entries[index] as TimerEntry).due !== entry.due) return;
+      index += 1;
+    }
+    if (index === entries.length) return;
+    entries.splice(index, 1);
+    if (index === 0) {
+      const next = entries[0];
+      if (next === undefined) this.#rearm(undefined);
+      else if (next.due !== this.#armedFor) this.#rearm(next.due - this.#now());
+    }
+  }
+
+  /** The index of the first entry due after `due`. */
+  #after(due: number): number {
     let low = 0;
     let high = this.#entries.length;
     while (low < high) {
       const middle = (low + high) >>> 1;
-      if ((this.#entries[middle] as Entry).due <= entry.due) low = middle + 1;
+      if ((this.#entries[middle] as TimerEntry).due <= due) low = middle + 1;
       else high = middle;
     }
-    this.#entries.splice(low, 0, entry);
-    if (low === 0) this.#rearm(Math.max(0, ms));
-    return () => {
-      const index = this.#entries.indexOf(entry);
-      if (index < 0) return;
-      this.#entries.splice(index, 1);
-      if (index === 0) {
-        const next = this.#entries[0];
-        if (next === undefined) this.#rearm(undefined);
-        else if (next.due !== this.#armedFor) this.#rearm(next.due - this.#now());
-      }
-    };
+    return low;
+  }
+
+  /** The index of the first entry due at `due` or later. */
+  #before(due: number): number {
+    let low = 0;
+    let high = this.#entries.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if ((this.#entries[middle] as TimerEntry).due < due) low = middle + 1;
+      else high = middle;
+    }
+    return low;
   }
 
   /** Arms the one timer `ms` from now (none when `undefined`). */
@@ -223,10 +300,12 @@ export class Deadlines {
     // The timer fired for the earliest entry: it is due even if the clock lags the timer.
     const now = Math.max(this.#now(), first.due);
     let count = 0;
-    while (count < this.#entries.length && (this.#entries[count] as Entry).due <= now) count += 1;
+    while (count < this.#entries.length && (this.#entries[count] as TimerEntry).due <= now) {
+      count += 1;
+    }
     for (const entry of this.#entries.splice(0, count)) {
       try {
-        entry.callback();
+        entry.fire();
       } catch {
         // One deadline's failure must not keep the others from firing.
       }
