@@ -2,8 +2,8 @@ import { HandshakeError } from '@handshake/protocol';
 import type { HandshakeEngine } from '../engine/engine.js';
 import type { LiveStreamKind } from '../engine/observer.js';
 import type { ApprovalChange, ApprovalWatcher } from '../engine/watch.js';
-import { EventStreamAnswer } from './event-stream.js';
-import type { LiveTimers } from './live-timers.js';
+import { type EventChannel, EventStreamAnswer } from './event-stream.js';
+import type { LiveTimers, TimerEntry } from './live-timers.js';
 import { observeLiveStream } from './stream-observer.js';
 
 /**
@@ -87,9 +87,6 @@ export interface LiveStreamOptions {
   change(stream: LiveStream, change: ApprovalChange): Promise<boolean>;
 }
 
-/** Encoded once: thousands of streams send the same bytes, which nothing writes to. */
-const HEARTBEAT = new TextEncoder().encode(': heartbeat\n\n');
-
 /**
  * The one Server-Sent Events stream of live approvals, which the requester's, the
  * approver's and the validation streams map: a watch of the approvals through the
@@ -123,102 +120,197 @@ export function liveEventStream(options: LiveStreamOptions): Response {
  * own response without a Web stream.
  */
 export function liveEventAnswer(options: LiveStreamOptions): EventStreamAnswer {
-  const { live, signal } = options;
-  return new EventStreamAnswer((channel) => {
-    if (signal?.aborted) {
-      channel.finish();
-      return;
-    }
-    const fail = (error: unknown) => {
-      const code = HandshakeError.isInstance(error) ? error.code : 'INTERNAL_ERROR';
-      // The client reconnects (with Last-Event-ID where the stream has ids).
-      channel.write(`event: error\ndata: ${JSON.stringify({ code })}\n\n`);
-      channel.finish();
-    };
-    // Busy until `start` is done: changes wait in the watcher meanwhile.
-    let busy = true;
-    let watcher: ApprovalWatcher | undefined;
-    /** Handles queued changes one at a time, until none is left. */
-    const drain = async () => {
-      if (busy || watcher === undefined) return;
-      busy = true;
-      try {
-        for (;;) {
-          if (channel.closed) return;
-          const change = watcher.take();
-          if (change === undefined) {
-            if (watcher.error !== undefined) throw watcher.error;
-            return;
-          }
-          if (await options.change(stream, change)) {
-            channel.finish();
-            return;
-          }
-        }
-      } catch (error) {
-        fail(error);
-      } finally {
-        busy = false;
-      }
-    };
-    watcher = options.engine.watchApprovals({
+  return new EventStreamAnswer((channel) => openLiveStream(options, channel));
+}
+
+/** Opens one stream: a function apart, so that the stream holds nothing of its answer. */
+function openLiveStream(options: LiveStreamOptions, channel: EventChannel): void {
+  if (options.signal?.aborted) {
+    channel.finish();
+    return;
+  }
+  new LiveEventStream(options, channel);
+}
+
+const nothing = () => {};
+
+/**
+ * One open stream: what thousands of idle streams each hold, kept to one object and the
+ * few its timers and its channel call (no closure per timer, per deadline or per
+ * callback). It is the {@link LiveStream} its mapper writes through.
+ */
+class LiveEventStream implements LiveStream {
+  readonly #options: LiveStreamOptions;
+  readonly #channel: EventChannel;
+  readonly #watcher: ApprovalWatcher | undefined;
+  /** Busy until `start` is done: changes wait in the watcher meanwhile. */
+  #busy = true;
+  readonly #heartbeat: Heartbeat;
+  readonly #poll: Poll | undefined;
+  /** The deadlines the mapper set that have not fired: none, one, or a list. */
+  #deadlines: StreamDeadline | StreamDeadline[] | undefined;
+  readonly #closeObserved: (() => void) | undefined;
+  readonly #onAbort: (() => void) | undefined;
+
+  constructor(options: LiveStreamOptions, channel: EventChannel) {
+    this.#options = options;
+    this.#channel = channel;
+    const { live, signal } = options;
+    this.#watcher = options.engine.watchApprovals({
       ...(options.ids ? { ids: options.ids } : {}),
-      onReady: () => void drain(),
+      onReady: this.#drain.bind(this),
     });
-    const changes = watcher;
-    const closeObserved = options.kind
+    this.#closeObserved = options.kind
       ? observeLiveStream(options.engine, options.kind)
       : undefined;
-    const leaveHeartbeats = live.heartbeats.add(() => channel.write(HEARTBEAT));
-    const leavePolls =
-      options.poll === false ? undefined : live.polls.add(() => changes.check('poll'));
-    let deadlines: Array<() => void> | undefined;
-    const onAbort = () => channel.finish();
-    signal?.addEventListener('abort', onAbort, { once: true });
-    channel.onClose(() => {
-      void changes.return();
-      leaveHeartbeats();
-      leavePolls?.();
-      if (deadlines) for (const cancel of deadlines) cancel();
-      signal?.removeEventListener('abort', onAbort);
-      closeObserved?.();
-    });
-
-    const stream: LiveStream = {
-      send(event, data, id) {
-        channel.write(
-          `${id === undefined ? '' : `id: ${id}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`,
-        );
-      },
-      get closed() {
-        return channel.closed;
-      },
-      checkAfter(ms, reason) {
-        if (channel.closed) return () => {};
-        deadlines ??= [];
-        const list = deadlines;
-        const cancel = live.deadlines.after(ms, () => {
-          list.splice(list.indexOf(cancel), 1);
-          changes.check(reason);
-        });
-        list.push(cancel);
-        return () => {
-          const index = list.indexOf(cancel);
-          if (index < 0) return;
-          list.splice(index, 1);
-          cancel();
-        };
-      },
-    };
+    this.#heartbeat = new Heartbeat(channel);
+    live.heartbeats.join(this.#heartbeat);
+    if (options.poll !== false) {
+      this.#poll = new Poll(this.#watcher);
+      live.polls.join(this.#poll);
+    }
+    if (signal) {
+      this.#onAbort = () => channel.finish();
+      signal.addEventListener('abort', this.#onAbort, { once: true });
+    }
+    channel.onClose(this.#close.bind(this));
 
     if (options.retryMs !== undefined) channel.write(`retry: ${options.retryMs}\n\n`);
-    options.start(stream).then((done) => {
-      if (done) {
-        channel.finish();
-        return;
+    options.start(this).then(
+      (done) => {
+        if (done) {
+          channel.finish();
+          return;
+        }
+        this.#busy = false;
+        return this.#drain();
+      },
+      (error) => this.#fail(error),
+    );
+  }
+
+  send(event: string, data: unknown, id?: number): void {
+    this.#channel.write(
+      `${id === undefined ? '' : `id: ${id}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`,
+    );
+  }
+
+  get closed(): boolean {
+    return this.#channel.closed;
+  }
+
+  checkAfter(ms: number, reason: string): () => void {
+    if (this.#channel.closed) return nothing;
+    const deadline = new StreamDeadline(this, reason);
+    const waiting = this.#deadlines;
+    if (waiting === undefined) this.#deadlines = deadline;
+    else if (Array.isArray(waiting)) waiting.push(deadline);
+    else this.#deadlines = [waiting, deadline];
+    this.#options.live.deadlines.schedule(ms, deadline);
+    return () => {
+      if (this.#forget(deadline)) this.#options.live.deadlines.cancel(deadline);
+    };
+  }
+
+  /** A deadline of this stream fell due: its check goes to the watcher. */
+  deadlineDue(deadline: StreamDeadline): void {
+    this.#forget(deadline);
+    this.#watcher?.check(deadline.reason);
+  }
+
+  /** Takes `deadline` off this stream's list; false when it was not on it. */
+  #forget(deadline: StreamDeadline): boolean {
+    const waiting = this.#deadlines;
+    if (waiting === deadline) {
+      this.#deadlines = undefined;
+      return true;
+    }
+    if (!Array.isArray(waiting)) return false;
+    const index = waiting.indexOf(deadline);
+    if (index < 0) return false;
+    waiting.splice(index, 1);
+    return true;
+  }
+
+  /** Handles queued changes one at a time, until none is left. */
+  async #drain(): Promise<void> {
+    const watcher = this.#watcher;
+    if (this.#busy || watcher === undefined) return;
+    this.#busy = true;
+    try {
+      for (;;) {
+        if (this.#channel.closed) return;
+        const change = watcher.take();
+        if (change === undefined) {
+          if (watcher.error !== undefined) throw watcher.error;
+          return;
+        }
+        if (await this.#options.change(this, change)) {
+          this.#channel.finish();
+          return;
+        }
       }
-      busy = false;
-      return drain();
-    }, fail);
-  });
+    } catch (error) {
+      this.#fail(error);
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  #fail(error: unknown): void {
+    const code = HandshakeError.isInstance(error) ? error.code : 'INTERNAL_ERROR';
+    // The client reconnects (with Last-Event-ID where the stream has ids).
+    this.#channel.write(`event: error\ndata: ${JSON.stringify({ code })}\n\n`);
+    this.#channel.finish();
+  }
+
+  /** The stream ended: the watch, the timers, the deadlines and the listener go. */
+  #close(): void {
+    void this.#watcher?.return();
+    const { live, signal } = this.#options;
+    live.heartbeats.leave(this.#heartbeat);
+    if (this.#poll) live.polls.leave(this.#poll);
+    const deadlines = this.#deadlines;
+    this.#deadlines = undefined;
+    if (Array.isArray(deadlines)) for (const deadline of deadlines) live.deadlines.cancel(deadline);
+    else if (deadlines) live.deadlines.cancel(deadlines);
+    if (this.#onAbort) signal?.removeEventListener('abort', this.#onAbort);
+    this.#closeObserved?.();
+  }
+}
+
+/** Encoded once: thousands of streams send the same bytes, which nothing writes to. */
+const HEARTBEAT = new TextEncoder().encode(': heartbeat\n\n');
+
+/** A stream's member of the heartbeat ticker. */
+class Heartbeat implements TimerEntry {
+  due = 0;
+  constructor(readonly channel: EventChannel) {}
+
+  fire(): void {
+    this.channel.write(HEARTBEAT);
+  }
+}
+
+/** A stream's member of the poll ticker. */
+class Poll implements TimerEntry {
+  due = 0;
+  constructor(readonly watcher: ApprovalWatcher) {}
+
+  fire(): void {
+    this.watcher.check('poll');
+  }
+}
+
+/** A deadline a stream's mapper set (`checkAfter`), in the handler's deadline queue. */
+class StreamDeadline implements TimerEntry {
+  due = 0;
+  constructor(
+    readonly stream: LiveEventStream,
+    readonly reason: string,
+  ) {}
+
+  fire(): void {
+    this.stream.deadlineDue(this);
+  }
 }

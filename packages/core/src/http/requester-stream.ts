@@ -1,7 +1,7 @@
 import type { HandshakeEngine } from '../engine/engine.js';
 import type { ApprovalRecord } from '../store/records.js';
 import type { EventStreamAnswer } from './event-stream.js';
-import { type LiveStream, liveEventAnswer } from './live-stream.js';
+import { type LiveStream, type LiveStreamOptions, liveEventAnswer } from './live-stream.js';
 import type { LiveTimers } from './live-timers.js';
 import { observeDelivery } from './stream-observer.js';
 
@@ -71,40 +71,66 @@ export function requesterEventStream(options: RequesterStreamOptions): Response 
 
 /** {@link requesterEventStream} as an {@link EventStreamAnswer}, which `serve()` writes natively. */
 export function requesterEventAnswer(options: RequesterStreamOptions): EventStreamAnswer {
-  const { engine, approvalId, credential } = options;
-  let sentVersion = options.lastEventId;
+  return liveEventAnswer(new RequesterMapper(options));
+}
+
+/**
+ * The requester's stream as the live stream's options and mapper in one object: what a
+ * waiting stream keeps of its request (the approval, the credential, the last version
+ * sent), and no record.
+ */
+class RequesterMapper implements LiveStreamOptions {
+  readonly engine: HandshakeEngine;
+  readonly live: LiveTimers;
+  readonly ids: readonly string[];
+  // The requester waits for a decision, which every complete store announces (or
+  // reports a gap): then no safety-net poll. Its deadline is checked in `start`.
+  readonly poll: boolean;
+  readonly kind = 'requester';
+  readonly signal: AbortSignal | undefined;
+  readonly retryMs: number;
+  readonly #credential: string | undefined;
+  #sentVersion: number;
+
+  constructor(options: RequesterStreamOptions) {
+    this.engine = options.engine;
+    this.live = options.live;
+    this.ids = [options.approvalId];
+    this.poll = options.engine.store.approvalEventsComplete !== true;
+    this.signal = options.signal;
+    this.retryMs = options.retryMs;
+    this.#credential = options.credential;
+    this.#sentVersion = options.lastEventId;
+  }
+
+  // Only the deadline is kept of the first read: a waiting stream holds no record.
+  async start(stream: LiveStream): Promise<boolean> {
+    const expiresAt = (await this.#refresh(stream))?.expiresAt;
+    if (expiresAt === undefined) return true;
+    // Wake up at the decision deadline so expiry is reported without waiting for a poll.
+    stream.checkAfter(Math.max(0, expiresAt - this.engine.clock.now()) + 5, 'deadline');
+    return false;
+  }
+
+  async change(stream: LiveStream): Promise<boolean> {
+    return (await this.#refresh(stream)) === undefined;
+  }
+
   /** Sends what is new; the record while the approval is pending, else `undefined`. */
-  const refresh = async (stream: LiveStream): Promise<ApprovalRecord | undefined> => {
+  async #refresh(stream: LiveStream): Promise<ApprovalRecord | undefined> {
+    const engine = this.engine;
+    const approvalId = this.ids[0] as string;
+    const credential = this.#credential;
     const record = await engine.approvalForSession(approvalId, await engine.identify(credential));
     if (!record) return undefined;
     const terminal = record.status !== 'pending';
-    if (record.version > sentVersion || terminal) {
+    if (record.version > this.#sentVersion || terminal) {
       // The view (with the ephemeral token once approved) comes from the same path as
       // the JSON endpoint, so both issue tokens the same way.
       stream.send('status', await engine.approvalStatus(approvalId, credential), record.version);
-      sentVersion = record.version;
+      this.#sentVersion = record.version;
       if (terminal) observeDelivery(engine, record, 'sse');
     }
     return terminal ? undefined : record;
-  };
-  return liveEventAnswer({
-    engine,
-    live: options.live,
-    ids: [approvalId],
-    // The requester waits for a decision, which every complete store announces (or
-    // reports a gap): then no safety-net poll. Its deadline is checked below.
-    poll: engine.store.approvalEventsComplete !== true,
-    kind: 'requester',
-    signal: options.signal,
-    retryMs: options.retryMs,
-    // Only the deadline is kept of the first read: a waiting stream holds no record.
-    async start(stream) {
-      const expiresAt = (await refresh(stream))?.expiresAt;
-      if (expiresAt === undefined) return true;
-      // Wake up at the decision deadline so expiry is reported without waiting for a poll.
-      stream.checkAfter(Math.max(0, expiresAt - engine.clock.now()) + 5, 'deadline');
-      return false;
-    },
-    change: async (stream) => (await refresh(stream)) === undefined,
-  });
+  }
 }
