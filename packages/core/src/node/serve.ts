@@ -195,26 +195,43 @@ function writeJson(answer: JsonAnswer, res: ServerResponse, head: boolean): void
  */
 function writeEventStream(answer: EventStreamAnswer, res: ServerResponse, head: boolean): void {
   res.statusCode = answer.status;
-  for (const [name, value] of answer.headerList()) res.setHeader(name, value);
   if (head) {
+    for (const [name, value] of answer.headerList()) res.setHeader(name, value);
     res.end();
     return;
   }
+  // The header lines setHeader would send, without the copy of each it keeps on the
+  // response for as long as the stream lasts (headers set before still go through it).
+  const lines: string[] = [];
+  for (const [name, value] of answer.headerList()) lines.push(name, value);
+  res.writeHead(answer.status, lines);
   res.flushHeaders();
-  answer.open(new ResponseChannel(res));
+  const channel = new ResponseChannel(res);
+  (res as ChannelResponse)[CHANNEL] = channel;
+  res.on('close', closeChannel);
+  answer.open(channel);
 }
 
 /** Bytes written to a client and not yet taken by its socket, beyond which it is let go. */
 const UNREAD_LIMIT = 1 << 20;
 
+/** Where a response being written as an event stream keeps its channel. */
+const CHANNEL = Symbol('event channel');
+
+type ChannelResponse = ServerResponse & { [CHANNEL]?: ResponseChannel };
+
+/** The `close` listener of every event stream's response: one function, not one per stream. */
+function closeChannel(this: ChannelResponse): void {
+  this[CHANNEL]?.end(false);
+}
+
 /** An {@link EventChannel} onto a Node response. */
 class ResponseChannel implements EventChannel {
   closed = false;
-  private cleanups: Array<() => void> | undefined;
+  /** One clean-up (the usual case), or several. */
+  private cleanups: (() => void) | Array<() => void> | undefined;
 
-  constructor(private readonly res: ServerResponse) {
-    res.once('close', () => this.end(false));
-  }
+  constructor(private readonly res: ServerResponse) {}
 
   write(text: string | Uint8Array): void {
     if (this.closed) return;
@@ -235,16 +252,20 @@ class ResponseChannel implements EventChannel {
       runCleanup(cleanup);
       return;
     }
-    if (this.cleanups === undefined) this.cleanups = [cleanup];
-    else this.cleanups.push(cleanup);
+    const cleanups = this.cleanups;
+    if (cleanups === undefined) this.cleanups = cleanup;
+    else if (Array.isArray(cleanups)) cleanups.push(cleanup);
+    else this.cleanups = [cleanups, cleanup];
   }
 
-  private end(respond: boolean): void {
+  /** Ends the stream once: its clean-ups run, and the response ends when `respond`. */
+  end(respond: boolean): void {
     if (this.closed) return;
     this.closed = true;
     const cleanups = this.cleanups;
     this.cleanups = undefined;
-    if (cleanups) for (const cleanup of cleanups) runCleanup(cleanup);
+    if (Array.isArray(cleanups)) for (const cleanup of cleanups) runCleanup(cleanup);
+    else if (cleanups) runCleanup(cleanups);
     if (respond) {
       if (this.res.destroyed) return;
       this.res.end();
