@@ -2,7 +2,7 @@ import { formatMoney, HandshakeError, type Money, parseMoney } from '@handshake/
 import type { PayPalAPI } from '@paypal/agent-toolkit/mcp';
 import { z } from 'zod';
 import { interpretToolkitResult } from '../toolkit/result.js';
-import { describeIssue, parameterPath, type ToolkitSchema } from '../toolkit/validate.js';
+import { parseToolParameters, type ToolkitSchema } from '../toolkit/validate.js';
 import type { PayPalToolName } from '../tools/tool-names.js';
 
 // PayPal's responses are parsed leniently: only the fields read here must be present.
@@ -51,18 +51,6 @@ export interface MoneyDeclaration {
   recheck?: true;
 }
 
-function validated(tool: string, schema: ToolkitSchema, parameters: unknown) {
-  const result = schema.safeParse(parameters);
-  if (result.success) return result.data as Record<string, unknown>;
-  const issue = result.error.issues[0];
-  const path = parameterPath(issue?.path ?? []);
-  throw new HandshakeError(
-    'VALIDATION_ERROR',
-    `Parameters of ${tool} are invalid at ${path}: ${issue ? describeIssue(issue) : 'rejected by the schema'}`,
-    { path },
-  );
-}
-
 function unexpected(tool: string, what: string): HandshakeError {
   return new HandshakeError(
     'PROVIDER_ERROR',
@@ -89,12 +77,14 @@ function sum(tool: string, amounts: ReadonlyArray<{ currency_code: string; value
 
 /**
  * Remembers what an amount lookup learned about the payee until the engine asks for it
- * (the engine resolves the amount first, then the payee, of the same call).
+ * (the engine resolves the amount first, then the payee, of the same call), by tool and
+ * the id the lookup read.
  */
 class PayeeMemo {
   readonly #entries = new Map<string, string>();
 
-  set(key: string, payee: string | undefined) {
+  set(tool: string, id: string, payee: string | undefined) {
+    const key = `${tool}:${id}`;
     if (payee === undefined || payee === '') {
       this.#entries.delete(key);
       return;
@@ -103,10 +93,16 @@ class PayeeMemo {
     this.#entries.set(key, payee);
   }
 
-  take(key: string): string | undefined {
-    const payee = this.#entries.get(key);
-    this.#entries.delete(key);
-    return payee;
+  /** The `payee` of `tool`: what the lookup of the id in its `field` parameter learned. */
+  reader(tool: string, field: string): (parameters: unknown) => string | undefined {
+    return (parameters) => {
+      const id = (parameters as Record<string, unknown> | null)?.[field];
+      if (typeof id !== 'string') return undefined;
+      const key = `${tool}:${id}`;
+      const payee = this.#entries.get(key);
+      this.#entries.delete(key);
+      return payee;
+    };
   }
 }
 
@@ -160,41 +156,44 @@ export function moneyDeclarations(
   schemas: ReadonlyMap<PayPalToolName, ToolkitSchema>,
 ): Partial<Record<PayPalToolName, MoneyDeclaration>> {
   const payees = new PayeeMemo();
-  const out: Partial<Record<PayPalToolName, MoneyDeclaration>> = {};
-
-  const payOrder = schemas.get('pay_order');
-  if (payOrder) {
-    out.pay_order = {
+  /**
+   * What `tool`'s amount is read from, through one of the toolkit's own tools (`reader`),
+   * as `schema` reads it; PayPal's `what` without it has no usable amount.
+   */
+  const lookUp = async <T>(
+    tool: string,
+    reader: string,
+    args: Record<string, unknown>,
+    schema: z.ZodType<T>,
+    what: string,
+  ): Promise<T> => {
+    const api = await source.api();
+    const found = schema.safeParse(interpretToolkitResult(reader, await api.run(reader, args)));
+    if (!found.success) throw unexpected(tool, what);
+    return found.data;
+  };
+  // Each `amount` here is given the parameters as the tool's schema parsed them.
+  const declarations: Partial<Record<PayPalToolName, MoneyDeclaration>> = {
+    pay_order: {
       // The merchant can update an approved order's amount (PATCH /v2/checkout/orders/{id})
       // until it is captured.
       recheck: true,
       amount: async (parameters) => {
-        const { id } = validated('pay_order', payOrder, parameters) as { id: string };
-        const api = await source.api();
-        const order = OrderSchema.safeParse(
-          interpretToolkitResult('get_order', await api.run('get_order', { id })),
-        );
-        if (!order.success) throw unexpected('pay_order', 'order');
-        const units = order.data.purchase_units;
+        const { id } = parameters as { id: string };
+        const order = await lookUp('pay_order', 'get_order', { id }, OrderSchema, 'order');
+        const units = order.purchase_units;
         const payee = units[0]?.payee;
-        payees.set(`pay_order:${id}`, payee?.email_address ?? payee?.merchant_id);
+        payees.set('pay_order', id, payee?.email_address ?? payee?.merchant_id);
         return sum(
           'pay_order',
           units.map((unit) => unit.amount),
         );
       },
-      payee: (parameters) => {
-        const id = (parameters as { id?: unknown } | null)?.id;
-        return typeof id === 'string' ? payees.take(`pay_order:${id}`) : undefined;
-      },
-    };
-  }
-
-  const createRefund = schemas.get('create_refund');
-  if (createRefund) {
-    out.create_refund = {
+      payee: payees.reader('pay_order', 'id'),
+    },
+    create_refund: {
       amount: async (parameters) => {
-        const { capture_id, amount } = validated('create_refund', createRefund, parameters) as {
+        const { capture_id, amount } = parameters as {
           capture_id: string;
           amount?: { currency_code: string; value: string };
         };
@@ -213,41 +212,30 @@ export function moneyDeclarations(
           currency: capture.data.amount.currency_code,
         };
       },
-    };
-  }
-
-  const acceptClaim = schemas.get('accept_dispute_claim');
-  if (acceptClaim) {
-    out.accept_dispute_claim = {
+    },
+    accept_dispute_claim: {
       recheck: true,
       amount: async (parameters) => {
-        const { dispute_id } = validated('accept_dispute_claim', acceptClaim, parameters) as {
-          dispute_id: string;
-        };
-        const api = await source.api();
-        const dispute = DisputeSchema.safeParse(
-          interpretToolkitResult('get_dispute', await api.run('get_dispute', { dispute_id })),
+        const { dispute_id } = parameters as { dispute_id: string };
+        const dispute = await lookUp(
+          'accept_dispute_claim',
+          'get_dispute',
+          { dispute_id },
+          DisputeSchema,
+          'dispute',
         );
-        if (!dispute.success) throw unexpected('accept_dispute_claim', 'dispute');
-        const buyer = dispute.data.disputed_transactions?.[0]?.buyer?.name;
-        payees.set(`accept_dispute_claim:${dispute_id}`, buyer ? `${buyer} (buyer)` : undefined);
+        const buyer = dispute.disputed_transactions?.[0]?.buyer?.name;
+        payees.set('accept_dispute_claim', dispute_id, buyer ? `${buyer} (buyer)` : undefined);
         return {
-          value: dispute.data.dispute_amount.value,
-          currency: dispute.data.dispute_amount.currency_code,
+          value: dispute.dispute_amount.value,
+          currency: dispute.dispute_amount.currency_code,
         };
       },
-      payee: (parameters) => {
-        const id = (parameters as { dispute_id?: unknown } | null)?.dispute_id;
-        return typeof id === 'string' ? payees.take(`accept_dispute_claim:${id}`) : undefined;
-      },
-    };
-  }
-
-  const updateSubscription = schemas.get('update_subscription');
-  if (updateSubscription) {
-    out.update_subscription = {
+      payee: payees.reader('accept_dispute_claim', 'dispute_id'),
+    },
+    update_subscription: {
       amount: async (parameters) => {
-        const params = validated('update_subscription', updateSubscription, parameters) as {
+        const params = parameters as {
           currency_code?: string;
           outstanding_balance?: string;
           shipping_amount?: string;
@@ -264,6 +252,20 @@ export function moneyDeclarations(
           values.map((value) => ({ value, currency_code: currency })),
         );
       },
+    },
+  };
+
+  const out: Partial<Record<PayPalToolName, MoneyDeclaration>> = {};
+  for (const [tool, declaration] of Object.entries(declarations) as Array<
+    [PayPalToolName, MoneyDeclaration]
+  >) {
+    const schema = schemas.get(tool);
+    if (!schema) continue;
+    out[tool] = {
+      ...declaration,
+      // At authorize, parameters that do not fit the schema are the caller's error.
+      amount: async (parameters) =>
+        declaration.amount(parseToolParameters(tool, schema, parameters, 'VALIDATION_ERROR')),
     };
   }
   return out;

@@ -54,15 +54,21 @@ export function parameterPath(path: ReadonlyArray<string | number>): string {
  * calling it (its `run()` does not validate when called directly). Returns the parsed
  * value, defaults applied.
  *
- * @throws {HandshakeError} `PROVIDER_ERROR` naming the path and the rule, never the value.
+ * @throws {HandshakeError} `code` (`PROVIDER_ERROR` unless said otherwise) naming the path
+ * and the rule, never the value.
  */
-export function parseToolParameters(tool: string, schema: ToolkitSchema, parameters: unknown) {
+export function parseToolParameters(
+  tool: string,
+  schema: ToolkitSchema,
+  parameters: unknown,
+  code: 'PROVIDER_ERROR' | 'VALIDATION_ERROR' = 'PROVIDER_ERROR',
+) {
   const result = schema.safeParse(parameters);
   if (result.success) return result.data as Record<string, unknown>;
   const issue = result.error.issues[0];
   const path = parameterPath(issue?.path ?? []);
   throw new HandshakeError(
-    'PROVIDER_ERROR',
+    code,
     `Parameters of ${tool} are invalid at ${path}: ${issue ? describeIssue(issue) : 'rejected by the schema'}`,
     { path },
   );
