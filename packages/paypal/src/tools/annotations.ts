@@ -3,34 +3,18 @@ import type { PayPalToolName } from './tool-names.js';
 
 // MCP tool annotations (2025-06-18 schema, `ToolAnnotations`): hints for agents and hosts,
 // never a security boundary. Every PayPal tool reaches an outside system (openWorldHint).
-const read: ToolAnnotations = {
-  readOnlyHint: true,
-  destructiveHint: false,
-  idempotentHint: true,
+const openWorld = (hints: Omit<ToolAnnotations, 'openWorldHint'>): ToolAnnotations => ({
+  ...hints,
   openWorldHint: true,
-};
+});
+const read = openWorld({ readOnlyHint: true, destructiveHint: false, idempotentHint: true });
 // Adds something new; calling twice adds it twice.
-const create: ToolAnnotations = {
-  readOnlyHint: false,
-  destructiveHint: false,
-  idempotentHint: false,
-  openWorldHint: true,
-};
+const create = openWorld({ readOnlyHint: false, destructiveHint: false, idempotentHint: false });
 // Overwrites or ends existing state; the same call twice leaves the same state.
-const overwrite: ToolAnnotations = {
-  readOnlyHint: false,
-  destructiveHint: true,
-  idempotentHint: true,
-  openWorldHint: true,
-};
+const overwrite = openWorld({ readOnlyHint: false, destructiveHint: true, idempotentHint: true });
 // Moves money, which cannot be taken back by the tool itself. Marked non-idempotent on
 // purpose so that agents never retry one on their own.
-const money: ToolAnnotations = {
-  readOnlyHint: false,
-  destructiveHint: true,
-  idempotentHint: false,
-  openWorldHint: true,
-};
+const money = openWorld({ readOnlyHint: false, destructiveHint: true, idempotentHint: false });
 
 /**
  * MCP annotations (`readOnlyHint`, `destructiveHint`, `idempotentHint`, `openWorldHint`)
