@@ -188,6 +188,31 @@ function integer(
   return Number(text);
 }
 
+/** The list in the variable `name`, read by `parse` (its errors named for the variable). */
+function list<T>(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  parse: (text: string) => T,
+  empty: NoInfer<T>,
+): T {
+  const text = env[name];
+  if (!text) return empty;
+  try {
+    return parse(text);
+  } catch (error) {
+    throw new ConfigError(name, (error as Error).message);
+  }
+}
+
+/** A secret of at least `minLength` characters, or undefined when unset. */
+function secret(env: NodeJS.ProcessEnv, name: string, minLength: number): string | undefined {
+  const value = env[name] || undefined;
+  if (value !== undefined && value.length < minLength) {
+    throw new ConfigError(name, `must be at least ${minLength} characters`);
+  }
+  return value;
+}
+
 /**
  * Reads the configuration from environment variables (see the README for each).
  * Throws a {@link ConfigError} naming the variable at fault.
@@ -236,33 +261,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
     );
   }
 
-  let sessions: Record<string, string> = {};
-  if (env.HANDSHAKE_SESSIONS) {
-    try {
-      sessions = parseSessionList(env.HANDSHAKE_SESSIONS);
-    } catch (error) {
-      throw new ConfigError('HANDSHAKE_SESSIONS', (error as Error).message);
-    }
-  }
-  const jwtSecret = env.HANDSHAKE_JWT_SECRET || undefined;
-  if (jwtSecret !== undefined && jwtSecret.length < 32) {
-    throw new ConfigError('HANDSHAKE_JWT_SECRET', 'must be at least 32 characters');
-  }
+  const sessions = list(env, 'HANDSHAKE_SESSIONS', parseSessionList, {});
+  const jwtSecret = secret(env, 'HANDSHAKE_JWT_SECRET', 32);
   const outcomeKeys = env.HANDSHAKE_OUTCOME_KEYS
     ? parseOutcomeKeys(env.HANDSHAKE_OUTCOME_KEYS)
     : [];
-  let keys: RegisteredKey[] = [];
-  if (env.HANDSHAKE_KEYS) {
-    try {
-      keys = parseKeyList(env.HANDSHAKE_KEYS);
-    } catch (error) {
-      throw new ConfigError('HANDSHAKE_KEYS', (error as Error).message);
-    }
-  }
-  const approverToken = env.HANDSHAKE_APPROVER_TOKEN || undefined;
-  if (approverToken !== undefined && approverToken.length < 16) {
-    throw new ConfigError('HANDSHAKE_APPROVER_TOKEN', 'must be at least 16 characters');
-  }
+  const keys = list(env, 'HANDSHAKE_KEYS', parseKeyList, []);
+  const approverToken = secret(env, 'HANDSHAKE_APPROVER_TOKEN', 16);
   const mode = env.PAYPAL_MODE ?? 'simulated';
   if (mode !== 'simulated' && mode !== 'sandbox' && mode !== 'live') {
     throw new ConfigError('PAYPAL_MODE', 'must be simulated, sandbox or live');
