@@ -5,6 +5,7 @@
 // and posts decisions as JSON. Every value from the service reaches the page through
 // `textContent` or an attribute that is not a URL; nothing is parsed as HTML.
 
+import { h } from './dom.js';
 import {
   describeReasons,
   flattenParameters,
@@ -85,23 +86,6 @@ let reconnectTimer;
 let retryMs = 2_000;
 let failures = 0;
 let nextId = 0;
-
-/**
- * Builds an element; string children become text nodes, never markup.
- *
- * @template {keyof HTMLElementTagNameMap} K
- * @param {K} tag
- * @param {{ className?: string, attrs?: Record<string, string> }} [props]
- * @param {Array<Node | string>} children
- * @returns {HTMLElementTagNameMap[K]}
- */
-function h(tag, props = {}, ...children) {
-  const element = document.createElement(tag);
-  if (props.className) element.className = props.className;
-  for (const [name, value] of Object.entries(props.attrs ?? {})) element.setAttribute(name, value);
-  element.append(...children);
-  return element;
-}
 
 /** @param {string} state @param {string} text */
 function setConnection(state, text) {

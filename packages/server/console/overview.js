@@ -5,6 +5,7 @@
 // demand. The bars are inline SVG whose widths are attributes, not styles, so the
 // console's Content-Security-Policy (no inline style) holds; every value is text.
 
+import { h } from './dom.js';
 import { isoDuration } from './format.js';
 
 /** @typedef {Awaited<ReturnType<import('@handshake/core').HandshakeEngine['overview']>>} ApproverOverview */
@@ -40,21 +41,6 @@ export function formatAge(seconds) {
 export function barWidth(share) {
   if (!Number.isFinite(share) || share <= 0) return 0;
   return Math.round(Math.min(share, 1) * 1000) / 10;
-}
-
-/**
- * @template {keyof HTMLElementTagNameMap} K
- * @param {K} tag
- * @param {{ className?: string, attrs?: Record<string, string> }} [props]
- * @param {Array<Node | string>} children
- * @returns {HTMLElementTagNameMap[K]}
- */
-function h(tag, props = {}, ...children) {
-  const element = document.createElement(tag);
-  if (props.className) element.className = props.className;
-  for (const [name, value] of Object.entries(props.attrs ?? {})) element.setAttribute(name, value);
-  element.append(...children);
-  return element;
 }
 
 /**

@@ -54,6 +54,7 @@ describe('the console’s files', () => {
     ['words.js', 'text/javascript; charset=utf-8'],
     ['sse.js', 'text/javascript; charset=utf-8'],
     ['format.js', 'text/javascript; charset=utf-8'],
+    ['dom.js', 'text/javascript; charset=utf-8'],
     ['console.css', 'text/css; charset=utf-8'],
     ['overview.js', 'text/javascript; charset=utf-8'],
     ['overview.css', 'text/css; charset=utf-8'],
@@ -113,10 +114,9 @@ describe('the console’s files', () => {
 
 describe('the console’s source keeps to its policy', () => {
   const html = source('index.html');
-  const scripts = ['console.js', 'format.js', 'overview.js', 'sse.js', 'words.js'].map((name) => [
-    name,
-    source(name),
-  ]);
+  const scripts = ['console.js', 'dom.js', 'format.js', 'overview.js', 'sse.js', 'words.js'].map(
+    (name) => [name, source(name)],
+  );
 
   it('has no inline script, style or event handler in the page', () => {
     for (const tag of html.match(/<script\b[^>]*>/g) ?? []) expect(tag).toMatch(/\ssrc="\.\//);
