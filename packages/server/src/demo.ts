@@ -15,13 +15,14 @@ import {
 } from '@handshake/client';
 import { memoryAuditSink, verifyAuditChain } from '@handshake/core';
 import { serve } from '@handshake/core/node';
-import { generateSigningKey, HandshakeError, hashParams, signExecute } from '@handshake/protocol';
+import { generateSigningKey, HandshakeError } from '@handshake/protocol';
 import {
   SIMULATED_STRIPE_SECRET_KEY,
   SIMULATED_STRIPE_WEBHOOK_SECRET,
 } from '@handshake/stripe/testing';
 import { loadConfig } from './config.js';
 import { createService } from './service.js';
+import { sendRequest, signedExecute, type WireAnswer } from './wire-requests.js';
 
 const color = process.stdout.isTTY && !process.env.NO_COLOR;
 const paint = (code: number) => (text: string) =>
@@ -123,29 +124,29 @@ async function main() {
     signer: { keyId: 'agent-key', privateKey: agentKey.privateKey },
   });
 
-  const post = async (path: string, body: unknown, session?: string) => {
-    const response = await fetch(`${base}${path}`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        ...(session ? { authorization: `Bearer ${session}` } : {}),
-      },
-      body: JSON.stringify(body),
-    });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-  };
-  const signed = (
+  const post = (path: string, body: unknown, session?: string) =>
+    sendRequest(`${base}${path}`, 'POST', body, session);
+  const authorize = (tool: string, parameters: unknown) =>
+    post('/authorize', { tool, parameters }, sessions.agent);
+  /** The execute of what `auth` authorized, signed by the agent's key (or `privateKey`). */
+  const executeRequest = (
+    auth: WireAnswer,
     tool: string,
     parameters: unknown,
-    transactionId: string,
     privateKey = agentKey.privateKey,
   ) => ({
-    transactionId,
-    signature: {
-      keyId: 'agent-key',
-      value: signExecute(privateKey, { tool, paramsHash: hashParams(parameters), transactionId }),
-    },
+    ephemeralToken: auth.body.ephemeralToken,
+    tool,
+    parameters,
+    ...signedExecute(
+      { keyId: 'agent-key', privateKey },
+      tool,
+      parameters,
+      String(auth.body.transactionId),
+    ),
   });
+  const execute = (auth: WireAnswer, tool: string, parameters: unknown, privateKey?: string) =>
+    post('/execute', executeRequest(auth, tool, parameters, privateKey), sessions.agent);
   const errorCode = (body: Record<string, unknown>) =>
     (body.error as { code: string; message: string }).code;
   const errorMessage = (body: Record<string, unknown>) =>
@@ -215,53 +216,22 @@ async function main() {
   });
   const small = mugs(10);
   const big = mugs(10000);
-  const tamperAuth = await post(
-    '/authorize',
-    { tool: 'create_order', parameters: small },
-    sessions.agent,
-  );
+  const tamperAuth = await authorize('create_order', small);
   say(
     `authorized ${cyan('create_order')} for one mug at 10 USD ${dim(`(paramsHash ${String(tamperAuth.body.paramsHash).slice(0, 16)}…)`)}`,
   );
-  const tampered = await post(
-    '/execute',
-    {
-      ephemeralToken: tamperAuth.body.ephemeralToken,
-      tool: 'create_order',
-      parameters: big,
-      ...signed('create_order', big, String(tamperAuth.body.transactionId)),
-    },
-    sessions.agent,
-  );
+  const tampered = await execute(tamperAuth, 'create_order', big);
   refused(
     `execute with the mug at 10000 USD → ${tampered.status} ${errorCode(tampered.body)}: ${errorMessage(tampered.body)}`,
   );
-  const honest = await post(
-    '/execute',
-    {
-      ephemeralToken: tamperAuth.body.ephemeralToken,
-      tool: 'create_order',
-      parameters: small,
-      ...signed('create_order', small, String(tamperAuth.body.transactionId)),
-    },
-    sessions.agent,
-  );
+  const honest = await execute(tamperAuth, 'create_order', small);
   ok(
     `the same token with the authorized parameters → ${honest.status} ${honest.body.status} (a mismatch does not burn it)`,
   );
 
   step('Replay: the same request again, from the same session and from another');
-  const replayTx = await post(
-    '/authorize',
-    { tool: 'get_order', parameters: readParams },
-    sessions.agent,
-  );
-  const replayRequest = {
-    ephemeralToken: replayTx.body.ephemeralToken,
-    tool: 'get_order',
-    parameters: readParams,
-    ...signed('get_order', readParams, String(replayTx.body.transactionId)),
-  };
+  const replayTx = await authorize('get_order', readParams);
+  const replayRequest = executeRequest(replayTx, 'get_order', readParams);
   const first = await post('/execute', replayRequest, sessions.agent);
   say(`first execute → ${first.status} ${first.body.status}`);
   const retry = await post('/execute', replayRequest, sessions.agent);
@@ -272,42 +242,16 @@ async function main() {
   refused(`the same token from another session → ${stolen.status} ${errorCode(stolen.body)}`);
 
   step('Expiry: a token lives 30 seconds');
-  const late = await post(
-    '/authorize',
-    { tool: 'get_order', parameters: readParams },
-    sessions.agent,
-  );
+  const late = await authorize('get_order', readParams);
   skew += 31_000;
   say(dim('(the demo moves its clock 31 seconds ahead)'));
-  const expired = await post(
-    '/execute',
-    {
-      ephemeralToken: late.body.ephemeralToken,
-      tool: 'get_order',
-      parameters: readParams,
-      ...signed('get_order', readParams, String(late.body.transactionId)),
-    },
-    sessions.agent,
-  );
+  const expired = await execute(late, 'get_order', readParams);
   refused(`execute → ${expired.status} ${errorCode(expired.body)}`);
 
   step('Forged signature: signed with a key the user never registered');
-  const forgedAuth = await post(
-    '/authorize',
-    { tool: 'get_order', parameters: readParams },
-    sessions.agent,
-  );
+  const forgedAuth = await authorize('get_order', readParams);
   const forger = generateSigningKey();
-  const forged = await post(
-    '/execute',
-    {
-      ephemeralToken: forgedAuth.body.ephemeralToken,
-      tool: 'get_order',
-      parameters: readParams,
-      ...signed('get_order', readParams, String(forgedAuth.body.transactionId), forger.privateKey),
-    },
-    sessions.agent,
-  );
+  const forged = await execute(forgedAuth, 'get_order', readParams, forger.privateKey);
   refused(`execute → ${forged.status} ${errorCode(forged.body)}`);
 
   // The purchase API of the same service (/api/mcp): a validation authorizes a card

@@ -18,12 +18,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { createEventStreamDecoder, readEventStream } from '@handshake/client';
 import { type AuditEvent, MemoryStore, verifyAuditChain } from '@handshake/core';
 import { serve } from '@handshake/core/node';
-import { generateSigningKey, hashParams, signExecute } from '@handshake/protocol';
+import { generateSigningKey } from '@handshake/protocol';
 import { loadConfig } from './config.js';
 import { demoShopTools, exchangeRateTool } from './demo-tools.js';
 import { createService } from './service.js';
+import { sendRequest, signedExecute, type WireAnswer } from './wire-requests.js';
 
 // --- options ---------------------------------------------------------------------------
 
@@ -163,36 +165,17 @@ const base = running.url;
 
 // --- HTTP ------------------------------------------------------------------------------
 
-interface Answer {
-  status: number;
-  body: Record<string, unknown>;
-}
-
 async function call(
   operation: string,
   method: string,
   path: string,
   body?: unknown,
   credential?: string,
-): Promise<Answer> {
+): Promise<WireAnswer> {
   const started = performance.now();
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-      ...(credential ? { authorization: `Bearer ${credential}` } : {}),
-    },
-    ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
-  });
-  const text = await response.text();
+  const answer = await sendRequest(`${base}${path}`, method, body, credential);
   time(operation, performance.now() - started);
-  let parsed: Record<string, unknown>;
-  try {
-    parsed = JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    parsed = { unparsable: text.slice(0, 200) };
-  }
-  return { status: response.status, body: parsed };
+  return answer;
 }
 
 /** Reads an SSE response until an event whose data satisfies `done`; returns that data. */
@@ -202,41 +185,33 @@ async function waitForEvent(
   started: number,
   done: (event: string | undefined, data: Record<string, unknown>) => boolean,
 ): Promise<Record<string, unknown> | undefined> {
-  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
+  let found: Record<string, unknown> | undefined;
+  const decoder = createEventStreamDecoder({
+    onEvent: (event) => {
+      if (found) return;
+      const data = JSON.parse(event.data) as Record<string, unknown>;
+      if (!done(event.event, data)) return;
+      time(operation, performance.now() - started);
+      found = data;
+    },
+  });
   try {
-    for (;;) {
-      const { done: ended, value } = await reader.read();
-      if (ended) return undefined;
-      buffer += value;
-      let end = buffer.indexOf('\n\n');
-      while (end !== -1) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        end = buffer.indexOf('\n\n');
-        let event: string | undefined;
-        let data: string | undefined;
-        for (const line of block.split('\n')) {
-          if (line.startsWith('event: ')) event = line.slice(7);
-          if (line.startsWith('data: ')) data = line.slice(6);
-        }
-        if (data === undefined) continue;
-        const parsed = JSON.parse(data) as Record<string, unknown>;
-        if (done(event, parsed)) {
-          time(operation, performance.now() - started);
-          return parsed;
-        }
-      }
-    }
+    await readEventStream(response.body!, decoder, { shouldStop: () => found !== undefined });
+    return found;
   } finally {
-    await reader.cancel().catch(() => {});
+    await response.body!.cancel().catch(() => {});
   }
 }
 
 const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)]!;
-const code = (answer: Answer) => (answer.body.error as { code?: string } | undefined)?.code;
+const code = (answer: WireAnswer) => (answer.body.error as { code?: string } | undefined)?.code;
 
-function expectStatus(what: string, answer: Answer, status: number, errorCode?: string): boolean {
+function expectStatus(
+  what: string,
+  answer: WireAnswer,
+  status: number,
+  errorCode?: string,
+): boolean {
   if (answer.status === status && (errorCode === undefined || code(answer) === errorCode)) {
     count(what);
     return true;
@@ -248,43 +223,35 @@ function expectStatus(what: string, answer: Answer, status: number, errorCode?: 
   return false;
 }
 
-function signed(
-  user: (typeof users)[number],
-  tool: string,
-  parameters: unknown,
-  transactionId: string,
-) {
-  return {
-    transactionId,
-    signature: {
-      keyId: user.keyId,
-      value: signExecute(user.privateKey, {
-        tool,
-        paramsHash: hashParams(parameters),
-        transactionId,
-      }),
-    },
-  };
-}
-
 // --- scenarios -------------------------------------------------------------------------
 
 type User = (typeof users)[number];
+
+/** Authorizes `tool` for `user` (without one, anonymously); the answer, if it has `status`. */
+async function authorize(
+  user: User | undefined,
+  tool: string,
+  parameters: Record<string, unknown>,
+  status = 200,
+) {
+  const auth = await call('authorize', 'POST', '/authorize', { tool, parameters }, user?.session);
+  return expectStatus(`authorize ${tool}`, auth, status) ? auth : undefined;
+}
 
 async function authorizeAndExecute(
   user: User | undefined,
   tool: string,
   parameters: Record<string, unknown>,
 ) {
-  const auth = await call('authorize', 'POST', '/authorize', { tool, parameters }, user?.session);
-  if (!expectStatus(`authorize ${tool}`, auth, 200)) return undefined;
+  const auth = await authorize(user, tool, parameters);
+  if (!auth) return undefined;
   const token = auth.body.ephemeralToken as string;
   const transactionId = auth.body.transactionId as string;
   const request = {
     ephemeralToken: token,
     tool,
     parameters,
-    ...(user ? signed(user, tool, parameters, transactionId) : {}),
+    ...(user ? signedExecute(user, tool, parameters, transactionId) : {}),
   };
   const done = await call('execute', 'POST', '/execute', request, user?.session);
   if (!expectStatus(`execute ${tool}`, done, 200)) return undefined;
@@ -351,14 +318,8 @@ const scenarios: Array<[number, (user: User) => Promise<void>]> = [
         capture_id: `CAP-${Math.random().toString(36).slice(2, 10)}`,
         amount: { value: '12.50', currency: 'USD' },
       };
-      const pending = await call(
-        'authorize',
-        'POST',
-        '/authorize',
-        { tool: 'create_refund', parameters },
-        user.session,
-      );
-      if (!expectStatus('authorize create_refund', pending, 202)) return;
+      const pending = await authorize(user, 'create_refund', parameters, 202);
+      if (!pending) return;
       const started = performance.now();
       const stream = await fetch(`${base}/approvals/${pending.body.approvalId as string}`, {
         headers: { authorization: `Bearer ${user.session}`, accept: 'text/event-stream' },
@@ -381,7 +342,7 @@ const scenarios: Array<[number, (user: User) => Promise<void>]> = [
           ephemeralToken: final.ephemeralToken,
           tool: 'create_refund',
           parameters,
-          ...signed(user, 'create_refund', parameters, pending.body.transactionId as string),
+          ...signedExecute(user, 'create_refund', parameters, pending.body.transactionId as string),
         },
         user.session,
       );
@@ -440,7 +401,7 @@ const scenarios: Array<[number, (user: User) => Promise<void>]> = [
           transaction_currency: 'USD',
           card_amount: amount,
           card_currency: 'USD',
-          signature: signed(user, 'create_virtual_card', purchase, transactionId).signature,
+          signature: signedExecute(user, 'create_virtual_card', purchase, transactionId).signature,
           transaction_id: transactionId,
         },
         user.session,
@@ -464,100 +425,65 @@ const scenarios: Array<[number, (user: User) => Promise<void>]> = [
     async (user) => {
       const kind = pick([
         'tampered',
-        'forged',
+        'forged signature',
         'unknown tool',
         'bad body',
         'stranger',
         'wrong user',
       ]);
+      /** Sends what the service must refuse with `status` and `errorCode`. */
+      const refused = async (
+        path: string,
+        body: unknown,
+        credential: string,
+        status: number,
+        errorCode: string,
+      ) => {
+        const answer = await call('refusal', 'POST', path, body, credential);
+        expectStatus(`refusal: ${kind}`, answer, status, errorCode);
+      };
       if (kind === 'unknown tool') {
-        const answer = await call(
-          'refusal',
-          'POST',
-          '/authorize',
-          { tool: 'wire_money', parameters: {} },
-          user.session,
-        );
-        return void expectStatus('refusal: unknown tool', answer, 403, 'TOOL_NOT_ALLOWED');
+        const body = { tool: 'wire_money', parameters: {} };
+        return refused('/authorize', body, user.session, 403, 'TOOL_NOT_ALLOWED');
       }
       if (kind === 'bad body') {
-        const answer = await call(
-          'refusal',
-          'POST',
-          '/authorize',
-          '{"tool":"get_balance","parameters":',
-          user.session,
-        );
-        return void expectStatus('refusal: bad body', answer, 400, 'VALIDATION_ERROR');
+        const body = '{"tool":"get_balance","parameters":';
+        return refused('/authorize', body, user.session, 400, 'VALIDATION_ERROR');
       }
       if (kind === 'stranger') {
-        const answer = await call(
-          'refusal',
-          'POST',
-          '/authorize',
-          { tool: 'get_balance', parameters: {} },
-          'not-a-session',
-        );
-        return void expectStatus('refusal: stranger', answer, 401, 'UNAUTHORIZED');
+        const body = { tool: 'get_balance', parameters: {} };
+        return refused('/authorize', body, 'not-a-session', 401, 'UNAUTHORIZED');
       }
       const parameters = { account: user.id };
-      const auth = await call(
-        'authorize',
-        'POST',
-        '/authorize',
-        { tool: 'get_balance', parameters },
-        user.session,
-      );
-      if (!expectStatus('authorize get_balance', auth, 200)) return;
+      const auth = await authorize(user, 'get_balance', parameters);
+      if (!auth) return;
       const transactionId = auth.body.transactionId as string;
-      const request = { ephemeralToken: auth.body.ephemeralToken, tool: 'get_balance' };
+      /** Executes the token with `sent`, signed with `key`, as `credential`. */
+      const execute = (
+        sent: Record<string, unknown>,
+        key: { keyId: string; privateKey: string },
+        credential: string,
+        status: number,
+        errorCode: string,
+      ) => {
+        const body = {
+          ephemeralToken: auth.body.ephemeralToken,
+          tool: 'get_balance',
+          parameters: sent,
+          ...signedExecute(key, 'get_balance', sent, transactionId),
+        };
+        return refused('/execute', body, credential, status, errorCode);
+      };
       if (kind === 'tampered') {
         const tampered = { account: 'someone-else' };
-        const answer = await call(
-          'refusal',
-          'POST',
-          '/execute',
-          {
-            ...request,
-            parameters: tampered,
-            ...signed(user, 'get_balance', tampered, transactionId),
-          },
-          user.session,
-        );
-        return void expectStatus('refusal: tampered', answer, 403, 'TRANSACTION_MISMATCH');
+        return execute(tampered, user, user.session, 403, 'TRANSACTION_MISMATCH');
       }
-      if (kind === 'forged') {
-        const forger = generateSigningKey();
-        const answer = await call(
-          'refusal',
-          'POST',
-          '/execute',
-          {
-            ...request,
-            parameters,
-            transactionId,
-            signature: {
-              keyId: user.keyId,
-              value: signExecute(forger.privateKey, {
-                tool: 'get_balance',
-                paramsHash: hashParams(parameters),
-                transactionId,
-              }),
-            },
-          },
-          user.session,
-        );
-        return void expectStatus('refusal: forged signature', answer, 403, 'SIGNATURE_INVALID');
+      if (kind === 'forged signature') {
+        const forger = { keyId: user.keyId, privateKey: generateSigningKey().privateKey };
+        return execute(parameters, forger, user.session, 403, 'SIGNATURE_INVALID');
       }
       const other = pick(users.filter((u) => u !== user));
-      const answer = await call(
-        'refusal',
-        'POST',
-        '/execute',
-        { ...request, parameters, ...signed(other, 'get_balance', parameters, transactionId) },
-        other.session,
-      );
-      expectStatus('refusal: wrong user', answer, 401, 'TOKEN_INVALID');
+      return execute(parameters, other, other.session, 401, 'TOKEN_INVALID');
     },
   ],
 ];
