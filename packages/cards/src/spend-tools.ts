@@ -23,6 +23,7 @@ import {
   CREATE_VIRTUAL_CARD,
   type CustomerDetails,
   CustomerDetailsSchema,
+  cardMerchant,
 } from '@handshake/protocol/cards';
 import type { CardIssuerV1, IssuedCard } from './card-issuer.js';
 import { withFieldPath } from './field-path.js';
@@ -333,11 +334,8 @@ export function spendTools(options: SpendToolsOptions): SpendTools {
     const card: IssuedCard = await issuer.issueCard({
       userId: context.userId,
       transactionId: context.transactionId,
-      merchantName: purchase.merchant_name,
+      ...cardMerchant(purchase.merchant_name, purchase.merchant_categories),
       spendingLimit: terms.spendingLimit,
-      ...(purchase.merchant_categories !== undefined
-        ? { merchantCategories: purchase.merchant_categories }
-        : {}),
       customer,
       signal: context.signal,
     });

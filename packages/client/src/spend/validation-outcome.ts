@@ -3,7 +3,7 @@
 // the stream's final event or from an `authorization-status` read.
 
 import { HandshakeError } from '@handshake/protocol';
-import type { ValidationResponse } from '@handshake/protocol/cards';
+import { cardMerchant, type ValidationResponse } from '@handshake/protocol/cards';
 import { HandshakeResponseError, type RequestLabel, redact, where } from '../errors.js';
 import type { checkValidation } from './inputs.js';
 import type {
@@ -52,10 +52,7 @@ export function validationOutcomes(options: OutcomeContext) {
       authorizationId: data.authorizationId,
       transactionId: data.transactionId,
       expiresAt: data.expiresAt,
-      merchantName: checked.merchantName,
-      ...(checked.merchantCategories !== undefined
-        ? { merchantCategories: checked.merchantCategories }
-        : {}),
+      ...cardMerchant(checked.merchantName, checked.merchantCategories),
       transactionAmount: checked.amount.value,
       transactionCurrency: checked.amount.currency,
       message: data.message,

@@ -3,6 +3,7 @@
 // the `create_virtual_card` tool that a validation authorizes. A subpath, so that a
 // client of the core protocol alone does not see them.
 
+export { cardMerchant } from './merchant.js';
 export {
   type CardPurchaseParameters,
   CardPurchaseParametersSchema,
