@@ -133,12 +133,11 @@ class BodyTimeoutError extends Error {
 const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
 
 async function readAll(
-  body: ReadableStream<Uint8Array>,
+  body: ReadableStream<Uint8Array<ArrayBuffer>>,
   timeoutMs: number | false,
-): Promise<Uint8Array<ArrayBuffer>> {
+): Promise<Blob> {
   const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
+  const chunks: Uint8Array<ArrayBuffer>[] = [];
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timedOut =
     timeoutMs === false
@@ -156,18 +155,11 @@ async function readAll(
         : reader.read());
       if (done) break;
       chunks.push(value);
-      size += value.byteLength;
     }
   } finally {
     if (timer !== undefined) clearTimeout(timer);
   }
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
+  return new Blob(chunks);
 }
 
 /**
@@ -178,8 +170,8 @@ function bufferBody(timeoutMs: number | false): AfterResponseHook {
   return async ({ response, options }) => {
     if (!response.body || NULL_BODY_STATUSES.has(response.status)) return;
     try {
-      const bytes = await readAll(response.body, timeoutMs);
-      return new Response(bytes, {
+      const whole = await readAll(response.body, timeoutMs);
+      return new Response(whole, {
         status: response.status,
         statusText: response.statusText,
         headers: response.headers,

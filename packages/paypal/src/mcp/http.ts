@@ -154,22 +154,16 @@ function positive(name: string, value: number | undefined, fallback: number): nu
 async function readJson(request: Request, limit: number): Promise<unknown> {
   const length = Number(request.headers.get('content-length') ?? '0');
   if (length > limit) throw new RangeError('too large');
-  const chunks: Uint8Array[] = [];
+  const chunks: Uint8Array<ArrayBuffer>[] = [];
   let size = 0;
   if (request.body) {
-    for await (const chunk of request.body as unknown as AsyncIterable<Uint8Array>) {
+    for await (const chunk of request.body as unknown as AsyncIterable<Uint8Array<ArrayBuffer>>) {
       size += chunk.byteLength;
       if (size > limit) throw new RangeError('too large');
       chunks.push(chunk);
     }
   }
-  const bytes = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return JSON.parse(new TextDecoder().decode(bytes)) as unknown;
+  return JSON.parse(await new Blob(chunks).text()) as unknown;
 }
 
 /** The ids of the JSON-RPC requests in a POST body (one message or a batch). */
