@@ -23,7 +23,14 @@ import {
   where,
 } from './errors.js';
 import { SpendApi, type SpendClient, spendBasePath } from './spend/spend-client.js';
-import { type HandshakeRetryOptions, parseAnswer, resolveRetry, Transport } from './transport.js';
+import {
+  answerAbout,
+  type HandshakeRetryOptions,
+  mismatch,
+  parseAnswer,
+  resolveRetry,
+  Transport,
+} from './transport.js';
 import { approvalUrl, type FetchLike, normalizeBaseUrl } from './url.js';
 import { waitForDecision } from './waiter/approval-waiter.js';
 import type { WaiterEvent, WaitOptions } from './waiter/wait-options.js';
@@ -460,18 +467,6 @@ function checkCall(tool: string, parameters: unknown): string {
   }
 }
 
-function mismatch(
-  label: RequestLabel,
-  status: number,
-  path: string,
-  message: string,
-): HandshakeResponseError {
-  return new HandshakeResponseError(`${label.operation}: ${message}: ${where(label)}`, {
-    status,
-    issues: [{ path, message }],
-  });
-}
-
 class Client implements HandshakeClient {
   readonly baseUrl: string;
   readonly spend: SpendClient;
@@ -740,18 +735,11 @@ class Client implements HandshakeClient {
       policy: 'execute',
       signal: options.signal,
       secrets: [ephemeralToken],
-      parse: (body, context) => {
-        const done = parseAnswer(ExecuteResponseSchema, body, context);
-        if (done.transactionId !== transactionId) {
-          throw mismatch(
-            context.label,
-            context.status,
-            'transactionId',
-            'the answer is for another transaction',
-          );
-        }
-        return done;
-      },
+      parse: answerAbout(ExecuteResponseSchema, {
+        differs: (done) => done.transactionId !== transactionId,
+        path: 'transactionId',
+        message: 'the answer is for another transaction',
+      }),
     });
   }
 
@@ -835,18 +823,11 @@ class Client implements HandshakeClient {
     return this.#transport.send({
       ...request,
       signal: options.signal,
-      parse: (body, context) => {
-        const view = parseAnswer(ApprovalViewSchema, body, context);
-        if (view.approvalId !== approvalId) {
-          throw mismatch(
-            context.label,
-            context.status,
-            'approvalId',
-            'the answer is about another approval',
-          );
-        }
-        return view;
-      },
+      parse: answerAbout(ApprovalViewSchema, {
+        differs: (view) => view.approvalId !== approvalId,
+        path: 'approvalId',
+        message: 'the answer is about another approval',
+      }),
     });
   }
 

@@ -451,3 +451,38 @@ export function parseAnswer<T>(
     { status: context.status, issues },
   );
 }
+
+/**
+ * An answer about something other than what was asked; `detail` (default: `message`)
+ * says what is wrong with the field at `path`.
+ */
+export function mismatch(
+  label: RequestLabel,
+  status: number,
+  path: string,
+  message: string,
+  detail = message,
+): HandshakeResponseError {
+  return new HandshakeResponseError(`${label.operation}: ${message}: ${where(label)}`, {
+    status,
+    issues: [{ path, message: detail }],
+  });
+}
+
+/**
+ * Reads an answer about one thing asked for (a transaction, an approval): {@link parseAnswer}
+ * with `schema`, then a {@link mismatch} at `check.path` when `check.differs` says the
+ * answer is about another.
+ */
+export function answerAbout<T>(
+  schema: SafeParser<T>,
+  check: { differs(answer: T): boolean; path: string; message: string; detail?: string },
+): TransportRequest<T>['parse'] {
+  return (body, context) => {
+    const answer = parseAnswer(schema, body, context);
+    if (check.differs(answer)) {
+      throw mismatch(context.label, context.status, check.path, check.message, check.detail);
+    }
+    return answer;
+  };
+}

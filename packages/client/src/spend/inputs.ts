@@ -21,6 +21,13 @@ export function invalid(path: string, message: string, cause?: unknown): Handsha
   });
 }
 
+/** Refuses an `input` that is not an object; `what` names it (`the purchase`). */
+export function checkInput(input: unknown, what: string): asserts input is object {
+  if (typeof input !== 'object' || input === null) {
+    throw invalid('input', `${what} must be an object`);
+  }
+}
+
 /** The amount with exactly the currency's decimals; a bad amount names `path`. */
 export function exactAmount(value: unknown, currency: string, path: string): string {
   if (typeof value !== 'string' && typeof value !== 'number') {
@@ -110,9 +117,7 @@ export interface CheckedValidation {
 
 /** Checks a purchase before anything is sent; amounts become exact decimal strings. */
 export function checkValidation(input: ValidateTransactionInput): CheckedValidation {
-  if (typeof input !== 'object' || input === null) {
-    throw invalid('input', 'the purchase must be an object');
-  }
+  checkInput(input, 'the purchase');
   const merchantName = merchantOf(
     typeof input.merchant === 'string' ? input.merchant : input.merchant?.name,
     'merchant',

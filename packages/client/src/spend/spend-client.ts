@@ -17,12 +17,12 @@ import {
 } from '@handshake/protocol/cards';
 import type { RequestOptions } from '../client.js';
 import type { ResolvedSigner } from '../credentials.js';
-import { HandshakeResponseError, where } from '../errors.js';
 import type { Timers } from '../timers.js';
-import { parseAnswer, type Transport } from '../transport.js';
+import { answerAbout, parseAnswer, type Transport, type TransportRequest } from '../transport.js';
 import type { WaitOptions } from '../waiter/wait-options.js';
 import {
   agentNameOf,
+  checkInput,
   currencyOf,
   customerDetails,
   exactAmount,
@@ -481,26 +481,33 @@ export class SpendApi implements SpendClient {
     return base === '' ? endpoint : `${base}/${endpoint}`;
   }
 
-  info(options: RequestOptions = {}): Promise<SpendApiInfo> {
+  /** Reads `endpoint` (with its query), its answer read by `parse`. */
+  #read<T>(
+    operation: string,
+    endpoint: string,
+    options: RequestOptions,
+    parse: TransportRequest<T>['parse'],
+  ): Promise<T> {
     return this.#context.transport.send({
-      operation: 'Spend API info',
+      operation,
       method: 'GET',
-      path: this.#path('info'),
+      path: this.#path(endpoint),
       policy: 'read',
       signal: options.signal,
-      parse: (body, context) => parseAnswer(SpendApiInfoSchema, body, context),
+      parse,
     });
   }
 
+  info(options: RequestOptions = {}): Promise<SpendApiInfo> {
+    return this.#read('Spend API info', 'info', options, (body, context) =>
+      parseAnswer(SpendApiInfoSchema, body, context),
+    );
+  }
+
   limits(options: RequestOptions = {}): Promise<SpendLimitsResponse> {
-    return this.#context.transport.send({
-      operation: 'Spending limits',
-      method: 'GET',
-      path: this.#path('limits'),
-      policy: 'read',
-      signal: options.signal,
-      parse: (body, context) => parseAnswer(SpendLimitsResponseSchema, body, context),
-    });
+    return this.#read('Spending limits', 'limits', options, (body, context) =>
+      parseAnswer(SpendLimitsResponseSchema, body, context),
+    );
   }
 
   authorizationStatus(
@@ -516,43 +523,32 @@ export class SpendApi implements SpendClient {
         invalid('authorizationId', 'authorizationId is required (at most 200 characters)'),
       );
     }
-    return this.#context.transport.send({
-      operation: `Authorization status of ${authorizationId}`,
-      method: 'GET',
-      path: `${this.#path('authorization-status')}?id=${encodeURIComponent(authorizationId)}`,
-      policy: 'read',
-      signal: options.signal,
-      parse: (body, context) => {
-        const answer = parseAnswer(AuthorizationStatusResponseSchema, body, context);
-        if (answer.authorization_id !== authorizationId) {
-          throw new HandshakeResponseError(
-            `${context.label.operation}: the answer is about another authorization: ${where(context.label)}`,
-            {
-              status: context.status,
-              issues: [{ path: 'authorization_id', message: 'differs from the one requested' }],
-            },
-          );
-        }
-        return {
-          status: answer.status,
-          authorizationId: answer.authorization_id,
-          transactionId: answer.transaction_id,
-          validationToken: answer.validation_token,
-          expiresAt: answer.expires_at,
-          reason: answer.reason,
-          message: answer.message,
-        };
-      },
-    });
+    return this.#read(
+      `Authorization status of ${authorizationId}`,
+      `authorization-status?id=${encodeURIComponent(authorizationId)}`,
+      options,
+      answerAbout(AuthorizationStatusResponseSchema, {
+        differs: (answer) => answer.authorization_id !== authorizationId,
+        path: 'authorization_id',
+        message: 'the answer is about another authorization',
+        detail: 'differs from the one requested',
+      }),
+    ).then((answer) => ({
+      status: answer.status,
+      authorizationId: answer.authorization_id,
+      transactionId: answer.transaction_id,
+      validationToken: answer.validation_token,
+      expiresAt: answer.expires_at,
+      reason: answer.reason,
+      message: answer.message,
+    }));
   }
 
   async createVirtualCard(
     input: CreateVirtualCardInput,
     options: RequestOptions = {},
   ): Promise<CardCreationResponse> {
-    if (typeof input !== 'object' || input === null) {
-      throw invalid('input', 'the card request must be an object');
-    }
+    checkInput(input, 'the card request');
     const validationToken = requiredString(input.validationToken, 'validationToken', 256);
     const transactionId = requiredString(input.transactionId, 'transactionId', 128);
     const merchantName = merchantOf(input.merchantName, 'merchantName');
@@ -618,19 +614,13 @@ export class SpendApi implements SpendClient {
       policy: 'execute',
       signal: options.signal,
       secrets: [validationToken],
-      parse: (body, context) => {
-        const card = parseAnswer(CardCreationResponseSchema, body, context);
-        if (card.transactionId !== transactionId || card.merchantName !== merchantName) {
-          throw new HandshakeResponseError(
-            `${context.label.operation}: the card is for another purchase: ${where(context.label)}`,
-            {
-              status: context.status,
-              issues: [{ path: 'transactionId', message: 'differs from the validated purchase' }],
-            },
-          );
-        }
-        return card;
-      },
+      parse: answerAbout(CardCreationResponseSchema, {
+        differs: (card) =>
+          card.transactionId !== transactionId || card.merchantName !== merchantName,
+        path: 'transactionId',
+        message: 'the card is for another purchase',
+        detail: 'differs from the validated purchase',
+      }),
     });
   }
 
@@ -638,9 +628,7 @@ export class SpendApi implements SpendClient {
     input: MockCheckoutInput,
     options: RequestOptions = {},
   ): Promise<CheckoutResponse> {
-    if (typeof input !== 'object' || input === null) {
-      throw invalid('input', 'the checkout must be an object');
-    }
+    checkInput(input, 'the checkout');
     const card = input.card;
     if (typeof card !== 'object' || card === null) {
       throw invalid('card', 'card is required (the answer of createVirtualCard)');
