@@ -20,6 +20,48 @@ export interface LiveListener<T> {
   readonly serverError: boolean;
 }
 
+/**
+ * A {@link LiveListener} keeping what every wait keeps. `read` makes an event into the
+ * decision (undefined while there is none) and throws the fault that makes the stream
+ * untrustworthy; `event: error` is the service's report of a transient failure, and an
+ * oversized event is the fault `oversized` makes of it. Once decided or failed, later
+ * events are ignored.
+ */
+export function liveListener<T>(
+  read: (event: EventSourceMessage) => T | undefined,
+  oversized: (error: ParseError) => unknown,
+): LiveListener<T> {
+  let decided: T | undefined;
+  let fatal: unknown;
+  let serverError = false;
+  return {
+    onEvent(event) {
+      if (decided || fatal) return;
+      if (event.event === 'error') {
+        serverError = true;
+        return;
+      }
+      try {
+        decided = read(event);
+      } catch (error) {
+        fatal = error;
+      }
+    },
+    onParseError(error) {
+      if (error.type === 'max-buffer-size-exceeded') fatal = oversized(error);
+    },
+    get decided() {
+      return decided;
+    },
+    get fatal() {
+      return fatal;
+    },
+    get serverError() {
+      return serverError;
+    },
+  };
+}
+
 /** Why a stream ended without a decision. */
 export type BreakReason =
   /** The service closed it. */

@@ -21,7 +21,7 @@ import type {
   ValidationFallbackReason,
   ValidationStatus,
 } from './spend-client.js';
-import { type ValidationEvents, validationEvents } from './validation-events.js';
+import { validationEvents } from './validation-events.js';
 import { validationOutcomes } from './validation-outcome.js';
 
 /** What a validation needs of the spend client. */
@@ -193,7 +193,8 @@ export async function validateTransaction(
     decoder.end();
     if (events.fatal) throw events.fatal;
     if (events.decided) return { kind: 'decided', value: { from: 'stream', data: events.decided } };
-    if (events.pending) return { kind: 'fallback', reason: 'not-event-stream' };
+    // It named the authorization to wait for (the request is sent once: the stream's own).
+    if (pendingSeen) return { kind: 'fallback', reason: 'not-event-stream' };
     throw new HandshakeResponseError(
       `${label.operation} answered HTTP ${response.status} with neither JSON nor an event stream: ${where(label)}`,
       {
@@ -268,7 +269,7 @@ export async function validateTransaction(
 }
 
 /** A validation stream's events, its final event read as a {@link Decision}. */
-function asDecision(events: ValidationEvents): LiveListener<Decision> {
+function asDecision(events: LiveListener<ValidationResponse>): LiveListener<Decision> {
   return {
     onEvent: (event) => events.onEvent(event),
     onParseError: (error) => events.onParseError(error),

@@ -2,9 +2,8 @@
 // each checked against the protocol and the approval asked for.
 
 import { type ApprovalView, ApprovalViewSchema } from '@handshake/protocol';
-import type { EventSourceMessage, ParseError } from 'eventsource-parser';
 import { HandshakeResponseError, type RequestLabel, where } from '../errors.js';
-import type { LiveListener } from '../live/stream-reader.js';
+import { type LiveListener, liveListener } from '../live/stream-reader.js';
 
 /** The events of an approval stream: `status` events until a final one. */
 export function statusListener(
@@ -12,41 +11,18 @@ export function statusListener(
   label: RequestLabel,
   status: number,
 ): LiveListener<ApprovalView> {
-  let decided: ApprovalView | undefined;
-  let fatal: unknown;
-  let serverError = false;
-  return {
-    onEvent(event: EventSourceMessage) {
-      if (decided || fatal) return;
-      if (event.event === 'status') {
-        try {
-          const view = parse(event.data, 'status event');
-          if (view.status !== 'pending') decided = view;
-        } catch (error) {
-          fatal = error;
-        }
-      } else if (event.event === 'error') {
-        serverError = true;
-      }
+  return liveListener(
+    (event) => {
+      if (event.event !== 'status') return undefined;
+      const view = parse(event.data, 'status event');
+      return view.status !== 'pending' ? view : undefined;
     },
-    onParseError(error: ParseError) {
-      if (error.type === 'max-buffer-size-exceeded') {
-        fatal = new HandshakeResponseError(
-          `${label.operation}: the stream sent an oversized event: ${where(label)}`,
-          { status, issues: [{ path: '', message: error.message }] },
-        );
-      }
-    },
-    get decided() {
-      return decided;
-    },
-    get fatal() {
-      return fatal;
-    },
-    get serverError() {
-      return serverError;
-    },
-  };
+    (error) =>
+      new HandshakeResponseError(
+        `${label.operation}: the stream sent an oversized event: ${where(label)}`,
+        { status, issues: [{ path: '', message: error.message }] },
+      ),
+  );
 }
 
 /** An approval view from the service, checked against the protocol and the id asked. */
