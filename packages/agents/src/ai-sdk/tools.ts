@@ -9,13 +9,10 @@ import {
 } from 'ai';
 import {
   type CallSettings,
-  catalog,
-  finishCall,
   inputSchemaOf,
-  memoryPendingCalls,
   refusing,
   type StartedCall,
-  startCall,
+  toolSetup,
 } from '../calls/calls.js';
 import type { ChatApprover } from '../calls/chat-approver.js';
 import { HandshakeToolRefusal } from '../calls/refusal.js';
@@ -112,18 +109,7 @@ export async function createHandshakeTools(
   client: HandshakeClient,
   options: HandshakeToolsOptions = {},
 ): Promise<HandshakeTools> {
-  const pending = options.pending ?? memoryPendingCalls();
-  const listed = await catalog(client, options.tools);
-  const names = new Set(listed.map((tool) => tool.name));
-  const finish = (started: StartedCall, signal: AbortSignal | undefined) =>
-    refusing(() =>
-      finishCall(client, started, {
-        ...(signal ? { signal } : {}),
-        ...(options.approvalTimeoutMs !== undefined
-          ? { approvalTimeoutMs: options.approvalTimeoutMs }
-          : {}),
-      }),
-    );
+  const { listed, names, pending, start, finish } = await toolSetup(client, options);
 
   const tools: ToolSet = {};
   for (const listing of listed) {
@@ -134,8 +120,7 @@ export async function createHandshakeTools(
       async *execute(input, { toolCallId, abortSignal }) {
         const paused = await pending.get(toolCallId);
         if (paused) await pending.delete(toolCallId);
-        const started =
-          paused ?? (await refusing(() => startCall(client, name, input, abortSignal)));
+        const started = paused ?? (await refusing(() => start(name, input, abortSignal)));
         const authorized =
           started.status === 'authorized' ? started.parameters : started.approval.parameters;
         if (paused && hashParams(authorized) !== hashParams(input)) {
@@ -156,7 +141,7 @@ export async function createHandshakeTools(
           };
           yield waiting;
         }
-        yield await finish(started, abortSignal);
+        yield await refusing(() => finish(started, abortSignal));
       },
     });
   }
@@ -165,7 +150,7 @@ export async function createHandshakeTools(
     if (!names.has(toolCall.toolName)) return undefined;
     let started: StartedCall;
     try {
-      started = await startCall(client, toolCall.toolName, toolCall.input);
+      started = await start(toolCall.toolName, toolCall.input);
     } catch {
       // The tool's own execution authorizes again and reports the refusal to the model.
       return 'not-applicable';

@@ -106,6 +106,43 @@ export interface CallSettings {
   onPending?: (approval: PendingApproval) => void;
 }
 
+/**
+ * What every adapter's tools start from: the tools to offer, where paused calls wait,
+ * and the two phases of a call on the adapter's client, under its settings.
+ */
+export interface ToolSetup {
+  /** The tools to offer, in the catalog's order. */
+  listed: ToolListing[];
+  /** Their names. */
+  names: ReadonlySet<string>;
+  pending: PendingCalls;
+  /** {@link startCall}. */
+  start(tool: string, input: unknown, signal?: AbortSignal): Promise<StartedCall>;
+  /** {@link finishCall}, waiting for a person at most the settings' `approvalTimeoutMs`. */
+  finish(started: StartedCall, signal?: AbortSignal): Promise<unknown>;
+}
+
+/** Resolves the settings every adapter shares and reads the tools to offer. */
+export async function toolSetup(
+  client: HandshakeClient,
+  settings: CallSettings,
+): Promise<ToolSetup> {
+  const pending = settings.pending ?? memoryPendingCalls();
+  const listed = await catalog(client, settings.tools);
+  const { approvalTimeoutMs } = settings;
+  return {
+    listed,
+    names: new Set(listed.map((listing) => listing.name)),
+    pending,
+    start: (tool, input, signal) => startCall(client, tool, input, signal),
+    finish: (started, signal) =>
+      finishCall(client, started, {
+        ...(signal ? { signal } : {}),
+        ...(approvalTimeoutMs !== undefined ? { approvalTimeoutMs } : {}),
+      }),
+  };
+}
+
 function objectOf(input: unknown): Record<string, unknown> {
   if (typeof input === 'object' && input !== null && !Array.isArray(input)) {
     return input as Record<string, unknown>;

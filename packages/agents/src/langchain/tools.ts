@@ -1,15 +1,7 @@
 import type { HandshakeClient } from '@handshake/client';
 import { type DynamicStructuredTool, tool } from '@langchain/core/tools';
 import { interrupt } from '@langchain/langgraph';
-import {
-  type CallSettings,
-  catalog,
-  finishCall,
-  inputSchemaOf,
-  memoryPendingCalls,
-  type StartedCall,
-  startCall,
-} from '../calls/calls.js';
+import { type CallSettings, inputSchemaOf, type StartedCall, toolSetup } from '../calls/calls.js';
 import type { ChatApprover } from '../calls/chat-approver.js';
 import { toModelRefusal } from '../calls/refusal.js';
 
@@ -100,11 +92,8 @@ export async function createHandshakeTools(
   client: HandshakeClient,
   options: HandshakeToolsOptions = {},
 ): Promise<HandshakeLangChainTools> {
-  const pending = options.pending ?? memoryPendingCalls();
+  const { listed, pending, start, finish } = await toolSetup(client, options);
   const interrupting = options.approval === 'interrupt';
-  const listed = await catalog(client, options.tools);
-  const timeout =
-    options.approvalTimeoutMs !== undefined ? { approvalTimeoutMs: options.approvalTimeoutMs } : {};
 
   const tools = listed.map((listing) =>
     tool(
@@ -115,7 +104,7 @@ export async function createHandshakeTools(
         try {
           const kept = interrupting && callId ? await pending.get(callId) : undefined;
           paused = kept !== undefined;
-          started = kept ?? (await startCall(client, listing.name, input, config?.signal));
+          started = kept ?? (await start(listing.name, input, config?.signal));
         } catch (error) {
           return toModelRefusal(error).text;
         }
@@ -137,12 +126,7 @@ export async function createHandshakeTools(
           }
         }
         try {
-          return JSON.stringify(
-            await finishCall(client, started, {
-              ...timeout,
-              ...(config?.signal ? { signal: config.signal } : {}),
-            }),
-          );
+          return JSON.stringify(await finish(started, config?.signal));
         } catch (error) {
           return toModelRefusal(error).text;
         }

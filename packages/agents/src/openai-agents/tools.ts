@@ -2,13 +2,10 @@ import { type HandshakeClient, HandshakeError } from '@handshake/client';
 import { type FunctionTool, type RunState, type RunToolApprovalItem, tool } from '@openai/agents';
 import {
   type CallSettings,
-  catalog,
-  finishCall,
   inputSchemaOf,
-  memoryPendingCalls,
   type PendingApproval,
   type StartedCall,
-  startCall,
+  toolSetup,
 } from '../calls/calls.js';
 import type { ChatApprover } from '../calls/chat-approver.js';
 import { toModelRefusal } from '../calls/refusal.js';
@@ -99,20 +96,16 @@ export async function createHandshakeTools(
   client: HandshakeClient,
   options: HandshakeToolsOptions = {},
 ): Promise<HandshakeAgentTools> {
-  const pending = options.pending ?? memoryPendingCalls();
+  const { listed, names, pending, start, finish } = await toolSetup(client, options);
   const interrupt = options.approval === 'interrupt';
-  const listed = await catalog(client, options.tools);
-  const names = new Set(listed.map((listing) => listing.name));
-  const timeout =
-    options.approvalTimeoutMs !== undefined ? { approvalTimeoutMs: options.approvalTimeoutMs } : {};
 
   const run = async (name: string, input: unknown, callId: string | undefined) => {
     try {
       const paused = callId === undefined ? undefined : await pending.get(callId);
       if (paused && callId !== undefined) await pending.delete(callId);
-      const started = paused ?? (await startCall(client, name, input));
+      const started = paused ?? (await start(name, input));
       if (started.status === 'pending' && !paused) options.onPending?.(started.approval);
-      return JSON.stringify(await finishCall(client, started, timeout));
+      return JSON.stringify(await finish(started));
     } catch (error) {
       return toModelRefusal(error).text;
     }
@@ -131,7 +124,7 @@ export async function createHandshakeTools(
               if (callId === undefined) return false;
               let started: StartedCall;
               try {
-                started = await startCall(client, listing.name, input);
+                started = await start(listing.name, input);
               } catch {
                 return false; // execution authorizes again and reports the refusal
               }
