@@ -7,11 +7,11 @@ import {
   json,
   link,
   noContent,
-  notFound,
   page,
   type Route,
   type RouteContext,
   readMoney,
+  resource,
   unprocessable,
 } from './http.js';
 import { REQUEST_ID_RETENTION_MS } from './request-ids.js';
@@ -130,21 +130,15 @@ function applyPatch(
 }
 
 function product(context: RouteContext): JsonObject {
-  const found = context.state.products.get(context.params.id ?? '');
-  if (!found) throw notFound(context.state);
-  return found;
+  return resource(context, context.state.products);
 }
 
-function plan(context: RouteContext, id = context.params.id ?? ''): JsonObject {
-  const found = context.state.plans.get(id);
-  if (!found) throw notFound(context.state);
-  return found;
+function plan(context: RouteContext, id?: string): JsonObject {
+  return resource(context, context.state.plans, id);
 }
 
 function subscription(context: RouteContext): JsonObject {
-  const found = context.state.subscriptions.get(context.params.id ?? '');
-  if (!found) throw notFound(context.state);
-  return found;
+  return resource(context, context.state.subscriptions);
 }
 
 function planTerms(source: JsonObject): JsonObject {

@@ -5,9 +5,9 @@ import {
   isObject,
   json,
   link,
-  notFound,
   type Route,
   type RouteContext,
+  resource,
   unprocessable,
 } from './http.js';
 import { refundCapture } from './orders.js';
@@ -73,9 +73,7 @@ function detail(context: RouteContext, dispute: SimulatedDispute): JsonObject {
 }
 
 function dispute(context: RouteContext): SimulatedDispute {
-  const found = context.state.disputes.get(context.params.id ?? '');
-  if (!found) throw notFound(context.state);
-  return found;
+  return resource(context, context.state.disputes);
 }
 
 /** The Customer Disputes v1 routes. */
@@ -132,7 +130,7 @@ export const disputeRoutes: Route[] = [
       }
       // Accepting liability refunds the buyer from the merchant's balance.
       const capture = state.captures.get(found.captureId);
-      if (capture) refundCapture(context, capture, found.amount, note);
+      if (capture) refundCapture(context, capture, found.amount, { noteToPayer: note });
       found.status = 'RESOLVED';
       found.disputeState = 'RESOLVED';
       found.outcome = { outcome_code: 'RESOLVED_BUYER_FAVOUR', amount_refunded: found.amount };

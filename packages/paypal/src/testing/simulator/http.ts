@@ -117,6 +117,17 @@ export function notFound(state: InternalState): PayPalFailure {
   );
 }
 
+/** The entry of `entries` under the path's `:id` (or `id`), or PayPal's `404`. */
+export function resource<T>(
+  context: RouteContext,
+  entries: ReadonlyMap<string, T>,
+  id = context.params.id ?? '',
+): T {
+  const found = entries.get(id);
+  if (!found) throw notFound(context.state);
+  return found;
+}
+
 /** `400 INVALID_REQUEST` naming a field. */
 export function invalid(
   state: InternalState,

@@ -11,11 +11,11 @@ import {
   minorOf,
   moneyOf,
   noContent,
-  notFound,
   page,
   type Route,
   type RouteContext,
   readMoney,
+  resource,
   scale,
   unprocessable,
 } from './http.js';
@@ -109,9 +109,7 @@ function summary(invoice: SimulatedInvoice, origin: string): JsonObject {
 }
 
 function invoice(context: RouteContext): SimulatedInvoice {
-  const found = context.state.invoices.get(context.params.id ?? '');
-  if (!found) throw notFound(context.state);
-  return found;
+  return resource(context, context.state.invoices);
 }
 
 async function readCreate(context: RouteContext) {

@@ -7,9 +7,9 @@ import {
   invalid,
   isObject,
   noContent,
-  notFound,
   type Route,
   type RouteContext,
+  resource,
   unprocessable,
 } from './http.js';
 import { readUnitAmount } from './orders.js';
@@ -116,8 +116,7 @@ export const orderUpdateRoutes: Route[] = [
     path: '/v2/checkout/orders/:id',
     async handle(context) {
       const { state, clock } = context;
-      const order = state.orders.get(context.params.id ?? '');
-      if (!order) throw notFound(state);
+      const order = resource(context, state.orders);
       const operations = readOperations(context, await context.json());
       if (order.status === 'COMPLETED') {
         throw unprocessable(

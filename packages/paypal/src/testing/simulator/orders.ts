@@ -10,10 +10,10 @@ import {
   link,
   minorOf,
   moneyOf,
-  notFound,
   type Route,
   type RouteContext,
   readMoney,
+  resource,
   scale,
   unprocessable,
 } from './http.js';
@@ -31,8 +31,13 @@ import {
 
 const CHECKOUT_HOST = 'https://www.sandbox.paypal.com';
 
-function wantsRepresentation(request: Request): boolean {
-  return /return=representation/i.test(request.headers.get('prefer') ?? '');
+/**
+ * The answer to a creation: `201` with the whole resource when the request asks for it
+ * (`Prefer: return=representation`), else its id, status and links.
+ */
+function createdAnswer(request: Request, full: JsonObject): Response {
+  const wanted = /return=representation/i.test(request.headers.get('prefer') ?? '');
+  return json(wanted ? full : { id: full.id, status: full.status, links: full.links }, 201);
 }
 
 /** PayPal's standard US fee (3.49% + 0.49), for the seller receivable breakdown. */
@@ -218,9 +223,7 @@ function readPurchaseUnits(context: RouteContext, value: unknown): SimulatedPurc
 }
 
 function order(context: RouteContext): SimulatedOrder {
-  const found = context.state.orders.get(context.params.id ?? '');
-  if (!found) throw notFound(context.state);
-  return found;
+  return resource(context, context.state.orders);
 }
 
 /** The Orders v2 and Payments v2 routes. */
@@ -256,13 +259,7 @@ export const orderRoutes: Route[] = [
         updateTime: now,
       };
       state.orders.set(created.id, created);
-      const full = orderBody(context, created);
-      return json(
-        wantsRepresentation(request)
-          ? full
-          : { id: created.id, status: created.status, links: full.links },
-        201,
-      );
+      return createdAnswer(request, orderBody(context, created));
     },
   },
   {
@@ -330,9 +327,7 @@ export const orderRoutes: Route[] = [
     method: 'GET',
     path: '/v2/payments/captures/:id',
     handle(context) {
-      const capture = context.state.captures.get(context.params.id ?? '');
-      if (!capture) throw notFound(context.state);
-      return json(captureBody(capture, context.origin));
+      return json(captureBody(resource(context, context.state.captures), context.origin));
     },
   },
   {
@@ -340,9 +335,8 @@ export const orderRoutes: Route[] = [
     path: '/v2/payments/captures/:id/refund',
     requestIdRetentionMs: REQUEST_ID_RETENTION_MS.payments,
     async handle(context) {
-      const { state, clock, request, origin } = context;
-      const capture = state.captures.get(context.params.id ?? '');
-      if (!capture) throw notFound(state);
+      const { state, request, origin } = context;
+      const capture = resource(context, state.captures);
       const body = await context.json().catch(() => ({}));
       const request_ = isObject(body) ? body : {};
       if (capture.status === 'REFUNDED') {
@@ -387,48 +381,30 @@ export const orderRoutes: Route[] = [
           );
         }
       }
-      const now = clock.now();
-      const refund: SimulatedRefund = {
-        id: state.idSource.transaction(),
-        captureId: capture.id,
-        amount,
-        status: 'COMPLETED',
+      const refund = refundCapture(context, capture, amount, {
         ...(typeof request_.note_to_payer === 'string'
           ? { noteToPayer: request_.note_to_payer }
           : {}),
         ...(typeof request_.invoice_id === 'string' ? { invoiceId: request_.invoice_id } : {}),
-        createTime: now,
-      };
-      state.refunds.set(refund.id, refund);
-      capture.refundIds.push(refund.id);
-      capture.status = minorOf(amount) === remaining ? 'REFUNDED' : 'PARTIALLY_REFUNDED';
-      capture.updateTime = now;
-      const full = refundBody(refund, origin);
-      return json(
-        wantsRepresentation(request)
-          ? full
-          : { id: refund.id, status: refund.status, links: full.links },
-        201,
-      );
+      });
+      return createdAnswer(request, refundBody(refund, origin));
     },
   },
   {
     method: 'GET',
     path: '/v2/payments/refunds/:id',
     handle(context) {
-      const refund = context.state.refunds.get(context.params.id ?? '');
-      if (!refund) throw notFound(context.state);
-      return json(refundBody(refund, context.origin));
+      return json(refundBody(resource(context, context.state.refunds), context.origin));
     },
   },
 ];
 
-/** Refunds a capture outside the refund endpoint (an accepted dispute claim). */
+/** Refunds `amount` of a capture: the refund endpoint, and an accepted dispute claim. */
 export function refundCapture(
   context: RouteContext,
   capture: SimulatedCapture,
   amount: PayPalMoney,
-  note: string,
+  details: Pick<SimulatedRefund, 'noteToPayer' | 'invoiceId'>,
 ): SimulatedRefund {
   const { state, clock } = context;
   const now = clock.now();
@@ -437,7 +413,7 @@ export function refundCapture(
     captureId: capture.id,
     amount,
     status: 'COMPLETED',
-    noteToPayer: note,
+    ...details,
     createTime: now,
   };
   state.refunds.set(refund.id, refund);
