@@ -12,6 +12,7 @@ import {
   type ConsumeOutcome,
   type DecideOp,
   type DecideOutcome,
+  exceededLimits,
   type IssueOp,
   type IssueOutcome,
   type LimitWindow,
@@ -254,7 +255,9 @@ export class SqliteStore implements StoreV1 {
       let reserved = false;
       const exceeded: LimitWindow[] = [];
       if (op.reservation) {
-        exceeded.push(...this.#exceeded(op.partition, op.reservation, op.now));
+        exceeded.push(
+          ...exceededLimits(op.reservation, (key) => this.#used(op.partition, key, op.now)),
+        );
         if (exceeded.length === 0) {
           this.#reserve(op.partition, op.reservation);
           reserved = true;
@@ -570,22 +573,6 @@ export class SqliteStore implements StoreV1 {
     const spent = this.#sql.spent.get(partition, windowKey) as { minor: bigint } | undefined;
     const held = this.#sql.held.get(partition, windowKey, now) as { minor: bigint } | undefined;
     return (spent?.minor ?? 0n) + (held?.minor ?? 0n);
-  }
-
-  #exceeded(partition: string, request: ReservationRequest, now: number): LimitWindow[] {
-    const exceeded: LimitWindow[] = [];
-    if (
-      request.perTransactionMinor !== undefined &&
-      request.amountMinor > request.perTransactionMinor
-    ) {
-      exceeded.push('transaction');
-    }
-    for (const window of request.windows) {
-      if (this.#used(partition, window.key, now) + request.amountMinor > window.limitMinor) {
-        exceeded.push(window.window);
-      }
-    }
-    return exceeded;
   }
 
   #reserve(partition: string, request: ReservationRequest): void {
