@@ -85,6 +85,7 @@ export {
   liveTimers,
   systemTimers,
   type Ticker,
+  type TimerEntry,
   type TimerScheduler,
 } from './http/live-timers.js';
 export { errorResponse, jsonResponse } from './http/responses.js';
