@@ -39,6 +39,9 @@ const MAX_DELAY = 2_147_483_647;
 /** Members run in one timer callback at most; the rest follow on the next turn. */
 const SLICE = 64;
 
+/** Members due within this of the first run with it (less for a period under 160 ms). */
+const GROUP_MS = 10;
+
 const monotonic = () => performance.now();
 
 /**
@@ -79,8 +82,11 @@ class CallbackEntry implements TimerEntry {
  * due (all share the period, so that is the order they joined), and the timer is armed
  * for the first. Each member fires once per period, counted from when it joined, so
  * members that joined at different moments fire at different moments: no spike of
- * thousands of callbacks at once. Those due within `period / 16` of each other run in
- * one callback (a little early, never late), at most 64 per turn of the event loop.
+ * thousands of callbacks at once. Those due within 10 ms of each other (`period / 16`
+ * for a shorter period) run in one callback (a little early, never late), at most 64
+ * per turn of the event loop: a wider group would gather members that joined apart into
+ * one burst, and thousands of heartbeats written in bursts cost the process far more
+ * than the same heartbeats written as they fall due.
  * The timer exists only while there are members.
  *
  * @example
@@ -157,7 +163,7 @@ export class Ticker {
     if (first === undefined) return;
     // The timer fired for the first member: it is due even if the clock lags the timer.
     const now = Math.max(this.#now(), first.due);
-    const window = this.periodMs / 16;
+    const window = Math.min(this.periodMs / 16, GROUP_MS);
     const horizon = now + window;
     let ran = 0;
     this.#firing = true;
