@@ -4,8 +4,10 @@ import {
   capturedShare,
   type ReservationRequest,
   type Tombstone,
+  type TransactionRecord,
 } from '@handshake/core';
 import { HandshakeError } from '@handshake/protocol';
+import { hexDigest, storedDigest } from './keys.js';
 
 /**
  * The largest amount (and limit) the Redis store counts, in minor units: 10^15, i.e.
@@ -83,7 +85,7 @@ const NUMERIC: ReadonlySet<MutableField> = new Set([
   'tokenExpiresAt',
   'executedAt',
 ]);
-/** Lists kept as one comma-separated field (token digests are hex). */
+/** Lists kept as one comma-separated field (token digests: hex or base64url). */
 const LISTS: ReadonlySet<MutableField> = new Set(['tokenDigests']);
 
 /**
@@ -117,11 +119,15 @@ export function decodeApproval(
   for (const [name, field] of Object.entries(MUTABLE) as [MutableField, string][]) {
     const value = map[field];
     if (value === undefined) continue;
+    // Token digests are kept in the form of the token's key; the record holds them as
+    // hexadecimal, whichever form wrote them.
     record[name] = NUMERIC.has(name)
       ? Number(value)
       : LISTS.has(name)
-        ? value.split(',').filter(Boolean)
-        : value;
+        ? value.split(',').filter(Boolean).map(hexDigest)
+        : name === 'executedDigest'
+          ? hexDigest(value)
+          : value;
   }
   // The limits the authorize script found exceeded (`xcd`, comma-separated) become
   // reasons after the ones the caller gave; the body itself is never rewritten.
@@ -133,6 +139,61 @@ export function decodeApproval(
     ];
   }
   return record as unknown as ApprovalRecord;
+}
+
+/**
+ * A token record's one-letter names in the compact form. The scripts read `x`, `u`, `t`,
+ * `h`, `e`, `a` and `r`; a record with `transactionId` is in the verbose form (the
+ * record's own names), which every version reads.
+ */
+const RECORD_NAMES = {
+  transactionId: 'x',
+  userId: 'u',
+  sessionId: 's',
+  tool: 't',
+  tier: 'k',
+  paramsHash: 'h',
+  expiresAt: 'e',
+  createdAt: 'c',
+  reservationId: 'r',
+  amountMinor: 'm',
+  currency: 'y',
+  originalAmount: 'o',
+  exchangeRate: 'f',
+  approvalId: 'a',
+} as const satisfies Record<keyof TransactionRecord, string>;
+
+const RECORD_FIELDS: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(RECORD_NAMES).map(([name, short]) => [short, name]),
+);
+
+/**
+ * A token record as the compact form stores it: one-letter names and the parameters
+ * hash as base64url (about 80 bytes fewer than the record's own JSON). A field the
+ * record gains later keeps its own name.
+ */
+export function encodeTokenRecord(record: TransactionRecord): string {
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(record)) {
+    if (value === undefined) continue;
+    const short = RECORD_NAMES[name as keyof TransactionRecord];
+    out[short ?? name] = name === 'paramsHash' ? storedDigest(value as string) : value;
+  }
+  return JSON.stringify(out);
+}
+
+/** A stored token record, in either form. */
+export function decodeTokenRecord(json: string): TransactionRecord {
+  const stored = JSON.parse(json) as Record<string, unknown>;
+  if (stored === null || typeof stored !== 'object' || 'transactionId' in stored) {
+    return stored as unknown as TransactionRecord;
+  }
+  const record: Record<string, unknown> = {};
+  for (const [short, value] of Object.entries(stored)) {
+    const name = RECORD_FIELDS[short] ?? short;
+    record[name] = name === 'paramsHash' ? hexDigest(value as string) : value;
+  }
+  return record as unknown as TransactionRecord;
 }
 
 /** The tombstone of a consume reply `['used', state, x, u, t, h, sid, at, out]`. */

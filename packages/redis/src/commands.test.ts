@@ -142,7 +142,7 @@ describe.skipIf(!available)('Redis commands per handshake', () => {
     expect(tools.calls.count).toBe(2);
   });
 
-  it('runs 8 commands in 3 scripts for a handshake without spend or approval, under 1,400 bytes', async () => {
+  it('runs 8 commands in 3 scripts for a handshake without spend or approval, within 1,200 bytes', async () => {
     const reads: ToolProviderV1 = {
       specificationVersion: 'v1',
       listTools: () => [{ name: 'get_balance', description: 'A balance', tier: 'INTERNAL' }],
@@ -182,9 +182,9 @@ describe.skipIf(!available)('Redis commands per handshake', () => {
     // is read.
     expect(steady.inside).toEqual(['set', 'incr', 'get', 'set', 'zadd', 'get', 'set', 'zrem']);
     expect(steady.keys.filter((key) => key.includes(':apr:'))).toEqual([]);
-    // No approval body, no spend keys, no field sent twice: about 1,360 bytes, most of
-    // them the token record (sent once, stored verbatim), the token's key (three times)
-    // and what consume compares.
-    expect(steady.defaultPrefixBytes).toBeLessThanOrEqual(1_400);
+    // No approval body, no spend keys, no field sent twice: about 1,140 bytes, most of
+    // them the token record (sent once, stored verbatim, one-letter names), the token's
+    // key (three times, the digest in base64url) and what consume compares.
+    expect(steady.defaultPrefixBytes).toBeLessThanOrEqual(1_200);
   });
 });

@@ -9,13 +9,36 @@
  * the suffixes are shared with `scripts.ts` rather than repeated there.
  */
 
+const HEX_DIGEST = /^[0-9a-f]{64}$/;
+const COMPACT_DIGEST = /^[A-Za-z0-9_-]{43}$/;
+
+/**
+ * A digest as the compact form keeps it: a SHA-256 hex digest (64 characters) as
+ * base64url (43), anything else unchanged.
+ */
+export function storedDigest(digest: string): string {
+  return HEX_DIGEST.test(digest) ? Buffer.from(digest, 'hex').toString('base64url') : digest;
+}
+
+/** The other way: a 43-character base64url digest as hexadecimal, anything else unchanged. */
+export function hexDigest(digest: string): string {
+  return COMPACT_DIGEST.test(digest) ? Buffer.from(digest, 'base64url').toString('hex') : digest;
+}
+
 /** Suffixes after `<prefix>:{<partition>}:`. */
 export const SUFFIX = {
   /**
-   * String: a live token, or the tombstone of a consumed one, by token digest: its fields
-   * packed with MessagePack (an earlier version's hash is still read).
+   * String: a live token, or the tombstone of a consumed one, by token digest (a SHA-256
+   * digest as base64url, 43 characters): its fields packed with MessagePack.
    */
-  token: 'tok:',
+  token: 't:',
+  /**
+   * The same under the verbose name: `tok:` and the digest as it is (64 hexadecimal
+   * characters for a SHA-256 digest). Written with `tokenForm: 'verbose'` and for a digest
+   * that is not a SHA-256 hex digest; read always, and a token found there stays there (an
+   * earlier version's hash is read too).
+   */
+  verboseToken: 'tok:',
   /** Hash: an approval, by approval id. */
   approval: 'apr:',
   /** String counter: rate-limit hits in one fixed window, by window start (ms). */
@@ -44,7 +67,9 @@ export const SUFFIX = {
  * import { RedisKeys } from '@handshake/redis';
  *
  * const keys = new RedisKeys('hs');
- * keys.token('1c59c4fcb66c5bbf', 'ab12…'); // 'hs:{1c59c4fcb66c5bbf}:tok:ab12…'
+ * const digest = 'ab'.repeat(32); // a token's SHA-256 digest, hexadecimal
+ * keys.token('1c59c4fcb66c5bbf', digest); // 'hs:{1c59c4fcb66c5bbf}:t:q6ur…' (base64url)
+ * keys.verboseToken('1c59c4fcb66c5bbf', digest); // 'hs:{1c59c4fcb66c5bbf}:tok:abab…'
  * keys.approvalIndex; // 'hs:approvals'
  * new RedisKeys('hs', 9).approvalChannel; // 'hs:approval-events:9'
  * ```
@@ -71,8 +96,19 @@ export class RedisKeys {
     return `${this.prefix}:{${partition}}:`;
   }
 
+  /**
+   * A token's key by its digest: a SHA-256 hex digest is named by its base64url form (43
+   * characters instead of 64), any other digest by {@link verboseToken}.
+   */
   token(partition: string, digest: string): string {
-    return this.base(partition) + SUFFIX.token + digest;
+    return HEX_DIGEST.test(digest)
+      ? this.base(partition) + SUFFIX.token + storedDigest(digest)
+      : this.verboseToken(partition, digest);
+  }
+
+  /** A token's key by its digest as it is, the form builds before `t:` keys wrote. */
+  verboseToken(partition: string, digest: string): string {
+    return this.base(partition) + SUFFIX.verboseToken + digest;
   }
 
   approval(partition: string, approvalId: string): string {

@@ -9,13 +9,15 @@ import { HandshakeError } from '@handshake/protocol';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import {
   decodeApproval,
+  decodeTokenRecord,
   decodeTombstone,
   encodeApproval,
+  encodeTokenRecord,
   minorString,
   reservationData,
   shareArgs,
 } from './codec.js';
-import { RedisKeys } from './keys.js';
+import { hexDigest, RedisKeys, storedDigest } from './keys.js';
 
 /** An entry of the executing index: the partition and digest of a consumed token. */
 const executingMember = (partition: string, digest: string) => JSON.stringify([partition, digest]);
@@ -87,6 +89,15 @@ export interface RedisStoreOptions {
   pubsub?: boolean;
   /** Hears connection errors and failing listeners (default: ignored). */
   onError?: (error: unknown) => void;
+  /**
+   * How tokens are written (default `'compact'`): under a key that names the digest in
+   * base64url, with a record of one-letter field names. `'verbose'` writes them as
+   * versions before the compact form did (the hexadecimal digest, the record's own
+   * names). Both forms are always read. While instances that read only the verbose form
+   * share the Redis, run the new ones with `'verbose'`; once every instance runs this
+   * version, drop the option.
+   */
+  tokenForm?: 'compact' | 'verbose';
 }
 
 type Connection = Redis | Cluster;
@@ -165,6 +176,7 @@ export class RedisStore implements core.StoreV1 {
   #calls = 0;
   /** When a consume last trimmed the executing index (the engine's clock). */
   #trimmedAt = Number.NEGATIVE_INFINITY;
+  readonly #compact: boolean;
 
   constructor(options: RedisStoreOptions = {}) {
     const prefix = options.keyPrefix ?? 'hs';
@@ -175,6 +187,11 @@ export class RedisStore implements core.StoreV1 {
     this.#maxIndexed = positive(options.maxIndexedApprovals ?? 10_000, 'maxIndexedApprovals');
     this.#pubsub = options.pubsub ?? true;
     this.#onError = options.onError ?? noop;
+    const form = options.tokenForm ?? 'compact';
+    if (form !== 'compact' && form !== 'verbose') {
+      throw new TypeError("tokenForm must be 'compact' or 'verbose'");
+    }
+    this.#compact = form === 'compact';
     this.#listeners = new ApprovalListeners({ remember: 10_000, onError: this.#onError });
     this.#givenSubscriber = options.subscriber;
     const own = (options.client?.options ?? options.redisOptions ?? {}) as {
@@ -207,6 +224,26 @@ export class RedisStore implements core.StoreV1 {
     this.keys = new RedisKeys(prefix, databaseOf(this.#client));
   }
 
+  /**
+   * The key this store writes a token under. Every read names the compact key, and the
+   * scripts look under the verbose one when the token is not there.
+   */
+  #tokenKey(partition: string, digest: string): string {
+    return this.#compact
+      ? this.keys.token(partition, digest)
+      : this.keys.verboseToken(partition, digest);
+  }
+
+  /** A token's digest as this store keeps it beside its key (index entries, token lists). */
+  #kept(digest: string): string {
+    return this.#compact ? storedDigest(digest) : digest;
+  }
+
+  /** A token record as this store writes it. */
+  #record(record: core.TransactionRecord): string {
+    return this.#compact ? encodeTokenRecord(record) : JSON.stringify(record);
+  }
+
   async authorize(op: core.AuthorizeOp): Promise<core.AuthorizeOutcome> {
     const { partition, now } = op;
     const k = this.keys;
@@ -224,10 +261,10 @@ export class RedisStore implements core.StoreV1 {
       ...(binding ? { b: binding } : {}),
       ...(op.rateLimit
         ? {
-            rl: {
-              limit: op.rateLimit.limit,
-              endsAt: windowStart(now, op.rateLimit.windowMs) + op.rateLimit.windowMs,
-            },
+            rl: [
+              op.rateLimit.limit,
+              windowStart(now, op.rateLimit.windowMs) + op.rateLimit.windowMs - now,
+            ],
           }
         : {}),
       ...(reservation
@@ -266,7 +303,7 @@ export class RedisStore implements core.StoreV1 {
     // Stored only when authorized, which with a reservation is when the script reserved.
     const record = authorizedTokenRecord(op, { reserved: reservation !== undefined });
     const keys = [
-      k.token(partition, op.token.digest),
+      this.#tokenKey(partition, op.token.digest),
       ...(op.rateLimit
         ? [k.rate(partition, windowStart(now, op.rateLimit.windowMs), op.rateLimit.bucket)]
         : []),
@@ -277,7 +314,7 @@ export class RedisStore implements core.StoreV1 {
     ];
     const reply = await this.#script('handshakeAuthorizeV1', keys, [
       JSON.stringify(control),
-      JSON.stringify(record),
+      this.#record(record),
       ...(approval ? [approval.body] : []),
       ...(reservation ? [reservationData(reservation)] : []),
     ]);
@@ -307,12 +344,13 @@ export class RedisStore implements core.StoreV1 {
       now: op.now,
       u: op.expect.userId,
       t: op.expect.tool,
-      h: op.expect.paramsHash,
+      // Compared with the stored hash as hexadecimal; sent in 43 characters, not 64.
+      h: storedDigest(op.expect.paramsHash),
       ...(op.expect.transactionId !== undefined ? { x: op.expect.transactionId } : {}),
       ...(op.expect.amount !== undefined ? { a: op.expect.amount } : {}),
-      sid: op.sessionId,
-      retain: op.retainMs,
-      ...(op.holdUntil !== undefined ? { hold: op.holdUntil } : {}),
+      s: op.sessionId,
+      r: op.retainMs,
+      ...(op.holdUntil !== undefined ? { hd: op.holdUntil - op.now } : {}),
       // Identifies this call, so a resend of it after a lost reply is answered alike.
       n: this.#nonce(),
     };
@@ -322,10 +360,11 @@ export class RedisStore implements core.StoreV1 {
     // script (best effort: a retry resolves what the index misses, and the next sweep
     // drops an entry whose token was not consumed).
     const trim = this.#trimDue(op.now);
+    // Read under the compact name; the script looks under the verbose one when it is not there.
     const token = this.keys.token(op.partition, op.digest);
     let reply: ScriptReply;
     if (this.#client.isCluster) {
-      const member = executingMember(op.partition, op.digest);
+      const member = executingMember(op.partition, this.#kept(op.digest));
       [, reply] = await Promise.all([
         this.#call(() =>
           trim
@@ -339,7 +378,7 @@ export class RedisStore implements core.StoreV1 {
         this.#script('handshakeConsumeV1', [token], [JSON.stringify(control)]),
       ]);
     } else {
-      const indexed = { ...control, ix: 1, ...(trim ? { trim: INDEX_TRIM_INTERVAL_MS } : {}) };
+      const indexed = trim ? { ...control, tr: INDEX_TRIM_INTERVAL_MS } : control;
       reply = await this.#script(
         'handshakeConsumeV1',
         [token, this.keys.executingIndex],
@@ -348,7 +387,7 @@ export class RedisStore implements core.StoreV1 {
     }
     switch (reply[0]) {
       case 'ok':
-        return { status: 'ok', record: JSON.parse(reply[1] ?? 'null') };
+        return { status: 'ok', record: decodeTokenRecord(reply[1] ?? 'null') };
       case 'mismatch':
         return {
           status: 'mismatch',
@@ -388,7 +427,7 @@ export class RedisStore implements core.StoreV1 {
     checkPartition(op.partition);
     const control = {
       now: op.now,
-      retain: op.retainMs,
+      r: op.retainMs,
       ...(op.reservation
         ? {
             rsv: op.reservation.reservationId,
@@ -405,17 +444,17 @@ export class RedisStore implements core.StoreV1 {
     if (!this.#client.isCluster) {
       // The index entry leaves in the same step as the outcome is kept.
       keys.push(this.keys.executingIndex);
-      await this.#script('handshakeCompleteV1', keys, [
-        JSON.stringify({ ...control, ix: 1 }),
-        outcome,
-      ]);
+      await this.#script('handshakeCompleteV1', keys, [JSON.stringify(control), outcome]);
       return;
     }
     // Sent together: the index entry goes with the outcome, in the same round trip.
     await Promise.all([
       this.#script('handshakeCompleteV1', keys, [JSON.stringify(control), outcome]),
       this.#call(() =>
-        this.#client.zrem(this.keys.executingIndex, executingMember(op.partition, op.digest)),
+        this.#client.zrem(
+          this.keys.executingIndex,
+          executingMember(op.partition, this.#kept(op.digest)),
+        ),
       ).catch(noop),
     ]);
   }
@@ -444,7 +483,10 @@ export class RedisStore implements core.StoreV1 {
         if (partition !== undefined && digest !== undefined && resolved.length < op.limit) {
           const reply = await this.#script(
             'handshakeResolveV1',
-            [this.keys.token(partition, digest), ...this.keys.reservationKeys(partition)],
+            [
+              this.keys.token(partition, hexDigest(digest)),
+              ...this.keys.reservationKeys(partition),
+            ],
             [
               JSON.stringify({
                 now: op.now,
@@ -572,7 +614,7 @@ export class RedisStore implements core.StoreV1 {
     const control = {
       now: op.now,
       base: this.keys.base(op.partition),
-      digest: op.token.digest,
+      digest: this.#kept(op.token.digest),
       max: op.maxLiveTokens,
       rt: op.retainMs,
       b: amountBinding(op.token.record),
@@ -581,9 +623,9 @@ export class RedisStore implements core.StoreV1 {
       'handshakeIssueV1',
       [
         this.keys.approval(op.partition, op.approvalId),
-        this.keys.token(op.partition, op.token.digest),
+        this.#tokenKey(op.partition, op.token.digest),
       ],
-      [JSON.stringify(control), JSON.stringify(op.token.record)],
+      [JSON.stringify(control), this.#record(op.token.record)],
     );
     const [status, ...hash] = reply;
     const approval = decodeApproval(hash);

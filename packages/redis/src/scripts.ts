@@ -24,7 +24,8 @@ import { SUFFIX } from './keys.js';
 
 /** Helpers every script starts with. */
 const COMMON = `
-local TOKEN, SPENT, APPROVAL = '${SUFFIX.token}', '${SUFFIX.spent}', '${SUFFIX.approval}'
+local TOKEN, VERBOSE = '${SUFFIX.token}', '${SUFFIX.verboseToken}'
+local SPENT, APPROVAL = '${SUFFIX.spent}', '${SUFFIX.approval}'
 local RSV, DUE, HELD = '${SUFFIX.reservations}', '${SUFFIX.reservationDue}', '${SUFFIX.held}'
 local SETTLED = '${SUFFIX.settled}'
 
@@ -53,16 +54,73 @@ local function load_token(key)
   return cmsgpack.unpack(v)
 end
 
+-- A 43-character base64url digest (a SHA-256 digest) as 64 hexadecimal characters;
+-- anything else unchanged.
+local B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+local function hex_of(d)
+  if type(d) ~= 'string' or #d ~= 43 then return d end
+  local out, bits, n = {}, 0, 0
+  for i = 1, 43 do
+    local v = string.find(B64, string.sub(d, i, i), 1, true)
+    if not v then return d end
+    bits, n = bits * 64 + v - 1, n + 6
+    if n >= 8 then
+      n = n - 8
+      local byte = math.floor(bits / 2 ^ n)
+      bits = bits - byte * 2 ^ n
+      out[#out + 1] = string.format('%02x', byte)
+    end
+  end
+  return table.concat(out)
+end
+
+-- A token's key by its digest as kept (an approval's token list, xTok): 43 characters
+-- are the compact form's base64url, anything else the verbose form's name.
+local function token_key(base, d)
+  if #d == 43 then return base .. TOKEN .. d end
+  return base .. VERBOSE .. d
+end
+
+-- The partition and the digest (as kept) that a token's key names.
+local function token_parts(key)
+  local partition, d = string.match(key, '{([^}]*)}:' .. TOKEN .. '([^:]*)$')
+  if partition then return partition, d end
+  return string.match(key, '{([^}]*)}:' .. VERBOSE .. '([^:]*)$')
+end
+
+-- The token the store names by key, and the key it is under: a token written under its
+-- verbose name (by an instance that writes that form) is found there and stays there.
+local function find_token(key)
+  local t = load_token(key)
+  if t then return key, t end
+  local base, d = string.match(key, '^(.*}:)' .. TOKEN .. '([^:]*)$')
+  if d and #d == 43 then
+    local verbose = base .. VERBOSE .. hex_of(d)
+    t = load_token(verbose)
+    if t then return verbose, t end
+  end
+  return key, nil
+end
+
 -- Writes token t under key, kept ttl ms.
 local function save_token(key, t, ttl)
   redis.call('SET', key, cmsgpack.pack(t), 'PX', int(math.max(1, ttl)))
+end
+
+-- A token's record, in either form: compact (one-letter names, the parameters hash as
+-- base64url) or verbose (the record's own names). Only what the scripts read.
+local function record_of(json)
+  local r = cjson.decode(json)
+  if type(r) ~= 'table' or r.transactionId ~= nil then return r end
+  return { transactionId = r.x, userId = r.u, tool = r.t, paramsHash = hex_of(r.h),
+    expiresAt = r.e, approvalId = r.a, reservationId = r.r }
 end
 
 -- A live token: the record (JSON, stored verbatim) and, as fields of their own, what
 -- consume compares, read from the record rather than sent twice; rsv: the reservation
 -- it carries, if any. Answers the token and how long to keep it.
 local function live_token(record, binding, retain, rsv, now)
-  local r = cjson.decode(record)
+  local r = record_of(record)
   local drop = r.expiresAt + retain
   local t = { s = 'live', rec = record, exp = int(r.expiresAt), drop = int(drop), u = r.userId,
     t = r.tool, h = r.paramsHash, x = r.transactionId, a = binding or '' }
@@ -77,16 +135,16 @@ local function put_token(key, record, binding, retain, rsv, now)
   save_token(key, t, ttl)
 end
 
--- The executing index's member for a token key: [partition, digest] as JSON.
+-- The executing index's member for a token key: [partition, digest as kept] as JSON.
 local function executing_member(token_key)
-  return cjson.encode({ string.match(token_key, '{([^}]*)}:' .. TOKEN .. '([^:]*)$') })
+  return cjson.encode({ token_parts(token_key) })
 end
 
--- On a single Redis (op.ix: the index is the last key) the executing index changes in
--- the same step as the token. On a cluster the index has a slot of its own and the
--- store sends that change beside the script.
-local function index_key(op)
-  if op.ix then return KEYS[#KEYS] end
+-- On a single Redis the executing index, the last key, comes after the script's own
+-- (expected of them) and changes in the same step as the token. On a cluster the index
+-- has a slot of its own and the store sends that change beside the script.
+local function index_key(expected)
+  if #KEYS > expected then return KEYS[#KEYS] end
   return nil
 end
 
@@ -193,9 +251,10 @@ end
  * KEYS: 1 token, then 1 rate counter (with op.rl), then 1 approval (with op.ap), then
  *       3 reservations, due, held and the committed counter of each limit window (in
  *       op.reservation.w order; with op.reservation)
- * ARGV: 1 op, 2 token record JSON, 3 approval body JSON (with op.ap), 4 reservation JSON
+ * ARGV: 1 op, 2 token record JSON (either form), 3 approval body JSON (with op.ap), 4 reservation JSON
  *       (with op.reservation)
- * op:   { now, rt (token retention), b? (amount binding, absent when none), rl?: { limit, endsAt },
+ * op:   { now, rt (token retention), b? (amount binding, absent when none),
+ *         rl?: [limit, ms until the window ends],
  *         reservation?: { id, a, tx?, hold, w: [[windowKey, windowName, limit], …] },
  *         ap?: { approve: bool, base, channel, retention, id, exp, status, version,
  *                fields: [field, value, …] } }
@@ -228,12 +287,12 @@ if not op.ap and not op.reservation then
   end
   if op.rl then
     local hits = redis.call('INCR', rate_key)
-    if hits > op.rl.limit then
+    if hits > op.rl[1] then
       redis.call('DEL', KEYS[1])
       if hits == 1 then redis.call('DEL', rate_key) else redis.call('DECR', rate_key) end
-      return { 'rate_limited', int(op.rl.endsAt - now) }
+      return { 'rate_limited', int(op.rl[2]) }
     end
-    if hits == 1 then redis.call('PEXPIRE', rate_key, int(math.max(1, op.rl.endsAt - now))) end
+    if hits == 1 then redis.call('PEXPIRE', rate_key, int(math.max(1, op.rl[2]))) end
   end
   return { 'authorized', '0' }
 end
@@ -250,13 +309,13 @@ end
 if op.rl then
   -- Counted first, taken back when over the limit: a refused call does not count.
   local hits = redis.call('INCR', rate_key)
-  if hits > op.rl.limit then
+  if hits > op.rl[1] then
     if hits == 1 then redis.call('DEL', rate_key) else redis.call('DECR', rate_key) end
-    return { 'rate_limited', int(op.rl.endsAt - now) }
+    return { 'rate_limited', int(op.rl[2]) }
   end
   -- The counter's key names its window: its TTL, set when the window's first hit made
   -- it, already ends with the window.
-  if hits == 1 then redis.call('PEXPIRE', rate_key, int(math.max(1, op.rl.endsAt - now))) end
+  if hits == 1 then redis.call('PEXPIRE', rate_key, int(math.max(1, op.rl[2]))) end
 end
 
 local reserved = false
@@ -312,18 +371,20 @@ return { 'authorized', reserved and '1' or '0' }
  * The tombstone's key expires with its retention, counted from now; `exp` (the
  * token's deadline) is left as it is: nothing reads it once the token is used.
  *
- * KEYS: 1 token (its partition base and digest are read from the name), then the
- *       executing index (with op.ix)
- * ARGV: 1 op { now, u, t, h, x?, a?, sid, retain, n, hold?, ix?, trim? (the trim
- *       interval, ms, when this consume trims the index) }
+ * KEYS: 1 token (its partition base and digest are read from the name; a token under
+ *       its verbose name is found there), then the executing index (single Redis)
+ * ARGV: 1 op { now, u, t, h (as base64url when a SHA-256 digest), x?, a?, s (session),
+ *       r (retention, ms), n, hd? (the hold, ms from now), tr? (the trim interval, ms,
+ *       when this consume trims the index) }
  * Reply: { 'ok', recordJSON } | { 'mismatch', field } | { 'expired' } | { 'unknown' }
  *      | { 'used', state, transactionId, userId, tool, paramsHash, sessionId, consumedAt, outcome }
  */
 const CONSUME = `${COMMON}
 local op = cjson.decode(ARGV[1])
 local now = op.now
-local base, digest = string.match(KEYS[1], '^(.*:)' .. TOKEN .. '([^:]*)$')
-local f = load_token(KEYS[1])
+local key, f = find_token(KEYS[1])
+local base = string.match(key, '^(.*}:)')
+local _, digest = token_parts(key)
 if not f or tonumber(f.drop) <= now then return { 'unknown' } end
 if f.s ~= 'live' then
   -- The same request resent after a lost reply (same nonce) is answered as it was.
@@ -334,7 +395,7 @@ local akey = f.apr and (base .. APPROVAL .. f.apr)
 if akey then
   local spent = redis.call('HMGET', akey, 'xAt', 'xTok')
   if spent[1] then
-    local r = load_token(base .. TOKEN .. spent[2])
+    local r = load_token(token_key(base, spent[2]))
     if r and r.s ~= 'live' and tonumber(r.drop) > now then
       return { 'used', r.s, r.x, r.u, r.t, r.h, r.sid or false, r.at or false, r.out or '' }
     end
@@ -344,32 +405,33 @@ end
 if tonumber(f.exp) <= now then return { 'expired' } end
 if f.u ~= op.u then return { 'mismatch', 'userId' } end
 if f.t ~= op.t then return { 'mismatch', 'tool' } end
-if f.h ~= op.h then return { 'mismatch', 'paramsHash' } end
+if f.h ~= hex_of(op.h) then return { 'mismatch', 'paramsHash' } end
 if op.x and f.x ~= op.x then return { 'mismatch', 'transactionId' } end
 -- A token written before amounts were bound has no 'a': the engine compares it instead.
 if op.a and f.a and f.a ~= op.a then return { 'mismatch', 'amount' } end
 local record = f.rec
-f.s, f.sid, f.at, f.drop, f.n = 'used', op.sid, int(now), int(now + op.retain), op.n
-save_token(KEYS[1], f, op.retain)
-local index = index_key(op)
+f.s, f.sid, f.at, f.drop, f.n = 'used', op.s, int(now), int(now + op.r), op.n
+save_token(key, f, op.r)
+local index = index_key(1)
 if index then
-  redis.call('ZADD', index, int(now), executing_member(KEYS[1]))
-  if op.trim then
+  redis.call('ZADD', index, int(now), executing_member(key))
+  if op.tr then
     -- At most once a second per store: drops entries past the replay window and keeps
     -- the index alive past its newest entry's window.
-    redis.call('ZREMRANGEBYSCORE', index, '-inf', '(' .. int(now - op.retain))
-    redis.call('PEXPIRE', index, int(op.retain + op.trim))
+    redis.call('ZREMRANGEBYSCORE', index, '-inf', '(' .. int(now - op.r))
+    redis.call('PEXPIRE', index, int(op.r + op.tr))
   end
 end
--- The reservation stays held while the execute is unresolved (op.hold: its tombstone's end).
-local decoded, rec = pcall(cjson.decode, record)
+-- The reservation stays held while the execute is unresolved (op.hd: until its
+-- tombstone's end).
+local decoded, rec = pcall(record_of, record)
 local rid = decoded and type(rec) == 'table' and rec.reservationId or nil
-if op.hold and type(rid) == 'string' then
-  local due = base .. DUE
+if op.hd and type(rid) == 'string' then
+  local due, hold = base .. DUE, now + op.hd
   local at = tonumber(redis.call('ZSCORE', due, rid) or '0')
-  if at > now and at < op.hold then
-    redis.call('ZADD', due, int(op.hold), rid)
-    for _, key in ipairs({ base .. RSV, due, base .. HELD }) do keep(key, op.hold - now) end
+  if at > now and at < hold then
+    redis.call('ZADD', due, int(hold), rid)
+    for _, held_key in ipairs({ base .. RSV, due, base .. HELD }) do keep(held_key, op.hd) end
   end
 end
 if akey and redis.call('EXISTS', akey) == 1 then
@@ -385,19 +447,19 @@ return { 'ok', record }
  * to answer a resent consume, is emptied in the same write.
  *
  * KEYS: 1 token, then with op.rsv: 2 reservations, 3 due, 4 held, then the executing
- *       index (with op.ix)
- * ARGV: 1 op { now, retain, rsv?, commit?, base? (with rsv), ix? }, 2 outcome JSON
+ *       index (single Redis)
+ * ARGV: 1 op { now, r (retention, ms), rsv?, commit?, base? (with rsv) }, 2 outcome JSON
  */
 const COMPLETE = `${COMMON}${RESERVATIONS}
 local op = cjson.decode(ARGV[1])
 local now = op.now
-local t = load_token(KEYS[1])
+local key, t = find_token(KEYS[1])
 if t and (t.s == 'used' or t.s == 'done') then
-  t.s, t.out, t.drop, t.rec, t.n = 'done', ARGV[2], int(now + op.retain), '', ''
-  save_token(KEYS[1], t, op.retain)
+  t.s, t.out, t.drop, t.rec, t.n = 'done', ARGV[2], int(now + op.r), '', ''
+  save_token(key, t, op.r)
 end
-local index = index_key(op)
-if index then redis.call('ZREM', index, executing_member(KEYS[1])) end
+local index = index_key(op.rsv and 4 or 1)
+if index then redis.call('ZREM', index, executing_member(key)) end
 if op.rsv then
   S.rsv, S.due, S.held, S.base = KEYS[2], KEYS[3], KEYS[4], op.base
   settle(op.rsv, op.commit, now)
@@ -420,15 +482,15 @@ const RESOLVE = `${COMMON}${RESERVATIONS}
 local op = cjson.decode(ARGV[1])
 local now = op.now
 S.rsv, S.due, S.held, S.base = KEYS[2], KEYS[3], KEYS[4], op.base
-local t = load_token(KEYS[1])
+local key, t = find_token(KEYS[1])
 if not t or t.s ~= 'used' or tonumber(t.drop or '0') <= now
   or tonumber(t.at or '0') >= op.before then
   return { 'skip' }
 end
 local record = t.rec
 t.s, t.out, t.drop, t.rec, t.n = 'done', ARGV[2], int(now + op.retain), nil, nil
-save_token(KEYS[1], t, op.retain)
-local decoded, rec = pcall(cjson.decode, record or '')
+save_token(key, t, op.retain)
+local decoded, rec = pcall(record_of, record or '')
 local rid = decoded and type(rec) == 'table' and rec.reservationId or nil
 if type(rid) == 'string' then settle(rid, true, now) end
 return { 'used', 'used', t.x, t.u, t.t, t.h, t.sid or false, t.at, '' }
@@ -516,7 +578,8 @@ return approval_reply(KEYS[1], 'ok')
  * approval is spent (`xAt`), or after the approval's token window.
  *
  * KEYS: 1 approval, 2 new token
- * ARGV: 1 op { now, base, digest, max, rt (token retention), b (amount binding) }, 2 record JSON
+ * ARGV: 1 op { now, base, digest (as kept: the new token's key names it), max,
+ *       rt (token retention), b (amount binding) }, 2 record JSON (either form)
  * Reply: { 'issued' | 'used' | 'expired' | 'not_approved', field, value, … } | { 'unknown' }
  */
 const ISSUE = `${COMMON}
@@ -528,17 +591,19 @@ if f[1] ~= 'approved' then return approval_reply(KEYS[1], 'not_approved') end
 if f[4] then return approval_reply(KEYS[1], 'used') end
 local live = {}
 for digest in string.gmatch(f[2] or '', '[^,]+') do
-  local token = load_token(op.base .. TOKEN .. digest)
+  local token = load_token(token_key(op.base, digest))
   if token and token.s == 'live' then
     -- A resend of this very issue finds its own live token: keep it.
-    if digest == op.digest then return approval_reply(KEYS[1], 'issued') end
+    if digest == op.digest or digest == hex_of(op.digest) then
+      return approval_reply(KEYS[1], 'issued')
+    end
     live[#live + 1] = digest
   end
 end
 if not f[3] or tonumber(f[3]) <= now then return approval_reply(KEYS[1], 'expired') end
 live[#live + 1] = op.digest
 while #live > math.max(1, op.max) do
-  redis.call('DEL', op.base .. TOKEN .. table.remove(live, 1))
+  redis.call('DEL', token_key(op.base, table.remove(live, 1)))
 end
 put_token(KEYS[2], ARGV[2], op.b, op.rt, nil, now)
 redis.call('HSET', KEYS[1], 'toks', table.concat(live, ','))

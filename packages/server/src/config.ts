@@ -26,7 +26,12 @@ export interface ServiceConfig {
   port: number;
   store:
     | { kind: 'memory' }
-    | { kind: 'redis'; url: string }
+    | {
+        kind: 'redis';
+        url: string;
+        /** `'verbose'` while instances of versions before the compact token form share it. */
+        tokenForm?: 'verbose';
+      }
     | { kind: 'dynamodb'; tableName: string; createTable: boolean; approvalPollMs: number };
   sessions: Record<string, string>;
   jwtSecret: string | undefined;
@@ -234,7 +239,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
     } catch {
       throw new ConfigError('HANDSHAKE_STORE', 'is not a valid redis:// URL');
     }
-    store = { kind: 'redis', url: storeText };
+    const form = env.HANDSHAKE_REDIS_TOKEN_FORM ?? 'compact';
+    if (form !== 'compact' && form !== 'verbose') {
+      throw new ConfigError('HANDSHAKE_REDIS_TOKEN_FORM', 'must be compact or verbose');
+    }
+    store = { kind: 'redis', url: storeText, ...(form === 'verbose' ? { tokenForm: form } : {}) };
   } else if (storeText.startsWith('dynamodb://')) {
     const tableName = storeText.slice('dynamodb://'.length);
     // DynamoDB's own rule for table names.

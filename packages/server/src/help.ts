@@ -8,6 +8,12 @@ export const VARIABLES: ReadonlyArray<{ name: string; fallback: string; meaning:
       '"memory" (one instance only), a redis:// or rediss:// URL, or dynamodb://<table>, shared by every instance',
   },
   {
+    name: 'HANDSHAKE_REDIS_TOKEN_FORM',
+    fallback: 'compact',
+    meaning:
+      'verbose: write tokens as versions before the compact form did, while such instances share the Redis',
+  },
+  {
     name: 'HANDSHAKE_DYNAMODB_CREATE_TABLE',
     fallback: 'none',
     meaning: '1: create the DynamoDB table at start if it is missing (development)',

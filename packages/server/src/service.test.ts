@@ -36,6 +36,10 @@ describe('configuration', () => {
     [{ HANDSHAKE_LIMITS: '{"currency":"USD","daily":"10.001"}' }, 'HANDSHAKE_LIMITS'],
     [{ HANDSHAKE_LIMITS: '{"currency":"USD","hourly":"1"}' }, 'HANDSHAKE_LIMITS'],
     [{ HANDSHAKE_LIMITS: 'not json' }, 'HANDSHAKE_LIMITS'],
+    [
+      { HANDSHAKE_STORE: 'redis://127.0.0.1:6379', HANDSHAKE_REDIS_TOKEN_FORM: 'short' },
+      'HANDSHAKE_REDIS_TOKEN_FORM',
+    ],
     [{ PAYPAL_MODE: 'prod' }, 'PAYPAL_MODE'],
     [{ PAYPAL_MODE: 'live' }, 'PAYPAL_MODE'],
   ];
@@ -49,6 +53,14 @@ describe('configuration', () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).variable).toBe(variable);
     expect((error as Error).message.startsWith(`${variable}:`)).toBe(true);
+  });
+
+  it('writes Redis tokens compact unless HANDSHAKE_REDIS_TOKEN_FORM says verbose', () => {
+    const url = 'redis://127.0.0.1:6379';
+    expect(loadConfig({ HANDSHAKE_STORE: url }).store).toEqual({ kind: 'redis', url });
+    expect(
+      loadConfig({ HANDSHAKE_STORE: url, HANDSHAKE_REDIS_TOKEN_FORM: 'verbose' }).store,
+    ).toEqual({ kind: 'redis', url, tokenForm: 'verbose' });
   });
 
   it('refuses a malformed public key at start, naming HANDSHAKE_KEYS', async () => {

@@ -146,7 +146,10 @@ async function openStore(config: ServiceConfig): Promise<StoreV1 | undefined> {
   if (chosen.kind === 'memory') return undefined;
   if (chosen.kind === 'redis') {
     const { RedisStore } = await import('@handshake/redis');
-    return new RedisStore({ url: chosen.url });
+    return new RedisStore({
+      url: chosen.url,
+      ...(chosen.tokenForm ? { tokenForm: chosen.tokenForm } : {}),
+    });
   }
   // Region, credentials and AWS_ENDPOINT_URL_DYNAMODB: the AWS SDK's standard configuration.
   const { DynamoDBStore } = await import('@handshake/dynamodb');
