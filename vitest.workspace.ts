@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import { SlowestFirst } from './test/support/sequencer.js';
 
 // Vitest 4+ no longer reads workspace files; this file keeps the project's
 // conventional name and defines `test.projects`. Scripts point at it with
@@ -31,6 +32,7 @@ export default defineConfig({
     // One worker per core, and at least two: the registry test spends minutes waiting on
     // builds and npm while the other files run beside it. Each file runs once.
     maxWorkers: Math.max(2, availableParallelism()),
+    sequence: { sequencer: SlowestFirst },
     testTimeout: 20_000,
     hookTimeout: 20_000,
   },
