@@ -142,6 +142,33 @@ describe.skipIf(!available)('Redis commands per handshake', () => {
     expect(tools.calls.count).toBe(2);
   });
 
+  it('costs 2 commands at each step of an approval: authorize, decision, status read', async () => {
+    const parameters = { order: 'O-approval', amount: { value: '40.00', currency: 'USD' } };
+    let approvalId = '';
+    // The authorize script leaves the approval; the listing index follows in a script of
+    // its own (on a cluster it lives in another slot).
+    const asked = await measure(async () => {
+      const pending = await engine.authorize({ tool: 'pay_order', parameters }, CREDENTIALS.alice);
+      if (pending.status !== 'pending') throw new Error('expected an approval');
+      approvalId = pending.approvalId;
+    });
+    expect(asked.sent.map((command) => command.replace('evalsha', 'eval'))).toEqual([
+      'eval',
+      'eval',
+    ]);
+    // The decision: one read of the approval, then the decide script.
+    const decided = await measure(async () => {
+      await engine.decide(approvalId, { decision: 'approve' }, CREDENTIALS.approver);
+    });
+    expect(decided.sent).toEqual(['hgetall', expect.stringMatching(/^eval(sha)?$/)]);
+    // The requester's read of the approved approval: one read, then the issue script.
+    const read = await measure(async () => {
+      const view = await engine.approvalStatus(approvalId, CREDENTIALS.alice);
+      expect(view.ephemeralToken).toBeDefined();
+    });
+    expect(read.sent).toEqual(['hgetall', expect.stringMatching(/^eval(sha)?$/)]);
+  });
+
   it('runs 8 commands in 3 scripts for a handshake without spend or approval, within 1,200 bytes', async () => {
     const reads: ToolProviderV1 = {
       specificationVersion: 'v1',
