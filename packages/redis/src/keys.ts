@@ -101,9 +101,10 @@ export class RedisKeys {
    * characters instead of 64), any other digest by {@link verboseToken}.
    */
   token(partition: string, digest: string): string {
-    return HEX_DIGEST.test(digest)
-      ? this.base(partition) + SUFFIX.token + storedDigest(digest)
-      : this.verboseToken(partition, digest);
+    const stored = storedDigest(digest);
+    return stored === digest
+      ? this.verboseToken(partition, digest)
+      : this.base(partition) + SUFFIX.token + stored;
   }
 
   /** A token's key by its digest as it is, the form builds before `t:` keys wrote. */
